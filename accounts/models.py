@@ -1,0 +1,116 @@
+"""Users and their activity log."""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone as dj_timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str | None, password: str | None, **fields):
+        email = self.normalize_email(email).lower() if email else None
+        user = self.model(email=email, **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str | None = None, password: str | None = None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True, email_verified=True)
+        return self._create(email, password, **fields)
+
+
+class ActiveUserManager(UserManager):
+    """Users that are not soft-deleted: the default for everything a client can reach."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Provider(models.TextChoices):
+        EMAIL = "email", "Email"
+        KAKAO = "kakao", "Kakao"
+
+    class Gender(models.TextChoices):
+        MALE = "male", "Male"
+        FEMALE = "female", "Female"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # NULL (not "") when unknown — a Kakao user who did not share one — and when the account is deleted
+    # (the address moves to `deleted_email`), so the unique index frees it for a new signup. A partial
+    # unique index would say this more directly, but MariaDB has none.
+    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
+    deleted_email = models.EmailField(max_length=254, blank=True, default="")
+    name = models.CharField(max_length=100, blank=True, default="")
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, default="")
+    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.EMAIL)
+    provider_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    email_verified = models.BooleanField(default=False)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default="")
+    timezone = models.CharField(max_length=64, default="Asia/Seoul")
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = UserManager()
+    active = ActiveUserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["provider", "provider_id"], name="user_provider_idx")]
+
+    def __str__(self) -> str:
+        return self.email or self.deleted_email or f"{self.provider}:{self.provider_id or self.pk}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def can_authenticate(self) -> bool:
+        return self.is_active and self.deleted_at is None
+
+
+class ActivityLog(models.Model):
+    class Action(models.TextChoices):
+        SIGNUP = "signup", "Sign up"
+        LOGIN = "login", "Login"
+        OTP_LOGIN = "otp_login", "OTP login"
+        KAKAO_LOGIN = "kakao_login", "Kakao login"
+        LOGOUT = "logout", "Logout"
+        DELETE = "delete", "Account deleted"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activity_logs")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    details = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="activity_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,80 @@
+"""Input and output shapes of the accounts API."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    avatar = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "avatar", "provider", "email_verified", "weight_kg", "height_cm",
+                  "birth_year", "gender", "timezone", "created_at"]
+        read_only_fields = fields
+
+    def get_avatar(self, user: User) -> str | None:
+        if not user.avatar:
+            return None
+        request = self.context.get("request")
+        url = user.avatar.url
+        return request.build_absolute_uri(url) if request else url
+
+
+class PublicUserSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    avatar = serializers.CharField(allow_null=True)
+
+
+class SignupSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, min_length=1, max_length=128, trim_whitespace=False)
+    name = serializers.CharField(max_length=100)
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2048)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class AuthResultSerializer(serializers.Serializer):
+    user = UserSerializer()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=20, max_value=400,
+                                         required=False, allow_null=True)
+    height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=50, max_value=260,
+                                         required=False, allow_null=True)
+    birth_year = serializers.IntegerField(min_value=1900, max_value=2100, required=False, allow_null=True)
+    gender = serializers.ChoiceField(choices=User.Gender.choices, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+    def validate_timezone(self, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise serializers.ValidationError("Unknown time zone (use an IANA name such as Asia/Seoul).") from exc
+        return value
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+        return attrs

@@ -1,0 +1,1 @@
+"""Shared API plumbing every app uses: the response envelope, errors, pagination, throttles, schema helpers."""

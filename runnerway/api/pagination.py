@@ -1,0 +1,29 @@
+"""Cursor pagination for every list: `?page_size=` (default 20, max 100) and `?cursor=`."""
+
+from rest_framework import pagination
+from rest_framework.response import Response
+
+
+class CursorPagination(pagination.CursorPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "-created_at"
+
+    def get_page_size(self, request):
+        # An invalid or out-of-range page_size falls back to the default / the cap instead of erroring.
+        return super().get_page_size(request)
+
+    def get_paginated_response(self, data):
+        return Response({"results": data, "next": self.get_next_link(), "previous": self.get_previous_link()})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results", "next", "previous"],
+            "properties": {
+                "results": schema,
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+            },
+        }

@@ -1,0 +1,23 @@
+"""Wrap every successful JSON response in the success envelope of API.md.
+
+Views return plain data; this renderer adds `{"success": true, "data": ..., "message": ...}`.
+Error responses are already enveloped by `runnerway.api.exceptions.envelope_exception_handler`.
+"""
+
+from rest_framework.renderers import JSONRenderer
+
+
+class EnvelopeJSONRenderer(JSONRenderer):
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code == 204:
+            return b""
+        if response is not None and response.status_code < 400:
+            envelope = {"success": True, "data": data}
+            message = getattr(response, "envelope_message", None)
+            if message:
+                envelope["message"] = message
+            data = envelope
+        return super().render(data, accepted_media_type, renderer_context)

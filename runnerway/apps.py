@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RunnerwayConfig(AppConfig):
+    name = "runnerway"
+    verbose_name = "RunnerWay"
+
+    def ready(self):
+        from runnerway.api import schema  # noqa: F401 - registers the JWT OpenAPI security scheme

@@ -1,0 +1,33 @@
+"""URL root: the versioned API, schema/docs pages, and the admin."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from runnerway.views import HealthView, api_not_found
+
+api_v1 = [
+    path("health", HealthView.as_view(), name="health"),
+    path("", include("accounts.urls")),
+    path("", include("routes.urls")),
+    path("", include("workouts.urls")),
+    path("", include("goals.urls")),
+    path("", include("community.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Anything else under /api/ answers the JSON 404 envelope, never an HTML page.
+    re_path(r"^api(?:/.*)?$", api_not_found),
+    path("admin/", admin.site.urls),
+    # User uploads (avatars). In production put a CDN or the web server in front of MEDIA_ROOT.
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+admin.site.site_header = "RunnerWay staff"
+admin.site.site_title = "RunnerWay admin"
