@@ -12,3 +12,5 @@ from runnerway.settings import Q_CLUSTER
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
 # Tasks run in-process unless a test starts a real qcluster (those tests override this).
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# The manifest storage needs `collectstatic`; tests render pages from the app folders instead.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
