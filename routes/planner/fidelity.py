@@ -1,0 +1,340 @@
+"""Shape fidelity: how well a route (planned or recorded) draws an outline.
+
+    score = 100 * (0.55*F1 + 0.30*max(0, 1 - frechet_norm/0.3) + 0.15*max(0, 1 - length_error/0.5))
+                * (1 - retrace_share)
+
+measured on both curves resampled every 5 m, after the best similarity fit (scale, rotation, translation; no
+reflection) of the outline onto the route, where
+
+* F1 (`buffer_f1`) — harmonic mean of precision (share of route points within 30 m of the fitted outline) and
+  recall (share of outline points within 30 m of the route). 30 m: typical urban smartphone error plus the
+  offset between a sidewalk and a street centre line.
+* `frechet_norm` — discrete Fréchet distance between the two curves (walked in the same direction, closed
+  curves from the point nearest the route start) divided by the fitted outline's bounding-box diagonal.
+* `length_error` — |route length - fitted outline length| / fitted outline length: how much the route
+  zig-zags or detours beyond the drawn line (NOT the error against the requested distance; the planner reports
+  that separately).
+* `retrace_share` — share of the route's length that re-runs ground it already covered (second and later
+  passes over the same street in either direction: out-and-back spurs, doubled segments).
+
+Every term is monotone: a perfect trace scores ~100, a route unrelated to the outline scores low (< 40).
+The fit uses Umeyama's closed-form similarity on arc-length correspondences (all start offsets and both
+directions for closed curves, via complex numbers), refined by a few symmetric ICP steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .geometry import (
+    LocalProjection,
+    bbox_diagonal,
+    close_ring,
+    polyline_length,
+    projection_for,
+    resample_by_count,
+    resample_by_spacing,
+)
+
+# 5 m: fine enough that point-to-point distances approximate point-to-curve distances within 2.5 m.
+RESAMPLE_SPACING_M = 5.0
+# 30 m: typical urban smartphone error plus a sidewalk's offset from the street centre line.
+BUFFER_M = 30.0
+# Fréchet distance of 30 % of the shape's size is "unrecognisable": that term reaches 0 there.
+FRECHET_NORM_ZERO = 0.3
+# A route 50 % longer (or shorter) than the line it draws gets nothing from the length term.
+LENGTH_ERROR_ZERO = 0.5
+WEIGHT_F1, WEIGHT_FRECHET, WEIGHT_LENGTH = 0.55, 0.30, 0.15
+# Points per curve for the Fréchet DP: O(n·m) memory/time stays in a few ms.
+FRECHET_MAX_POINTS = 300
+# Retrace detection: a later route point within 10 m of an earlier one, at least 25 m further along the
+# route, running parallel or anti-parallel (|cos| ≥ 0.85, i.e. within ~32°) — crossings do not count.
+RETRACE_RADIUS_M = 10.0
+RETRACE_MIN_GAP_M = 25.0
+RETRACE_MIN_ABS_COS = 0.85
+# Dense curves are capped so a marathon trace stays fast (spacing widens past this many points).
+MAX_DENSE_POINTS = 4000
+_FIT_SAMPLES = 128
+_ICP_ITERATIONS = 8
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """Result of `shape_fidelity`. Distances in metres, shares in 0..1, score in 0..100."""
+
+    score: float
+    buffer_f1: float
+    frechet_norm: float
+    length_error: float
+    retrace_share: float
+    precision: float = 0.0
+    recall: float = 0.0
+    frechet_m: float = 0.0
+
+
+@dataclass(frozen=True)
+class FittedOutline:
+    """The outline placed onto the route by the similarity fit.
+
+    `outline_xy` is in the route's local projection (metres); `outline_latlng` the same in degrees.
+    `scale` is metres per outline unit, `rotation_rad` counter-clockwise.
+    """
+
+    outline_xy: np.ndarray
+    outline_latlng: np.ndarray
+    scale: float
+    rotation_rad: float
+    reversed: bool
+    projection: LocalProjection
+
+
+ZERO_FIDELITY = Fidelity(score=0.0, buffer_f1=0.0, frechet_norm=1.0, length_error=1.0, retrace_share=0.0)
+
+
+def shape_fidelity(outline_xy: np.ndarray, route_latlng: np.ndarray, *, closed: bool = True) -> Fidelity:
+    """Score how well `route_latlng` draws `outline_xy` (formula in the module docstring).
+
+    outline_xy: (N, 2) planar points, any unit/scale/orientation, y up (template coordinates or metres).
+    route_latlng: (M, 2) [lat, lng] degrees, in travel order.
+    closed: the outline is a closed figure (the route is then treated as a loop too).
+    Returns a `Fidelity`; a degenerate route (fewer than 2 points or zero length) scores 0.
+    Cost: O((N + M) log) for the fit plus O(300²) for the Fréchet DP — a few ms for a 5 km route.
+    """
+    route_latlng = np.asarray(route_latlng, dtype=np.float64)
+    if route_latlng.ndim != 2 or len(route_latlng) < 2:
+        return ZERO_FIDELITY
+    projection = projection_for(route_latlng)
+    route_xy = projection.to_xy(route_latlng[:, 0], route_latlng[:, 1])
+    if polyline_length(route_xy) < 2 * RESAMPLE_SPACING_M:
+        return ZERO_FIDELITY
+    fitted = fit_outline_to_route(outline_xy, route_xy, closed=closed, projection=projection)
+    return fidelity_of_placed(fitted.outline_xy, route_xy, closed=closed)
+
+
+def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: bool) -> Fidelity:
+    """Fidelity parts for an outline ALREADY placed in the route's metric plane (no fitting).
+
+    Both arrays are (N, 2) metres in the same projection; the outline is walked in the route's direction.
+    The planner uses this for cheap ranking of candidates before the final `shape_fidelity`.
+    """
+    route_dense = resample_by_spacing(route_xy, RESAMPLE_SPACING_M, closed=False, max_points=MAX_DENSE_POINTS)
+    outline_dense = resample_by_spacing(outline_m, RESAMPLE_SPACING_M, closed=closed,
+                                        max_points=MAX_DENSE_POINTS)
+    if len(route_dense) < 2 or len(outline_dense) < 2:
+        return ZERO_FIDELITY
+    d_route, _ = cKDTree(outline_dense).query(route_dense)
+    d_outline, _ = cKDTree(route_dense).query(outline_dense)
+    precision = float(np.mean(d_route <= BUFFER_M))
+    recall = float(np.mean(d_outline <= BUFFER_M))
+    f1 = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+    outline_for_frechet = outline_dense
+    if closed:
+        # Start the ring where the route starts so a loop is compared with a loop from the same point.
+        ring = outline_dense[:-1]
+        start_idx = int(np.argmin(np.hypot(*(ring - route_dense[0]).T)))
+        outline_for_frechet = close_ring(np.roll(ring, -start_idx, axis=0))
+    frechet_m = discrete_frechet(_downsample(outline_for_frechet, FRECHET_MAX_POINTS),
+                                 _downsample(route_dense, FRECHET_MAX_POINTS))
+    size_m = max(bbox_diagonal(outline_dense), 1e-9)
+    frechet_norm = frechet_m / size_m
+
+    outline_len = polyline_length(outline_dense)
+    route_len = polyline_length(route_dense)
+    length_error = abs(route_len - outline_len) / outline_len if outline_len > 0 else 1.0
+    retrace = retrace_share(route_dense)
+    shape_term = (WEIGHT_F1 * f1
+                  + WEIGHT_FRECHET * max(0.0, 1.0 - frechet_norm / FRECHET_NORM_ZERO)
+                  + WEIGHT_LENGTH * max(0.0, 1.0 - length_error / LENGTH_ERROR_ZERO))
+    score = float(np.clip(100.0 * shape_term * (1.0 - retrace), 0.0, 100.0))
+    return Fidelity(score=round(score, 2), buffer_f1=f1, frechet_norm=float(frechet_norm),
+                    length_error=float(length_error), retrace_share=float(retrace), precision=precision,
+                    recall=recall, frechet_m=float(frechet_m))
+
+
+def fit_outline_to_route(outline_xy: np.ndarray, route_xy: np.ndarray, *, closed: bool,
+                         projection: LocalProjection | None = None) -> FittedOutline:
+    """Best similarity transform (no reflection) of the outline onto the route, both planar.
+
+    The returned outline is walked in the route's direction (reversed if that fits better).
+    """
+    outline_xy = np.asarray(outline_xy, dtype=np.float64)
+    route_xy = np.asarray(route_xy, dtype=np.float64)
+    if len(outline_xy) < 2 or polyline_length(outline_xy, closed=closed) <= 0:
+        raise ValueError("outline must have at least two distinct points")
+    outline_ring = outline_xy[:-1] if closed and np.allclose(outline_xy[0], outline_xy[-1]) else outline_xy
+    src = _as_complex(resample_by_count(outline_ring, _FIT_SAMPLES, closed=closed))
+    dst = _as_complex(resample_by_count(route_xy, _FIT_SAMPLES, closed=closed))
+
+    candidates = []  # (residual, reversed, shift, coef, translation)
+    for is_reversed in (False, True):
+        base = src[::-1] if is_reversed else src
+        shifts = np.arange(_FIT_SAMPLES) if closed else np.array([0])
+        idx = (np.arange(_FIT_SAMPLES)[None, :] + shifts[:, None]) % _FIT_SAMPLES
+        a = base[idx]  # (shifts, K)
+        a_c = a - a.mean(axis=1, keepdims=True)
+        b_c = dst - dst.mean()
+        cross = (np.conj(a_c) * b_c).sum(axis=1)
+        norm_a = (np.abs(a_c) ** 2).sum(axis=1)
+        residual = (np.abs(b_c) ** 2).sum() - np.abs(cross) ** 2 / np.maximum(norm_a, 1e-300)
+        coef = cross / np.maximum(norm_a, 1e-300)
+        trans = dst.mean() - coef * a.mean(axis=1)
+        for k in np.argsort(residual)[:2]:
+            candidates.append((float(residual[k]), is_reversed, int(shifts[k]), coef[k], trans[k]))
+    candidates.sort(key=lambda c: c[0])
+
+    # Dense curves for ICP refinement (outline in its own units, route in metres).
+    ring_dense = resample_by_count(outline_ring, 400, closed=closed)
+    src_dense_fwd = _as_complex(ring_dense)
+    route_dense = resample_by_spacing(route_xy, RESAMPLE_SPACING_M, max_points=1500)
+    route_c = _as_complex(route_dense)
+    route_tree = cKDTree(route_dense)
+
+    best = None  # (objective, reversed, coef, trans)
+    for _, is_reversed, _shift, coef, trans in candidates[:3]:
+        src_dense = src_dense_fwd[::-1] if is_reversed else src_dense_fwd
+        coef, trans, objective = _icp_refine(src_dense, route_c, route_tree, coef, trans)
+        if best is None or objective < best[0]:
+            best = (objective, is_reversed, coef, trans)
+    assert best is not None
+    _, is_reversed, coef, trans = best
+    base = outline_ring[::-1] if is_reversed else outline_ring
+    placed = coef * _as_complex(base) + trans
+    placed_xy = np.stack([placed.real, placed.imag], axis=1)
+    # ICP matches point sets, so for a symmetric shape both directions fit equally well: walk the outline
+    # the way the route walks it (outline indices of the route's nearest points mostly increase).
+    _, nearest_idx = cKDTree(placed_xy).query(route_dense)
+    steps = np.diff(nearest_idx)
+    if closed:
+        n_placed = len(placed_xy)
+        steps = (steps + n_placed // 2) % n_placed - n_placed // 2
+    if steps.sum() < 0:
+        placed_xy = placed_xy[::-1].copy()
+        is_reversed = not is_reversed
+    if projection is None:
+        projection = LocalProjection(0.0, 0.0)
+    return FittedOutline(outline_xy=placed_xy, outline_latlng=projection.to_latlng(placed_xy),
+                         scale=float(abs(coef)), rotation_rad=float(np.angle(coef)),
+                         reversed=is_reversed, projection=projection)
+
+
+def _icp_refine(src: np.ndarray, route_c: np.ndarray, route_tree: cKDTree, coef: complex, trans: complex):
+    """Symmetric, trimmed point-to-point ICP for a similarity transform (complex form)."""
+    route_xy = np.stack([route_c.real, route_c.imag], axis=1)
+
+    def objective_and_pairs(c, t):
+        placed = c * src + t
+        placed_xy = np.stack([placed.real, placed.imag], axis=1)
+        d_out, i_route = route_tree.query(placed_xy)
+        d_route, i_out = cKDTree(placed_xy).query(route_xy)
+        # Truncated at 2 buffers so a detour does not dominate the fit.
+        objective = (np.minimum(d_out, 2 * BUFFER_M).mean() + np.minimum(d_route, 2 * BUFFER_M).mean()) / 2
+        return objective, d_out, i_route, d_route, i_out
+
+    objective, d_out, i_route, d_route, i_out = objective_and_pairs(coef, trans)
+    for _ in range(_ICP_ITERATIONS):
+        p = np.concatenate([src, src[i_out]])
+        q = np.concatenate([route_c[i_route], route_c])
+        d = np.concatenate([d_out, d_route])
+        w = (d <= max(2 * BUFFER_M, 2 * float(np.median(d)))).astype(np.float64)
+        if w.sum() < 3:
+            break
+        new_coef, new_trans = _weighted_similarity(p, q, w)
+        new_obj, *rest = objective_and_pairs(new_coef, new_trans)
+        if new_obj >= objective * 0.999:
+            if new_obj < objective:
+                coef, trans, objective = new_coef, new_trans, new_obj
+            break
+        coef, trans, objective = new_coef, new_trans, new_obj
+        d_out, i_route, d_route, i_out = rest
+    return coef, trans, float(objective)
+
+
+def _weighted_similarity(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> tuple[complex, complex]:
+    """Closed-form weighted least squares q ≈ c·p + t over complex numbers (Umeyama in 2-D)."""
+    w_sum = w.sum()
+    mp = (w * p).sum() / w_sum
+    mq = (w * q).sum() / w_sum
+    pc, qc = p - mp, q - mq
+    coef = (w * np.conj(pc) * qc).sum() / max((w * np.abs(pc) ** 2).sum(), 1e-300)
+    return complex(coef), complex(mq - coef * mp)
+
+
+def retrace_share(route_xy: np.ndarray) -> float:
+    """Share of the route's length that re-runs ground already covered (see module docstring).
+
+    route_xy: (M, 2) metres, resampled at roughly even spacing (e.g. 5 m) in travel order.
+    """
+    pts = np.asarray(route_xy, dtype=np.float64)
+    n = len(pts)
+    if n < 3:
+        return 0.0
+    seg = np.hypot(*np.diff(pts, axis=0).T)
+    spacing = float(np.median(seg)) if len(seg) else RESAMPLE_SPACING_M
+    if spacing <= 0:
+        return 0.0
+    tangent = np.gradient(pts, axis=0)
+    tangent /= np.maximum(np.hypot(*tangent.T), 1e-12)[:, None]
+    pairs = cKDTree(pts).query_pairs(r=RETRACE_RADIUS_M, output_type="ndarray")
+    if len(pairs) == 0:
+        return 0.0
+    i, j = pairs[:, 0], pairs[:, 1]
+    i, j = np.minimum(i, j), np.maximum(i, j)
+    min_gap_points = int(np.ceil(RETRACE_MIN_GAP_M / spacing))
+    gap = j - i
+    if n > 2 * min_gap_points:
+        # On a loop the end meets the start: wrap-around neighbours are not a retrace.
+        gap = np.minimum(gap, n - 1 - gap)
+    parallel = np.abs((tangent[i] * tangent[j]).sum(axis=1)) >= RETRACE_MIN_ABS_COS
+    repeated = np.zeros(n, dtype=bool)
+    repeated[j[(gap >= min_gap_points) & parallel]] = True
+    return float(repeated.mean())
+
+
+def discrete_frechet(p: np.ndarray, q: np.ndarray) -> float:
+    """Discrete Fréchet distance between two polylines (Eiter & Mannila), vectorised by anti-diagonals.
+
+    O(n·m) time and memory; keep n, m ≤ ~600. Each anti-diagonal k holds cells (i, k - i) and depends only
+    on the two previous ones, so one numpy step per diagonal replaces the O(n·m) Python loop.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    q = np.asarray(q, dtype=np.float64)
+    n, m = len(p), len(q)
+    if n == 0 or m == 0:
+        return float("inf")
+    dist = np.hypot(p[:, None, 0] - q[None, :, 0], p[:, None, 1] - q[None, :, 1])
+    # skewed[k, i] = dist[i, k - i] (inf outside the matrix).
+    k_idx = np.arange(n + m - 1)[:, None]
+    i_idx = np.arange(n)[None, :]
+    j_idx = k_idx - i_idx
+    valid = (j_idx >= 0) & (j_idx < m)
+    skewed = np.full((n + m - 1, n), np.inf)
+    skewed[valid] = dist[np.broadcast_to(i_idx, valid.shape)[valid], j_idx[valid]]
+    inf_row = np.full(n, np.inf)
+    prev2 = inf_row.copy()  # diagonal k-2
+    prev1 = inf_row.copy()  # diagonal k-1
+    prev1[0] = dist[0, 0]
+    best = np.empty(n)
+    for k in range(1, n + m - 1):
+        # (i, j-1) is prev1[i]; (i-1, j) is prev1[i-1]; (i-1, j-1) is prev2[i-1].
+        best[0] = prev1[0]
+        np.minimum(prev1[1:], prev1[:-1], out=best[1:])
+        np.minimum(best[1:], prev2[:-1], out=best[1:])
+        current = np.maximum(best, skewed[k])
+        prev2, prev1 = prev1, current
+    return float(prev1[n - 1])
+
+
+def _downsample(xy: np.ndarray, max_points: int) -> np.ndarray:
+    if len(xy) <= max_points:
+        return xy
+    idx = np.unique(np.linspace(0, len(xy) - 1, max_points).round().astype(int))
+    return xy[idx]
+
+
+def _as_complex(xy: np.ndarray) -> np.ndarray:
+    xy = np.asarray(xy, dtype=np.float64)
+    return xy[:, 0] + 1j * xy[:, 1]
