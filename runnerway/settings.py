@@ -90,6 +90,7 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
     # The API and the qcluster write to one file: WAL lets readers run beside a writer, IMMEDIATE
     # transactions take the write lock up front (no "database is locked" mid-transaction), and the
     # timeout lets a writer wait its turn instead of failing.
