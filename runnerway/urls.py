@@ -31,3 +31,5 @@ urlpatterns = [
 
 admin.site.site_header = "RunnerWay staff"
 admin.site.site_title = "RunnerWay admin"
+
+handler500 = "runnerway.views.server_error"

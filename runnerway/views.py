@@ -51,3 +51,13 @@ class HealthView(APIView):
 @throttle_classes([])
 def api_not_found(request, *args, **kwargs):
     raise NotFound("No API endpoint at this address.")
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: a failure outside DRF (middleware, URL resolution) still answers JSON under /api/."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as html_server_error
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "An unexpected error occurred."), status=500)
+    return html_server_error(request, *args, **kwargs)

@@ -145,3 +145,12 @@ def test_throttled_carries_retry_after(api_client):
 @override_settings(ROOT_URLCONF=__name__)
 def test_envelope_message(api_client):
     assert api_client.get("/api/ok").json() == {"success": True, "data": {"x": 1}, "message": "hello"}
+
+
+def test_handler500_answers_json_under_api(rf):
+    from runnerway.views import server_error
+
+    response = server_error(rf.get("/api/v1/anything"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert b'"code": "server_error"' in response.content or b'"code":"server_error"' in response.content
