@@ -1,1 +1,202 @@
-"""Models of the routes app."""
+"""Shapes, road networks, routes and their planned options.
+
+Coordinates the client sent or will see again (start points) are DecimalField(10, 7): WGS84 degrees with
+7 decimals (~1 cm), stored exactly as given. Bounding boxes are floats: they only ever prefilter.
+"""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone as dj_timezone
+
+
+class RouteShape(models.Model):
+    """A shape template of the catalog. `svg_template` is SVG path data in a 0..100 viewBox (y down)."""
+
+    class Category(models.TextChoices):
+        BASIC = "basic", "Basic"
+        SPECIAL = "special", "Special"
+        FUN = "fun", "Fun"
+
+    shape_id = models.SlugField(max_length=50, unique=True, help_text="Stable slug the apps store.")
+    name = models.CharField(max_length=100)
+    name_ko = models.CharField(max_length=100, blank=True, default="")
+    icon_name = models.CharField(max_length=50, blank=True, default="", help_text="Material icon name.")
+    category = models.CharField(max_length=16, choices=Category.choices, default=Category.BASIC)
+    svg_template = models.TextField(help_text="SVG path data in a 0..100 viewBox.")
+    closed = models.BooleanField(default=True, help_text="Closed outlines are planned as loops.")
+    estimated_distance = models.DecimalField(max_digits=5, decimal_places=2,
+                                             help_text="Suggested target distance in km.")
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_order", "shape_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.shape_id})"
+
+
+class RoadNetwork(models.Model):
+    """A routable road network built from an OSM extract by `import_osm`, stored as a file.
+
+    `file_name` is relative to settings.ROAD_NETWORK_DIR (an absolute path is honoured as is), so the
+    directory can move between machines. A re-import writes a new file and swaps this row to it.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    file_name = models.CharField(max_length=500)
+    source = models.CharField(max_length=1000, blank=True, default="", help_text="Path of the OSM extract.")
+    min_lat = models.FloatField()
+    min_lon = models.FloatField()
+    max_lat = models.FloatField()
+    max_lon = models.FloatField()
+    node_count = models.PositiveIntegerField(default=0)
+    edge_count = models.PositiveIntegerField(default=0)
+    # Share of the network's length whose ways carry a `lit` tag; Korean OSM rarely tags it, and safety
+    # mode then falls back to street class (see the planner).
+    lit_tagged_share = models.FloatField(default=0.0)
+    built_at = models.DateTimeField(default=dj_timezone.now)
+    import_seconds = models.FloatField(null=True, blank=True)
+    last_import_error = models.TextField(blank=True, default="",
+                                         help_text="Why the last background re-import failed, if it did.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["is_active", "min_lat", "max_lat"], name="roadnet_bbox_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def path(self) -> Path:
+        path = Path(self.file_name)
+        return path if path.is_absolute() else Path(settings.ROAD_NETWORK_DIR) / path
+
+    @property
+    def has_lit_tags(self) -> bool:
+        # 1 %: below that the few tagged ways say nothing about the rest of the network.
+        return self.lit_tagged_share >= 0.01
+
+
+class RouteQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def owned_by(self, user):
+        return self.alive().filter(user=user)
+
+
+class Route(models.Model):
+    """A saved route request and its planned options (soft-deleted with `deleted_at`)."""
+
+    class ActivityType(models.TextChoices):
+        RUNNING = "running", "Running"
+        WALKING = "walking", "Walking"
+
+    class Mode(models.TextChoices):
+        SHAPE = "shape", "Shape template"
+        CUSTOM = "custom", "Custom drawing"
+
+    class Condition(models.TextChoices):
+        DISTANCE = "distance", "Distance"
+        DURATION = "duration", "Duration"
+
+    class Intensity(models.TextChoices):
+        EASY = "easy", "Easy"
+        NORMAL = "normal", "Normal"
+        HARD = "hard", "Hard"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ARCHIVED = "archived", "Archived"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routes")
+    name = models.CharField(max_length=100)
+    type = models.CharField(max_length=16, choices=ActivityType.choices, default=ActivityType.RUNNING)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SHAPE)
+    # PROTECT: shapes are deactivated, never deleted, while routes use them.
+    shape = models.ForeignKey(RouteShape, on_delete=models.PROTECT, null=True, blank=True, related_name="routes")
+    custom_points = models.JSONField(null=True, blank=True, help_text="[[lat, lng], ...] of a custom drawing.")
+    custom_svg_path = models.TextField(blank=True, default="")
+    start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
+    start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
+    condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.DISTANCE)
+    target_distance_km = models.DecimalField(max_digits=6, decimal_places=3,
+                                             help_text="Length the planner aimed at (from the duration if "
+                                                       "condition is duration).")
+    target_duration_s = models.PositiveIntegerField(null=True, blank=True)
+    intensity = models.CharField(max_length=16, choices=Intensity.choices, default=Intensity.NORMAL)
+    safety_mode = models.BooleanField(default=False)
+    safety_signal = models.CharField(max_length=32, blank=True, default="",
+                                     help_text="Which signal safety mode used (lit tags, street class...).")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    location_address = models.CharField(max_length=255, blank=True, default="")
+    location_district = models.CharField(max_length=100, blank=True, default="")
+    network = models.ForeignKey(RoadNetwork, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="routes")
+    planning_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RouteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="route_user_created_idx"),
+            models.Index(fields=["user", "status", "-created_at"], name="route_user_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RouteOption(models.Model):
+    """One planned loop of a route. The path is stored as a Google encoded polyline (precision 5).
+
+    `elevation_gain` stays null: OSM carries no elevation, and the network files have none.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="options")
+    rank = models.PositiveSmallIntegerField()
+    polyline = models.TextField()
+    point_count = models.PositiveIntegerField(default=0)
+    distance_km = models.FloatField()
+    estimated_duration_s = models.PositiveIntegerField()
+    shape_fidelity = models.FloatField(help_text="0..100, see the fidelity formula.")
+    buffer_f1 = models.FloatField(default=0.0)
+    frechet_norm = models.FloatField(default=0.0)
+    length_error = models.FloatField(default=0.0, help_text="Route vs fitted outline length (fidelity term).")
+    retrace_share = models.FloatField(default=0.0)
+    target_error = models.FloatField(default=0.0, help_text="|distance - target| / target.")
+    elevation_gain = models.FloatField(null=True, blank=True)
+    lit_ratio = models.FloatField(null=True, blank=True, help_text="Null when the data has no lit tags.")
+    start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
+    start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
+    min_lat = models.FloatField()
+    min_lon = models.FloatField()
+    max_lat = models.FloatField()
+    max_lon = models.FloatField()
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["route", "rank"]
+        constraints = [models.UniqueConstraint(fields=["route", "rank"], name="routeoption_route_rank_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.route_id} #{self.rank}"
+
+    @property
+    def bbox(self) -> list[float]:
+        return [self.min_lat, self.min_lon, self.max_lat, self.max_lon]
