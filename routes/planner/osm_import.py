@@ -1,0 +1,429 @@
+"""Build a `RoadGraph` from an OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf) with pyosmium.
+
+What is kept (DESIGN.md "The route planner"):
+
+* ways with highway = footway, path, pedestrian, living_street, residential, service, unclassified,
+  tertiary/secondary/primary (and their *_link), track, steps; cycleway and bridleway only with
+  foot=yes|designated|permissive;
+* never motorway*/trunk*, motorroad=yes, foot=no, or access=private|no (unless
+  foot=yes|designated|permissive);
+* only the largest connected component (islands cannot be reached from a start anyway).
+
+Parallel sidewalks collapse onto their street: a `footway=sidewalk` way that runs within 25 m of a kept
+street for ≥ 80 % of its length is dropped, because the street's centre line already carries the drawing and
+two parallel copies would let a route run out on one side and back on the other. Where such a sidewalk was the
+only link between the street and another path (a park path meeting the sidewalk), a short synthetic
+CONNECTOR edge joins that junction node to the nearest street node (≤ 60 m); if none is that close, the
+sidewalk is kept.
+
+Footways and paths that mostly run away from streets get FLAG_PARK (park and square paths), which safety mode
+prefers where `lit` is not mapped. Named `place=*` nodes (and administrative boundaries through their
+label/admin_centre node) are recorded for offline reverse geocoding of a start point.
+
+Speed: one pass with osmium's C++ location store and a C++ tag pre-filter, so Python only sees tagged
+highway/place nodes, highway ways and boundary relations; ~ several million nodes per minute on one core.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import osmium
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from .geometry import LocalProjection, haversine_m
+from .graph import (
+    FLAG_CROSSING,
+    FLAG_PARK,
+    FLAG_SIDEWALK,
+    HIGHWAY_CODES,
+    LIT_NO,
+    LIT_UNKNOWN,
+    LIT_YES,
+    HighwayClass,
+    RoadGraph,
+)
+
+ProgressCallback = Callable[[int, int | None], None]
+
+FOOT_ALLOWED = frozenset({"yes", "designated", "permissive"})
+ALWAYS_WALKABLE = frozenset(
+    {
+        "footway",
+        "path",
+        "pedestrian",
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "track",
+        "steps",
+    }
+)
+WALKABLE_WITH_FOOT_ACCESS = frozenset({"cycleway", "bridleway"})
+NEVER_WALKABLE = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
+LIT_YES_VALUES = frozenset({"yes", "24/7", "automatic", "limited", "interval", "sunset-sunrise", "dusk-dawn"})
+LIT_NO_VALUES = frozenset({"no", "disused"})
+STREET_CLASSES = frozenset(
+    {
+        HighwayClass.LIVING_STREET,
+        HighwayClass.RESIDENTIAL,
+        HighwayClass.SERVICE,
+        HighwayClass.UNCLASSIFIED,
+        HighwayClass.TERTIARY,
+        HighwayClass.TERTIARY_LINK,
+        HighwayClass.SECONDARY,
+        HighwayClass.SECONDARY_LINK,
+        HighwayClass.PRIMARY,
+        HighwayClass.PRIMARY_LINK,
+        HighwayClass.PEDESTRIAN,
+    }
+)
+FOOTPATH_CLASSES = frozenset(
+    {HighwayClass.FOOTWAY, HighwayClass.PATH, HighwayClass.TRACK, HighwayClass.CYCLEWAY}
+)
+PLACE_KINDS = frozenset(
+    {
+        "city",
+        "town",
+        "village",
+        "borough",
+        "suburb",
+        "quarter",
+        "neighbourhood",
+        "hamlet",
+        "city_block",
+        "locality",
+    }
+)
+# 25 m: a sidewalk's offset from the street centre line plus half a wide street.
+SIDEWALK_STREET_DISTANCE_M = 25.0
+SIDEWALK_PARALLEL_SHARE = 0.8
+CONNECTOR_MAX_M = 60.0
+STREET_SAMPLE_SPACING_M = 10.0
+PROGRESS_EVERY = 50_000
+
+
+def walkable_highway_class(tags) -> HighwayClass | None:
+    """The `HighwayClass` of a way if pedestrians may use it, else None. `tags`: a mapping of OSM tags."""
+    highway = tags.get("highway")
+    if highway is None or highway in NEVER_WALKABLE or tags.get("motorroad") == "yes":
+        return None
+    foot = tags.get("foot")
+    if foot == "no":
+        return None
+    if tags.get("access") in ("private", "no") and foot not in FOOT_ALLOWED:
+        return None
+    if highway in WALKABLE_WITH_FOOT_ACCESS:
+        return HIGHWAY_CODES.get(highway) if foot in FOOT_ALLOWED else None
+    if highway not in ALWAYS_WALKABLE:
+        return None
+    return HIGHWAY_CODES[highway]
+
+
+def lit_code(value: str | None) -> int:
+    if value in LIT_YES_VALUES:
+        return LIT_YES
+    if value in LIT_NO_VALUES:
+        return LIT_NO
+    return LIT_UNKNOWN
+
+
+def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | None = None) -> RoadGraph:
+    """Read an OSM file and return the walkable `RoadGraph` (largest connected component).
+
+    path: .osm, .osm.bz2 or .osm.pbf (anything osmium reads).
+    progress: called as progress(objects_done, total_or_None) every 50k objects and once at the end; the
+    total is unknown in one streaming pass, so it is None until the final call.
+    Raises ValueError when the file has no walkable ways.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    reader = _WayCollector()
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("highway", "place", "boundary"))
+    )
+    done = 0
+    for obj in processor:
+        done += 1
+        if obj.is_way():
+            reader.way(obj)
+        elif obj.is_node():
+            reader.node(obj)
+        else:
+            reader.relation(obj)
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, None)
+    read_s = time.perf_counter() - started
+    graph = reader.build_graph()
+    graph.meta.update(
+        {
+            "source": path.name,
+            "source_bytes": path.stat().st_size,
+            "import_seconds": round(time.perf_counter() - started, 2),
+            "read_seconds": round(read_s, 2),
+            "imported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+    )
+    if progress is not None:
+        progress(done, done)
+    return graph
+
+
+class _WayCollector:
+    """Accumulates kept ways into flat arrays (one entry per way node) while osmium streams the file."""
+
+    def __init__(self):
+        self.node_ref = array("q")
+        self.node_lat = array("d")
+        self.node_lon = array("d")
+        self.way_start = array("q", [0])
+        self.way_class = array("B")
+        self.way_lit = array("b")
+        self.way_flags = array("B")
+        self.way_name = array("i")
+        self.names: list[str] = []
+        self._name_index: dict[str, int] = {}
+        self.places_by_node: dict[int, dict] = {}
+        self.admin_labels: list[tuple[int, str, str]] = []
+        self.skipped_ways = 0
+
+    def node(self, node) -> None:
+        tags = node.tags
+        kind = tags.get("place")
+        name = tags.get("name")
+        if kind in PLACE_KINDS and name and node.location.valid():
+            place = {
+                "name": name,
+                "kind": kind,
+                "lat": round(node.location.lat, 7),
+                "lon": round(node.location.lon, 7),
+            }
+            for key in ("name:ko", "name:en"):
+                if key in tags:
+                    place[key.replace(":", "_")] = tags[key]
+            self.places_by_node[node.id] = place
+
+    def relation(self, relation) -> None:
+        tags = relation.tags
+        if tags.get("boundary") != "administrative" or "name" not in tags:
+            return
+        for member in relation.members:
+            if member.type == "n" and member.role in ("label", "admin_centre"):
+                self.admin_labels.append(
+                    (member.ref, tags["name"], f"admin_level_{tags.get('admin_level', '')}")
+                )
+                break
+
+    def way(self, way) -> None:
+        tags = way.tags
+        highway_class = walkable_highway_class(tags)
+        if highway_class is None:
+            if "highway" in tags:
+                self.skipped_ways += 1
+            return
+        count = 0
+        for node_ref in way.nodes:
+            location = node_ref.location
+            if not location.valid():  # clipped extracts reference nodes outside the file
+                continue
+            self.node_ref.append(node_ref.ref)
+            self.node_lat.append(location.lat)
+            self.node_lon.append(location.lon)
+            count += 1
+        if count == 0:
+            return
+        self.way_start.append(self.way_start[-1] + count)
+        self.way_class.append(int(highway_class))
+        self.way_lit.append(lit_code(tags.get("lit")))
+        footway = tags.get("footway") or tags.get("path")
+        flags = (FLAG_SIDEWALK if footway == "sidewalk" else 0) | (
+            FLAG_CROSSING if footway == "crossing" else 0
+        )
+        self.way_flags.append(flags)
+        self.way_name.append(self._name_id(tags.get("name")))
+
+    def _name_id(self, name: str | None) -> int:
+        if not name:
+            return -1
+        index = self._name_index.get(name)
+        if index is None:
+            index = self._name_index[name] = len(self.names)
+            self.names.append(name)
+        return index
+
+    # --- assembling the graph -------------------------------------------------------------------------
+    def build_graph(self) -> RoadGraph:
+        if len(self.way_class) == 0:
+            raise ValueError("the OSM file has no walkable ways")
+        refs = np.frombuffer(self.node_ref, dtype=np.int64)
+        lat = np.frombuffer(self.node_lat, dtype=np.float64)
+        lon = np.frombuffer(self.node_lon, dtype=np.float64)
+        way_start = np.frombuffer(self.way_start, dtype=np.int64)
+        way_class = np.frombuffer(self.way_class, dtype=np.uint8).copy()
+        way_lit = np.frombuffer(self.way_lit, dtype=np.int8)
+        way_flags = np.frombuffer(self.way_flags, dtype=np.uint8).copy()
+        way_name = np.frombuffer(self.way_name, dtype=np.int32)
+        n_ways = len(way_class)
+        way_of_entry = np.repeat(np.arange(n_ways), np.diff(way_start))
+
+        osm_ids, node_of_entry = np.unique(refs, return_inverse=True)
+        node_lat = np.zeros(len(osm_ids))
+        node_lon = np.zeros(len(osm_ids))
+        node_lat[node_of_entry] = lat
+        node_lon[node_of_entry] = lon
+        projection = LocalProjection(float(np.median(lat)), float(np.median(lon)))
+        node_xy = projection.to_xy(node_lat, node_lon)
+
+        # Segments between consecutive nodes of the same way.
+        seg_first = np.flatnonzero(way_of_entry[:-1] == way_of_entry[1:])
+        seg_u, seg_v = node_of_entry[seg_first], node_of_entry[seg_first + 1]
+        seg_way = way_of_entry[seg_first]
+
+        drop_way, connectors, park_way = self._collapse_sidewalks(
+            node_xy, node_of_entry, way_of_entry, seg_u, seg_v, seg_way, way_class, way_flags
+        )
+        way_flags[park_way] |= FLAG_PARK
+        keep_seg = ~drop_way[seg_way]
+        edge_u = np.concatenate([seg_u[keep_seg], connectors[:, 0]])
+        edge_v = np.concatenate([seg_v[keep_seg], connectors[:, 1]])
+        n_conn = len(connectors)
+        edge_way = seg_way[keep_seg]
+        edge_class = np.concatenate([way_class[edge_way], np.full(n_conn, HighwayClass.CONNECTOR, np.uint8)])
+        edge_lit = np.concatenate([way_lit[edge_way], np.full(n_conn, LIT_UNKNOWN, np.int8)])
+        edge_flags = np.concatenate([way_flags[edge_way], np.zeros(n_conn, np.uint8)])
+        edge_name = np.concatenate([way_name[edge_way], np.full(n_conn, -1, np.int32)])
+
+        # Largest connected component only.
+        n_nodes = len(osm_ids)
+        adjacency = coo_matrix((np.ones(len(edge_u)), (edge_u, edge_v)), shape=(n_nodes, n_nodes))
+        n_components, labels = connected_components(adjacency, directed=False)
+        used = np.zeros(n_nodes, dtype=bool)
+        used[edge_u] = True
+        used[edge_v] = True
+        sizes = np.bincount(labels[used], minlength=n_components)
+        keep_node = labels == int(np.argmax(sizes))
+        new_index = np.full(n_nodes, -1, dtype=np.int64)
+        new_index[keep_node] = np.arange(int(keep_node.sum()))
+        keep_edge = keep_node[edge_u]  # both ends share a component
+        lengths = haversine_m(
+            node_lat[edge_u[keep_edge]],
+            node_lon[edge_u[keep_edge]],
+            node_lat[edge_v[keep_edge]],
+            node_lon[edge_v[keep_edge]],
+        )
+        places = list(self.places_by_node.values())
+        for node_id, name, kind in self.admin_labels:
+            label = self.places_by_node.get(node_id)
+            if label is not None:
+                places.append({"name": name, "kind": kind, "lat": label["lat"], "lon": label["lon"]})
+        meta = {
+            "ways_kept": int(n_ways - drop_way.sum()),
+            "ways_skipped_not_walkable": self.skipped_ways,
+            "sidewalks_collapsed": int(drop_way.sum()),
+            "connector_edges": n_conn,
+            "components_dropped": int((sizes > 0).sum() - 1),
+            "nodes_read": len(refs),
+        }
+        return RoadGraph.from_edges(
+            node_lat=node_lat[keep_node],
+            node_lon=node_lon[keep_node],
+            node_osm_id=osm_ids[keep_node],
+            edge_u=new_index[edge_u[keep_edge]],
+            edge_v=new_index[edge_v[keep_edge]],
+            edge_highway=edge_class[keep_edge],
+            edge_lit=edge_lit[keep_edge],
+            edge_flags=edge_flags[keep_edge],
+            edge_name_idx=edge_name[keep_edge],
+            edge_length_m=lengths,
+            names=self.names,
+            places=places,
+            meta=meta,
+        )
+
+    @staticmethod
+    def _collapse_sidewalks(
+        node_xy, node_of_entry, way_of_entry, seg_u, seg_v, seg_way, way_class, way_flags
+    ):
+        """Decide which sidewalks to drop (see module docstring) and which footpaths are park paths.
+
+        Returns (drop_way bool[n_ways], connectors int[k, 2] node pairs, park_way bool[n_ways]).
+        """
+        n_ways = len(way_class)
+        drop_way = np.zeros(n_ways, dtype=bool)
+        park_way = np.zeros(n_ways, dtype=bool)
+        no_connectors = np.zeros((0, 2), dtype=np.int64)
+        is_street_way = np.isin(way_class, list(STREET_CLASSES)) & ((way_flags & FLAG_SIDEWALK) == 0)
+        street_seg = is_street_way[seg_way]
+        if not street_seg.any():
+            return drop_way, no_connectors, park_way
+        # Street centre lines sampled every 10 m: "near a street" must not depend on how sparse its nodes are.
+        a, b = node_xy[seg_u[street_seg]], node_xy[seg_v[street_seg]]
+        seg_len = np.hypot(*(b - a).T)
+        pieces = np.maximum(1, np.ceil(seg_len / STREET_SAMPLE_SPACING_M).astype(np.int64))
+        owner = np.repeat(np.arange(len(a)), pieces)
+        step = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        frac = (step / pieces[owner])[:, None]
+        samples = np.vstack([a[owner] + (b[owner] - a[owner]) * frac, b])
+        street_tree = cKDTree(samples)
+
+        # Per way: share of its nodes (plus segment midpoints) close to a street.
+        mid = (node_xy[seg_u] + node_xy[seg_v]) / 2
+        pts = np.vstack([node_xy[node_of_entry], mid])
+        pts_way = np.concatenate([way_of_entry, seg_way])
+        candidate = (way_class[pts_way] == HighwayClass.FOOTWAY) | np.isin(
+            way_class[pts_way], list(FOOTPATH_CLASSES)
+        )
+        near = np.zeros(len(pts), dtype=bool)
+        if candidate.any():
+            dist, _ = street_tree.query(pts[candidate], distance_upper_bound=SIDEWALK_STREET_DISTANCE_M)
+            near[candidate] = np.isfinite(dist)
+        near_share = np.bincount(pts_way, weights=near, minlength=n_ways) / np.maximum(
+            np.bincount(pts_way, minlength=n_ways), 1
+        )
+        is_sidewalk = (way_flags & FLAG_SIDEWALK) > 0
+        is_footpath = np.isin(way_class, list(FOOTPATH_CLASSES))
+        park_way[is_footpath & ~is_sidewalk & (near_share < 0.5)] = True
+        drop_way[is_sidewalk & (near_share >= SIDEWALK_PARALLEL_SHARE)] = True
+        if not drop_way.any():
+            return drop_way, no_connectors, park_way
+
+        # Junctions: nodes of dropped sidewalks also used by a way that stays.
+        n_nodes = len(node_xy)
+        on_kept = np.zeros(n_nodes, dtype=bool)
+        on_kept[node_of_entry[~drop_way[way_of_entry]]] = True
+        on_street = np.zeros(n_nodes, dtype=bool)
+        on_street[node_of_entry[is_street_way[way_of_entry]]] = True
+        dropped_entries = drop_way[way_of_entry]
+        junction = np.unique(node_of_entry[dropped_entries])
+        junction = junction[on_kept[junction] & ~on_street[junction]]
+        if len(junction) == 0:
+            return drop_way, no_connectors, park_way
+        street_nodes = np.flatnonzero(on_street)
+        dist, nearest = cKDTree(node_xy[street_nodes]).query(node_xy[junction])
+        reachable = dist <= CONNECTOR_MAX_M
+        # A junction with no street node close enough: keep the sidewalk(s) it lies on.
+        stranded = np.zeros(n_nodes, dtype=bool)
+        stranded[junction[~reachable]] = True
+        keep_again = np.unique(way_of_entry[dropped_entries & stranded[node_of_entry]])
+        drop_way[keep_again] = False
+        still_dropped_node = np.zeros(n_nodes, dtype=bool)
+        still_dropped_node[node_of_entry[drop_way[way_of_entry]]] = True
+        use = reachable & still_dropped_node[junction]
+        connectors = np.stack([junction[use], street_nodes[nearest[use]]], axis=1).astype(np.int64)
+        return drop_way, connectors, park_way
