@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.ndimage import median_filter
 from scipy.signal import savgol_coeffs, savgol_filter
 
 from .constants import (
@@ -18,9 +19,9 @@ from .constants import (
     SEGMENT_MAX_GAP_M,
     SEGMENT_MAX_GAP_S,
     SMOOTH_HEAVY_ORDER,
-    SMOOTH_HEAVY_WINDOW,
+    SMOOTH_HEAVY_WINDOW_S,
     SMOOTH_LIGHT_ORDER,
-    SMOOTH_LIGHT_WINDOW,
+    SMOOTH_LIGHT_WINDOW_S,
     moving_speed_mps,
 )
 from .geo import LocalProjection
@@ -58,18 +59,25 @@ class ProcessedTrack:
         return int(self.segment_starts.size)
 
 
-def estimate_noise_m(xy: np.ndarray) -> float:
-    """Per-axis standard deviation (m) of independent fix noise, from second differences.
+# Fixes over which the local noise level is estimated (a rolling median): long enough to be stable, short enough
+# that a stop with a jittering fix in the middle of a clean run is recognised as noisy.
+_NOISE_WINDOW_FIXES = 31
 
-    For a smooth path sampled at a steady rate, x[i+1] − 2x[i] + x[i−1] is almost pure noise with variance 6σ²
-    (the path's own acceleration contributes centimetres at running speeds). The median absolute deviation keeps
-    the odd irregular time step from inflating the estimate.
+
+def estimate_noise_m(xy: np.ndarray) -> np.ndarray:
+    """Per-fix estimate of the per-axis standard deviation (m) of independent fix noise.
+
+    For a smooth path sampled at a steady rate, x[i+1] - 2x[i] + x[i-1] is almost pure noise with variance
+    6 sigma^2 (the path's own acceleration contributes centimetres at running speeds). A rolling median of its
+    absolute value (median |N(0, s)| = 0.6745 s) keeps irregular time steps and turns from inflating the estimate.
     """
-    if len(xy) < 3:
-        return 0.0
-    second = xy[2:] - 2 * xy[1:-1] + xy[:-2]
-    mad = np.median(np.abs(second - np.median(second, axis=0)), axis=0)
-    return float(np.mean(1.4826 * mad) / np.sqrt(6.0))
+    count = len(xy)
+    if count < 3:
+        return np.zeros(count)
+    second = np.abs(xy[2:] - 2 * xy[1:-1] + xy[:-2]).mean(axis=1)
+    second = np.concatenate((second[:1], second, second[-1:]))
+    local_median = median_filter(second, size=min(_NOISE_WINDOW_FIXES, count), mode="nearest")
+    return local_median / 0.6745 / np.sqrt(6.0)
 
 
 @lru_cache(maxsize=32)
@@ -79,19 +87,34 @@ def _step_noise_gain(window: int, order: int) -> float:
     return float(np.sum(np.diff(np.concatenate(([0.0], coeffs, [0.0]))) ** 2))
 
 
-def _smooth_segment(xy: np.ndarray) -> tuple[np.ndarray, float]:
-    """Smoothed positions and the expected squared noise left in each step (m²), for one segment."""
+def _window_fixes(window_s: float, interval_s: float) -> int:
+    """Odd number of fixes spanning about `window_s` at the given sampling interval (at least 5)."""
+    fixes = int(round(window_s / max(interval_s, 1e-3)))
+    return max(fixes | 1, _MIN_SMOOTH_POINTS)
+
+
+def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed positions and the expected squared noise left in each step (m^2), for one segment.
+
+    Both windows are computed; each fix takes the heavy one where its local noise exceeds NOISE_LIGHT_M.
+    """
     count = len(xy)
     if count < _MIN_SMOOTH_POINTS:
-        return xy, 0.0
+        return xy, np.zeros(max(count - 1, 0))
     noise_m = estimate_noise_m(xy)
-    window, order = (
-        (SMOOTH_LIGHT_WINDOW, SMOOTH_LIGHT_ORDER) if noise_m <= NOISE_LIGHT_M else (SMOOTH_HEAVY_WINDOW, SMOOTH_HEAVY_ORDER)
-    )
-    window = min(window, count if count % 2 else count - 1)
-    order = min(order, window - 2)
-    smoothed = savgol_filter(xy, window, order, axis=0, mode="interp")
-    return smoothed, noise_m**2 * _step_noise_gain(window, order)
+    interval_s = float(np.median(np.diff(t)))
+    longest = count if count % 2 else count - 1
+    results = []
+    for window_s, order in ((SMOOTH_LIGHT_WINDOW_S, SMOOTH_LIGHT_ORDER), (SMOOTH_HEAVY_WINDOW_S, SMOOTH_HEAVY_ORDER)):
+        window = min(_window_fixes(window_s, interval_s), longest)
+        order = max(min(order, window - 2), 1)
+        results.append((savgol_filter(xy, window, order, axis=0, mode="interp"), _step_noise_gain(window, order)))
+    (light, light_gain), (heavy, heavy_gain) = results
+    noisy = noise_m > NOISE_LIGHT_M
+    smoothed = np.where(noisy[:, None], heavy, light)
+    gain = np.where(noisy[:-1] | noisy[1:], heavy_gain, light_gain)
+    step_noise = np.maximum(noise_m[:-1], noise_m[1:])
+    return smoothed, step_noise**2 * gain
 
 
 def build_track(
@@ -133,7 +156,7 @@ def build_track(
     xy = raw_xy.copy()
     step_noise_sq = np.zeros(max(n - 1, 0))
     for start, end in zip(segment_starts.tolist(), segment_ends.tolist(), strict=True):
-        smoothed, noise_sq = _smooth_segment(raw_xy[start:end])
+        smoothed, noise_sq = _smooth_segment(raw_xy[start:end], t[start:end])
         xy[start:end] = smoothed
         if end - start > 1:
             step_noise_sq[start : end - 1] = noise_sq
