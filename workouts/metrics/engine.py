@@ -10,6 +10,7 @@ from .calories import acsm_calories_kcal
 from .constants import PACE_WINDOW_M
 from .elevation import gain_and_loss, smooth_altitude
 from .filtering import filter_points
+from .geo import LocalProjection
 from .heart_rate import heart_rate_summary
 from .pace import best_efforts, fastest_and_slowest_pace, moving_timeline, splits
 from .route import is_off_route, route_completion, shape_accuracy
@@ -149,11 +150,12 @@ def compute_workout_metrics(
     accuracy = None
     outline = shape_outline_xy
     if outline is None and planned_path_latlng is not None and len(planned_path_latlng):
-        # no outline: compare against the planned path itself (projected, fidelity is similarity-invariant)
+        # no outline: the planned path itself, in metres (the fit is similarity-invariant, not anisotropic)
         planned = np.asarray(planned_path_latlng, dtype=np.float64)
-        outline = np.column_stack((planned[:, 1], planned[:, 0]))
+        outline = LocalProjection.around(planned[:, 0], planned[:, 1]).to_xy(planned[:, 0], planned[:, 1])
     if outline is not None and len(kept) >= 2:
-        accuracy = shape_accuracy(outline, np.column_stack((kept.lat, kept.lon)), closed=shape_closed)
+        trace_lat, trace_lon = track.projection.to_latlon(track.xy)  # the smoothed trace
+        accuracy = shape_accuracy(outline, np.column_stack((trace_lat, trace_lon)), closed=shape_closed)
         if accuracy is None:
             notes.append("shape accuracy unavailable (fidelity measure not installed or trace too short)")
 
