@@ -104,6 +104,8 @@ class ActivityLog(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activity_logs")
     action = models.CharField(max_length=32, choices=Action.choices)
+    # Set by the request that queued the row: a redelivered task finds it taken and writes nothing.
+    event_id = models.UUIDField(unique=True, null=True, blank=True, editable=False)
     details = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
@@ -114,3 +116,32 @@ class ActivityLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EmailOTP(models.Model):
+    """One emailed login code. The code itself is never stored in clear.
+
+    `code_hash` is an HMAC of the code keyed with SECRET_KEY (a database dump alone cannot recover or test
+    codes). `code_encrypted` carries the code, Fernet-encrypted, from the request to the mail task; the
+    task empties it once the mail is sent. Only the newest code of an email counts.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    code_encrypted = models.TextField(blank=True, default="")
+    # Wrong codes typed against this code. The per-email limit sums these over recent codes, so asking for
+    # a new code does not reset it (see accounts.otp.OTP_FAILURE_WINDOW).
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["email", "-created_at"], name="emailotp_email_created_idx")]
+        verbose_name = "email login code"
+
+    def __str__(self) -> str:
+        return f"code for {self.email} at {self.created_at:%Y-%m-%d %H:%M:%S}"

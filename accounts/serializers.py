@@ -23,9 +23,13 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class PublicUserSerializer(serializers.Serializer):
+    """Public profile: `user_public_totals` supplies the two totals (km, count)."""
+
     id = serializers.UUIDField()
     name = serializers.CharField()
     avatar = serializers.CharField(allow_null=True)
+    total_distance = serializers.FloatField(help_text="Lifetime distance in km (2 decimals).")
+    total_workouts = serializers.IntegerField()
 
 
 class SignupSerializer(serializers.Serializer):
@@ -54,6 +58,33 @@ class AuthResultSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class LoginResultSerializer(AuthResultSerializer):
+    created = serializers.BooleanField(help_text="True when this login created the account.")
+
+
+class OTPRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class OTPRequestResultSerializer(serializers.Serializer):
+    expires_in = serializers.IntegerField(help_text="Seconds the emailed code stays valid.")
+
+
+class OTPVerifySerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    code = serializers.RegexField(r"^[0-9]{6}$", max_length=6, help_text="The 6-digit code from the email.",
+                                  error_messages={"invalid": "The code is 6 digits."})
+
+
+class KakaoLoginSerializer(serializers.Serializer):
+    access_token = serializers.CharField(max_length=2048, trim_whitespace=True,
+                                         help_text="The access token the Kakao SDK gave the app.")
+
+
+class AvatarUploadSerializer(serializers.Serializer):
+    avatar = serializers.FileField(help_text="JPEG, PNG or WebP, at most 5 MB.")
+
+
 class ProfileUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=20, max_value=400,
@@ -70,11 +101,13 @@ class ProfileUpdateSerializer(serializers.Serializer):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise serializers.ValidationError("Unknown time zone (use an IANA name such as Asia/Seoul).") from exc
+            raise serializers.ValidationError(
+                "Unknown time zone (use an IANA name such as Asia/Seoul).") from exc
         return value
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in sorted(unknown)})
+            raise serializers.ValidationError(
+                {name: ["This field cannot be changed."] for name in sorted(unknown)})
         return attrs

@@ -1,5 +1,10 @@
 """Background work of the accounts app (django-q2). Tasks take IDs and are safe to run twice."""
 
+import uuid
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from accounts.models import ActivityLog, User
@@ -13,20 +18,38 @@ def client_ip(request) -> str | None:
     return ident or None
 
 
-def record_activity(user_id: str, action: str, details: dict, ip: str | None, event_id: str) -> None:
-    """Write one activity log row; `event_id` makes a redelivered task a no-op."""
-    if ActivityLog.objects.filter(details__event_id=event_id).exists():
-        return
+def send_otp_email(otp_id: str) -> bool:
+    """Mail one login code (accounts.services.otp_send_email). SMTP errors propagate so the queue retries."""
+    from accounts.services import otp_send_email
+
+    return otp_send_email(otp_id=otp_id)
+
+
+def record_activity(user_id: str, action: str, details: dict, ip: str | None, event_id: str,
+                    occurred_at: str | None = None) -> bool:
+    """Write one activity log row; True when written.
+
+    `event_id` (unique) makes a redelivered task a no-op; `occurred_at` (ISO 8601) is when the request
+    happened, so a queue delay does not shift the log's time.
+    """
+    if ActivityLog.objects.filter(event_id=event_id).exists():
+        return False
     if not User.objects.filter(pk=user_id).exists():
-        return
-    ActivityLog.objects.create(user_id=user_id, action=action, details={**details, "event_id": event_id}, ip=ip)
+        return False  # the user row is gone (hard delete): nothing to attach the event to
+    created_at = datetime.fromisoformat(occurred_at) if occurred_at else timezone.now()
+    try:
+        with transaction.atomic():
+            ActivityLog.objects.create(user_id=user_id, action=action, details=details, ip=ip,
+                                       event_id=event_id, created_at=created_at)
+    except IntegrityError:  # the same event written by a concurrent delivery
+        return False
+    return True
 
 
 def enqueue_activity(*, user: User, action: str, request=None, details: dict | None = None) -> None:
-    import uuid
-
+    """Queue an activity log row for `user` (one of ActivityLog.Action)."""
     ip = client_ip(request) if request is not None else None
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""
     payload = {**(details or {}), "user_agent": user_agent}
-    async_task("accounts.tasks.record_activity", str(user.pk), action, payload, ip, uuid.uuid4().hex,
-               group="activity_log")
+    async_task("accounts.tasks.record_activity", str(user.pk), action, payload, ip, str(uuid.uuid4()),
+               timezone.now().isoformat(), group="activity_log")
