@@ -20,6 +20,7 @@ class RouteShape(models.Model):
         SPECIAL = "special", "Special"
         FUN = "fun", "Fun"
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # API.md: IDs are UUIDs
     shape_id = models.SlugField(max_length=50, unique=True, help_text="Stable slug the apps store.")
     name = models.CharField(max_length=100)
     name_ko = models.CharField(max_length=100, blank=True, default="")
@@ -124,15 +125,17 @@ class Route(models.Model):
     type = models.CharField(max_length=16, choices=ActivityType.choices, default=ActivityType.RUNNING)
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SHAPE)
     # PROTECT: shapes are deactivated, never deleted, while routes use them.
-    shape = models.ForeignKey(RouteShape, on_delete=models.PROTECT, null=True, blank=True, related_name="routes")
-    custom_points = models.JSONField(null=True, blank=True, help_text="[[lat, lng], ...] of a custom drawing.")
+    shape = models.ForeignKey(RouteShape, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="routes")
+    custom_points = models.JSONField(null=True, blank=True,
+                                     help_text="[[lat, lng], ...] of a custom drawing.")
     custom_svg_path = models.TextField(blank=True, default="")
     start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
     start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
     condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.DISTANCE)
     target_distance_km = models.DecimalField(max_digits=6, decimal_places=3,
-                                             help_text="Length the planner aimed at (from the duration if "
-                                                       "condition is duration).")
+                                             help_text="Length the planner aimed at (from the duration "
+                                                       "when the condition is duration).")
     target_duration_s = models.PositiveIntegerField(null=True, blank=True)
     intensity = models.CharField(max_length=16, choices=Intensity.choices, default=Intensity.NORMAL)
     safety_mode = models.BooleanField(default=False)

@@ -1,0 +1,48 @@
+"""Reads of the routes app worth naming: the cached shape catalog, a user's routes."""
+
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
+
+from routes.models import Route, RouteOption, RouteShape
+
+SHAPE_CATALOG_CACHE_KEY = "routes:shape-catalog:v1"
+# The catalog changes only when staff edit it or `seed_shapes` runs, and both invalidate the key; the timeout
+# only bounds how long a cache shared by other deployments (Redis) could serve a stale list.
+SHAPE_CATALOG_CACHE_TIMEOUT_S = 60 * 60
+
+
+def shape_catalog() -> list[RouteShape]:
+    """Every active shape, in catalog order, from the cache (one query on a miss)."""
+    shapes = cache.get(SHAPE_CATALOG_CACHE_KEY)
+    if shapes is None:
+        shapes = list(RouteShape.objects.filter(is_active=True).order_by("sort_order", "shape_id"))
+        cache.set(SHAPE_CATALOG_CACHE_KEY, shapes, SHAPE_CATALOG_CACHE_TIMEOUT_S)
+    return shapes
+
+
+def shape_list(*, category: str | None = None) -> list[RouteShape]:
+    shapes = shape_catalog()
+    return [shape for shape in shapes if shape.category == category] if category else shapes
+
+
+def shape_get_active(*, shape_id: str) -> RouteShape | None:
+    return next((shape for shape in shape_catalog() if shape.shape_id == shape_id), None)
+
+
+def route_list(*, user, status: str | None = None) -> QuerySet[Route]:
+    """The user's live routes with shape and options loaded in two extra queries, whatever the page size."""
+    routes = Route.objects.owned_by(user).select_related("shape")
+    if status:
+        routes = routes.filter(status=status)
+    return routes.prefetch_related(Prefetch("options", queryset=RouteOption.objects.order_by("rank")))
+
+
+def route_get(*, user, route_id) -> Route | None:
+    """The user's live route with its options, or None (also for another user's route)."""
+    return route_list(user=user).filter(pk=route_id).first()
+
+
+def route_option_get(*, user, route_id, option_id) -> RouteOption | None:
+    return (RouteOption.objects.select_related("route", "route__shape")
+            .filter(pk=option_id, route_id=route_id, route__user=user, route__deleted_at__isnull=True)
+            .first())

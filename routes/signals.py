@@ -1,0 +1,17 @@
+"""Keep the cached shape catalog coherent with every save or delete of a shape (admin, shell, fixtures).
+
+Bulk `QuerySet.update()` sends no signal: the services that use it invalidate the cache themselves.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from routes.models import RouteShape
+
+
+@receiver(post_save, sender=RouteShape, dispatch_uid="routes.shape_saved")
+@receiver(post_delete, sender=RouteShape, dispatch_uid="routes.shape_deleted")
+def shape_changed(sender, **kwargs):
+    from routes.services import shape_catalog_invalidate
+
+    shape_catalog_invalidate()
