@@ -262,6 +262,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Road networks built by `import_osm` (one file per network, memory-mapped by each process).
 ROAD_NETWORK_DIR = Path(env("ROAD_NETWORK_DIR", default=str(VAR_DIR / "networks")))
+# Route planning runs inside the request: its search stops after this budget and returns the best options
+# found, so a request never holds a worker for long (DESIGN.md target: p95 <= 2.5 s on 2 cores).
+ROUTE_PLAN_TIME_BUDGET_S = env.float("ROUTE_PLAN_TIME_BUDGET_S", default=3.0)
 
 # --- Security (production values come from the environment; `check --deploy` must pass) ----------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
