@@ -74,7 +74,11 @@ def main() -> None:
     rows.append(
         _row(
             f"live_totals after a {BATCH}-point batch, {POINTS} points (arrays)",
-            _timed(lambda: live_totals(points, pauses=pauses, now=START_EPOCH_S + 86_400, planned_path_latlng=planned)),
+            _timed(
+                lambda: live_totals(
+                    points, pauses=pauses, now=START_EPOCH_S + 86_400, planned_path_latlng=planned
+                )
+            ),
             150,
         )
     )

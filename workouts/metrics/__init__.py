@@ -9,21 +9,23 @@ The Django `workouts` app adapts its models to these types and calls two functio
 
     compute_workout_metrics(points, *, pauses=(), started_at=None, completed_at=None, now=None,
                             activity_type="running", weight_kg=None, device_calories_kcal=None,
-                            planned_path_latlng=None, shape_outline_xy=None, shape_closed=True) -> WorkoutMetrics
+                            planned_path_latlng=None, shape_outline_xy=None, shape_closed=True) ->
+                            WorkoutMetrics
         on completion/import: distance_m, moving_duration_s, elapsed_duration_s, avg_pace_s, max_pace_s
         (fastest 200 m), min_pace_s (slowest 200 m), splits (tuple[Split]), calories_kcal, calories_source
         ('device'|'estimated'), weight_assumed, heart_rate_avg/max, elevation_gain_m/loss_m,
-        best_efforts {1000|5000|10000|21097|42195: seconds}, longest_distance_m, route_completion (0–100|None),
-        shape_accuracy (0–100|None), rejected {reason: count}, rejected_total, duplicates, paused_points,
-        kept_points, segments, notes.
+        best_efforts {1000|5000|10000|21097|42195: seconds}, longest_distance_m, route_completion
+        (0-100|None), shape_accuracy (0-100|None), rejected {reason: count}, rejected_total, duplicates,
+        paused_points, kept_points, segments, notes.
 
 Inputs: `points` is an iterable of `TrackPoint` or a columnar `PointArrays` (`PointArrays.from_columns(...)`
 takes `values_list` columns); times are epoch seconds or aware datetimes; pauses are `PauseSpan` or
 (start, end|None) tuples. The engine never reads the clock: pass `now` for the future-timestamp check.
 
-Helpers: `filter_points` (ordered kept points + rejection counts), `is_off_route(point, path, threshold_m=50)`,
-`distance_to_path_m`, `route_completion`, `format_pace(seconds_per_km) -> "m:ss"`, `LocalProjection`,
-`haversine_m`. Every threshold is a named constant in `constants.py` with its reason and source.
+Helpers: `filter_points` (ordered kept points + rejection counts), `is_off_route(point, path,
+threshold_m=50)`, `distance_to_path_m`, `route_completion`, `format_pace(seconds_per_km) -> "m:ss"`,
+`LocalProjection`, `haversine_m`. Every threshold is a named constant in `constants.py` with its reason and
+source.
 """
 
 from .calories import acsm_calories_kcal

@@ -24,9 +24,9 @@ def acsm_calories_kcal(
 ) -> tuple[float, bool]:
     """Gross energy (kcal) of the moving part of a run or walk, and whether the weight was assumed.
 
-    The ACSM equations (see constants) integrated over moving time: horizontal cost × distance, vertical cost ×
-    climb (uphill metres only: the equations do not hold downhill), resting 3.5 ml/kg/min × moving minutes; then
-    × weight and 5 kcal per litre of O2. `weight_kg` None or ≤ 0 → DEFAULT_WEIGHT_KG, flagged True.
+    The ACSM equations (see constants) integrated over moving time: horizontal cost x distance, vertical cost
+    x climb (uphill metres only: the equations do not hold downhill), resting 3.5 ml/kg/min x moving minutes;
+    then x weight and 5 kcal per litre of O2. `weight_kg` None or ≤ 0 → DEFAULT_WEIGHT_KG, flagged True.
     """
     weight_assumed = weight_kg is None or weight_kg <= 0
     weight = DEFAULT_WEIGHT_KG if weight_assumed else float(weight_kg)

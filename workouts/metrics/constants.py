@@ -17,26 +17,27 @@ EARTH_RADIUS_M = 6_371_008.8
 
 # --- point filtering --------------------------------------------------------------------------------------
 
-# 50 m: a phone fix worse than this comes from Wi-Fi/cell positioning, not GNSS (OpenTracks' recording accuracy
-# threshold; Traccar `filter.accuracy`). Such fixes jump between buildings and would be counted as running.
+# 50 m: a phone fix worse than this comes from Wi-Fi/cell positioning, not GNSS (OpenTracks' recording
+# accuracy threshold; Traccar `filter.accuracy`). Such fixes jump between buildings and would be counted as
+# running.
 MAX_ACCURACY_M = 50.0
 
-# 1 day: tolerate phones whose clock is off by hours (time-zone bugs) but drop fixes dated in the future beyond
-# that, which would stretch elapsed time without end (Traccar `filter.future`, one day).
+# 1 day: tolerate phones whose clock is off by hours (time-zone bugs) but drop fixes dated in the future
+# beyond that, which would stretch elapsed time without end (Traccar `filter.future`, one day).
 MAX_FUTURE_S = 86_400.0
 
 # (0, 0) "null island" is what a GPS chip reports before its first fix (Traccar `filter.zero`). A fix closer
 # than this to it (in degrees) is treated as such a placeholder.
 NULL_ISLAND_TOLERANCE_DEG = 1e-6
 
-# Speed implied between a fix and the last kept fix above which the fix is a spike (Traccar `filter.maxSpeed`).
-# Running: 12 m/s (43 km/h) is beyond a world-record sprint, so no runner produces it, yet a 1 Hz fix with
-# several metres of error on a runner at 3-5 m/s stays below it.
+# Speed implied between a fix and the last kept fix above which the fix is a spike (Traccar
+# `filter.maxSpeed`). Running: 12 m/s (43 km/h) is beyond a world-record sprint, so no runner produces it, yet
+# a 1 Hz fix with several metres of error on a runner at 3-5 m/s stays below it.
 MAX_SPEED_RUNNING_MPS = 12.0
-# Walking: 6 m/s (21.6 km/h). Walkers jog across a crossing (3-4 m/s) and 1 Hz fixes add a few m/s of noise, so
-# 4 m/s would throw away good fixes. The cost: a walker who boards a bus or car moving slower than 6 m/s in
-# traffic is counted; faster rides are rejected (and, after SEGMENT_MAX_GAP_S, cut into single-fix segments that
-# add no distance, see `filtering.py`).
+# Walking: 6 m/s (21.6 km/h). Walkers jog across a crossing (3-4 m/s) and 1 Hz fixes add a few m/s of noise,
+# so 4 m/s would throw away good fixes. The cost: a walker who boards a bus or car moving slower than 6 m/s in
+# traffic is counted; faster rides are rejected (and, after SEGMENT_MAX_GAP_S, cut into single-fix segments
+# that add no distance, see `filtering.py`).
 MAX_SPEED_WALKING_MPS = 6.0
 
 # --- segments ---------------------------------------------------------------------------------------------

@@ -28,8 +28,8 @@ def gain_and_loss(
 
     A climb (or descent) is recognised once the altitude has moved `hysteresis_m` from the last turning point,
     and is then counted in full, from that turning point to the highest (lowest) level reached before the
-    altitude turns back by `hysteresis_m`. Noise smaller than the band never counts; a real climb counts to its
-    top (a plain "step when 3 m away" counter loses up to 3 m at every summit).
+    altitude turns back by `hysteresis_m`. Noise smaller than the band never counts; a real climb counts to
+    its top (a plain "step when 3 m away" counter loses up to 3 m at every summit).
     Sequential by nature: O(n) over a Python list (~2 ms for 10 000 fixes).
     """
     values = smoothed_m[np.isfinite(smoothed_m)].tolist()

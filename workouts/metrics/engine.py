@@ -1,4 +1,5 @@
-"""The two entry points: `compute_workout_metrics` (completion, import) and `live_totals` (each ingested batch)."""
+"""The two entry points: `compute_workout_metrics` (completion, import) and `live_totals` (each ingested
+batch)."""
 
 from __future__ import annotations
 
@@ -32,14 +33,18 @@ def _prepare(
     points, *, pauses, started_at, now, activity_type
 ) -> tuple[FilterResult, ProcessedTrack, tuple[np.ndarray, np.ndarray]]:
     pauses = list(pauses)
-    filtered = filter_points(points, started_at=started_at, now=now, pauses=pauses, activity_type=activity_type)
+    filtered = filter_points(
+        points, started_at=started_at, now=now, pauses=pauses, activity_type=activity_type
+    )
     pause_starts, pause_ends = pause_bounds(pauses)
-    track = build_track(filtered.points, pause_starts=pause_starts, pause_ends=pause_ends, activity_type=activity_type)
+    track = build_track(
+        filtered.points, pause_starts=pause_starts, pause_ends=pause_ends, activity_type=activity_type
+    )
     return filtered, track, (pause_starts, pause_ends)
 
 
 def _elapsed_s(track: ProcessedTrack, started_at, completed_at) -> float:
-    """completed − started when both are known, else first → last kept fix (0 with fewer than two)."""
+    """completed - started when both are known, else first → last kept fix (0 with fewer than two)."""
     if started_at is not None and completed_at is not None:
         return max(to_epoch_s(completed_at) - to_epoch_s(started_at), 0.0)
     t = track.points.t
@@ -61,11 +66,13 @@ def live_totals(
 ) -> LiveTotals:
     """Distance and moving time so far, for the response to an ingested batch.
 
-    Same filtering and distance as `compute_workout_metrics` (so the live figure and the final one agree), without
-    splits, elevation or records. `off_route` is set when a planned path (M, 2 lat/lng) is given.
+    Same filtering and distance as `compute_workout_metrics` (so the live figure and the final one agree),
+    without splits, elevation or records. `off_route` is set when a planned path (M, 2 lat/lng) is given.
     Cost: O(n log n) over all the workout's points, vectorised (a few ms for 10 000 fixes).
     """
-    filtered, track, _ = _prepare(points, pauses=pauses, started_at=started_at, now=now, activity_type=activity_type)
+    filtered, track, _ = _prepare(
+        points, pauses=pauses, started_at=started_at, now=now, activity_type=activity_type
+    )
     kept = filtered.points
     last_lat = float(kept.lat[-1]) if len(kept) else None
     last_lon = float(kept.lon[-1]) if len(kept) else None
@@ -104,12 +111,14 @@ def compute_workout_metrics(
     times as epoch seconds or aware datetimes; `now` is the caller's clock for the future-timestamp check (the
     engine never reads the clock; None skips that check); `weight_kg` None → 70 kg and `weight_assumed=True`;
     `device_calories_kcal` wins over the estimate; `planned_path_latlng` (M, 2) enables route completion;
-    `shape_outline_xy` (the shape's outline in its own plane) enables shape accuracy (falls back to the planned
-    path when only that is given).
-    Output: `WorkoutMetrics` (metres, seconds, s/km, kcal, bpm, percent). Elapsed duration is completed −
+    `shape_outline_xy` (the shape's outline in its own plane) enables shape accuracy (falls back to the
+    planned path when only that is given).
+    Output: `WorkoutMetrics` (metres, seconds, s/km, kcal, bpm, percent). Elapsed duration is completed -
     started when both are given, else first → last kept fix. Cost: O(n log n); ~tens of ms for 10 000 fixes.
     """
-    filtered, track, _ = _prepare(points, pauses=pauses, started_at=started_at, now=now, activity_type=activity_type)
+    filtered, track, _ = _prepare(
+        points, pauses=pauses, started_at=started_at, now=now, activity_type=activity_type
+    )
     kept = filtered.points
     distance_m = track.distance_m
     moving_s = track.moving_duration_s

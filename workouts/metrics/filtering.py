@@ -15,7 +15,16 @@ from .constants import (
     max_speed_mps,
 )
 from .geo import haversine_m
-from .types import FilterResult, PauseSpan, PointArrays, Timestamp, TrackPoint, as_point_arrays, pause_bounds, to_epoch_s
+from .types import (
+    FilterResult,
+    PauseSpan,
+    PointArrays,
+    Timestamp,
+    TrackPoint,
+    as_point_arrays,
+    pause_bounds,
+    to_epoch_s,
+)
 
 REJECTION_REASONS = (
     "out_of_range",
@@ -42,9 +51,9 @@ def _spike_mask(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_speed: floa
     """Keep-mask rejecting fixes whose speed from the last kept fix exceeds `max_speed` (m/s).
 
     The usual case (no spike) is fully vectorised: speeds between neighbours are computed at once and the
-    sequential "relative to the last kept fix" rule only runs from each offending fix until the track is back in
-    step. A fix more than SEGMENT_MAX_GAP_S after the last kept one is always kept: it starts a new segment, so a
-    bad first fix (or a ride in a vehicle) cannot reject everything after it.
+    sequential "relative to the last kept fix" rule only runs from each offending fix until the track is back
+    in step. A fix more than SEGMENT_MAX_GAP_S after the last kept one is always kept: it starts a new
+    segment, so a bad first fix (or a ride in a vehicle) cannot reject everything after it.
     """
     n = t.size
     keep = np.zeros(n, dtype=bool)
@@ -87,9 +96,9 @@ def filter_points(
     """Order fixes and drop the implausible ones.
 
     Inputs: points in any order (a repeated `seq` — a retried batch — is kept once); `started_at` (epoch s or
-    aware datetime) drops fixes before the workout start; `now` (the caller's clock: the engine never reads it)
-    drops fixes more than a day in the future (skipped when None); `pauses` spans drop fixes recorded while paused;
-    `activity_type` picks the spike speed.
+    aware datetime) drops fixes before the workout start; `now` (the caller's clock: the engine never reads
+    it) drops fixes more than a day in the future (skipped when None); `pauses` spans drop fixes recorded
+    while paused; `activity_type` picks the spike speed.
     Returns a `FilterResult` with the kept points ordered by (recorded_at, seq) and per-reason counts.
     Cost: O(n log n) for the sort, vectorised except a short loop after each spike.
     """
@@ -131,8 +140,14 @@ def filter_points(
     timed = arrays.take(valid)
 
     with np.errstate(invalid="ignore"):
-        drop("out_of_range", ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)))
-        drop("null_island", (np.abs(lat) < NULL_ISLAND_TOLERANCE_DEG) & (np.abs(lon) < NULL_ISLAND_TOLERANCE_DEG))
+        drop(
+            "out_of_range",
+            ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)),
+        )
+        drop(
+            "null_island",
+            (np.abs(lat) < NULL_ISLAND_TOLERANCE_DEG) & (np.abs(lon) < NULL_ISLAND_TOLERANCE_DEG),
+        )
         drop("low_accuracy", acc > MAX_ACCURACY_M)  # NaN (unknown accuracy) compares False: kept
 
     # two fixes at the same instant: keep the first (lower seq); a speed cannot be computed between them

@@ -1,12 +1,12 @@
 """Spherical distances and a local metric projection, vectorised with numpy.
 
 Local equirectangular projection around a reference point (lat0, lon0):
-    x = R·(lon − lon0)·cos(lat0),  y = R·(lat − lat0)
-North-south distances are exact on the sphere; east-west ones are scaled by cos(lat0)/cos(lat), a relative error
-of about tan(lat0)·Δlat. A run shorter than 50 km stays within 25 km (Δlat ≤ 0.0039 rad) of its centroid, so the
-error is ≤ 0.3 % at 37° N and ≤ 0.7 % at 60°: irrelevant for the 30 m / 50 m route tolerances (≤ 0.35 m).
-Distances along the track do not rely on the projection's scale: `track.py` rescales each east-west step by
-cos(lat0)/cos(lat) of the step, which is exact to second order in the step length.
+    x = R·(lon - lon0)·cos(lat0),  y = R·(lat - lat0)
+North-south distances are exact on the sphere; east-west ones are scaled by cos(lat0)/cos(lat), a relative
+error of about tan(lat0)·Δlat. A run shorter than 50 km stays within 25 km (Δlat ≤ 0.0039 rad) of its
+centroid, so the error is ≤ 0.3 % at 37° N and ≤ 0.7 % at 60°: irrelevant for the 30 m / 50 m route tolerances
+(≤ 0.35 m). Distances along the track do not rely on the projection's scale: `track.py` rescales each
+east-west step by cos(lat0)/cos(lat) of the step, which is exact to second order in the step length.
 """
 
 from __future__ import annotations

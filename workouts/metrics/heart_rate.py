@@ -10,9 +10,9 @@ from .constants import HEART_RATE_MAX_BPM, HEART_RATE_MIN_BPM, SEGMENT_MAX_GAP_S
 def heart_rate_summary(t: np.ndarray, heart_rate: np.ndarray) -> tuple[float | None, float | None]:
     """(time-weighted average, maximum) bpm over valid readings (0, None and > 250 bpm ignored).
 
-    Time-weighted: each reading stands for half the interval to each neighbour, capped at SEGMENT_MAX_GAP_S so a
-    reading before a signal loss does not stand for minutes. Sensors sample unevenly (some only on change), so a
-    plain mean would over-weight bursts of readings.
+    Time-weighted: each reading stands for half the interval to each neighbour, capped at SEGMENT_MAX_GAP_S so
+    a reading before a signal loss does not stand for minutes. Sensors sample unevenly (some only on change),
+    so a plain mean would over-weight bursts of readings.
     """
     valid = np.isfinite(heart_rate) & (heart_rate >= HEART_RATE_MIN_BPM) & (heart_rate <= HEART_RATE_MAX_BPM)
     if not valid.any():

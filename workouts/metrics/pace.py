@@ -1,10 +1,10 @@
 """Pace, kilometre splits and best efforts on the moving timeline.
 
-All of these read two non-decreasing arrays over the kept fixes: cumulative moving distance D (m) and cumulative
-moving time T (s). Between fixes both are linear, so the time at which any distance is reached is an
-interpolation — that is how split crossings and best-effort windows get sub-second precision at 1 Hz.
-Stops, pauses and segment gaps add neither distance nor time, so splits and efforts are in moving time (Strava's
-splits are too).
+All of these read two non-decreasing arrays over the kept fixes: cumulative moving distance D (m) and
+cumulative moving time T (s). Between fixes both are linear, so the time at which any distance is reached is
+an interpolation — that is how split crossings and best-effort windows get sub-second precision at 1 Hz.
+Stops, pauses and segment gaps add neither distance nor time, so splits and efforts are in moving time
+(Strava's splits are too).
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ def moving_timeline(cum_distance_m: np.ndarray, cum_moving_s: np.ndarray, *extra
 
 
 def window_durations(distance: np.ndarray, time: np.ndarray, window_m: float) -> np.ndarray:
-    """Moving time of every continuous `window_m` stretch starting or ending at a fix (two-pointer by binary search).
+    """Moving time of every continuous `window_m` stretch starting or ending at a fix (two-pointer by binary
+    search).
 
-    The duration of a window as a function of where it starts is piecewise linear with breakpoints where either
-    end passes a fix, so its minimum and maximum are among these candidates. O(n log n).
+    The duration of a window as a function of where it starts is piecewise linear with breakpoints where
+    either end passes a fix, so its minimum and maximum are among these candidates. O(n log n).
     """
     if distance.size < 2 or distance[-1] - distance[0] < window_m:
         return np.zeros(0)
@@ -60,7 +61,9 @@ def best_efforts(
     return efforts
 
 
-def fastest_and_slowest_pace(distance: np.ndarray, time: np.ndarray, window_m: float) -> tuple[float, float] | None:
+def fastest_and_slowest_pace(
+    distance: np.ndarray, time: np.ndarray, window_m: float
+) -> tuple[float, float] | None:
     """(fastest, slowest) pace in s/km over any `window_m` stretch; None when the workout is shorter."""
     durations = window_durations(distance, time, window_m)
     if not durations.size:
@@ -73,8 +76,8 @@ def splits(distance: np.ndarray, time: np.ndarray, altitude: np.ndarray | None) 
     """Per-kilometre splits with interpolated crossing times, plus the final partial split.
 
     `altitude` (smoothed, per fix of the timeline, NaN where unknown) gives each split's elevation change.
-    The last partial split is included when ≥ MIN_PARTIAL_SPLIT_M, with `distance_m` < 1000, `is_partial=True` and
-    its pace scaled to a full kilometre.
+    The last partial split is included when ≥ MIN_PARTIAL_SPLIT_M, with `distance_m` < 1000, `is_partial=True`
+    and its pace scaled to a full kilometre.
     """
     if distance.size < 2 or distance[-1] <= 0:
         return ()

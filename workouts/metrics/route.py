@@ -24,7 +24,7 @@ def route_completion(
     trace_connects: np.ndarray | None = None,
     radius_m: float = ROUTE_COMPLETION_RADIUS_M,
 ) -> float | None:
-    """Share (0–100) of the planned path lying within `radius_m` of the trace.
+    """Share (0-100) of the planned path lying within `radius_m` of the trace.
 
     The planned path is resampled every 5 m (so it counts by length, not by vertex), the trace densified every
     5 m inside its segments (`trace_connects[i]`: fix i joins fix i+1; gaps are not drawn), both in one local
@@ -36,7 +36,9 @@ def route_completion(
         return None
     if trace_lat.size == 0:
         return 0.0
-    projection = LocalProjection.around(np.concatenate((planned[:, 0], trace_lat)), np.concatenate((planned[:, 1], trace_lon)))
+    projection = LocalProjection.around(
+        np.concatenate((planned[:, 0], trace_lat)), np.concatenate((planned[:, 1], trace_lon))
+    )
     planned_samples = resample_polyline(projection.to_xy(planned[:, 0], planned[:, 1]), ROUTE_RESAMPLE_STEP_M)
     trace_xy = projection.to_xy(trace_lat, trace_lon)
     if trace_connects is None:
@@ -67,10 +69,10 @@ def is_off_route(last_point, planned_path_latlng, threshold_m: float = OFF_ROUTE
 
 
 def shape_accuracy(outline_xy, trace_latlng: np.ndarray, *, closed: bool = True) -> float | None:
-    """The routes planner's fidelity score (0–100) of the trace against the intended shape outline.
+    """The routes planner's fidelity score (0-100) of the trace against the intended shape outline.
 
-    Imported lazily: the planner's fidelity module is another team's code, and the rest of the engine must work
-    without it. Returns None when it is not available or the trace is too short to compare.
+    Imported lazily: the planner's fidelity module is another team's code, and the rest of the engine must
+    work without it. Returns None when it is not available or the trace is too short to compare.
     """
     try:
         from routes.planner.fidelity import shape_fidelity

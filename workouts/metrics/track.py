@@ -33,7 +33,7 @@ _MIN_SMOOTH_POINTS = 5
 
 @dataclass(frozen=True, eq=False)
 class ProcessedTrack:
-    """Kept fixes with their derived per-step quantities (n fixes, n−1 steps)."""
+    """Kept fixes with their derived per-step quantities (n fixes, n-1 steps)."""
 
     points: PointArrays
     projection: LocalProjection | None
@@ -59,8 +59,8 @@ class ProcessedTrack:
         return int(self.segment_starts.size)
 
 
-# Fixes over which the local noise level is estimated (a rolling median): long enough to be stable, short enough
-# that a stop with a jittering fix in the middle of a clean run is recognised as noisy.
+# Fixes over which the local noise level is estimated (a rolling median): long enough to be stable, short
+# enough that a stop with a jittering fix in the middle of a clean run is recognised as noisy.
 _NOISE_WINDOW_FIXES = 31
 
 
@@ -69,7 +69,8 @@ def estimate_noise_m(xy: np.ndarray) -> np.ndarray:
 
     For a smooth path sampled at a steady rate, x[i+1] - 2x[i] + x[i-1] is almost pure noise with variance
     6 sigma^2 (the path's own acceleration contributes centimetres at running speeds). A rolling median of its
-    absolute value (median |N(0, s)| = 0.6745 s) keeps irregular time steps and turns from inflating the estimate.
+    absolute value (median |N(0, s)| = 0.6745 s) keeps irregular time steps and turns from inflating the
+    estimate.
     """
     count = len(xy)
     if count < 3:
@@ -82,14 +83,14 @@ def estimate_noise_m(xy: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _step_noise_gain(window: int, order: int) -> float:
-    """Σ(c[k] − c[k−1])² of the smoothing kernel: variance of a smoothed step per unit fix-noise variance."""
+    """Σ(c[k] - c[k-1])² of the smoothing kernel: variance of a smoothed step per unit fix-noise variance."""
     coeffs = savgol_coeffs(window, order)
     return float(np.sum(np.diff(np.concatenate(([0.0], coeffs, [0.0]))) ** 2))
 
 
 def _window_fixes(window_s: float, interval_s: float) -> int:
     """Odd number of fixes spanning about `window_s` at the given sampling interval (at least 5)."""
-    fixes = int(round(window_s / max(interval_s, 1e-3)))
+    fixes = round(window_s / max(interval_s, 1e-3))
     return max(fixes | 1, _MIN_SMOOTH_POINTS)
 
 
@@ -105,10 +106,15 @@ def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarr
     interval_s = float(np.median(np.diff(t)))
     longest = count if count % 2 else count - 1
     results = []
-    for window_s, order in ((SMOOTH_LIGHT_WINDOW_S, SMOOTH_LIGHT_ORDER), (SMOOTH_HEAVY_WINDOW_S, SMOOTH_HEAVY_ORDER)):
+    for window_s, order in (
+        (SMOOTH_LIGHT_WINDOW_S, SMOOTH_LIGHT_ORDER),
+        (SMOOTH_HEAVY_WINDOW_S, SMOOTH_HEAVY_ORDER),
+    ):
         window = min(_window_fixes(window_s, interval_s), longest)
         order = max(min(order, window - 2), 1)
-        results.append((savgol_filter(xy, window, order, axis=0, mode="interp"), _step_noise_gain(window, order)))
+        results.append(
+            (savgol_filter(xy, window, order, axis=0, mode="interp"), _step_noise_gain(window, order))
+        )
     (light, light_gain), (heavy, heavy_gain) = results
     noisy = noise_m > NOISE_LIGHT_M
     smoothed = np.where(noisy[:, None], heavy, light)
@@ -126,10 +132,10 @@ def build_track(
 ) -> ProcessedTrack:
     """Segment, smooth and classify the kept fixes (ordered by time, as `filter_points` returns them).
 
-    Segments: a new one starts after a gap > SEGMENT_MAX_GAP_S or > SEGMENT_MAX_GAP_M, or across a pause span; the
-    step across the break has length 0 and is not moving time. Steps: smoothed (see constants: adaptive
+    Segments: a new one starts after a gap > SEGMENT_MAX_GAP_S or > SEGMENT_MAX_GAP_M, or across a pause span;
+    the step across the break has length 0 and is not moving time. Steps: smoothed (see constants: adaptive
     Savitzky-Golay), east-west scaled back to the sphere at the step's latitude, then de-noised
-    (√max(d² − expected noise², 0)). A step is moving when the path speed over a centred window of
+    (√max(d² - expected noise², 0)). A step is moving when the path speed over a centred window of
     ±MOVING_WINDOW_HALF_STEPS steps (same segment) reaches the activity's moving speed.
     Cost: O(n), vectorised; one small loop over segments.
     """
@@ -137,8 +143,16 @@ def build_track(
     if n == 0:
         empty = np.zeros(0)
         return ProcessedTrack(
-            points, None, np.zeros((0, 2)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool), empty, empty,
-            np.zeros(0, dtype=bool), empty, empty,
+            points,
+            None,
+            np.zeros((0, 2)),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=bool),
+            empty,
+            empty,
+            np.zeros(0, dtype=bool),
+            empty,
+            empty,
         )
     t, lat = points.t, points.lat
     projection = LocalProjection.around(lat, points.lon)
@@ -147,7 +161,8 @@ def build_track(
     dt = np.diff(t)
     raw_step = np.hypot(*np.diff(raw_xy, axis=0).T)
     pause_between = (
-        np.searchsorted(pause_starts, t[1:], side="right") - np.searchsorted(pause_starts, t[:-1], side="right")
+        np.searchsorted(pause_starts, t[1:], side="right")
+        - np.searchsorted(pause_starts, t[:-1], side="right")
     ) > 0
     breaks = (dt > SEGMENT_MAX_GAP_S) | (raw_step > SEGMENT_MAX_GAP_M) | pause_between
     segment_starts = np.flatnonzero(np.concatenate(([True], breaks)))
@@ -170,12 +185,22 @@ def build_track(
     step_length = np.where(step_connects, np.sqrt(np.maximum(length_sq - step_noise_sq, 0.0)), 0.0)
     step_dt = np.where(step_connects, dt, 0.0)
 
-    step_moving = _moving_steps(step_length, step_dt, segment_starts, segment_ends, moving_speed_mps(activity_type))
+    step_moving = _moving_steps(
+        step_length, step_dt, segment_starts, segment_ends, moving_speed_mps(activity_type)
+    )
     step_moving &= step_connects
     cum_distance = np.concatenate(([0.0], np.cumsum(np.where(step_moving, step_length, 0.0))))
     cum_moving = np.concatenate(([0.0], np.cumsum(np.where(step_moving, step_dt, 0.0))))
     return ProcessedTrack(
-        points, projection, xy, segment_starts, step_connects, step_length, step_dt, step_moving, cum_distance,
+        points,
+        projection,
+        xy,
+        segment_starts,
+        step_connects,
+        step_length,
+        step_dt,
+        step_moving,
+        cum_distance,
         cum_moving,
     )
 

@@ -12,7 +12,7 @@ Timestamp = float | datetime
 
 
 def to_epoch_s(value: Timestamp) -> float:
-    """Epoch seconds from a float or an aware datetime (naive datetimes are refused: their zone is unknown)."""
+    """Epoch seconds from a float or an aware datetime (naive ones are refused: their zone is unknown)."""
     if isinstance(value, datetime):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             raise ValueError("naive datetime: recorded times must carry a time zone")
@@ -153,8 +153,8 @@ class Split:
     """One kilometre (or the final partial one) on the moving timeline.
 
     `km`: 1-based index; `distance_m`: 1000 except for the last partial split; `duration_s`: moving time;
-    `pace_s`: seconds per km (duration scaled to 1 km); `elevation_change_m`: smoothed altitude at the end minus
-    at the start, None without altitude data.
+    `pace_s`: seconds per km (duration scaled to 1 km); `elevation_change_m`: smoothed altitude at the end
+    minus at the start, None without altitude data.
     """
 
     km: int

@@ -67,7 +67,9 @@ def test_workout_calories_estimated_or_from_the_device():
 
 
 def test_heart_rate_is_time_weighted_and_ignores_zero_and_missing():
-    t = START_EPOCH_S + np.concatenate((np.arange(0.0, 10.0), [100.0]))  # 10 readings at 1 Hz then one 90 s later
+    t = START_EPOCH_S + np.concatenate(
+        (np.arange(0.0, 10.0), [100.0])
+    )  # 10 readings at 1 Hz then one 90 s later
     xy = np.column_stack((3.0 * (t - t[0]), np.zeros_like(t)))
     hr = [120.0] * 9 + [0.0, 180.0]
     hr[3] = None

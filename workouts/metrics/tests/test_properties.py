@@ -13,12 +13,10 @@ from .synthetic import START_EPOCH_S, to_points
 @st.composite
 def tracks(draw):
     count = draw(st.integers(min_value=2, max_value=120))
-    gaps = draw(st.lists(st.sampled_from([0.0, 1.0, 1.0, 1.0, 2.0, 5.0, 45.0]), min_size=count, max_size=count))
-    steps = draw(
-        st.lists(
-            st.tuples(st.floats(-15, 15), st.floats(-15, 15)), min_size=count, max_size=count
-        )
+    gaps = draw(
+        st.lists(st.sampled_from([0.0, 1.0, 1.0, 1.0, 2.0, 5.0, 45.0]), min_size=count, max_size=count)
     )
+    steps = draw(st.lists(st.tuples(st.floats(-15, 15), st.floats(-15, 15)), min_size=count, max_size=count))
     jumps = draw(st.lists(st.sampled_from([0.0, 0.0, 0.0, 0.0, 600.0]), min_size=count, max_size=count))
     accuracy = draw(st.lists(st.sampled_from([None, 3.0, 10.0, 80.0]), min_size=count, max_size=count))
     altitude = draw(st.lists(st.one_of(st.none(), st.floats(0, 50)), min_size=count, max_size=count))

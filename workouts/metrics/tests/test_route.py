@@ -77,9 +77,7 @@ def test_shape_accuracy_scores_a_trace_of_the_shape_high_and_another_shape_low()
     t, xy = oval_run(400, 300, noise_m=2.0, seed=5)
     good = compute_workout_metrics(to_points(t, xy), shape_outline_xy=outline, shape_closed=True)
     line_xy = np.column_stack((np.arange(0.0, 400.0, 3.5), np.zeros(115)))
-    bad = compute_workout_metrics(
-        to_points(t[:115], line_xy), shape_outline_xy=outline, shape_closed=True
-    )
+    bad = compute_workout_metrics(to_points(t[:115], line_xy), shape_outline_xy=outline, shape_closed=True)
     assert good.shape_accuracy is not None and bad.shape_accuracy is not None
     assert good.shape_accuracy >= 85
     assert bad.shape_accuracy < 50
