@@ -31,8 +31,9 @@ MAX_FUTURE_S = 86_400.0
 NULL_ISLAND_TOLERANCE_DEG = 1e-6
 
 # Speed implied between a fix and the last kept fix above which the fix is a spike (Traccar
-# `filter.maxSpeed`). Running: 12 m/s (43 km/h) is beyond a world-record sprint, so no runner produces it, yet
-# a 1 Hz fix with several metres of error on a runner at 3-5 m/s stays below it.
+# `filter.maxSpeed`). Running: 12 m/s (43 km/h) is beyond a world-record sprint, so no runner produces it.
+# Real phone fixes err smoothly and stay far below it; with synthetic independent 3 m noise per 1 Hz fix about
+# 3 % of fixes exceed it and are dropped, which costs nothing (their neighbours carry the track).
 MAX_SPEED_RUNNING_MPS = 12.0
 # Walking: 6 m/s (21.6 km/h). Walkers jog across a crossing (3-4 m/s) and 1 Hz fixes add a few m/s of noise,
 # so 4 m/s would throw away good fixes. The cost: a walker who boards a bus or car moving slower than 6 m/s in
