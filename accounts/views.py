@@ -117,6 +117,13 @@ class LogoutView(APIView):
 class OTPRequestView(PublicAuthView):
     throttle_classes = [OTPRequestAddressThrottle, OTPRequestEmailThrottle]
 
+    def check_throttles(self, request):
+        # Stop at the first refusal (DRF asks every throttle, and each one that allows counts the
+        # request): a request refused for its address must not use up that email's minute as well.
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+
     @extend_schema(
         summary="Email me a login code",
         description="Emails a 6-digit code valid for 5 minutes (sent by a background job; never returned). "
