@@ -215,7 +215,9 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "runnerway.api.schema.wrap_in_envelope_hook",
     ],
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RouteStatusEnum": "routes.models.Route.Status",
+    },
     "SECURITY": [{"jwtAuth": []}],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -224,15 +226,17 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background jobs (django-q2, ORM broker) ----------------------------------------------------------
 # The ORM broker acknowledges a task only after it ran, so a killed worker's task is delivered again.
+# A task that raises is NOT acknowledged (`ack_failures` off): the broker hands it out again after `retry`
+# seconds, up to `max_attempts` runs; then it is acknowledged and stays visible as a failure in the admin.
 # `retry` must exceed `timeout`, or a slow task would be handed to a second worker while still running.
 Q_CLUSTER = {
     "name": "runnerway",
     "orm": "default",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 120,
-    "retry": 180,
+    "timeout": env.int("Q_TIMEOUT", default=120),
+    "retry": env.int("Q_RETRY", default=180),
     "max_attempts": 5,
-    "ack_failures": True,
+    "ack_failures": False,
     "save_limit": 1000,
     "catch_up": False,
     "poll": 0.5,
