@@ -7,9 +7,21 @@ Coordinates the client sent or will see again (start points) are DecimalField(10
 import uuid
 from pathlib import Path
 
+import polyline as polyline_codec
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
+
+# Limits of a route request (the serializer checks them, `services.route_create` re-checks them).
+MIN_TARGET_DISTANCE_KM = 0.5
+MAX_TARGET_DISTANCE_KM = 42.195  # a marathon
+MIN_TARGET_DURATION_S = 5 * 60
+MAX_TARGET_DURATION_S = 6 * 60 * 60
+MAX_CUSTOM_POINTS = 500
+MAX_SVG_PATH_CHARS = 20_000
+MAX_OPTIONS = 5
+DEFAULT_OPTIONS = 3
+POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5 (~1 m)
 
 
 class RouteShape(models.Model):
@@ -203,3 +215,7 @@ class RouteOption(models.Model):
     @property
     def bbox(self) -> list[float]:
         return [self.min_lat, self.min_lon, self.max_lat, self.max_lon]
+
+    def coordinates(self) -> list[list[float]]:
+        """The path as [[lat, lng], ...], decoded from the stored polyline (5 decimals)."""
+        return [list(point) for point in polyline_codec.decode(self.polyline, POLYLINE_PRECISION)]

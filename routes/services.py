@@ -4,16 +4,33 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import polyline as polyline_codec
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from routes.models import RoadNetwork, RouteShape
+from routes.models import (
+    MAX_OPTIONS,
+    MAX_TARGET_DISTANCE_KM,
+    MIN_TARGET_DISTANCE_KM,
+    POLYLINE_PRECISION,
+    RoadNetwork,
+    Route,
+    RouteOption,
+    RouteShape,
+)
 from routes.selectors import SHAPE_CATALOG_CACHE_KEY
+from runnerway.api.exceptions import ApiError, Unprocessable
 
 logger = logging.getLogger(__name__)
 
@@ -179,3 +196,240 @@ def _delete_quietly(path: Path) -> None:
     except OSError:
         # Another process may still map it (Windows) or the disk is read-only: the file is only garbage.
         logger.warning("could not delete old road network file %s", path)
+
+
+# --- Routes ------------------------------------------------------------------------------------------------
+
+# A custom drawing is made near the start: points further than this say the user drew somewhere else.
+CUSTOM_POINTS_MAX_DISTANCE_M = 20_000.0
+# After planning, how much longer to wait for an outside geocoder before naming the start from the network.
+GEOCODE_EXTRA_WAIT_S = 1.0
+_geocode_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="geocode")
+
+
+@dataclass(frozen=True)
+class _Outline:
+    xy: np.ndarray
+    closed: bool
+
+
+@lru_cache(maxsize=128)
+def _outline_from_svg(svg_path: str) -> np.ndarray:
+    from routes.planner.shapes import outline_from_svg_path
+
+    outline = outline_from_svg_path(svg_path)
+    outline.setflags(write=False)
+    return outline
+
+
+def _is_ring(xy: np.ndarray) -> bool:
+    return len(xy) > 2 and bool(np.allclose(xy[0], xy[-1]))
+
+
+def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_path: str | None,
+                   start_lat: float, start_lon: float) -> _Outline:
+    from routes.planner.geometry import haversine_m
+    from routes.planner.shapes import outline_from_latlng
+
+    if mode == Route.Mode.SHAPE:
+        try:
+            return _Outline(_outline_from_svg(shape.svg_template), shape.closed)
+        except ValueError as exc:  # a template staff broke in the admin
+            logger.error("shape %s has unusable svg_template: %s", shape.shape_id, exc)
+            raise ApiError("This shape cannot be drawn.", fields={"shape_id": [str(exc)]}) from exc
+    if custom_points:
+        points = np.asarray(custom_points, dtype=np.float64)
+        distances_m = haversine_m(points[:, 0], points[:, 1], start_lat, start_lon)
+        if float(np.max(distances_m)) > CUSTOM_POINTS_MAX_DISTANCE_M:
+            raise ApiError("The drawing is too far from the start.",
+                           fields={"custom_points": ["Every point must lie within 20 km of the start."]})
+        try:
+            outline = outline_from_latlng(points)
+        except ValueError as exc:
+            raise ApiError("The drawing cannot be used.", fields={"custom_points": [str(exc)]}) from exc
+        return _Outline(outline, _is_ring(outline))
+    try:
+        outline = _outline_from_svg(svg_path)
+    except ValueError as exc:
+        raise ApiError("The SVG path cannot be read.", fields={"svg_path": [str(exc)]}) from exc
+    return _Outline(outline, _is_ring(outline))
+
+
+def _target_length_m(*, condition: str, target_distance: float | None, target_duration: int | None,
+                     activity: str, intensity: str) -> float:
+    from routes.planner.planner import target_length_from_duration
+
+    if condition == Route.Condition.DISTANCE:
+        if target_distance is None or not MIN_TARGET_DISTANCE_KM <= target_distance <= MAX_TARGET_DISTANCE_KM:
+            raise ApiError("The target distance is out of range.", fields={"target_distance": [
+                f"Must be between {MIN_TARGET_DISTANCE_KM} and {MAX_TARGET_DISTANCE_KM} km."]})
+        return target_distance * 1000.0
+    length_m = target_length_from_duration(target_duration, activity, intensity)
+    if not MIN_TARGET_DISTANCE_KM * 1000 <= length_m <= MAX_TARGET_DISTANCE_KM * 1000:
+        raise ApiError("The target duration is out of range.", fields={"target_duration": [
+            f"At a {intensity} {activity} pace this is {length_m / 1000:.1f} km; routes are "
+            f"{MIN_TARGET_DISTANCE_KM}-{MAX_TARGET_DISTANCE_KM} km."]})
+    return length_m
+
+
+def _default_route_name(*, shape: RouteShape | None, target_length_m: float) -> str:
+    label = shape.name if shape is not None else "Custom drawing"
+    return f"{label} {target_length_m / 1000:.1f} km"
+
+
+def route_create(*, user, name: str | None = None, activity_type: str = Route.ActivityType.RUNNING,
+                 mode: str = Route.Mode.SHAPE, shape_id: str | None = None, custom_points=None,
+                 svg_path: str | None = None, start_latitude: float, start_longitude: float,
+                 condition: str = Route.Condition.DISTANCE, target_distance: float | None = None,
+                 target_duration: int | None = None, intensity: str = Route.Intensity.NORMAL,
+                 safety_mode: bool = False, options_count: int = 3) -> Route:
+    """Plan a route drawing a shape (or the user's drawing) near the start and save it with its options.
+
+    Planning runs without a transaction open (it takes up to ROUTE_PLAN_TIME_BUDGET_S); the route and its
+    options are then written in one transaction. Naming the start (Kakao Local / the network's names) runs
+    in a thread beside the planning and never fails the route.
+    Raises ApiError (400 `validation_error` with fields), Unprocessable (422 `no_road_network`,
+    `route_not_found`, `route_planning_timeout`).
+    """
+    from routes.geocoding import reverse_geocode
+    from routes.networks import network_covering
+    from routes.planner.planner import (
+        PlanRequest,
+        RouteNotFound,
+        StartOutsideNetwork,
+        estimate_duration_s,
+        plan_routes,
+    )
+
+    lat, lon = float(start_latitude), float(start_longitude)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ApiError("The start point is not a valid position.", fields={
+            "start_latitude": ["Must be -90..90."], "start_longitude": ["Must be -180..180."]})
+    if not 1 <= options_count <= MAX_OPTIONS:
+        raise ApiError("options_count must be 1..5.", fields={"options_count": ["Must be between 1 and 5."]})
+    shape = None
+    if mode == Route.Mode.SHAPE:
+        shape = RouteShape.objects.filter(shape_id=shape_id, is_active=True).first()
+        if shape is None:
+            raise ApiError("Unknown shape.", fields={"shape_id": [f"No active shape {shape_id!r}."]})
+        custom_points = svg_path = None
+    outline = _route_outline(mode=mode, shape=shape, custom_points=custom_points, svg_path=svg_path,
+                             start_lat=lat, start_lon=lon)
+    target_length_m = _target_length_m(condition=condition, target_distance=target_distance,
+                                       target_duration=target_duration, activity=activity_type,
+                                       intensity=intensity)
+
+    loaded = network_covering(lat=lat, lon=lon)
+    if loaded is None:
+        raise Unprocessable("No road network covers the start point.", code="no_road_network")
+
+    geocoding = _geocode_executor.submit(reverse_geocode, lat, lon, graph=loaded.graph)
+    budget_s = float(settings.ROUTE_PLAN_TIME_BUDGET_S)
+    started = time.perf_counter()
+    try:
+        planned = plan_routes(loaded.graph, PlanRequest(
+            outline_xy=outline.xy, closed=outline.closed, start_lat=lat, start_lon=lon,
+            target_length_m=target_length_m, options_count=options_count, safety_mode=safety_mode,
+            time_budget_s=budget_s))
+    except StartOutsideNetwork as exc:
+        raise Unprocessable("No road network covers the start point.", code="no_road_network") from exc
+    except RouteNotFound as exc:
+        if time.perf_counter() - started >= budget_s:
+            raise Unprocessable("Planning ran out of time before finding a route; try a shorter distance or "
+                                "another shape.", code="route_planning_timeout") from exc
+        raise Unprocessable("No route within 10 % of the target distance can be drawn here; try another "
+                            "distance, shape or start.", code="route_not_found") from exc
+    except ValueError as exc:
+        field = "shape_id" if mode == Route.Mode.SHAPE else ("custom_points" if custom_points else "svg_path")
+        raise ApiError("The drawing cannot be planned.", fields={field: [str(exc)]}) from exc
+    planning_ms = round((time.perf_counter() - started) * 1000)
+
+    place = _geocode_result(geocoding, lat=lat, lon=lon, graph=loaded.graph)
+    options = [_route_option(planned_route, activity_type=activity_type, intensity=intensity,
+                             estimate_duration_s=estimate_duration_s) for planned_route in planned]
+    with transaction.atomic():
+        route = Route.objects.create(
+            user=user,
+            name=(name or "").strip() or _default_route_name(shape=shape, target_length_m=target_length_m),
+            type=activity_type, mode=mode, shape=shape,
+            custom_points=[[float(a), float(b)] for a, b in custom_points] if custom_points else None,
+            custom_svg_path=svg_path or "",
+            start_latitude=_decimal7(lat), start_longitude=_decimal7(lon),
+            condition=condition, target_distance_km=Decimal(f"{target_length_m / 1000:.3f}"),
+            target_duration_s=target_duration if condition == Route.Condition.DURATION else None,
+            intensity=intensity, safety_mode=safety_mode,
+            safety_signal=(planned[0].safety_signal or "") if safety_mode and planned else "",
+            location_address=(place.address if place else "")[:255],
+            location_district=(place.district if place else "")[:100],
+            network=loaded.network, planning_ms=planning_ms,
+        )
+        for option in options:
+            option.route = route
+        RouteOption.objects.bulk_create(options)
+    logger.info("route %s planned: %s, %.1f km, %d options in %d ms", route.pk, route.name,
+                target_length_m / 1000, len(options), planning_ms)
+    return route
+
+
+def _geocode_result(future, *, lat: float, lon: float, graph):
+    from routes.geocoding import NetworkPlaceGeocoder
+
+    try:
+        place = future.result(timeout=GEOCODE_EXTRA_WAIT_S)
+    except FutureTimeout:
+        logger.warning("reverse geocoding still running after planning: using the network's names")
+        place = None
+    except Exception:  # reverse_geocode never raises, but a thread must not take the route down with it
+        logger.exception("reverse geocoding failed")
+        place = None
+    if place is None:
+        place = NetworkPlaceGeocoder(graph).reverse(lat, lon)
+    return place
+
+
+def _decimal7(value: float) -> Decimal:
+    return Decimal(f"{value:.7f}")
+
+
+def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s) -> RouteOption:
+    coordinates = np.asarray(planned_route.coordinates, dtype=np.float64)
+    fidelity = planned_route.fidelity
+    return RouteOption(
+        rank=planned_route.rank,
+        polyline=polyline_codec.encode([(float(a), float(b)) for a, b in coordinates], POLYLINE_PRECISION),
+        point_count=len(coordinates),
+        distance_km=planned_route.distance_m / 1000.0,
+        estimated_duration_s=estimate_duration_s(planned_route.distance_m, activity_type, intensity),
+        shape_fidelity=float(fidelity.score),
+        buffer_f1=float(fidelity.buffer_f1),
+        frechet_norm=float(fidelity.frechet_norm),
+        length_error=float(fidelity.length_error),
+        retrace_share=float(fidelity.retrace_share),
+        target_error=float(planned_route.length_error),
+        elevation_gain=None,  # OSM has no elevation; a DEM lookup would fill this
+        lit_ratio=None if planned_route.lit_ratio is None else float(planned_route.lit_ratio),
+        start_latitude=_decimal7(coordinates[0, 0]), start_longitude=_decimal7(coordinates[0, 1]),
+        min_lat=float(coordinates[:, 0].min()), min_lon=float(coordinates[:, 1].min()),
+        max_lat=float(coordinates[:, 0].max()), max_lon=float(coordinates[:, 1].max()),
+    )
+
+
+@transaction.atomic
+def route_update(*, route: Route, name: str | None = None, status: str | None = None) -> Route:
+    """Rename or archive/unarchive a route; nothing else a client may change."""
+    changed = []
+    if name is not None:
+        route.name = name.strip() or route.name
+        changed.append("name")
+    if status is not None:
+        route.status = status
+        changed.append("status")
+    if changed:
+        route.save(update_fields=[*changed, "updated_at"])
+    return route
+
+
+def route_soft_delete(*, route: Route) -> None:
+    """Hide the route from its owner (`deleted_at`); workouts and posts that reference it keep working."""
+    Route.objects.filter(pk=route.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(),
+                                                                      updated_at=timezone.now())

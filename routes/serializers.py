@@ -1,0 +1,294 @@
+"""Input and output shapes of the shapes and routes API (API.md "Shapes and routes")."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from routes.models import (
+    DEFAULT_OPTIONS,
+    MAX_CUSTOM_POINTS,
+    MAX_OPTIONS,
+    MAX_SVG_PATH_CHARS,
+    MAX_TARGET_DISTANCE_KM,
+    MAX_TARGET_DURATION_S,
+    MIN_TARGET_DISTANCE_KM,
+    MIN_TARGET_DURATION_S,
+    Route,
+    RouteOption,
+    RouteShape,
+)
+
+# --- Shapes ---------------------------------------------------------------------------------------------
+
+
+class ShapeSerializer(serializers.ModelSerializer):
+    estimated_distance = serializers.FloatField(help_text="Suggested target distance in km.")
+    preview_svg_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RouteShape
+        fields = [
+            "id",
+            "shape_id",
+            "name",
+            "name_ko",
+            "icon_name",
+            "category",
+            "estimated_distance",
+            "svg_template",
+            "closed",
+            "preview_svg_url",
+        ]
+        read_only_fields = fields
+
+    def get_preview_svg_url(self, shape: RouteShape) -> str:
+        url = reverse("routes:shape-preview", kwargs={"shape_id": shape.shape_id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class ShapeListQuerySerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=RouteShape.Category.choices, required=False)
+
+
+# --- Paths and options ----------------------------------------------------------------------------------
+
+LatLngField = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+
+
+class PathSerializer(serializers.Serializer):
+    """API.md path object. `coordinates` is omitted where a response stays light (route lists)."""
+
+    polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
+    coordinates = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        required=False,
+        help_text="[[lat, lng], ...]; not in route lists.",
+    )
+    bbox = serializers.ListField(
+        child=serializers.FloatField(), help_text="[min_lat, min_lng, max_lat, max_lng]"
+    )
+
+
+class FidelityPartsSerializer(serializers.Serializer):
+    buffer_f1 = serializers.FloatField()
+    frechet_norm = serializers.FloatField()
+    length_error = serializers.FloatField()
+    retrace_share = serializers.FloatField()
+
+
+class RouteOptionSerializer(serializers.ModelSerializer):
+    distance = serializers.SerializerMethodField(help_text="km, 2 decimals")
+    estimated_duration = serializers.IntegerField(source="estimated_duration_s", help_text="seconds")
+    shape_fidelity = serializers.SerializerMethodField(help_text="0-100, see the formula in the description")
+    fidelity = serializers.SerializerMethodField()
+    elevation_gain = serializers.FloatField(
+        allow_null=True, help_text="m; null: the OSM road network carries no elevation"
+    )
+    lit_ratio = serializers.FloatField(
+        allow_null=True,
+        help_text="0..1 of the length on lit ways; null when the area's data has no lighting tags",
+    )
+    start = serializers.SerializerMethodField()
+    path = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RouteOption
+        fields = [
+            "id",
+            "rank",
+            "distance",
+            "estimated_duration",
+            "shape_fidelity",
+            "fidelity",
+            "elevation_gain",
+            "lit_ratio",
+            "start",
+            "path",
+        ]
+        read_only_fields = fields
+
+    def get_distance(self, option: RouteOption) -> float:
+        return round(option.distance_km, 2)
+
+    def get_shape_fidelity(self, option: RouteOption) -> float:
+        return round(option.shape_fidelity, 1)
+
+    @extend_schema_field(FidelityPartsSerializer)
+    def get_fidelity(self, option: RouteOption) -> dict:
+        return {
+            "buffer_f1": round(option.buffer_f1, 3),
+            "frechet_norm": round(option.frechet_norm, 3),
+            "length_error": round(option.length_error, 3),
+            "retrace_share": round(option.retrace_share, 3),
+        }
+
+    @extend_schema_field(LatLngField)
+    def get_start(self, option: RouteOption) -> list[float]:
+        return [float(option.start_latitude), float(option.start_longitude)]
+
+    @extend_schema_field(PathSerializer)
+    def get_path(self, option: RouteOption) -> dict:
+        path = {"polyline": option.polyline}
+        if self.context.get("include_coordinates", True):
+            path["coordinates"] = option.coordinates()
+        path["bbox"] = [round(value, 7) for value in option.bbox]
+        return path
+
+
+class RouteSerializer(serializers.ModelSerializer):
+    shape_id = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField()
+    shape_icon = serializers.SerializerMethodField()
+    start_latitude = serializers.FloatField()
+    start_longitude = serializers.FloatField()
+    target_distance = serializers.SerializerMethodField(
+        help_text="km the planner aimed at (from the duration "
+        "at the intensity's pace when condition is duration)"
+    )
+    target_duration = serializers.IntegerField(source="target_duration_s", allow_null=True)
+    safety_signal = serializers.SerializerMethodField(
+        help_text="What safety mode used: `lit` (lit tags), `road_class` (main streets and park paths where "
+        "the data has no lighting tags), or null when safety mode was off"
+    )
+    options = RouteOptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Route
+        fields = [
+            "id",
+            "name",
+            "type",
+            "mode",
+            "shape_id",
+            "shape_name",
+            "shape_icon",
+            "custom_points",
+            "svg_path",
+            "start_latitude",
+            "start_longitude",
+            "condition",
+            "target_distance",
+            "target_duration",
+            "intensity",
+            "safety_mode",
+            "safety_signal",
+            "status",
+            "location_address",
+            "location_district",
+            "options",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    svg_path = serializers.CharField(source="custom_svg_path")
+    custom_points = serializers.JSONField(allow_null=True)
+
+    def get_shape_id(self, route: Route) -> str | None:
+        return route.shape.shape_id if route.shape else None
+
+    def get_shape_name(self, route: Route) -> str | None:
+        return route.shape.name if route.shape else None
+
+    def get_shape_icon(self, route: Route) -> str | None:
+        return route.shape.icon_name if route.shape else None
+
+    def get_target_distance(self, route: Route) -> float:
+        return round(float(route.target_distance_km), 2)
+
+    def get_safety_signal(self, route: Route) -> str | None:
+        return route.safety_signal or None
+
+
+# --- Input ----------------------------------------------------------------------------------------------
+
+
+class RouteCreateSerializer(serializers.Serializer):
+    """POST /routes. Field-level checks here; `services.route_create` checks what needs the database or the
+    planner (the shape exists and is active, the drawing parses, the duration's distance is in range)."""
+
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Default: the shape's name and the distance, e.g. 'Heart 3 km'.",
+    )
+    type = serializers.ChoiceField(choices=Route.ActivityType.choices, default=Route.ActivityType.RUNNING)
+    mode = serializers.ChoiceField(choices=Route.Mode.choices, default=Route.Mode.SHAPE)
+    shape_id = serializers.SlugField(max_length=50, required=False, help_text="Required when mode is shape.")
+    custom_points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        min_length=2,
+        max_length=MAX_CUSTOM_POINTS,
+        required=False,
+        help_text="Custom mode: the drawing as [[lat, lng], ...] (2-500 points within 20 km of the start). "
+        "Only its form counts: it is scaled to the target distance.",
+    )
+    svg_path = serializers.CharField(
+        max_length=MAX_SVG_PATH_CHARS,
+        required=False,
+        help_text="Custom mode: the drawing as SVG path data (instead of points).",
+    )
+    start_latitude = serializers.FloatField(min_value=-90, max_value=90)
+    start_longitude = serializers.FloatField(min_value=-180, max_value=180)
+    condition = serializers.ChoiceField(choices=Route.Condition.choices, default=Route.Condition.DISTANCE)
+    target_distance = serializers.FloatField(
+        min_value=MIN_TARGET_DISTANCE_KM,
+        max_value=MAX_TARGET_DISTANCE_KM,
+        required=False,
+        help_text="km; required when condition is distance",
+    )
+    target_duration = serializers.IntegerField(
+        min_value=MIN_TARGET_DURATION_S,
+        max_value=MAX_TARGET_DURATION_S,
+        required=False,
+        help_text="s; required when condition is duration",
+    )
+    intensity = serializers.ChoiceField(choices=Route.Intensity.choices, default=Route.Intensity.NORMAL)
+    safety_mode = serializers.BooleanField(default=False)
+    options_count = serializers.IntegerField(min_value=1, max_value=MAX_OPTIONS, default=DEFAULT_OPTIONS)
+
+    def validate_custom_points(self, points):
+        for index, (lat, lng) in enumerate(points):
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise serializers.ValidationError(f"Point {index} is not a valid [lat, lng].")
+        return points
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        if attrs["mode"] == Route.Mode.SHAPE:
+            if not attrs.get("shape_id"):
+                errors["shape_id"] = ["Required when mode is shape."]
+        else:
+            has_points, has_svg = bool(attrs.get("custom_points")), bool(attrs.get("svg_path"))
+            if has_points == has_svg:
+                errors["custom_points"] = ["Custom mode needs either custom_points or svg_path (not both)."]
+        if attrs["condition"] == Route.Condition.DISTANCE and attrs.get("target_distance") is None:
+            errors["target_distance"] = ["Required when condition is distance."]
+        if attrs["condition"] == Route.Condition.DURATION and attrs.get("target_duration") is None:
+            errors["target_duration"] = ["Required when condition is duration."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class RouteUpdateSerializer(serializers.Serializer):
+    """PATCH /routes/{id}: only `name` and `status`; any other field is refused with 400."""
+
+    name = serializers.CharField(max_length=100, required=False)
+    status = serializers.ChoiceField(choices=Route.Status.choices, required=False)
+
+    def validate(self, attrs):
+        unknown = (
+            sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+        )
+        if unknown:
+            raise serializers.ValidationError({field: ["This field cannot be changed."] for field in unknown})
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["Send name and/or status."]})
+        return attrs
+
+
+class RouteListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Route.Status.choices, required=False)

@@ -1,0 +1,306 @@
+"""Shapes and routes API (API.md "Shapes and routes").
+
+Thin views: serializers validate, services and selectors do the work."""
+
+from django.http import HttpResponse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from routes import exports, selectors, services
+from routes.planner import fidelity as fidelity_module
+from routes.serializers import (
+    RouteCreateSerializer,
+    RouteListQuerySerializer,
+    RouteOptionSerializer,
+    RouteSerializer,
+    RouteUpdateSerializer,
+    ShapeListQuerySerializer,
+    ShapeSerializer,
+)
+from runnerway.api.renderers import EnvelopeJSONRenderer
+from runnerway.api.schema import error_response
+
+FIDELITY_DESCRIPTION = (
+    "**Shape fidelity** (`shape_fidelity`, 0-100, parts under `fidelity`):\n\n"
+    + "\n".join(
+        line[4:] if line.startswith("    ") else line
+        for line in (fidelity_module.__doc__ or "").strip().splitlines()
+    )
+)
+OPTION_FIELDS_DESCRIPTION = (
+    "Each option: `distance` (km), `estimated_duration` (s, at the intensity's pace: running easy 7:00, "
+    "normal 6:00, hard 5:00 per km; walking 12:00, 10:30, 9:00), `shape_fidelity`, `elevation_gain` (always "
+    "null: the OSM road network has no elevation), `lit_ratio` (null where the area's data has no lighting "
+    "tags), `start`, and `path` {polyline, coordinates, bbox}."
+)
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a client that asks for the file's media type pass content negotiation; views return bytes."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class SvgRenderer(FileRenderer):
+    media_type = "image/svg+xml"
+    format = "svg"
+
+
+class GpxRenderer(FileRenderer):
+    media_type = "application/gpx+xml"
+    format = "gpx"
+
+
+class FileResponseMixin:
+    """Views answering a file: errors still come back as the JSON error envelope."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = EnvelopeJSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
+
+# --- Shapes -----------------------------------------------------------------------------------------------
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+
+class ShapeListView(PublicView):
+    @extend_schema(
+        summary="Shape catalog",
+        description="Active shape templates in catalog order, optionally of one category. A short fixed "
+        "catalog, so the list is not paginated. `svg_template` is SVG path data in a 0..100 viewBox; "
+        "`preview_svg_url` renders it. Served from the cache.",
+        parameters=[ShapeListQuerySerializer],
+        responses={200: ShapeSerializer(many=True)},
+        auth=[],
+        tags=["shapes"],
+    )
+    def get(self, request):
+        query = ShapeListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shapes = selectors.shape_list(category=query.validated_data.get("category"))
+        return Response(ShapeSerializer(shapes, many=True, context={"request": request}).data)
+
+
+class ShapeDetailView(PublicView):
+    @extend_schema(summary="One shape template", responses={200: ShapeSerializer}, auth=[], tags=["shapes"])
+    def get(self, request, shape_id: str):
+        shape = selectors.shape_get_active(shape_id=shape_id)
+        if shape is None:
+            raise NotFound("No such shape.")
+        return Response(ShapeSerializer(shape, context={"request": request}).data)
+
+
+class ShapePreviewView(FileResponseMixin, PublicView):
+    renderer_classes = [EnvelopeJSONRenderer, SvgRenderer]
+
+    @extend_schema(
+        summary="A shape template drawn as SVG",
+        responses={(200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="SVG image")},
+        auth=[],
+        tags=["shapes"],
+    )
+    def get(self, request, shape_id: str):
+        shape = selectors.shape_get_active(shape_id=shape_id)
+        if shape is None:
+            raise NotFound("No such shape.")
+        svg = exports.svg_for_template(shape.svg_template, title=shape.name)
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+# --- Routes -----------------------------------------------------------------------------------------------
+
+
+class RoutePlanThrottle(ScopedRateThrottle):
+    """`route_plan` scope on POST only: planning is the expensive part, reading routes is not."""
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+class RouteListCreateView(GenericAPIView):
+    serializer_class = RouteSerializer
+    throttle_scope = "route_plan"
+
+    def get_throttles(self):
+        return [*super().get_throttles(), RoutePlanThrottle()]
+
+    @extend_schema(
+        summary="My routes",
+        description="Newest first, cursor-paginated, `?status=active|archived`. Options carry `path` with "
+        "`polyline` and `bbox` but without `coordinates` (lists stay light; decode the polyline or fetch the "
+        "route or option for coordinates).\n\n" + OPTION_FIELDS_DESCRIPTION,
+        parameters=[RouteListQuerySerializer],
+        responses={200: RouteSerializer(many=True)},
+        tags=["routes"],
+    )
+    def get(self, request):
+        query = RouteListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        routes = selectors.route_list(user=request.user, status=query.validated_data.get("status"))
+        page = self.paginate_queryset(routes)
+        data = RouteSerializer(
+            page, many=True, context={"request": request, "include_coordinates": False}
+        ).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Plan and save a route",
+        description="Draws the shape (or the custom drawing, scaled to the target) with walkable streets "
+        "of the road network covering the start, and saves the route with up to `options_count` ranked "
+        "options, each a loop from and back to the start (open shapes end where the figure ends) within "
+        "±10 % of the target distance. A duration target becomes a distance at the intensity's pace. "
+        "Planning is bounded by a time budget of a few seconds. Throttled per user (`route_plan`).\n\n"
+        "`location_address`/`location_district` name the start (Kakao Local where configured, else the "
+        "network's OSM place and street names); empty when neither can.\n\n"
+        + OPTION_FIELDS_DESCRIPTION
+        + "\n\n"
+        + FIDELITY_DESCRIPTION,
+        request=RouteCreateSerializer,
+        responses={
+            201: RouteSerializer,
+            422: error_response(
+                "`no_road_network`: no imported road network covers the start; "
+                "`route_not_found`: no option within ±10 % of the target could be drawn; "
+                "`route_planning_timeout`: the time budget ran out before any option was found."
+            ),
+        },
+        tags=["routes"],
+    )
+    def post(self, request):
+        data = RouteCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        route = services.route_create(user=request.user, activity_type=fields.pop("type"), **fields)
+        route = selectors.route_get(user=request.user, route_id=route.pk)
+        return Response(
+            RouteSerializer(route, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+class RouteDetailView(APIView):
+    def get_route(self, request, route_id):
+        route = selectors.route_get(user=request.user, route_id=route_id)
+        if route is None:
+            raise NotFound("No such route.")
+        return route
+
+    @extend_schema(
+        summary="One of my routes",
+        description=OPTION_FIELDS_DESCRIPTION + "\n\n" + FIDELITY_DESCRIPTION,
+        responses={200: RouteSerializer},
+        tags=["routes"],
+    )
+    def get(self, request, route_id):
+        return Response(RouteSerializer(self.get_route(request, route_id), context={"request": request}).data)
+
+    @extend_schema(
+        summary="Rename or archive a route",
+        description="Only `name` and `status` can change; any other field is refused (400).",
+        request=RouteUpdateSerializer,
+        responses={200: RouteSerializer},
+        tags=["routes"],
+    )
+    def patch(self, request, route_id):
+        route = self.get_route(request, route_id)
+        data = RouteUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.route_update(route=route, **data.validated_data)
+        return Response(RouteSerializer(self.get_route(request, route_id), context={"request": request}).data)
+
+    @extend_schema(
+        summary="Delete a route",
+        description="Soft delete: gone from my routes; workouts that followed it keep their link.",
+        responses={204: None},
+        tags=["routes"],
+    )
+    def delete(self, request, route_id):
+        services.route_soft_delete(route=self.get_route(request, route_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _get_option(request, route_id, option_id):
+    option = selectors.route_option_get(user=request.user, route_id=route_id, option_id=option_id)
+    if option is None:
+        raise NotFound("No such route option.")
+    return option
+
+
+class RouteOptionDetailView(APIView):
+    @extend_schema(
+        summary="One option of my route, with its full path",
+        description=OPTION_FIELDS_DESCRIPTION + "\n\n" + FIDELITY_DESCRIPTION,
+        responses={200: RouteOptionSerializer},
+        tags=["routes"],
+    )
+    def get(self, request, route_id, option_id):
+        option = _get_option(request, route_id, option_id)
+        return Response(RouteOptionSerializer(option, context={"request": request}).data)
+
+
+def _file_name(option, extension: str) -> str:
+    return f"runnerway-{slugify(option.route.name)[:50] or 'route'}-{option.rank}.{extension}"
+
+
+class RouteOptionGpxView(FileResponseMixin, APIView):
+    renderer_classes = [EnvelopeJSONRenderer, GpxRenderer]
+
+    @extend_schema(
+        summary="An option as a GPX 1.1 file",
+        description="One track named after the route, one segment through the path's points.",
+        responses={
+            (200, "application/gpx+xml"): OpenApiResponse(OpenApiTypes.STR, description="GPX 1.1 document")
+        },
+        tags=["routes"],
+    )
+    def get(self, request, route_id, option_id):
+        option = _get_option(request, route_id, option_id)
+        gpx = exports.gpx_for_path(
+            name=option.route.name,
+            coordinates=option.coordinates(),
+            description=f"RunnerWay option {option.rank}: {option.distance_km:.2f} km",
+        )
+        response = HttpResponse(gpx, content_type="application/gpx+xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{_file_name(option, "gpx")}"'
+        return response
+
+
+class RouteOptionPreviewView(FileResponseMixin, APIView):
+    renderer_classes = [EnvelopeJSONRenderer, SvgRenderer]
+
+    @extend_schema(
+        summary="An option drawn as an SVG image",
+        parameters=[OpenApiParameter("size", int, description="Width and height in px (64-1024).")],
+        responses={(200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="SVG image")},
+        tags=["routes"],
+    )
+    def get(self, request, route_id, option_id):
+        option = _get_option(request, route_id, option_id)
+        try:
+            size_px = min(max(int(request.query_params.get("size", 256)), 64), 1024)
+        except ValueError:
+            size_px = 256
+        svg = exports.svg_for_path(option.coordinates(), width_px=size_px, title=option.route.name)
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
