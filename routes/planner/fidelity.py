@@ -114,11 +114,13 @@ def shape_fidelity(outline_xy: np.ndarray, route_latlng: np.ndarray, *, closed: 
     return fidelity_of_placed(fitted.outline_xy, route_xy, closed=closed)
 
 
-def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: bool) -> Fidelity:
+def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: bool,
+                       with_frechet: bool = True) -> Fidelity:
     """Fidelity parts for an outline ALREADY placed in the route's metric plane (no fitting).
 
     Both arrays are (N, 2) metres in the same projection; the outline is walked in the route's direction.
-    The planner uses this for cheap ranking of candidates before the final `shape_fidelity`.
+    The planner uses this for cheap ranking of candidates before the final `shape_fidelity`; with
+    `with_frechet=False` the Fréchet term (the costly part) is skipped and counted as perfect.
     """
     route_dense = resample_by_spacing(route_xy, RESAMPLE_SPACING_M, closed=False, max_points=MAX_DENSE_POINTS)
     outline_dense = resample_by_spacing(outline_m, RESAMPLE_SPACING_M, closed=closed,
@@ -137,8 +139,8 @@ def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: b
         ring = outline_dense[:-1]
         start_idx = int(np.argmin(np.hypot(*(ring - route_dense[0]).T)))
         outline_for_frechet = close_ring(np.roll(ring, -start_idx, axis=0))
-    frechet_m = discrete_frechet(_downsample(outline_for_frechet, FRECHET_MAX_POINTS),
-                                 _downsample(route_dense, FRECHET_MAX_POINTS))
+    frechet_m = (discrete_frechet(_downsample(outline_for_frechet, FRECHET_MAX_POINTS),
+                                  _downsample(route_dense, FRECHET_MAX_POINTS)) if with_frechet else 0.0)
     size_m = max(bbox_diagonal(outline_dense), 1e-9)
     frechet_norm = frechet_m / size_m
 

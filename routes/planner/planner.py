@@ -1,0 +1,552 @@
+"""Shape-route planner: draw an outline with walkable streets around a start point.
+
+Algorithm (DESIGN.md "The route planner"):
+
+1. Crop the network to a disc around the start that any placement of the figure fits in (a loop of length L
+   never goes further than L/2 from its start).
+2. Normalise the outline to unit perimeter. Placements = rotation (within ±`max_rotation_deg`) x anchor (the
+   outline point that sits on the start: corners and evenly spaced points). Each is pre-scored by how close
+   the figure lies to network nodes; the best, mutually different ones are routed.
+3. Routing one placement at scale s (metres of outline perimeter): edges within a corridor around the placed
+   outline get cost = length x (1 + ALPHA * min((d / TAU)^2, CAP)) x safety/class factor, d = distance of the
+   edge midpoint to the outline. Waypoints (corners + every ~1/20 of the perimeter) snap to nearby nodes and
+   scipy's C Dijkstra (one call, all waypoints as sources) joins them leg by leg; a closed figure returns to
+   the start node.
+4. Spurs (a->b->a) are cut, then the scale is calibrated with secant steps until the length is within 3 % of
+   the target (at most a few iterations).
+5. Candidates within ±10 % of the target are scored with `shape_fidelity`, near-duplicates (over half of
+   their length on the same edges) dropped, and the rest ranked by fidelity minus a length-error penalty.
+
+Costs: one placement is a few Dijkstra runs on the corridor subgraph (a few thousand nodes): ~10-30 ms.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from .fidelity import fidelity_of_placed, shape_fidelity
+from .geometry import cumulative_length, polyline_length, resample_by_count, resample_by_spacing
+from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
+from .types import (
+    SAFETY_SIGNAL_LIT,
+    SAFETY_SIGNAL_ROAD_CLASS,
+    PlannedRoute,
+    PlannerError,
+    PlanRequest,
+    RouteNotFound,
+    StartOutsideNetwork,
+)
+
+__all__ = [
+    "PlanRequest",
+    "PlannedRoute",
+    "PlannerError",
+    "RouteNotFound",
+    "StartOutsideNetwork",
+    "estimate_duration_s",
+    "plan_routes",
+    "target_length_from_duration",
+]
+
+# --- paces ----------------------------------------------------------------------------------------
+# Seconds per km. Running: 7:00 is a conversational recreational pace, 6:00 the typical amateur 10 km pace,
+# 5:00 a tempo effort (the median recreational runner logs ~6:00-6:30/km). Walking: 12:00/km = 5 km/h, the
+# usual comfortable walking speed; 10:30 ≈ 5.7 km/h purposeful; 9:00 ≈ 6.7 km/h brisk/power walking.
+RUNNING_PACE_S_PER_KM = {"easy": 420.0, "normal": 360.0, "hard": 300.0}
+WALKING_PACE_S_PER_KM = {"easy": 720.0, "normal": 630.0, "hard": 540.0}
+PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PER_KM}
+
+# --- length tolerances ----------------------------------------------------------------------------
+LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
+CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
+MAX_CALIBRATION_STEPS = 4
+
+# --- routing cost ---------------------------------------------------------------------------------
+TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
+ALPHA = 1.5
+CAP = 30.0  # (d/TAU)^2 capped: far edges cost at most ~46x, so a gap in the network can still be bridged
+STEPS_FACTOR = 1.3  # stairs are slower and break a running rhythm
+WAYPOINTS_PER_FIGURE = 20
+LEG_LIMIT_FACTOR = 6.0  # Dijkstra cost limit per leg, in multiples of the leg's straight length
+MIN_WAYPOINT_SPACING_M = 80.0
+SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
+CORNER_TURN_DEG = 30.0
+
+# --- safety ---------------------------------------------------------------------------------------
+# Use `lit` as the safety signal where at least 25 % of the nearby network length has a lit tag.
+LIT_SIGNAL_MIN_SHARE = 0.25
+# Below 5 % tagged, a lit ratio would be noise: report None.
+LIT_RATIO_MIN_SHARE = 0.05
+LIT_FACTORS = {LIT_YES: 1.0, LIT_UNKNOWN: 1.4, LIT_NO: 2.0}
+# Where lit is unmapped (Korea): main streets (lit, busy, with shops) and park paths are preferred; service
+# alleys and tracks (dark, no passers-by) avoided.
+ROAD_CLASS_FACTORS = {
+    HighwayClass.PRIMARY: 1.0, HighwayClass.PRIMARY_LINK: 1.0, HighwayClass.SECONDARY: 1.0,
+    HighwayClass.SECONDARY_LINK: 1.0, HighwayClass.TERTIARY: 1.0, HighwayClass.TERTIARY_LINK: 1.0,
+    HighwayClass.PEDESTRIAN: 1.0, HighwayClass.CONNECTOR: 1.0, HighwayClass.LIVING_STREET: 1.15,
+    HighwayClass.RESIDENTIAL: 1.15, HighwayClass.UNCLASSIFIED: 1.2, HighwayClass.FOOTWAY: 1.15,
+    HighwayClass.PATH: 1.3, HighwayClass.CYCLEWAY: 1.15, HighwayClass.SERVICE: 1.8, HighwayClass.TRACK: 1.6,
+    HighwayClass.STEPS: 1.5, HighwayClass.OTHER: 1.3,
+}
+PARK_PATH_FACTOR = 1.0
+# Ranking in safety mode: fidelity points lost per unit of mean extra safety cost (an all-unlit route, factor
+# 2, loses 30 points; an all-service-alley one 24).
+SAFETY_RANK_WEIGHT = 30.0
+
+# --- search ---------------------------------------------------------------------------------------
+ROTATION_STEP_DEG = 15.0
+EVEN_ANCHORS = 8
+PRESCORE_CAP_M = 80.0
+DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; learned per request)
+DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
+RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
+
+
+def estimate_duration_s(distance_m: float, activity: str = "running", intensity: str = "normal") -> int:
+    """Expected duration in whole seconds of `distance_m` at the pace of activity ('running'|'walking') and
+    intensity ('easy'|'normal'|'hard'). Raises ValueError for unknown activity/intensity."""
+    return round(distance_m / 1000.0 * _pace(activity, intensity))
+
+
+def target_length_from_duration(duration_s: float, activity: str = "running",
+                                intensity: str = "normal") -> float:
+    """Inverse of `estimate_duration_s`: metres covered in `duration_s` seconds at that pace."""
+    return float(duration_s) / _pace(activity, intensity) * 1000.0
+
+
+def _pace(activity: str, intensity: str) -> float:
+    try:
+        return PACES_S_PER_KM[activity][intensity]
+    except KeyError:
+        raise ValueError(f"unknown activity/intensity {activity!r}/{intensity!r}") from None
+
+
+# ==================================================================================================
+@dataclass
+class _Area:
+    """The cropped network around the start, in metres relative to the start node."""
+
+    nodes: np.ndarray  # global node ids of the crop
+    node_xy: np.ndarray  # (n, 2) metres, start node at the origin
+    start: int  # local index of the start node
+    edge_ids: np.ndarray  # global edge ids
+    edge_u: np.ndarray  # local node indices
+    edge_v: np.ndarray
+    length_m: np.ndarray
+    mid_xy: np.ndarray
+    factor: np.ndarray  # safety / class multiplier
+    lit: np.ndarray
+    lit_tagged_share: float
+    safety_signal: str | None
+    edge_key_sorted: np.ndarray = None  # type: ignore[assignment]
+    edge_key_order: np.ndarray = None  # type: ignore[assignment]
+
+    def local_edges_along(self, local_nodes: np.ndarray) -> np.ndarray:
+        """Indices into the crop's edge arrays for consecutive node pairs (they are always edges)."""
+        if self.edge_key_sorted is None:
+            n_nodes = len(self.node_xy)
+            keys = np.minimum(self.edge_u, self.edge_v) * n_nodes + np.maximum(self.edge_u, self.edge_v)
+            self.edge_key_order = np.argsort(keys)
+            self.edge_key_sorted = keys[self.edge_key_order]
+        u, v = local_nodes[:-1], local_nodes[1:]
+        query = np.minimum(u, v) * len(self.node_xy) + np.maximum(u, v)
+        pos = np.minimum(np.searchsorted(self.edge_key_sorted, query), len(self.edge_key_sorted) - 1)
+        return self.edge_key_order[pos]
+
+
+@dataclass
+class _Candidate:
+    local_nodes: np.ndarray
+    length_m: float
+    outline_m: np.ndarray  # placed outline (metres, start at origin), ring closed if closed
+    rotation_deg: float
+    cheap_score: float  # fidelity without Fréchet, minus the safety penalty in safety mode
+    safety_cost: float = 0.0  # length-weighted mean of (safety factor - 1) along the route
+
+
+def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
+    """Plan up to `request.options_count` ranked options drawing the outline near the start.
+
+    Returns options sorted by rank (1 first); each is within ±10 % of the target length.
+    Raises StartOutsideNetwork when the graph does not cover the start, RouteNotFound when no option within
+    the tolerance was found in the time budget, ValueError for an invalid request.
+    """
+    started = time.perf_counter()
+    deadline = started + max(0.2, float(request.time_budget_s))
+    outline = np.asarray(request.outline_xy, dtype=np.float64)
+    target_m = float(request.target_length_m)
+    if outline.ndim != 2 or outline.shape[1] != 2 or len(outline) < 2:
+        raise ValueError("outline_xy must be an (N, 2) array with N >= 2")
+    if not (100.0 <= target_m <= 100_000.0):
+        raise ValueError("target_length_m must be between 100 m and 100 km")
+    options_count = int(request.options_count)
+    if not 1 <= options_count <= 5:
+        raise ValueError("options_count must be 1..5")
+    if not graph.covers(request.start_lat, request.start_lon):
+        raise StartOutsideNetwork("no road network covers the start point")
+
+    unit_outline, corner_idx = _normalised_outline(outline, request.closed)
+    start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
+    reach_m = target_m * (0.5 if request.closed else 1.0) * 1.15 + 300.0
+    area = _crop(graph, start_node, reach_m, request.safety_mode)
+
+    placements = _placements(area, unit_outline, corner_idx, request, target_m)
+    candidates: list[_Candidate] = []
+    budget_for_search = started + (deadline - started) * 0.8
+    good = 0
+    for rotation_deg, anchor in placements:
+        if time.perf_counter() > budget_for_search:
+            break
+        found = _route_with_calibration(area, unit_outline, corner_idx, rotation_deg, anchor, request.closed,
+                                        target_m, deadline=budget_for_search)
+        candidates.extend(found)
+        good += any(abs(c.length_m / target_m - 1) <= CALIBRATION_TOLERANCE for c in found)
+        if good >= options_count * 3:
+            break
+
+    within = [c for c in candidates if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE]
+    if not within:
+        raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
+    within.sort(key=lambda c: c.cheap_score - RANK_LENGTH_PENALTY * abs(c.length_m / target_m - 1),
+                reverse=True)
+    chosen = _pick_diverse(graph, area, within, options_count)
+    return _finalise(graph, area, chosen, outline, request, target_m)
+
+
+# ==================================================================================================
+def _normalised_outline(outline: np.ndarray, closed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Outline resampled to 400 points, centred, scaled to unit perimeter; and its corner indices."""
+    if closed and np.allclose(outline[0], outline[-1]):
+        outline = outline[:-1]
+    if polyline_length(outline, closed=closed) <= 0:
+        raise ValueError("outline is degenerate")
+    ring = resample_by_count(outline, 400, closed=closed)
+    ring = ring - ring.mean(axis=0)
+    ring = ring / polyline_length(ring, closed=closed)
+    # Corners: turning angle over ±3 samples (~1 % of the perimeter each side) above the threshold.
+    ahead = np.roll(ring, -3, axis=0) - ring
+    behind = ring - np.roll(ring, 3, axis=0)
+    angle = np.degrees(np.abs(np.arctan2(ahead[:, 0] * behind[:, 1] - ahead[:, 1] * behind[:, 0],
+                                         (ahead * behind).sum(axis=1))))
+    if not closed:
+        angle[:3] = angle[-3:] = 0
+    corners = []
+    for i in np.argsort(-angle):
+        if angle[i] < CORNER_TURN_DEG:
+            break
+        if all(min(abs(i - c), len(ring) - abs(i - c)) > 8 for c in corners):
+            corners.append(int(i))
+    return ring, np.array(sorted(corners), dtype=np.int64)
+
+
+def _crop(graph: RoadGraph, start_node: int, reach_m: float, safety_mode: bool) -> _Area:
+    start_xy = graph.node_xy[start_node]
+    nodes = np.array(sorted(graph.kdtree.query_ball_point(start_xy, reach_m)), dtype=np.int64)
+    local = np.full(graph.node_count, -1, dtype=np.int64)
+    local[nodes] = np.arange(len(nodes))
+    # Edges with both ends in the crop, from the CSR rows of the crop's nodes.
+    indptr = np.asarray(graph.indptr)
+    starts, ends = indptr[nodes], indptr[nodes + 1]
+    counts = ends - starts
+    rows = np.repeat(np.arange(len(nodes)), counts)
+    offsets = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+               + np.repeat(starts, counts))
+    nbr_local = local[np.asarray(graph.adj_node)[offsets]]
+    eids = np.asarray(graph.adj_edge)[offsets]
+    keep = (nbr_local >= 0) & (rows < nbr_local)  # each undirected edge once
+    edge_ids = eids[keep]
+    edge_u, edge_v = rows[keep], nbr_local[keep]
+    node_xy = graph.node_xy[nodes] - start_xy
+    length_m = np.asarray(graph.edge_length_m, dtype=np.float64)[edge_ids]
+    highway = np.asarray(graph.edge_highway)[edge_ids]
+    lit = np.asarray(graph.edge_lit)[edge_ids]
+    flags = np.asarray(graph.edge_flags)[edge_ids]
+    total = float(length_m.sum())
+    lit_tagged_share = float(length_m[lit != LIT_UNKNOWN].sum() / total) if total > 0 else 0.0
+
+    factor = np.where(highway == HighwayClass.STEPS, STEPS_FACTOR, 1.0)
+    safety_signal = None
+    if safety_mode:
+        if lit_tagged_share >= LIT_SIGNAL_MIN_SHARE:
+            safety_signal = SAFETY_SIGNAL_LIT
+            factor = factor * np.vectorize(LIT_FACTORS.get, otypes=[float])(lit)
+        else:
+            safety_signal = SAFETY_SIGNAL_ROAD_CLASS
+            class_factor = np.array([ROAD_CLASS_FACTORS.get(HighwayClass(c), 1.3) if c < len(HighwayClass)
+                                     else 1.3 for c in range(256)])[highway]
+            park = (flags & FLAG_PARK) > 0
+            factor = np.where(park, PARK_PATH_FACTOR, class_factor)
+            factor = factor * np.where(lit == LIT_NO, LIT_FACTORS[LIT_NO], 1.0)
+    return _Area(nodes=nodes, node_xy=node_xy, start=int(local[start_node]), edge_ids=edge_ids,
+                 edge_u=edge_u, edge_v=edge_v, length_m=length_m,
+                 mid_xy=(node_xy[edge_u] + node_xy[edge_v]) / 2, factor=factor, lit=lit,
+                 lit_tagged_share=lit_tagged_share, safety_signal=safety_signal)
+
+
+def _place(unit_outline: np.ndarray, scale_m: float, rotation_deg: float, anchor: int) -> np.ndarray:
+    """Outline scaled to `scale_m` perimeter, rotated, shifted so point `anchor` is at the origin (start),
+    and re-indexed to begin at the anchor."""
+    theta = math.radians(rotation_deg)
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    placed = unit_outline @ rot.T * scale_m
+    placed = placed - placed[anchor]
+    return np.roll(placed, -anchor, axis=0)
+
+
+def _placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, request: PlanRequest,
+                target_m: float) -> list[tuple[float, int]]:
+    """Candidate (rotation, anchor) pairs, most drawable first.
+
+    Drawability: the outline (at the expected scale) sampled every ~1/100 of its perimeter; each sample's
+    cost is the distance to the nearest piece of street running in the same direction, plus a penalty for
+    direction mismatch, capped at 80 m. Streets are sampled every 15 m so sparse nodes do not matter.
+    """
+    n = len(unit_outline)
+    if request.closed:
+        anchors = set(corner_idx.tolist()) | set(np.linspace(0, n, EVEN_ANCHORS, endpoint=False).astype(int))
+    else:
+        anchors = {0}
+    max_rot = max(0.0, min(180.0, float(request.max_rotation_deg)))
+    steps = int(max_rot // ROTATION_STEP_DEG)
+    rotations = sorted({ROTATION_STEP_DEG * k for k in range(-steps, steps + 1)}, key=abs)
+    if max_rot >= 180:
+        rotations = [ROTATION_STEP_DEG * k for k in range(int(360 / ROTATION_STEP_DEG))]
+    street_tree, street_dir = _street_samples(area)
+    scale_m = target_m / DETOUR_GUESS
+    sample_idx = np.linspace(0, n, 100, endpoint=False).astype(int)
+    tangent_unit = np.roll(unit_outline, -2, axis=0) - np.roll(unit_outline, 2, axis=0)
+    if not request.closed:
+        tangent_unit[:2] = unit_outline[4:6] - unit_outline[0:2]
+        tangent_unit[-2:] = unit_outline[-2:] - unit_outline[-6:-4]
+    tangent_unit = tangent_unit[sample_idx]
+    tangent_unit /= np.maximum(np.hypot(*tangent_unit.T), 1e-12)[:, None]
+    scored = []
+    for rotation in rotations:
+        theta = math.radians(rotation)
+        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        tangent = tangent_unit @ rot.T
+        for anchor in sorted(anchors):
+            pts = _place(unit_outline, scale_m, rotation, anchor)
+            pts = np.roll(pts, anchor, axis=0)[sample_idx]  # back to outline order to match tangents
+            dist, idx = street_tree.query(pts, k=6, distance_upper_bound=PRESCORE_CAP_M)
+            found = np.isfinite(dist)
+            idx = np.where(found, idx, 0)
+            cos = np.abs((street_dir[idx] * tangent[:, None, :]).sum(axis=2))
+            cost = np.where(found, dist + PRESCORE_CAP_M * 0.5 * (1 - cos), PRESCORE_CAP_M)
+            sample_cost = np.minimum(cost.min(axis=1), PRESCORE_CAP_M)
+            # Slight preference for upright figures: they read best.
+            scored.append((float(sample_cost.mean()) + 0.1 * abs(rotation), rotation, anchor))
+    scored.sort()
+    return [(rotation, anchor) for _, rotation, anchor in scored]
+
+
+def _street_samples(area: _Area) -> tuple[cKDTree, np.ndarray]:
+    """Points every 15 m along the crop's edges with the edge's unit direction."""
+    a, b = area.node_xy[area.edge_u], area.node_xy[area.edge_v]
+    pieces = np.maximum(1, np.ceil(area.length_m / 15.0).astype(np.int64))
+    owner = np.repeat(np.arange(len(a)), pieces)
+    step = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    frac = ((step + 0.5) / pieces[owner])[:, None]
+    points = a[owner] + (b[owner] - a[owner]) * frac
+    direction = b - a
+    direction /= np.maximum(np.hypot(*direction.T), 1e-9)[:, None]
+    return cKDTree(points), direction[owner]
+
+
+def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, rotation: float,
+                            anchor: int, closed: bool, target_m: float, *,
+                            deadline: float) -> list[_Candidate]:
+    """Route one placement, adjusting the scale until the length is on target. Returns every attempt."""
+    n = len(unit_outline)
+    corners_from_anchor = np.sort((corner_idx - anchor) % n) if len(corner_idx) else corner_idx
+    history: list[tuple[float, float]] = []
+    results: list[_Candidate] = []
+    scale = target_m / DETOUR_GUESS
+    for _ in range(MAX_CALIBRATION_STEPS):
+        if time.perf_counter() > deadline:
+            break
+        placed = _place(unit_outline, scale, rotation, anchor)
+        routed = _route_once(area, placed, corners_from_anchor, closed)
+        if routed is None:
+            break
+        local_nodes, length_m = routed
+        outline_m = np.vstack([placed, placed[:1]]) if closed else placed
+        fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
+        safety_cost = _safety_cost(area, local_nodes)
+        results.append(_Candidate(local_nodes, length_m, outline_m, rotation,
+                                  fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost))
+        history.append((scale, length_m))
+        ratio = length_m / target_m
+        if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
+            break
+        if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
+            (s0, l0), (s1, l1) = history[-2], history[-1]
+            new_scale = s1 + (target_m - l1) * (s1 - s0) / (l1 - l0)
+        else:
+            new_scale = scale / ratio
+        scale = float(np.clip(new_scale, scale * 0.6, scale * 1.6))
+    return results
+
+
+def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bool):
+    """Route the placed outline (metres, starting at the start). Returns (local node path, length) or None."""
+    perimeter = polyline_length(placed, closed=closed)
+    dense = resample_by_spacing(placed, 10.0, closed=closed)
+    corridor_m = max(150.0, 0.06 * perimeter)
+    dist, _ = cKDTree(dense).query(area.mid_xy, distance_upper_bound=corridor_m)
+    in_corridor = np.isfinite(dist)
+    if not in_corridor.any():
+        return None
+    d = dist[in_corridor]
+    weight = (area.length_m[in_corridor] * (1.0 + ALPHA * np.minimum((d / TAU_M) ** 2, CAP))
+              * area.factor[in_corridor])
+    weight = np.maximum(weight, 1e-3)  # zero would read as "no edge" in a sparse matrix
+    u, v = area.edge_u[in_corridor], area.edge_v[in_corridor]
+    n_nodes = len(area.node_xy)
+    matrix = csr_matrix((np.concatenate([weight, weight]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                        shape=(n_nodes, n_nodes))
+
+    # Waypoints: corners plus regular spacing, in order along the outline from the start.
+    n = len(placed)
+    spacing_idx = max(1, round(n * max(MIN_WAYPOINT_SPACING_M / perimeter, 1 / WAYPOINTS_PER_FIGURE)))
+    wp_idx = np.union1d(np.arange(0, n, spacing_idx), corners)
+    wp_idx = wp_idx[wp_idx > 0]
+    if not closed:
+        wp_idx = np.union1d(wp_idx, [n - 1])
+    # Snap only to nodes the start can reach inside the corridor, so every leg exists.
+    _, component = connected_components(matrix, directed=False)
+    corridor_nodes = np.unique(np.concatenate([u, v]))
+    corridor_nodes = corridor_nodes[component[corridor_nodes] == component[area.start]]
+    node_tree = cKDTree(area.node_xy[corridor_nodes])
+    snap_dist, snap = node_tree.query(placed[wp_idx])
+    waypoints = [area.start]
+    for ok, node in zip(snap_dist <= SNAP_MAX_M, corridor_nodes[snap], strict=True):
+        if ok and node != waypoints[-1]:
+            waypoints.append(int(node))
+    if closed and waypoints[-1] != area.start:
+        waypoints.append(area.start)
+    if len(waypoints) < 2:
+        return None
+    sources = np.unique(waypoints[:-1])
+    # Legs are short: stop each search at a cost no sensible leg needs (a leg that is not reached within it
+    # is searched again without the limit).
+    leg_m = np.hypot(*np.diff(area.node_xy[waypoints], axis=0).T)
+    limit = float(LEG_LIMIT_FACTOR * (leg_m.max() + 2 * TAU_M) * area.factor.max())
+    _, predecessors = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, limit=limit)
+    row_of = {int(s): i for i, s in enumerate(sources)}
+    path: list[int] = [waypoints[0]]
+    for a, b in itertools.pairwise(waypoints):
+        pred = predecessors[row_of[a]]
+        if pred[b] < 0 and a != b:
+            _, pred = dijkstra(matrix, directed=True, indices=a, return_predecessors=True)
+        leg = [b]
+        node = b
+        while node != a:
+            node = int(pred[node])
+            if node < 0:
+                return None  # not connected inside the corridor
+            leg.append(node)
+        path.extend(reversed(leg[:-1]))
+    nodes = _remove_spurs(np.asarray(path, dtype=np.int64), closed)
+    if len(nodes) < 3:
+        return None
+    seg = np.hypot(*np.diff(area.node_xy[nodes], axis=0).T)
+    return nodes, float(seg.sum())
+
+
+def _safety_cost(area: _Area, local_nodes: np.ndarray) -> float:
+    """Length-weighted mean of (safety factor - 1) along the route; 0 outside safety mode."""
+    if area.safety_signal is None or len(local_nodes) < 2:
+        return 0.0
+    edges = area.local_edges_along(local_nodes)
+    length = area.length_m[edges]
+    return float(((area.factor[edges] - 1.0) * length).sum() / max(length.sum(), 1e-9))
+
+
+def _remove_spurs(path: np.ndarray, closed: bool) -> np.ndarray:
+    """Cut out-and-back spurs: any a -> ... -> a detour that returns along itself (a, b, a → a)."""
+    stack: list[int] = []
+    for node in path.tolist():
+        if len(stack) >= 2 and stack[-2] == node:
+            stack.pop()
+            continue
+        if stack and stack[-1] == node:
+            continue
+        stack.append(node)
+    if closed:
+        # A spur at the start of a loop (start, x, ..., x, start) is the lead-in from the start: keep it.
+        pass
+    return np.asarray(stack, dtype=np.int64)
+
+
+def _pick_diverse(graph: RoadGraph, area: _Area, ordered: list[_Candidate], count: int) -> list[_Candidate]:
+    chosen: list[_Candidate] = []
+    chosen_edges: list[tuple[set[int], float]] = []
+    lengths = np.asarray(graph.edge_length_m, dtype=np.float64)
+    for cand in ordered:
+        edges = graph.edge_ids_along(area.nodes[cand.local_nodes])
+        edge_set = set(edges.tolist())
+        duplicate = False
+        for other_set, other_len in chosen_edges:
+            shared = sum(lengths[e] for e in edge_set & other_set)
+            if shared > DUPLICATE_OVERLAP * min(cand.length_m, other_len):
+                duplicate = True
+                break
+        if duplicate:
+            continue
+        chosen.append(cand)
+        chosen_edges.append((edge_set, cand.length_m))
+        if len(chosen) >= count * 2:
+            break
+    return chosen
+
+
+def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: np.ndarray,
+              request: PlanRequest, target_m: float) -> list[PlannedRoute]:
+    lengths = np.asarray(graph.edge_length_m, dtype=np.float64)
+    lit = np.asarray(graph.edge_lit)
+    report_lit = area.lit_tagged_share >= LIT_RATIO_MIN_SHARE
+    projection = graph.projection
+    start_xy = graph.node_xy[area.nodes[area.start]]
+    scored = []
+    for cand in chosen:
+        node_ids = area.nodes[cand.local_nodes]
+        edges = graph.edge_ids_along(node_ids)
+        edge_len = lengths[edges]
+        distance_m = float(edge_len.sum())
+        coords = np.stack([np.asarray(graph.node_lat)[node_ids], np.asarray(graph.node_lon)[node_ids]],
+                          axis=1)
+        fid = shape_fidelity(outline, coords, closed=request.closed)
+        _, first_use = np.unique(edges, return_index=True)
+        repeated = np.ones(len(edges), dtype=bool)
+        repeated[first_use] = False
+        retrace = float(edge_len[repeated].sum() / distance_m) if distance_m > 0 else 0.0
+        lit_ratio = float(edge_len[lit[edges] == LIT_YES].sum() / distance_m) if report_lit else None
+        length_error = abs(distance_m - target_m) / target_m
+        if length_error > LENGTH_TOLERANCE:
+            continue
+        outline_latlng = projection.to_latlng(cand.outline_m + start_xy)
+        rank_key = fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
+        scored.append((rank_key, PlannedRoute(
+            coordinates=coords, node_ids=node_ids, distance_m=distance_m, fidelity=fid,
+            length_error=length_error, lit_ratio=lit_ratio, safety_signal=area.safety_signal, rank=0,
+            outline_latlng=outline_latlng, retrace_share=retrace, rotation_deg=cand.rotation_deg)))
+    if not scored:
+        raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
+    scored.sort(key=lambda item: item[0], reverse=True)
+    options = []
+    for rank, (_, route) in enumerate(scored[: request.options_count], start=1):
+        options.append(PlannedRoute(**{**route.__dict__, "rank": rank}))
+    return options
+
+
+def _unused(_: object) -> None:  # pragma: no cover - keeps cumulative_length import meaningful for readers
+    cumulative_length(np.zeros((1, 2)))

@@ -1,0 +1,84 @@
+"""Plain data types of the planner's interface (no Django, numpy arrays inside)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .fidelity import Fidelity
+
+SAFETY_SIGNAL_LIT = "lit"
+SAFETY_SIGNAL_ROAD_CLASS = "road_class"
+
+
+class PlannerError(Exception):
+    """Base class of the planner's errors."""
+
+
+class RouteNotFound(PlannerError):
+    """No option within ±10 % of the target length could be drawn near the start.
+
+    API: 422 route_not_found.
+    """
+
+
+class StartOutsideNetwork(PlannerError):
+    """The start point is not covered by the road network given. API: 422 no_road_network."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to draw, where, and how long.
+
+    outline_xy: (N, 2) planar outline, any unit, y up (e.g. `shapes.template_outline(...)` or
+        `outline_from_latlng(...)`); its absolute size and position are ignored, only its form counts.
+    closed: the outline is a closed figure → each option is a loop from and back to the start. Open figures
+        start at the start point and end where the figure ends.
+    start_lat, start_lon: degrees (WGS84).
+    target_length_m: wanted route length in metres (see `target_length_from_duration` for durations).
+    options_count: 1..5 options wanted (fewer may come back if fewer distinct good ones exist).
+    safety_mode: prefer lit ways (where `lit` is mapped) or main streets and park paths (where it is not).
+    time_budget_s: the search stops when this is used and returns the best found so far.
+    max_rotation_deg: how far the figure may be turned from upright to fit the streets (a heart at 90° is
+        no longer read as a heart; 180 allows any turn).
+    """
+
+    outline_xy: np.ndarray
+    start_lat: float
+    start_lon: float
+    target_length_m: float
+    closed: bool = True
+    options_count: int = 3
+    safety_mode: bool = False
+    time_budget_s: float = 2.0
+    max_rotation_deg: float = 45.0
+
+
+@dataclass(frozen=True)
+class PlannedRoute:
+    """One ranked option.
+
+    coordinates: (M, 2) [lat, lng] float64 along graph nodes; a closed option ends at its first point.
+    node_ids: (M,) graph node indices; every consecutive pair is an edge of the graph.
+    distance_m: route length in metres (sum of its edges).
+    fidelity: `shape_fidelity` of the route against the outline.
+    length_error: |distance_m - target| / target.
+    lit_ratio: share of the length on ways tagged lit=yes, or None where the area has (almost) no lit tags.
+    safety_signal: "lit" or "road_class" when safety mode shaped the route (which signal), else None.
+    rank: 1 = best.
+    outline_latlng: (K, 2) the intended figure as placed on the map (for previews/debugging).
+    retrace_share: share of the length on edges already used earlier in the route.
+    """
+
+    coordinates: np.ndarray
+    node_ids: np.ndarray
+    distance_m: float
+    fidelity: Fidelity
+    length_error: float
+    lit_ratio: float | None
+    safety_signal: str | None
+    rank: int
+    outline_latlng: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 2)))
+    retrace_share: float = 0.0
+    rotation_deg: float = 0.0
