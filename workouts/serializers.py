@@ -1,0 +1,273 @@
+"""Input and output shapes of the workouts API (API.md units: km, 2 decimals; whole seconds; "m:ss" paces).
+
+Output serializers read stored figures only (no queries beyond the `route__shape` join the selectors add).
+"""
+
+from rest_framework import serializers
+
+from workouts.metrics import format_pace
+from workouts.models import Workout
+from workouts.selectors import STATS_PERIODS
+from workouts.services import POINTS_PER_BATCH_MAX
+
+
+def km(distance_m: float | None) -> float | None:
+    return None if distance_m is None else round(distance_m / 1000.0, 2)
+
+
+def whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+# --- input --------------------------------------------------------------------------------------------------
+
+
+class WorkoutStartSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=Workout.Type.choices, default=Workout.Type.RUNNING)
+    route_id = serializers.UUIDField(required=False, allow_null=True)
+    route_option_id = serializers.UUIDField(required=False, allow_null=True,
+                                            help_text="Following a planned option enables `off_route`, route "
+                                                      "completion and shape accuracy.")
+    start_latitude = serializers.FloatField(min_value=-90, max_value=90)
+    start_longitude = serializers.FloatField(min_value=-180, max_value=180)
+    started_at = serializers.DateTimeField(required=False, allow_null=True,
+                                           help_text="When the run started on the phone; default now.")
+
+
+class WorkoutPointInputSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=0, max_value=2**53,
+                                   help_text="Client sequence number, unique within the workout.")
+    recorded_at = serializers.DateTimeField()
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    altitude = serializers.FloatField(required=False, allow_null=True, min_value=-1000, max_value=10000)
+    accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0, help_text="Metres.")
+    speed = serializers.FloatField(required=False, allow_null=True, min_value=0, help_text="m/s.")
+    heart_rate = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=300)
+
+
+class WorkoutPointsBatchSerializer(serializers.Serializer):
+    points = WorkoutPointInputSerializer(many=True, allow_empty=False, max_length=POINTS_PER_BATCH_MAX)
+
+
+class WorkoutTransitionSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, allow_null=True,
+                                   help_text="When it happened on the phone (offline sync); default now.")
+
+
+class WorkoutCompleteSerializer(serializers.Serializer):
+    completed_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default now.")
+    end_latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    end_longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+
+
+class WorkoutListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Workout.Status.choices, required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    cursor = serializers.CharField(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword: declared here rather than as class attributes
+        fields["from"] = serializers.DateField(required=False, help_text="First day (user's time zone).")
+        fields["to"] = serializers.DateField(required=False, help_text="Last day, inclusive.")
+        return fields
+
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": ["Must not be before `from`."]})
+        return attrs
+
+
+class WorkoutImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A GPX 1.0/1.1 or FIT activity file, at most 20 MB.")
+
+
+class UserStatsQuerySerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=STATS_PERIODS, default="all")
+
+
+# --- output -------------------------------------------------------------------------------------------------
+
+
+class WorkoutSplitSerializer(serializers.Serializer):
+    km = serializers.IntegerField()
+    distance = serializers.FloatField(help_text="km; 1.0 except the last, partial split.")
+    duration = serializers.IntegerField(help_text="Moving seconds.")
+    pace = serializers.CharField()
+    pace_s = serializers.IntegerField()
+    elevation_change = serializers.FloatField(allow_null=True)
+    is_partial = serializers.BooleanField()
+
+
+class WorkoutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.ChoiceField(choices=Workout.Type.choices)
+    status = serializers.ChoiceField(choices=Workout.Status.choices)
+    source = serializers.ChoiceField(choices=Workout.Source.choices)
+    route_id = serializers.UUIDField(allow_null=True)
+    route_option_id = serializers.UUIDField(allow_null=True)
+    route_name = serializers.SerializerMethodField()
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    start_latitude = serializers.SerializerMethodField()
+    start_longitude = serializers.SerializerMethodField()
+    end_latitude = serializers.SerializerMethodField()
+    end_longitude = serializers.SerializerMethodField()
+    distance = serializers.SerializerMethodField(help_text="km (live total while recording).")
+    duration = serializers.IntegerField(source="duration_s", help_text="Moving time, s.")
+    elapsed_duration = serializers.IntegerField(source="elapsed_duration_s", help_text="Start to finish, s.")
+    avg_pace = serializers.SerializerMethodField()
+    avg_pace_s = serializers.SerializerMethodField()
+    max_pace = serializers.SerializerMethodField(help_text="Fastest 200 m, m:ss per km.")
+    max_pace_s = serializers.SerializerMethodField()
+    min_pace = serializers.SerializerMethodField(help_text="Slowest 200 m, m:ss per km.")
+    min_pace_s = serializers.SerializerMethodField()
+    calories = serializers.SerializerMethodField(help_text="kcal.")
+    calories_source = serializers.SerializerMethodField(help_text="`device` (from the file) or `estimated`.")
+    calories_estimated = serializers.SerializerMethodField(help_text="Calories come from the ACSM equations.")
+    weight_assumed = serializers.BooleanField(help_text="The estimate used 70 kg: the profile has no weight.")
+    heart_rate_avg = serializers.SerializerMethodField()
+    heart_rate_max = serializers.SerializerMethodField()
+    elevation_gain = serializers.SerializerMethodField()
+    elevation_loss = serializers.SerializerMethodField()
+    route_completion = serializers.SerializerMethodField(help_text="0-100, share of the planned path run.")
+    shape_accuracy = serializers.SerializerMethodField(help_text="0-100, fidelity of the trace to the shape.")
+    shape_id = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField()
+    shape_icon = serializers.SerializerMethodField()
+    splits = WorkoutSplitSerializer(many=True)
+    points_count = serializers.IntegerField(help_text="Points stored, used or not.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def _shape(self, workout: Workout):
+        return workout.route.shape if workout.route_id and workout.route is not None else None
+
+    def get_route_name(self, workout: Workout) -> str | None:
+        return workout.route.name if workout.route_id and workout.route is not None else None
+
+    def get_start_latitude(self, workout: Workout) -> float | None:
+        return None if workout.start_latitude is None else round(workout.start_latitude, 7)
+
+    def get_start_longitude(self, workout: Workout) -> float | None:
+        return None if workout.start_longitude is None else round(workout.start_longitude, 7)
+
+    def get_end_latitude(self, workout: Workout) -> float | None:
+        return None if workout.end_latitude is None else round(workout.end_latitude, 7)
+
+    def get_end_longitude(self, workout: Workout) -> float | None:
+        return None if workout.end_longitude is None else round(workout.end_longitude, 7)
+
+    def get_distance(self, workout: Workout) -> float:
+        return km(workout.distance_m)
+
+    def get_avg_pace(self, workout: Workout) -> str | None:
+        return format_pace(workout.avg_pace_s)
+
+    def get_avg_pace_s(self, workout: Workout) -> int | None:
+        return whole(workout.avg_pace_s)
+
+    def get_max_pace(self, workout: Workout) -> str | None:
+        return format_pace(workout.max_pace_s)
+
+    def get_max_pace_s(self, workout: Workout) -> int | None:
+        return whole(workout.max_pace_s)
+
+    def get_min_pace(self, workout: Workout) -> str | None:
+        return format_pace(workout.min_pace_s)
+
+    def get_min_pace_s(self, workout: Workout) -> int | None:
+        return whole(workout.min_pace_s)
+
+    def get_calories(self, workout: Workout) -> int | None:
+        return whole(workout.calories_kcal)
+
+    def get_calories_source(self, workout: Workout) -> str | None:
+        return workout.calories_source or None
+
+    def get_calories_estimated(self, workout: Workout) -> bool:
+        return workout.calories_source == "estimated"
+
+    def get_heart_rate_avg(self, workout: Workout) -> int | None:
+        return whole(workout.heart_rate_avg)
+
+    def get_heart_rate_max(self, workout: Workout) -> int | None:
+        return whole(workout.heart_rate_max)
+
+    def get_elevation_gain(self, workout: Workout) -> float | None:
+        return one_decimal(workout.elevation_gain_m)
+
+    def get_elevation_loss(self, workout: Workout) -> float | None:
+        return one_decimal(workout.elevation_loss_m)
+
+    def get_route_completion(self, workout: Workout) -> float | None:
+        return one_decimal(workout.route_completion)
+
+    def get_shape_accuracy(self, workout: Workout) -> float | None:
+        return one_decimal(workout.shape_accuracy)
+
+    def get_shape_id(self, workout: Workout) -> str | None:
+        shape = self._shape(workout)
+        return shape.shape_id if shape else None
+
+    def get_shape_name(self, workout: Workout) -> str | None:
+        shape = self._shape(workout)
+        return shape.name if shape else None
+
+    def get_shape_icon(self, workout: Workout) -> str | None:
+        shape = self._shape(workout)
+        return shape.icon_name if shape else None
+
+
+class WorkoutPointsResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField(help_text="New points used by the metrics.")
+    duplicates = serializers.IntegerField(help_text="Points whose seq was already stored (a retry): not "
+                                                    "stored again.")
+    rejected = serializers.IntegerField(help_text="New points stored but kept out of the metrics (accuracy "
+                                                  "> 50 m, future, before the start, (0,0), speed spike). "
+                                                  "accepted + duplicates + rejected = the batch size.")
+    last_seq = serializers.IntegerField(allow_null=True, help_text="Highest seq stored for this workout.")
+    distance = serializers.FloatField(help_text="Live distance, km.")
+    duration = serializers.IntegerField(help_text="Live moving time, s.")
+    off_route = serializers.BooleanField(required=False,
+                                         help_text="Only when following a route option: the last fix is "
+                                                   "> 50 m from the planned path.")
+
+
+class WorkoutPathSerializer(serializers.Serializer):
+    polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
+    coordinates = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    bbox = serializers.ListField(child=serializers.FloatField(), allow_null=True,
+                                 help_text="[min_lat, min_lng, max_lat, max_lng]; null without points.")
+
+
+class WorkoutTrackSerializer(serializers.Serializer):
+    path = WorkoutPathSerializer()
+    times = serializers.ListField(child=serializers.DateTimeField())
+    altitudes = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    heart_rates = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+
+
+class UserRecordsSerializer(serializers.Serializer):
+    fastest_1k_s = serializers.IntegerField(allow_null=True)
+    fastest_5k_s = serializers.IntegerField(allow_null=True)
+    fastest_10k_s = serializers.IntegerField(allow_null=True)
+    longest_distance = serializers.FloatField(help_text="km.")
+
+
+class UserStatsSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=STATS_PERIODS)
+    total_distance = serializers.FloatField(help_text="km.")
+    total_workouts = serializers.IntegerField()
+    completed_routes = serializers.IntegerField(help_text="Workouts covering ≥ 80 % of their planned route.")
+    total_calories = serializers.IntegerField(help_text="kcal.")
+    total_duration = serializers.IntegerField(help_text="Moving seconds.")
+    avg_pace = serializers.CharField(allow_null=True)
+    avg_pace_s = serializers.IntegerField(allow_null=True)
+    longest_distance = serializers.FloatField(help_text="km.")
+    records = UserRecordsSerializer()

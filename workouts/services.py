@@ -1,0 +1,622 @@
+"""What the app can do to a workout: start, ingest points, pause, resume, complete, delete, import; and the
+per-user stats those keep exact.
+
+Locking: every service that changes a workout takes `select_for_update()` on the workout row itself, so
+batches, pauses and completion of one workout run one at a time (on SQLite the IMMEDIATE transactions
+serialise writers anyway). Stats changes lock the user's `UserStats` row, which also serialises a user's
+imports.
+The GPS arithmetic is the pure engine's (`workouts.metrics`); this module adapts rows to its arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polyline as polyline_codec
+from django.db import transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from runnerway.api.exceptions import ApiError, Conflict, InvalidState
+from workouts import events
+from workouts.metrics import PointArrays, compute_workout_metrics, filter_points, format_pace, live_totals
+from workouts.metrics.constants import MAX_ACCURACY_M, MAX_FUTURE_S, NULL_ISLAND_TOLERANCE_DEG
+from workouts.models import UserStats, Workout, WorkoutPause, WorkoutPoint
+
+# API.md: a batch carries at most 1000 points (a phone buffering at 1 Hz sends a batch well within 17
+# minutes).
+POINTS_PER_BATCH_MAX = 1000
+# A workout still active or paused with no sign of life (no batch, pause or resume) for this long was
+# abandoned (the phone died or the app was killed): the scheduled job completes it with what it has.
+STALE_AFTER = timedelta(hours=6)
+# A workout "completes a route" (stats.completed_routes) when it covered at least this share of the planned
+# path.
+ROUTE_COMPLETED_MIN_PERCENT = 80.0
+# Clients may state when a pause, resume or completion happened (an offline phone syncs later), but not beyond
+# this into the server's future: a little slack for phone clocks running fast.
+CLIENT_CLOCK_SLACK = timedelta(minutes=5)
+
+Reason = WorkoutPoint.RejectedReason
+_POINT_COLUMNS = (
+    "recorded_at", "latitude", "longitude", "altitude", "accuracy", "speed", "heart_rate", "seq",
+)
+
+
+def _epoch_s(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _from_epoch_s(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+# --- reading rows into engine inputs ------------------------------------------------------------------------
+
+
+def kept_point_arrays(*, workout: Workout) -> PointArrays:
+    """The workout's stored points not flagged at arrival, as engine columns (any order)."""
+    rows = list(
+        WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="").values_list(*_POINT_COLUMNS)
+    )
+    if not rows:
+        return PointArrays.empty()
+    recorded_at, lat, lon, alt, acc, speed, hr, seq = zip(*rows, strict=True)
+    return PointArrays.from_columns(
+        recorded_at=np.fromiter((_epoch_s(t) for t in recorded_at), dtype=np.float64, count=len(rows)),
+        latitude=lat, longitude=lon, altitude=alt, accuracy=acc, speed=speed, heart_rate=hr, seq=seq,
+    )
+
+
+def pause_spans(*, workout: Workout) -> list[tuple[datetime, datetime | None]]:
+    return list(WorkoutPause.objects.filter(workout_id=workout.pk).values_list("started_at", "ended_at"))
+
+
+def planned_path_latlng(*, workout: Workout) -> np.ndarray | None:
+    """The attached route option's path as (M, 2) [lat, lng], or None when the workout follows no option."""
+    if workout.route_option_id is None:
+        return None
+    from routes.models import RouteOption
+
+    encoded = (
+        RouteOption.objects.filter(pk=workout.route_option_id).values_list("polyline", flat=True).first()
+    )
+    if not encoded:
+        return None
+    path = np.asarray(polyline_codec.decode(encoded, 5), dtype=np.float64)
+    return path if len(path) >= 2 else None
+
+
+def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
+    """The intended shape's outline (planar, the planner's convention) and whether it is closed.
+
+    (None, True) when the workout follows no route or the outline cannot be read: the engine then measures
+    shape accuracy against the planned path itself.
+    """
+    if workout.route_id is None:
+        return None, True
+    from routes.models import Route
+    from routes.planner import is_closed, outline_from_latlng, outline_from_svg_path
+
+    route = Route.objects.select_related("shape").filter(pk=workout.route_id).first()
+    if route is None:
+        return None, True
+    try:
+        if route.shape is not None:
+            return outline_from_svg_path(route.shape.svg_template), route.shape.closed
+        if route.custom_points:
+            outline = outline_from_latlng(route.custom_points)
+            return outline, is_closed(outline)
+    except ValueError:
+        pass  # an unreadable outline only costs the shape accuracy's outline; the planned path remains
+    return None, True
+
+
+# --- starting -----------------------------------------------------------------------------------------------
+
+
+def _resolve_route(*, user, route_id, route_option_id):
+    """The user's own route and option (an option implies its route). Unknown or not theirs → 400."""
+    from routes.models import Route, RouteOption
+
+    route = option = None
+    if route_option_id is not None:
+        option = (
+            RouteOption.objects.select_related("route")
+            .filter(pk=route_option_id, route__user=user, route__deleted_at__isnull=True)
+            .first()
+        )
+        if option is None:
+            raise ApiError("Route option not found.", fields={"route_option_id": ["Route option not found."]})
+        if route_id is not None and option.route_id != route_id:
+            raise ApiError("The route option belongs to another route.",
+                           fields={"route_option_id": ["The route option belongs to another route."]})
+        route = option.route
+    elif route_id is not None:
+        route = Route.objects.owned_by(user).filter(pk=route_id).first()
+        if route is None:
+            raise ApiError("Route not found.", fields={"route_id": ["Route not found."]})
+    return route, option
+
+
+def workout_start(
+    *,
+    user,
+    type: str = Workout.Type.RUNNING,
+    start_latitude: float | None = None,
+    start_longitude: float | None = None,
+    started_at: datetime | None = None,
+    route_id=None,
+    route_option_id=None,
+    now: datetime | None = None,
+) -> Workout:
+    """Start a live workout in `active` (started now unless the phone says when)."""
+    now = now or timezone.now()
+    if started_at is not None and started_at > now + CLIENT_CLOCK_SLACK:
+        raise ApiError("started_at is in the future.", fields={"started_at": ["Must not be in the future."]})
+    route, option = _resolve_route(user=user, route_id=route_id, route_option_id=route_option_id)
+    return Workout.objects.create(
+        user=user, type=type, status=Workout.Status.ACTIVE, source=Workout.Source.LIVE, route=route,
+        route_option=option, started_at=started_at or now, start_latitude=start_latitude,
+        start_longitude=start_longitude,
+    )
+
+
+# --- ingestion ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointsBatchResult:
+    """`accepted + duplicates + rejected` = the batch size: each point is new and used, already stored (a
+    retry), or new but kept out of the metrics (stored, flagged)."""
+
+    accepted: int
+    duplicates: int
+    rejected: int
+    last_seq: int | None
+    distance_m: float
+    moving_duration_s: float
+    off_route: bool | None
+
+
+def point_rejection_reason(*, recorded_at: datetime, latitude: float, longitude: float,
+                           accuracy: float | None, started_at: datetime, now: datetime) -> str:
+    """Why a fix is implausible on its own (the engine's thresholds), or "" if it is not.
+
+    Checks that need the neighbouring fixes (speed spikes, same-time fixes, pauses) are the engine's, run on
+    the whole track: out-of-order batches would otherwise decide them differently by arrival order.
+    """
+    if recorded_at.timestamp() > now.timestamp() + MAX_FUTURE_S:
+        return Reason.FUTURE
+    if recorded_at < started_at:
+        return Reason.BEFORE_START
+    if abs(latitude) < NULL_ISLAND_TOLERANCE_DEG and abs(longitude) < NULL_ISLAND_TOLERANCE_DEG:
+        return Reason.NULL_ISLAND
+    if accuracy is not None and accuracy > MAX_ACCURACY_M:
+        return Reason.LOW_ACCURACY
+    return Reason.KEPT
+
+
+def _lock(workout: Workout) -> Workout:
+    return Workout.objects.select_for_update().get(pk=workout.pk)
+
+
+def _close_open_pause(workout: Workout, *, at: datetime) -> None:
+    WorkoutPause.objects.filter(workout_id=workout.pk, ended_at__isnull=True).update(ended_at=at)
+
+
+def workout_add_points(*, workout: Workout, points: list[dict],
+                       now: datetime | None = None) -> PointsBatchResult:
+    """Store a validated batch (dicts with the point fields) and refresh the workout's live totals.
+
+    Idempotent per `seq`: points whose seq is already stored (a retry, an overlapping batch) are counted as
+    duplicates and not written again; within a batch the first point of a seq wins. Takes the workout row
+    lock, so concurrent batches of one workout serialise and the pre-query of stored seqs stays true until
+    the insert (`ignore_conflicts` only guards against a writer that does not take the lock).
+    Live totals are recomputed by the engine from all kept stored points (vectorised; see the bench).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(workout)
+        if locked.status == Workout.Status.COMPLETED:
+            raise InvalidState("This workout is completed; it takes no more points.")
+
+        first_by_seq: dict[int, dict] = {}
+        for point in points:
+            first_by_seq.setdefault(point["seq"], point)
+        stored = set()
+        if first_by_seq:
+            # a range on the (workout, seq) unique index: constant parameter count whatever the batch size
+            stored = set(
+                WorkoutPoint.objects.filter(
+                    workout_id=locked.pk, seq__gte=min(first_by_seq), seq__lte=max(first_by_seq)
+                ).values_list("seq", flat=True)
+            )
+        new_points = [p for seq, p in first_by_seq.items() if seq not in stored]
+        rows = []
+        flagged = 0
+        for point in new_points:
+            reason = point_rejection_reason(
+                recorded_at=point["recorded_at"], latitude=point["latitude"], longitude=point["longitude"],
+                accuracy=point.get("accuracy"), started_at=locked.started_at, now=now,
+            )
+            flagged += reason != Reason.KEPT
+            rows.append(WorkoutPoint(
+                workout_id=locked.pk, seq=point["seq"], recorded_at=point["recorded_at"],
+                latitude=point["latitude"], longitude=point["longitude"], altitude=point.get("altitude"),
+                accuracy=point.get("accuracy"), speed=point.get("speed"), heart_rate=point.get("heart_rate"),
+                rejected_reason=reason,
+            ))
+        WorkoutPoint.objects.bulk_create(rows, ignore_conflicts=True)
+
+        pauses = pause_spans(workout=locked)
+        filtered = filter_points(kept_point_arrays(workout=locked), started_at=locked.started_at, now=now,
+                                 pauses=pauses, activity_type=locked.type)
+        totals = live_totals(filtered.points, pauses=pauses, started_at=locked.started_at, now=now,
+                             activity_type=locked.type,
+                             planned_path_latlng=planned_path_latlng(workout=locked))
+        # New, point-wise plausible fixes that the engine still left out (speed spikes, same-time fixes);
+        # fixes recorded inside a pause are not errors and are not counted.
+        clean_new_seqs = np.fromiter((row.seq for row in rows if not row.rejected_reason), dtype=np.int64)
+        in_time = np.isin(clean_new_seqs, filtered.timed.seq)
+        spikes = int(np.count_nonzero(in_time & ~np.isin(clean_new_seqs, filtered.points.seq)))
+
+        if rows:
+            batch_max_seq = max(row.seq for row in rows)
+            locked.last_seq = max(batch_max_seq, locked.last_seq if locked.last_seq is not None else -1)
+        locked.points_count += len(rows)
+        locked.rejected_count += flagged
+        _apply_live_totals(locked, filtered.points, totals.distance_m, totals.moving_duration_s)
+        locked.save(update_fields=[
+            "last_seq", "points_count", "rejected_count", "distance_m", "duration_s", "elapsed_duration_s",
+            "avg_pace_s", "last_point_at", "last_latitude", "last_longitude", "updated_at",
+        ])
+    return PointsBatchResult(
+        accepted=len(rows) - flagged - spikes, duplicates=len(points) - len(rows), rejected=flagged + spikes,
+        last_seq=locked.last_seq, distance_m=totals.distance_m, moving_duration_s=totals.moving_duration_s,
+        off_route=totals.off_route,
+    )
+
+
+def _apply_live_totals(workout: Workout, kept: PointArrays, distance_m: float, moving_s: float) -> None:
+    workout.distance_m = distance_m
+    workout.duration_s = round(moving_s)
+    workout.avg_pace_s = moving_s * 1000.0 / distance_m if distance_m > 0 else None
+    if len(kept):
+        workout.last_point_at = _from_epoch_s(float(kept.t[-1]))
+        workout.last_latitude = float(kept.lat[-1])
+        workout.last_longitude = float(kept.lon[-1])
+        workout.elapsed_duration_s = max(round(kept.t[-1] - workout.started_at.timestamp()), 0)
+
+
+# --- state machine ------------------------------------------------------------------------------------------
+
+
+def _transition_time(*, workout: Workout, at: datetime | None, now: datetime, field: str) -> datetime:
+    """The moment a transition happened: the client's `at` (offline phones sync later) or now."""
+    if at is None:
+        return now
+    if at > now + CLIENT_CLOCK_SLACK:
+        raise ApiError("The time is in the future.", fields={field: ["Must not be in the future."]})
+    if at < workout.started_at:
+        raise ApiError("The time is before the workout started.",
+                       fields={field: ["Must not be before the workout started."]})
+    last_pause = WorkoutPause.objects.filter(workout_id=workout.pk).order_by("-started_at").first()
+    if last_pause is not None and at < (last_pause.ended_at or last_pause.started_at):
+        raise ApiError("The time is before the workout's last pause or resume.",
+                       fields={field: ["Must not be before the last pause or resume."]})
+    return at
+
+
+def workout_pause(*, workout: Workout, at: datetime | None = None, now: datetime | None = None) -> Workout:
+    """active → paused: opens a pause span. Anything else → 409 invalid_state."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(workout)
+        if locked.status != Workout.Status.ACTIVE:
+            raise InvalidState(f"Only an active workout can be paused; this one is {locked.status}.")
+        WorkoutPause.objects.create(
+            workout=locked, started_at=_transition_time(workout=locked, at=at, now=now, field="at")
+        )
+        locked.status = Workout.Status.PAUSED
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def workout_resume(*, workout: Workout, at: datetime | None = None, now: datetime | None = None) -> Workout:
+    """paused → active: closes the open pause span. Anything else → 409 invalid_state."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(workout)
+        if locked.status != Workout.Status.PAUSED:
+            raise InvalidState(f"Only a paused workout can be resumed; this one is {locked.status}.")
+        resumed_at = _transition_time(workout=locked, at=at, now=now, field="at")
+        _close_open_pause(locked, at=resumed_at)
+        locked.status = Workout.Status.ACTIVE
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
+def workout_complete(
+    *,
+    workout: Workout,
+    completed_at: datetime | None = None,
+    end_latitude: float | None = None,
+    end_longitude: float | None = None,
+    now: datetime | None = None,
+) -> Workout:
+    """active|paused → completed: final metrics, flags on the points the engine left out, stats and records.
+
+    A second call answers 409 invalid_state and changes nothing (the status is checked under the row lock), so
+    the stats are added exactly once. An open pause is closed at the completion time.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(workout)
+        if locked.status == Workout.Status.COMPLETED:
+            raise InvalidState("This workout is already completed.")
+        completed_at = _transition_time(workout=locked, at=completed_at, now=now, field="completed_at")
+        _close_open_pause(locked, at=completed_at)
+        _finalise(locked, completed_at=completed_at, now=now)
+        if end_latitude is not None and end_longitude is not None:
+            locked.end_latitude, locked.end_longitude = end_latitude, end_longitude
+        locked.save()
+        _record_completion(locked)
+    return locked
+
+
+def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
+              device_calories_kcal: float | None = None) -> None:
+    """Compute the final metrics into `workout` (not saved) and flag the points the engine left out."""
+    points = kept_point_arrays(workout=workout)
+    pauses = pause_spans(workout=workout)
+    planned = planned_path_latlng(workout=workout)
+    outline, outline_closed = shape_outline(workout=workout) if planned is not None else (None, True)
+    weight_kg = float(workout.user.weight_kg) if workout.user.weight_kg is not None else None
+    filtered = filter_points(points, started_at=workout.started_at, now=now, pauses=pauses,
+                             activity_type=workout.type)
+    metrics = compute_workout_metrics(
+        points, pauses=pauses, started_at=workout.started_at, completed_at=completed_at, now=now,
+        activity_type=workout.type, weight_kg=weight_kg, device_calories_kcal=device_calories_kcal,
+        planned_path_latlng=planned, shape_outline_xy=outline, shape_closed=outline_closed,
+    )
+    _flag_left_out_points(workout, points, filtered)
+
+    workout.status = Workout.Status.COMPLETED
+    workout.completed_at = completed_at
+    workout.distance_m = metrics.distance_m
+    workout.duration_s = round(metrics.moving_duration_s)
+    workout.elapsed_duration_s = max(round(metrics.elapsed_duration_s), workout.duration_s)
+    workout.avg_pace_s = metrics.avg_pace_s
+    workout.max_pace_s = metrics.max_pace_s
+    workout.min_pace_s = metrics.min_pace_s
+    workout.calories_kcal = metrics.calories_kcal
+    workout.calories_source = metrics.calories_source or ""
+    workout.weight_assumed = metrics.weight_assumed
+    workout.heart_rate_avg = metrics.heart_rate_avg
+    workout.heart_rate_max = metrics.heart_rate_max
+    workout.elevation_gain_m = metrics.elevation_gain_m
+    workout.elevation_loss_m = metrics.elevation_loss_m
+    workout.route_completion = metrics.route_completion
+    workout.shape_accuracy = metrics.shape_accuracy
+    workout.splits = [
+        {
+            "km": split.km,
+            "distance": round(split.distance_m / 1000.0, 3),
+            "duration": round(split.duration_s),
+            "pace": format_pace(split.pace_s),
+            "pace_s": round(split.pace_s),
+            "elevation_change": (
+                None if split.elevation_change_m is None else round(split.elevation_change_m, 1)
+            ),
+            "is_partial": split.is_partial,
+        }
+        for split in metrics.splits
+    ]
+    efforts = {int(distance): float(seconds) for distance, seconds in metrics.best_efforts.items()}
+    workout.best_efforts = {str(distance): round(seconds, 1) for distance, seconds in efforts.items()}
+    workout.best_1k_s = efforts.get(1000)
+    workout.best_5k_s = efforts.get(5000)
+    workout.best_10k_s = efforts.get(10000)
+    workout.rejected_count = workout.points_count - metrics.kept_points
+    kept = filtered.points
+    if len(kept):
+        workout.last_point_at = _from_epoch_s(float(kept.t[-1]))
+        workout.last_latitude, workout.last_longitude = float(kept.lat[-1]), float(kept.lon[-1])
+        if workout.start_latitude is None:
+            workout.start_latitude, workout.start_longitude = float(kept.lat[0]), float(kept.lon[0])
+        workout.end_latitude, workout.end_longitude = float(kept.lat[-1]), float(kept.lon[-1])
+
+
+def _flag_left_out_points(workout: Workout, points: PointArrays, filtered) -> None:
+    """Record why the engine left each remaining point out: paused, same time as another fix, or a spike.
+
+    Done once the whole track is known, so the stored flags do not depend on the order batches arrived in.
+    """
+    if not len(points):
+        return
+    not_timed = ~np.isin(points.seq, filtered.timed.seq)
+    not_kept = ~np.isin(points.seq, filtered.points.seq)
+    same_time_as_kept = np.isin(points.t, filtered.points.t)
+    by_reason = {
+        Reason.PAUSED: points.seq[not_timed],
+        Reason.DUPLICATE_TIME: points.seq[~not_timed & not_kept & same_time_as_kept],
+        Reason.SPEED_SPIKE: points.seq[~not_timed & not_kept & ~same_time_as_kept],
+    }
+    for reason, seqs in by_reason.items():
+        if seqs.size:
+            WorkoutPoint.objects.filter(workout_id=workout.pk, seq__in=seqs.tolist()).update(
+                rejected_reason=reason
+            )
+
+
+def workout_complete_if_stale(*, workout_id, now: datetime | None = None) -> Workout | None:
+    """Complete an abandoned workout (no sign of life for STALE_AFTER), at its last fix. Safe to run twice:
+    a workout completed, deleted or revived meanwhile is left alone (returns None)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        workout = (
+            Workout.objects.alive().select_for_update()
+            .filter(pk=workout_id, status__in=[Workout.Status.ACTIVE, Workout.Status.PAUSED],
+                    updated_at__lt=now - STALE_AFTER)
+            .first()
+        )
+        if workout is None:
+            return None
+        completed_at = max(workout.last_point_at or workout.started_at, workout.started_at)
+        last_pause = WorkoutPause.objects.filter(workout_id=workout.pk).order_by("-started_at").first()
+        if last_pause is not None:
+            completed_at = max(completed_at, last_pause.ended_at or last_pause.started_at)
+        _close_open_pause(workout, at=completed_at)
+        _finalise(workout, completed_at=completed_at, now=now)
+        workout.save()
+        _record_completion(workout)
+    return workout
+
+
+def _record_completion(workout: Workout) -> None:
+    """After a workout became completed (live, stale job or import), inside that transaction: stats and
+    records, then `workout_completed` for the goals app once committed."""
+    user_stats_add_workout(workout=workout)
+    events.emit_workout_completed_on_commit(user=workout.user, workout=workout)
+
+
+# --- deletion -----------------------------------------------------------------------------------------------
+
+
+def workout_delete(*, workout: Workout, now: datetime | None = None) -> None:
+    """Soft delete; a completed workout leaves the stats, which are rebuilt so they stay exact."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(workout)
+        if locked.deleted_at is not None:
+            return
+        locked.deleted_at = now
+        locked.save(update_fields=["deleted_at", "updated_at"])
+        if locked.status == Workout.Status.COMPLETED:
+            user_stats_rebuild(user=locked.user)
+
+
+# --- stats and personal records -----------------------------------------------------------------------------
+
+# (record field on UserStats, the workout's column, holder field on UserStats)
+_FASTEST = (
+    ("fastest_1k_s", "best_1k_s", "fastest_1k_workout"),
+    ("fastest_5k_s", "best_5k_s", "fastest_5k_workout"),
+    ("fastest_10k_s", "best_10k_s", "fastest_10k_workout"),
+)
+
+
+def _stats_for_update(user) -> UserStats:
+    stats, _ = UserStats.objects.select_for_update().get_or_create(user=user)
+    return stats
+
+
+def _counts_as_completed_route(workout: Workout) -> bool:
+    return workout.route_completion is not None and workout.route_completion >= ROUTE_COMPLETED_MIN_PERCENT
+
+
+def user_stats_add_workout(*, workout: Workout) -> list[tuple[str, float, float | None]]:
+    """Add a just-completed workout to its user's totals and records (call once per workout, inside the
+    transaction that completed it). Returns the records improved as (record, value, previous) and sends
+    `events.personal_record_set` for each after commit."""
+    stats = _stats_for_update(workout.user)
+    stats.total_distance_m += workout.distance_m
+    stats.total_workouts += 1
+    stats.completed_routes += _counts_as_completed_route(workout)
+    stats.total_calories_kcal += workout.calories_kcal or 0.0
+    stats.total_duration_s += workout.duration_s
+    improved: list[tuple[str, float, float | None]] = []
+    if workout.distance_m > stats.longest_distance_m:
+        improved.append(("longest_distance_m", workout.distance_m, stats.longest_distance_m or None))
+        stats.longest_distance_m = workout.distance_m
+        stats.longest_distance_workout = workout
+    for record, column, holder in _FASTEST:
+        value, previous = getattr(workout, column), getattr(stats, record)
+        if value is not None and (previous is None or value < previous):
+            improved.append((record, value, previous))
+            setattr(stats, record, value)
+            setattr(stats, holder, workout)
+    stats.save()
+    events.emit_personal_records_on_commit(user=workout.user, workout=workout, improved=improved)
+    # Every completion path (live, stale auto-completion, import) adds the workout here exactly once.
+    events.emit_workout_completed_on_commit(user=workout.user, workout=workout)
+    return improved
+
+
+def user_stats_rebuild(*, user) -> UserStats:
+    """Recompute a user's totals and records from their completed, not deleted workouts (after a delete)."""
+    stats = _stats_for_update(user)
+    completed = Workout.objects.of_user(user).filter(status=Workout.Status.COMPLETED)
+    totals = completed.aggregate(
+        distance=Sum("distance_m"), workouts=Count("pk"),
+        routes=Count("pk", filter=Q(route_completion__gte=ROUTE_COMPLETED_MIN_PERCENT)),
+        calories=Sum("calories_kcal"), duration=Sum("duration_s"), longest=Max("distance_m"),
+    )
+    stats.total_distance_m = totals["distance"] or 0.0
+    stats.total_workouts = totals["workouts"]
+    stats.completed_routes = totals["routes"]
+    stats.total_calories_kcal = totals["calories"] or 0.0
+    stats.total_duration_s = totals["duration"] or 0
+    holder = completed.order_by("-distance_m", "started_at").values_list("pk", "distance_m").first()
+    stats.longest_distance_m = holder[1] if holder else 0.0
+    stats.longest_distance_workout_id = holder[0] if holder else None
+    for record, column, holder_field in _FASTEST:
+        holder = (
+            completed.filter(**{f"{column}__isnull": False}).order_by(column, "started_at")
+            .values_list("pk", column).first()
+        )
+        setattr(stats, record, holder[1] if holder else None)
+        setattr(stats, f"{holder_field}_id", holder[0] if holder else None)
+    stats.save()
+    return stats
+
+
+# --- import -------------------------------------------------------------------------------------------------
+
+
+def workout_import(*, user, file_name: str, content: bytes, now: datetime | None = None) -> Workout:
+    """A GPX or FIT file → a completed workout with metrics (400 unsupported_file when it holds no track).
+
+    The same start time (to the second) as one of the user's workouts → 409 conflict: the file was imported
+    already, or recorded live. The user's stats row is locked first, so two uploads of one file cannot both
+    pass the check.
+    """
+    from workouts.imports import parse_activity_file
+
+    now = now or timezone.now()
+    activity = parse_activity_file(file_name=file_name, content=content)
+    started_at = activity.started_at
+    with transaction.atomic():
+        _stats_for_update(user)
+        second = started_at.replace(microsecond=0)
+        if Workout.objects.of_user(user).filter(started_at__gte=second,
+                                                started_at__lt=second + timedelta(seconds=1)).exists():
+            raise Conflict("A workout starting at this time already exists.")
+        workout = Workout.objects.create(
+            user=user, type=activity.activity_type, status=Workout.Status.ACTIVE, source=activity.source,
+            started_at=started_at,
+        )
+        WorkoutPoint.objects.bulk_create(
+            [
+                WorkoutPoint(
+                    workout=workout, seq=index, recorded_at=point.recorded_at, latitude=point.latitude,
+                    longitude=point.longitude, altitude=point.altitude, heart_rate=point.heart_rate,
+                    speed=point.speed,
+                    rejected_reason=point_rejection_reason(
+                        recorded_at=point.recorded_at, latitude=point.latitude, longitude=point.longitude,
+                        accuracy=None, started_at=started_at, now=now,
+                    ),
+                )
+                for index, point in enumerate(activity.points)
+            ],
+            batch_size=500,
+        )
+        workout.points_count = len(activity.points)
+        workout.last_seq = len(activity.points) - 1
+        _finalise(workout, completed_at=activity.ended_at, now=now,
+                  device_calories_kcal=activity.device_calories_kcal)
+        workout.save()
+        _record_completion(workout)
+    return workout

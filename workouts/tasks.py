@@ -1,0 +1,20 @@
+"""django-q2 tasks of the workouts app: thin, take IDs, safe to run twice (delivery is at least once)."""
+
+import logging
+
+from workouts import selectors, services
+
+logger = logging.getLogger(__name__)
+
+
+def complete_stale_workouts() -> int:
+    """Complete every workout left active or paused with no sign of life for 6 hours (scheduled by the ops
+    issue, e.g. every 15 minutes). Each workout completes in its own transaction, re-checked under its row
+    lock, so a workout revived or completed meanwhile is left alone. Returns how many were completed."""
+    completed = 0
+    for workout_id in selectors.stale_workout_ids():
+        if services.workout_complete_if_stale(workout_id=workout_id) is not None:
+            completed += 1
+    if completed:
+        logger.info("completed %d stale workouts", completed)
+    return completed

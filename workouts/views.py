@@ -1,0 +1,311 @@
+"""Workouts API (API.md "Workouts") and `GET /users/me/stats`. Thin: serializers validate, services write,
+selectors read. Another user's workout answers 404 on every endpoint (never 403)."""
+
+import polyline as polyline_codec
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from runnerway.api.exceptions import ApiError
+from runnerway.api.pagination import CursorPagination
+from runnerway.api.renderers import EnvelopeJSONRenderer
+from runnerway.api.schema import error_response
+from workouts import exports, selectors, services
+from workouts.imports import MAX_IMPORT_BYTES
+from workouts.metrics import format_pace
+from workouts.serializers import (
+    UserStatsQuerySerializer,
+    UserStatsSerializer,
+    WorkoutCompleteSerializer,
+    WorkoutImportSerializer,
+    WorkoutListQuerySerializer,
+    WorkoutPointsBatchSerializer,
+    WorkoutPointsResultSerializer,
+    WorkoutSerializer,
+    WorkoutStartSerializer,
+    WorkoutTrackSerializer,
+    WorkoutTransitionSerializer,
+    km,
+    whole,
+)
+
+TAGS = ["workouts"]
+INVALID_STATE_409 = error_response("`invalid_state`: the workout's status does not allow this "
+                                   "(e.g. pausing a paused or completed workout).")
+WORKOUT_FIELDS_DESCRIPTION = (
+    "Units: `distance` km, `duration` (moving) and `elapsed_duration` s, paces `m:ss` per km with "
+    "`*_pace_s` in s/km (`max_pace` is the fastest 200 m, `min_pace` the slowest), `calories` kcal "
+    "(`calories_source` `device` or `estimated`; `weight_assumed` when the profile has no weight and 70 kg "
+    "was used), elevation m, `route_completion`/`shape_accuracy` 0-100 when the workout followed a route "
+    "option. While recording, "
+    "`distance`/`duration`/`avg_pace` are live totals and the other metrics are null until completion."
+)
+
+
+class WorkoutPagination(CursorPagination):
+    ordering = "-started_at"
+
+
+class GpxRenderer(BaseRenderer):
+    """Lets a client asking for `application/gpx+xml` pass content negotiation; the view returns the file."""
+
+    media_type = "application/gpx+xml"
+    format = "gpx"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+def _own_workout(request, workout_id):
+    workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
+    if workout is None:
+        raise NotFound("No such workout.")
+    return workout
+
+
+def _workout_response(request, workout, *, status_code=status.HTTP_200_OK) -> Response:
+    # re-read with the route and shape joined: services return the locked row without them
+    fresh = selectors.workout_get_for_user(user=request.user, workout_id=workout.pk)
+    return Response(WorkoutSerializer(fresh).data, status=status_code)
+
+
+class WorkoutListCreateView(GenericAPIView):
+    pagination_class = WorkoutPagination
+    serializer_class = WorkoutSerializer
+
+    @extend_schema(summary="My workouts",
+                   description="Newest first (by start), cursor-paginated. `?status=`, `?from=`/`?to=` "
+                   "(dates, inclusive, in my time zone, on the start time).\n\n" + WORKOUT_FIELDS_DESCRIPTION,
+                   parameters=[WorkoutListQuerySerializer], responses={200: WorkoutSerializer(many=True)},
+                   tags=TAGS)
+    def get(self, request):
+        query = WorkoutListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        workouts = selectors.workouts_for_user(
+            user=request.user, status=query.validated_data.get("status"),
+            date_from=query.validated_data.get("from"), date_to=query.validated_data.get("to"),
+        )
+        page = self.paginate_queryset(workouts)
+        return self.get_paginated_response(WorkoutSerializer(page, many=True).data)
+
+    @extend_schema(summary="Start a workout",
+                   description="Creates a live workout in `active`. With `route_option_id` (one of my "
+                   "routes' options) the workout follows it: points batches answer `off_route`, "
+                   "completion measures route completion and shape accuracy. An unknown or foreign route "
+                   "→ 400 on that field.",
+                   request=WorkoutStartSerializer, responses={201: WorkoutSerializer}, tags=TAGS)
+    def post(self, request):
+        data = WorkoutStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workout = services.workout_start(user=request.user, **data.validated_data)
+        return _workout_response(request, workout, status_code=status.HTTP_201_CREATED)
+
+
+class WorkoutDetailView(APIView):
+    @extend_schema(summary="One of my workouts", description=WORKOUT_FIELDS_DESCRIPTION,
+                   responses={200: WorkoutSerializer}, tags=TAGS)
+    def get(self, request, workout_id):
+        return Response(WorkoutSerializer(_own_workout(request, workout_id)).data)
+
+    @extend_schema(summary="Delete a workout", description="Soft delete; a completed workout leaves my stats "
+                   "and records (recomputed from the remaining workouts).", responses={204: None}, tags=TAGS)
+    def delete(self, request, workout_id):
+        services.workout_delete(workout=_own_workout(request, workout_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WorkoutPointsView(APIView):
+    @extend_schema(
+        summary="Send a batch of GPS points",
+        description="Up to 1000 points, validated as a whole: one malformed point → 400 with "
+        "`fields` like `points.3.latitude`, nothing stored. Each point is counted once as `accepted` (new, "
+        "used), `duplicates` (its `seq` is already stored: retried or overlapping batches store nothing "
+        "twice) or `rejected` (new but implausible — accuracy > 50 m, more than a day in the future, before "
+        "the start, (0,0), or a speed spike — stored, flagged, kept out of the metrics). Batches may arrive "
+        "out of order: points are ordered by `recorded_at`. Answers the live `distance` (km) and moving "
+        "`duration` (s); `off_route` only when following a route option (last fix > 50 m from the path). "
+        "Accepted while `active` or `paused` (late points of the run); a completed workout → 409.",
+        request=WorkoutPointsBatchSerializer,
+        responses={200: WorkoutPointsResultSerializer, 409: INVALID_STATE_409},
+        tags=TAGS,
+    )
+    def post(self, request, workout_id):
+        workout = _own_workout(request, workout_id)
+        data = WorkoutPointsBatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.workout_add_points(workout=workout, points=data.validated_data["points"])
+        body = {
+            "accepted": result.accepted, "duplicates": result.duplicates, "rejected": result.rejected,
+            "last_seq": result.last_seq, "distance": km(result.distance_m),
+            "duration": whole(result.moving_duration_s),
+        }
+        if result.off_route is not None:
+            body["off_route"] = result.off_route
+        return Response(body)
+
+
+class WorkoutPauseView(APIView):
+    @extend_schema(summary="Pause a workout", description="`active` → `paused`; opens a pause span (at `at`, "
+                   "default now). Anything else → 409 `invalid_state`.",
+                   request=WorkoutTransitionSerializer,
+                   responses={200: WorkoutSerializer, 409: INVALID_STATE_409}, tags=TAGS)
+    def post(self, request, workout_id):
+        workout = _own_workout(request, workout_id)
+        data = WorkoutTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workout = services.workout_pause(workout=workout, at=data.validated_data.get("at"))
+        return _workout_response(request, workout)
+
+
+class WorkoutResumeView(APIView):
+    @extend_schema(summary="Resume a workout", description="`paused` → `active`; closes the pause span. "
+                   "Anything else → 409 `invalid_state`.", request=WorkoutTransitionSerializer,
+                   responses={200: WorkoutSerializer, 409: INVALID_STATE_409}, tags=TAGS)
+    def post(self, request, workout_id):
+        workout = _own_workout(request, workout_id)
+        data = WorkoutTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workout = services.workout_resume(workout=workout, at=data.validated_data.get("at"))
+        return _workout_response(request, workout)
+
+
+class WorkoutCompleteView(APIView):
+    @extend_schema(
+        summary="Complete a workout",
+        description="`active`/`paused` → `completed`: final metrics (distance, moving and elapsed time, "
+        "paces, per-km `splits` with the crossing interpolated, calories with my weight — 70 kg when "
+        "unknown, `weight_assumed` — heart rate, elevation, route completion and shape accuracy when "
+        "following a route option), then my stats and personal records. Completing twice → 409 "
+        "`invalid_state` (nothing changes).\n\n" + WORKOUT_FIELDS_DESCRIPTION,
+        request=WorkoutCompleteSerializer,
+        responses={200: WorkoutSerializer, 409: INVALID_STATE_409},
+        tags=TAGS,
+    )
+    def post(self, request, workout_id):
+        workout = _own_workout(request, workout_id)
+        data = WorkoutCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workout = services.workout_complete(workout=workout, **data.validated_data)
+        return _workout_response(request, workout)
+
+
+class WorkoutTrackView(APIView):
+    @extend_schema(summary="A workout's recorded track",
+                   description="The points used by the metrics in time order: `path` {polyline "
+                   "(precision 5), coordinates [[lat, lng]], bbox [min_lat, min_lng, max_lat, max_lng]} and "
+                   "the per-point streams `times`, `altitudes` (m), `heart_rates` (bpm), null where not "
+                   "recorded.",
+                   responses={200: WorkoutTrackSerializer}, tags=TAGS)
+    def get(self, request, workout_id):
+        track = selectors.workout_track(workout=_own_workout(request, workout_id))
+        coordinates = track.coordinates
+        bbox = None
+        if coordinates:
+            lats = [c[0] for c in coordinates]
+            lngs = [c[1] for c in coordinates]
+            bbox = [min(lats), min(lngs), max(lats), max(lngs)]
+        body = {
+            "path": {"polyline": polyline_codec.encode(coordinates, 5), "coordinates": coordinates,
+                     "bbox": bbox},
+            "times": track.times, "altitudes": track.altitudes, "heart_rates": track.heart_rates,
+        }
+        return Response(WorkoutTrackSerializer(body).data)
+
+
+class WorkoutGpxView(APIView):
+    renderer_classes = [EnvelopeJSONRenderer, GpxRenderer]
+
+    @extend_schema(summary="A workout as a GPX 1.1 file",
+                   description="One track of the points used by the metrics, with time, elevation and heart "
+                   "rate (Garmin TrackPointExtension `gpxtpx:hr`).",
+                   responses={(200, "application/gpx+xml"): OpenApiResponse(OpenApiTypes.STR,
+                                                                           description="GPX 1.1 document")},
+                   tags=TAGS)
+    def get(self, request, workout_id):
+        workout = _own_workout(request, workout_id)
+        response = HttpResponse(exports.workout_gpx(workout=workout),
+                                content_type=f"{exports.GPX_CONTENT_TYPE}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.gpx_file_name(workout)}"'
+        return response
+
+    def handle_exception(self, exc):
+        # errors stay JSON envelopes even for a client that asked for the file
+        self.request.accepted_renderer = EnvelopeJSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
+
+
+def _too_large() -> ApiError:
+    message = f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+    return ApiError(message, fields={"file": [message]})
+
+
+class WorkoutImportView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Import a GPX or FIT file",
+        description="Multipart `file` (GPX 1.0/1.1 or a FIT activity, at most 20 MB) → 201 a `completed` "
+        "workout with metrics (calories from the file when the device recorded them). The same start time "
+        "(to the second) as one of my workouts → 409 `conflict`; a file without a timed track (waypoints, a "
+        "planned route, another format) → 400 `unsupported_file`.",
+        request={"multipart/form-data": WorkoutImportSerializer},
+        responses={201: WorkoutSerializer,
+                   400: error_response("`unsupported_file`: not a GPX/FIT track; `validation_error`: no "
+                                       "file, or larger than 20 MB."),
+                   409: error_response("`conflict`: a workout with this start time exists.")},
+        tags=TAGS,
+    )
+    def post(self, request):
+        # refuse an oversized upload before Django spools it to disk
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_BYTES + 64 * 1024:
+            raise _too_large()
+        data = WorkoutImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise _too_large()
+        workout = services.workout_import(user=request.user, file_name=upload.name, content=upload.read())
+        return _workout_response(request, workout, status_code=status.HTTP_201_CREATED)
+
+
+class UserStatsView(APIView):
+    @extend_schema(
+        summary="My running stats",
+        description="Totals over my completed workouts: `?period=all` (default, lifetime) or the current "
+        "calendar `week` (from Monday), `month` or `year` in my time zone. Distances km, `total_duration` "
+        "moving s, `avg_pace` over that time; `records` are the fastest 1 km / 5 km / 10 km efforts (s) and "
+        "the longest workout (km) in the period. `completed_routes`: workouts covering ≥ 80 % of their "
+        "planned route. Read from stored aggregates, never from GPS points.",
+        parameters=[UserStatsQuerySerializer], responses={200: UserStatsSerializer}, tags=["users"],
+    )
+    def get(self, request):
+        query = UserStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = query.validated_data["period"]
+        totals = selectors.user_totals(user=request.user, period=period)
+        return Response(UserStatsSerializer({
+            "period": period,
+            "total_distance": km(totals.total_distance_m),
+            "total_workouts": totals.total_workouts,
+            "completed_routes": totals.completed_routes,
+            "total_calories": whole(totals.total_calories_kcal),
+            "total_duration": totals.total_duration_s,
+            "avg_pace": format_pace(totals.avg_pace_s),
+            "avg_pace_s": whole(totals.avg_pace_s),
+            "longest_distance": km(totals.longest_distance_m),
+            "records": {
+                "fastest_1k_s": whole(totals.fastest_1k_s),
+                "fastest_5k_s": whole(totals.fastest_5k_s),
+                "fastest_10k_s": whole(totals.fastest_10k_s),
+                "longest_distance": km(totals.longest_distance_m),
+            },
+        }).data)
