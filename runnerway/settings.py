@@ -292,3 +292,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Retention of the hourly cleanup job (runnerway/maintenance.py) and the analytics day ----------------
+ACTIVITY_LOG_RETENTION_DAYS = env.int("ACTIVITY_LOG_RETENTION_DAYS", default=365)
+READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
+ROUTE_OPTION_RETENTION_DAYS = env.int("ROUTE_OPTION_RETENTION_DAYS", default=30)
+ANALYTICS_TIME_ZONE = env("ANALYTICS_TIME_ZONE", default="Asia/Seoul")

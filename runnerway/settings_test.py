@@ -5,11 +5,11 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret-0123456789abcdef-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-from runnerway.settings import *  # noqa: E402, F403
+from runnerway.settings import *  # noqa: F403
 from runnerway.settings import Q_CLUSTER
 
 # Argon2 is deliberately slow; tests hash hundreds of passwords.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process unless a test starts a real qcluster (those tests override this).
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 # The manifest storage needs `collectstatic`; tests render pages from the app folders instead.

@@ -1,0 +1,83 @@
+"""Every background task and schedule, in one place.
+
+Tasks are django-q2 functions enqueued with `async_task("<dotted path>", ...)`; they take IDs, load fresh
+rows, call a service, and are safe to run twice (the ORM broker delivers at least once). A task that raises
+is not acknowledged, so django-q2 hands it out again after Q_CLUSTER["retry"] seconds, up to
+Q_CLUSTER["max_attempts"] runs; failures stay visible in the admin under "Failed tasks".
+
+Schedules are installed idempotently by `manage.py setup_schedules` (which `make run` calls).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+# Dotted path → what it does. A test checks that each one imports and is callable.
+TASKS: dict[str, str] = {
+    "accounts.tasks.send_otp_email": "Email a one-time login code (Korean and English).",
+    "accounts.tasks.record_activity": "Write one activity-log row (signup, login, logout, delete...).",
+    "routes.tasks.road_network_reimport": "Rebuild a road network from its OSM source (admin action).",
+    "routes.tasks.road_network_import_path": "Build a road network from an OSM extract on the server (admin).",
+    "workouts.tasks.complete_stale_workouts": "Complete workouts left active with no points for 6 hours.",
+    "community.tasks.notify_like": "Notify a post's author of a like (deduplicated for an hour).",
+    "community.tasks.notify_comment": "Notify a post's author of a comment.",
+    "community.tasks.notify_follow": "Notify a user of a new follower.",
+    "community.tasks.notify_personal_record": "Notify a runner of a new personal record.",
+    "community.tasks.evaluate_goals": "Check a user's active goals after a workout; notify achievements once.",
+    "runnerway.tasks.run_cleanup": "Hourly cleanup (runnerway/maintenance.py).",
+    "runnerway.tasks.run_daily_analytics": "Daily aggregates and service figures (runnerway/analytics.py).",
+}
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    func: str
+    schedule_type: str  # django_q.models.Schedule.HOURLY / DAILY ...
+    first_run_local: time | None = None  # wall-clock time of the first run, in `time_zone`
+    time_zone: str = "Asia/Seoul"
+    description: str = ""
+
+
+SCHEDULES: list[ScheduleSpec] = [
+    ScheduleSpec(name="cleanup", func="runnerway.tasks.run_cleanup", schedule_type="H",
+                 description="Expired OTPs and tokens, stale workouts, old route options, logs, read notifications."),
+    ScheduleSpec(name="analytics", func="runnerway.tasks.run_daily_analytics", schedule_type="D",
+                 first_run_local=time(3, 0),
+                 description="Yesterday's per-user aggregates and service figures, at 03:00 Asia/Seoul."),
+]
+
+
+def next_run_at(spec: ScheduleSpec, now: datetime | None = None) -> datetime:
+    now = now or timezone.now()
+    if spec.first_run_local is None:
+        return now
+    zone = ZoneInfo(spec.time_zone)
+    local_now = now.astimezone(zone)
+    candidate = datetime.combine(local_now.date(), spec.first_run_local, tzinfo=zone)
+    if candidate <= local_now:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def install_schedules(now: datetime | None = None) -> list[tuple[str, str]]:
+    """Create or update every schedule by name; returns [(name, "created"|"updated"|"unchanged")]."""
+    from django_q.models import Schedule
+
+    results = []
+    for spec in SCHEDULES:
+        existing = Schedule.objects.filter(name=spec.name).first()
+        if existing is None:
+            Schedule.objects.create(name=spec.name, func=spec.func, schedule_type=spec.schedule_type,
+                                    repeats=-1, next_run=next_run_at(spec, now))
+            results.append((spec.name, "created"))
+        elif existing.func != spec.func or existing.schedule_type != spec.schedule_type or existing.repeats != -1:
+            existing.func, existing.schedule_type, existing.repeats = spec.func, spec.schedule_type, -1
+            existing.next_run = next_run_at(spec, now)
+            existing.save()
+            results.append((spec.name, "updated"))
+        else:
+            results.append((spec.name, "unchanged"))  # keep next_run: re-running must not shift the timetable
+    return results
