@@ -211,23 +211,28 @@ class RouteCreateSerializer(serializers.Serializer):
     name = serializers.CharField(
         max_length=100,
         required=False,
+        allow_null=True,
         allow_blank=True,
         help_text="Default: the shape's name and the distance, e.g. 'Heart 3 km'.",
     )
     type = serializers.ChoiceField(choices=Route.ActivityType.choices, default=Route.ActivityType.RUNNING)
     mode = serializers.ChoiceField(choices=Route.Mode.choices, default=Route.Mode.SHAPE)
-    shape_id = serializers.SlugField(max_length=50, required=False, help_text="Required when mode is shape.")
+    shape_id = serializers.SlugField(
+        max_length=50, required=False, allow_null=True, help_text="Required when mode is shape."
+    )
     custom_points = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
         min_length=2,
         max_length=MAX_CUSTOM_POINTS,
         required=False,
+        allow_null=True,
         help_text="Custom mode: the drawing as [[lat, lng], ...] (2-500 points within 20 km of the start). "
         "Only its form counts: it is scaled to the target distance.",
     )
     svg_path = serializers.CharField(
         max_length=MAX_SVG_PATH_CHARS,
         required=False,
+        allow_null=True,
         help_text="Custom mode: the drawing as SVG path data (instead of points).",
     )
     start_latitude = serializers.FloatField(min_value=-90, max_value=90)
@@ -237,12 +242,14 @@ class RouteCreateSerializer(serializers.Serializer):
         min_value=MIN_TARGET_DISTANCE_KM,
         max_value=MAX_TARGET_DISTANCE_KM,
         required=False,
+        allow_null=True,
         help_text="km; required when condition is distance",
     )
     target_duration = serializers.IntegerField(
         min_value=MIN_TARGET_DURATION_S,
         max_value=MAX_TARGET_DURATION_S,
         required=False,
+        allow_null=True,
         help_text="s; required when condition is duration",
     )
     intensity = serializers.ChoiceField(choices=Route.Intensity.choices, default=Route.Intensity.NORMAL)
@@ -250,7 +257,7 @@ class RouteCreateSerializer(serializers.Serializer):
     options_count = serializers.IntegerField(min_value=1, max_value=MAX_OPTIONS, default=DEFAULT_OPTIONS)
 
     def validate_custom_points(self, points):
-        for index, (lat, lng) in enumerate(points):
+        for index, (lat, lng) in enumerate(points or []):
             if not (-90 <= lat <= 90 and -180 <= lng <= 180):
                 raise serializers.ValidationError(f"Point {index} is not a valid [lat, lng].")
         return points
