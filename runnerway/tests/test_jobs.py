@@ -198,3 +198,21 @@ def test_a_task_failing_twice_is_retried_by_a_real_qcluster_until_it_succeeds(tm
             pytest.fail("task did not succeed; qcluster log:\n" + (tmp_path / "qcluster.log").read_text()[-3000:])
     assert counter.read_text() == "3"
     assert task.attempt_count == 3 and task.result == 3
+
+
+def test_staff_analytics_page_draws_charts(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    DailyGlobalStats.objects.create(day=timezone.localdate() - timedelta(days=1), active_users=7, workouts=9,
+                                    popular_shapes=[{"shape_id": "heart", "name": "Heart", "routes": 4}])
+    client.force_login(staff)
+    response = client.get("/admin/analytics/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('role="img" aria-label=') == 5 and "Active users per day (max 7)" in html
+    assert "<td>Heart</td><td>4</td>" in html
+
+
+def test_analytics_page_is_staff_only(client):
+    client.force_login(UserFactory())
+    response = client.get("/admin/analytics/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
