@@ -45,6 +45,10 @@ def auth_result(request, user, *, status_code=status.HTTP_200_OK, **extra) -> Re
 
 
 class PublicAuthView(APIView):
+    """No authentication at all (a stale token sent along must not make signup fail). Their schemas say
+    `auth=[{}]`: spectacular writes `security: [{}]` (no auth needed), where `auth=[]` would leave the
+    operation under the global JWT requirement."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -57,7 +61,7 @@ class SignupView(PublicAuthView):
                    responses={201: AuthResultSerializer,
                               409: error_response("Email already registered (`conflict`).")},
                    description="Weak passwords answer 400 `validation_error` with `fields.password`.",
-                   auth=[], tags=["auth"])
+                   auth=[{}], tags=["auth"])
     def post(self, request):
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -77,7 +81,7 @@ class LoginView(PublicAuthView):
     @extend_schema(summary="Log in with email and password", request=LoginSerializer,
                    responses={200: AuthResultSerializer},
                    description="A wrong password and an unknown email give the same 401 "
-                   "`authentication_failed`.", auth=[], tags=["auth"])
+                   "`authentication_failed`.", auth=[{}], tags=["auth"])
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -92,7 +96,7 @@ class RefreshView(PublicAuthView):
     @extend_schema(summary="Rotate a refresh token",
                    description="Returns a new access and refresh token; the old refresh token is "
                    "blacklisted and refused from then on (401 `token_invalid`).",
-                   request=RefreshSerializer, responses={200: TokenPairSerializer}, auth=[], tags=["auth"])
+                   request=RefreshSerializer, responses={200: TokenPairSerializer}, auth=[{}], tags=["auth"])
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,7 +133,7 @@ class OTPRequestView(PublicAuthView):
         description="Emails a 6-digit code valid for 5 minutes (sent by a background job; never returned). "
         "Answers the same whether or not the email has an account. At most one request per email per "
         "minute and 10 per client address per hour (429 `throttled` with `Retry-After`).",
-        request=OTPRequestSerializer, responses={202: OTPRequestResultSerializer}, auth=[], tags=["auth"])
+        request=OTPRequestSerializer, responses={202: OTPRequestResultSerializer}, auth=[{}], tags=["auth"])
     def post(self, request):
         data = OTPRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -152,7 +156,7 @@ class OTPVerifyView(PublicAuthView):
         "this email within an hour burn the code; requesting a new code does not reset the count).",
         request=OTPVerifySerializer,
         responses={200: LoginResultSerializer, 401: error_response(_DISABLED_401)},
-        auth=[], tags=["auth"])
+        auth=[{}], tags=["auth"])
     def post(self, request):
         data = OTPVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -178,7 +182,7 @@ class KakaoLoginView(PublicAuthView):
                    409: error_response("`conflict`: an account with this email exists but its email is not "
                                        "verified; log in by email first."),
                    503: error_response("`kakao_unavailable`: Kakao cannot be reached; try again.")},
-        auth=[], tags=["auth"])
+        auth=[{}], tags=["auth"])
     def post(self, request):
         data = KakaoLoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
