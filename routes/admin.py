@@ -1,0 +1,148 @@
+"""Staff views of shapes, road networks and routes, with SVG previews drawn inline."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from routes import exports
+from routes.models import RoadNetwork, Route, RouteOption, RouteShape
+from routes.services import shapes_set_active
+from routes.tasks import enqueue_road_network_import_path, enqueue_road_network_reimport
+
+
+def _inline_svg(svg: str, size_px: int) -> str:
+    # Our own SVG (exports escapes every attribute it writes); wrapped so the admin table keeps its row height.
+    return format_html('<div style="width:{0}px;height:{0}px">{1}</div>', size_px, mark_safe(svg))  # noqa: S308
+
+
+@admin.register(RouteShape)
+class RouteShapeAdmin(admin.ModelAdmin):
+    list_display = ["preview", "shape_id", "name", "name_ko", "category", "estimated_distance", "closed",
+                    "is_active", "sort_order"]
+    list_display_links = ["preview", "shape_id"]
+    list_filter = ["category", "is_active", "closed"]
+    search_fields = ["shape_id", "name", "name_ko"]
+    ordering = ["sort_order", "shape_id"]
+    readonly_fields = ["id", "large_preview", "created_at", "updated_at"]
+    actions = ["activate", "deactivate"]
+
+    @admin.display(description="Shape")
+    def preview(self, shape: RouteShape) -> str:
+        return _inline_svg(exports.svg_for_template(shape.svg_template, width_px=48), 48)
+
+    @admin.display(description="Preview")
+    def large_preview(self, shape: RouteShape) -> str:
+        return _inline_svg(exports.svg_for_template(shape.svg_template, width_px=200), 200) if shape.pk else "-"
+
+    @admin.action(description="Activate selected shapes (show them in the app)")
+    def activate(self, request, queryset):
+        changed = shapes_set_active(shape_ids=list(queryset.values_list("pk", flat=True)), is_active=True)
+        self.message_user(request, f"{changed} shape(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected shapes (hide them; existing routes keep them)")
+    def deactivate(self, request, queryset):
+        changed = shapes_set_active(shape_ids=list(queryset.values_list("pk", flat=True)), is_active=False)
+        self.message_user(request, f"{changed} shape(s) deactivated.", messages.SUCCESS)
+
+
+class ImportFromPathForm(forms.Form):
+    source_path = forms.CharField(max_length=1000, label="OSM extract on the server",
+                                  help_text="Absolute path of a .osm.pbf, .osm or .osm.bz2 file on the "
+                                            "worker hosts.")
+    name = forms.CharField(max_length=100, required=False,
+                           help_text="Network name; an existing network of that name is replaced. "
+                                     "Default: the file name.")
+
+
+@admin.register(RoadNetwork)
+class RoadNetworkAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active", "node_count", "edge_count", "bbox_display", "lit_share", "built_at",
+                    "import_seconds", "import_problem"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "source"]
+    readonly_fields = ["file_name", "source", "min_lat", "min_lon", "max_lat", "max_lon", "node_count",
+                       "edge_count", "lit_tagged_share", "built_at", "import_seconds", "last_import_error",
+                       "created_at", "updated_at"]
+    fields = ["name", "is_active", *readonly_fields]
+    actions = ["reimport"]
+
+    def has_add_permission(self, request):
+        return False  # networks come from `import_osm` (or the import form), never typed in
+
+    @admin.display(description="bbox (lat/lon)")
+    def bbox_display(self, network: RoadNetwork) -> str:
+        return f"{network.min_lat:.4f},{network.min_lon:.4f} – {network.max_lat:.4f},{network.max_lon:.4f}"  # noqa: RUF001
+
+    @admin.display(description="lit tagged", ordering="lit_tagged_share")
+    def lit_share(self, network: RoadNetwork) -> str:
+        return f"{network.lit_tagged_share:.0%}"
+
+    @admin.display(description="last import error")
+    def import_problem(self, network: RoadNetwork) -> str:
+        return network.last_import_error[:80]
+
+    @admin.action(description="Re-import selected networks from their source files (background job)")
+    def reimport(self, request, queryset):
+        for network in queryset:
+            enqueue_road_network_reimport(network=network)
+        self.message_user(request, f"Re-import queued for {queryset.count()} network(s); the rows update when "
+                                   "the job finishes (failures show in 'last import error').", messages.SUCCESS)
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view), name="routes_roadnetwork_import"),
+                *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_change_permission(request):
+            return HttpResponseRedirect(reverse("admin:index"))
+        form = ImportFromPathForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            enqueue_road_network_import_path(source_path=form.cleaned_data["source_path"],
+                                             name=form.cleaned_data["name"] or None)
+            self.message_user(request, "Import queued; the network appears when the job finishes.",
+                              messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:routes_roadnetwork_changelist"))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+                   "title": "Import a road network from a server path"}
+        return TemplateResponse(request, "admin/routes/roadnetwork/import.html", context)
+
+
+class RouteOptionInline(admin.TabularInline):
+    model = RouteOption
+    extra = 0
+    can_delete = False
+    fields = ["preview", "rank", "distance_km", "estimated_duration_s", "shape_fidelity", "buffer_f1",
+              "frechet_norm", "length_error", "retrace_share", "target_error", "lit_ratio", "point_count"]
+    readonly_fields = fields
+    ordering = ["rank"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Path")
+    def preview(self, option: RouteOption) -> str:
+        return _inline_svg(exports.svg_for_path(option.coordinates(), width_px=120), 120)
+
+
+@admin.register(Route)
+class RouteAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "shape", "mode", "target_distance_km", "status", "location_district",
+                    "planning_ms", "created_at", "deleted_at"]
+    list_filter = ["status", "mode", "type", "shape", "safety_mode"]
+    list_select_related = ["user", "shape"]
+    search_fields = ["name", "user__email", "location_address", "location_district"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["user"]
+    readonly_fields = ["id", "user", "type", "mode", "shape", "custom_points", "custom_svg_path",
+                       "start_latitude", "start_longitude", "condition", "target_distance_km",
+                       "target_duration_s", "intensity", "safety_mode", "safety_signal", "location_address",
+                       "location_district", "network", "planning_ms", "created_at", "updated_at"]
+    fields = ["name", "status", "deleted_at", *readonly_fields]
+    inlines = [RouteOptionInline]
+
+    def has_add_permission(self, request):
+        return False  # routes are planned through the API
