@@ -189,9 +189,8 @@ def otp_request(*, email: str, now: datetime | None = None) -> EmailOTP:
     now = now or timezone.now()
     email = normalize_email(email)
     code = otp_codes.otp_generate_code()
+    # Old rows are removed by the hourly cleanup job (runnerway.maintenance.cleanup_otp_codes).
     with transaction.atomic():
-        # Codes older than the failure window no longer count for anything.
-        EmailOTP.objects.filter(created_at__lt=now - otp_codes.OTP_FAILURE_WINDOW).delete()
         otp = EmailOTP.objects.create(
             email=email,
             code_hash=otp_codes.otp_hash_code(email=email, code=code),

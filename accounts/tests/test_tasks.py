@@ -80,16 +80,6 @@ def test_mail_task_skips_expired_superseded_and_missing_codes(monkeypatch):
     assert len(mail.outbox) == 1
 
 
-def test_old_codes_are_cleaned_up_on_the_next_request(monkeypatch):
-    monkeypatch.setattr(services, "async_task", lambda *args, **kwargs: None)
-    now = timezone.now()
-    stale = services.otp_request(email="stale@example.com", now=now - otp_codes.OTP_FAILURE_WINDOW
-                                 - timedelta(minutes=1))
-    services.otp_request(email="fresh@example.com", now=now)
-    assert not EmailOTP.objects.filter(pk=stale.pk).exists()
-    assert EmailOTP.objects.filter(email="fresh@example.com").exists()
-
-
 def test_otp_hash_is_bound_to_email_and_key(settings):
     code_hash = otp_codes.otp_hash_code(email="a@example.com", code="123456")
     assert otp_codes.otp_code_matches(email="a@example.com", code="123456", code_hash=code_hash)
