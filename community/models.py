@@ -1,1 +1,153 @@
-"""Models of the community app."""
+"""Posts sharing workouts and routes, likes, comments, follows, per-user counters and notifications.
+
+Counters (`like_count`, `comment_count`, `follower_count`, `following_count`) are denormalised for the feed.
+They are changed only with F() expressions inside the transaction that inserts or deletes the row they count,
+and only when that insert/delete really happened (the unique constraints are the truth), so they stay exact
+under concurrent requests.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone as dj_timezone
+
+POST_CONTENT_MAX = 2000
+COMMENT_CONTENT_MAX = 1000
+
+
+class Post(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        FOLLOWERS = "followers", "Followers"
+        PRIVATE = "private", "Only me"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    content = models.TextField(blank=True, default="", max_length=POST_CONTENT_MAX)
+    # SET_NULL: deleting a workout or route must not delete the conversation about it.
+    workout = models.ForeignKey("workouts.Workout", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="posts")
+    route = models.ForeignKey("routes.Route", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="posts")
+    # The option of the route shown with the post (and copied by save-route): chosen when the post is made.
+    route_option = models.ForeignKey("routes.RouteOption", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="posts")
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0, help_text="Comments not hidden.")
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by staff: gone from every feed and endpoint.")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["is_hidden", "visibility", "-created_at"], name="post_feed_idx"),
+            models.Index(fields=["author", "-created_at"], name="post_author_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id}: {self.content[:40]}"
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "post"], name="like_user_post_uniq")]
+        # The popular feed counts a post's likes since a date.
+        indexes = [models.Index(fields=["post", "created_at"], name="like_post_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.post_id}"
+
+
+class Comment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    content = models.TextField(max_length=COMMENT_CONTENT_MAX)
+    is_hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["post", "is_hidden", "created_at"], name="comment_post_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} on {self.post_id}: {self.content[:40]}"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following")
+    followee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followers")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="follow_pair_uniq"),
+            models.CheckConstraint(condition=~models.Q(follower=models.F("followee")), name="follow_not_self"),
+        ]
+        indexes = [models.Index(fields=["followee", "follower"], name="follow_followee_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followee_id}"
+
+
+class UserCounters(models.Model):
+    """Community counters of a user (kept here so the accounts' user table is not written on every follow)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="community_counters")
+    follower_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "user counters"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.follower_count} followers, {self.following_count} following"
+
+
+class Notification(models.Model):
+    class Type(models.TextChoices):
+        LIKE = "like", "Like"
+        COMMENT = "comment", "Comment"
+        FOLLOW = "follow", "Follow"
+        GOAL_ACHIEVED = "goal_achieved", "Goal achieved"
+        PERSONAL_RECORD = "personal_record", "Personal record"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    type = models.CharField(max_length=32, choices=Type.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="+")
+    # The thing the notification is about, as strings (post, comment, user, goal, workout) so the apps stay
+    # decoupled; the client opens it from `target_type` + `target_id`.
+    target_type = models.CharField(max_length=32, blank=True, default="")
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    # One notification per event: the tasks derive the key from the event (like row, comment, goal, record),
+    # so a redelivered task inserts nothing twice.
+    dedupe_key = models.CharField(max_length=160, unique=True, null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_user_created_idx"),
+            models.Index(fields=["user", "read_at"], name="notification_user_read_idx"),
+            # "Did this actor already cause this notification in the last hour?" (likes and follows).
+            models.Index(fields=["user", "type", "actor", "target_id", "created_at"],
+                         name="notification_dedupe_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} for {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from community import views
 
 app_name = "community"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("community/posts", views.PostListCreateView.as_view(), name="post-list"),
+    path("community/posts/<uuid:post_id>", views.PostDetailView.as_view(), name="post-detail"),
+    path("community/posts/<uuid:post_id>/like", views.PostLikeView.as_view(), name="post-like"),
+    path("community/posts/<uuid:post_id>/comments", views.PostCommentsView.as_view(), name="post-comments"),
+    path("community/posts/<uuid:post_id>/track", views.PostTrackView.as_view(), name="post-track"),
+    path("community/posts/<uuid:post_id>/save-route", views.PostSaveRouteView.as_view(), name="post-save-route"),
+    path("community/comments/<uuid:comment_id>", views.CommentDetailView.as_view(), name="comment-detail"),
+    path("users/<uuid:user_id>/follow", views.UserFollowView.as_view(), name="user-follow"),
+    path("notifications", views.NotificationListView.as_view(), name="notification-list"),
+    path("notifications/read-all", views.NotificationReadAllView.as_view(), name="notification-read-all"),
+    path("notifications/<uuid:notification_id>/read", views.NotificationReadView.as_view(),
+         name="notification-read"),
+]

@@ -1,0 +1,267 @@
+"""Input and output shapes of the community API (API.md "Community").
+
+Output serializers read only what `community.selectors` joined or annotated: no query per row.
+"""
+
+from __future__ import annotations
+
+import polyline as polyline_codec
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
+from community.selectors import FEED_ORDERINGS, shared_workout
+from workouts.metrics import format_pace
+
+POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5
+
+
+def _km(distance_m: float | None) -> float | None:
+    return None if distance_m is None else round(distance_m / 1000.0, 2)
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def path_object(coordinates: list[list[float]]) -> dict | None:
+    """API.md path object `{polyline, coordinates, bbox}`; None for an empty path."""
+    if not coordinates:
+        return None
+    lats = [point[0] for point in coordinates]
+    lngs = [point[1] for point in coordinates]
+    return {
+        "polyline": polyline_codec.encode([(lat, lng) for lat, lng in coordinates], POLYLINE_PRECISION),
+        "coordinates": coordinates,
+        "bbox": [round(min(lats), 7), round(min(lngs), 7), round(max(lats), 7), round(max(lngs), 7)],
+    }
+
+
+class PathSerializer(serializers.Serializer):
+    polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
+    coordinates = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
+                                        help_text="[[lat, lng], ...]")
+    bbox = serializers.ListField(child=serializers.FloatField(), help_text="[min_lat, min_lng, max_lat, max_lng]")
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    avatar = serializers.SerializerMethodField()
+
+    def get_avatar(self, user) -> str | None:
+        if not user.avatar:
+            return None
+        request = self.context.get("request")
+        url = user.avatar.url
+        return request.build_absolute_uri(url) if request else url
+
+
+class WorkoutSummarySerializer(serializers.Serializer):
+    """A shared workout's figures. No coordinates: the track (with its privacy zone) is `/posts/{id}/track`."""
+
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField()
+    distance = serializers.SerializerMethodField(help_text="km")
+    duration = serializers.IntegerField(source="duration_s", help_text="moving time, s")
+    avg_pace = serializers.SerializerMethodField()
+    avg_pace_s = serializers.SerializerMethodField()
+    calories = serializers.SerializerMethodField()
+    elevation_gain = serializers.SerializerMethodField(help_text="m")
+    route_completion = serializers.FloatField(allow_null=True)
+    shape_accuracy = serializers.FloatField(allow_null=True)
+    shape_id = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField()
+
+    def get_distance(self, workout) -> float:
+        return _km(workout.distance_m)
+
+    def get_avg_pace(self, workout) -> str | None:
+        return format_pace(workout.avg_pace_s)
+
+    def get_avg_pace_s(self, workout) -> int | None:
+        return _whole(workout.avg_pace_s)
+
+    def get_calories(self, workout) -> int | None:
+        return _whole(workout.calories_kcal)
+
+    def get_elevation_gain(self, workout) -> float | None:
+        return None if workout.elevation_gain_m is None else round(workout.elevation_gain_m, 1)
+
+    def _shape(self, workout):
+        return workout.route.shape if workout.route_id and workout.route else None
+
+    def get_shape_id(self, workout) -> str | None:
+        shape = self._shape(workout)
+        return shape.shape_id if shape else None
+
+    def get_shape_name(self, workout) -> str | None:
+        shape = self._shape(workout)
+        return shape.name if shape else None
+
+
+class RouteSummarySerializer(serializers.Serializer):
+    """A shared route with the option the post shows (its full path: the author chose to publish the route)."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    shape_id = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField()
+    shape_icon = serializers.SerializerMethodField()
+    location_district = serializers.CharField()
+    option_id = serializers.SerializerMethodField()
+    distance = serializers.SerializerMethodField(help_text="km of the shown option")
+    estimated_duration = serializers.SerializerMethodField(help_text="s")
+    shape_fidelity = serializers.SerializerMethodField()
+    path = serializers.SerializerMethodField()
+
+    def _option(self, route):
+        return self.context.get("route_option")  # the RouteOption the post shows, or None
+
+    def get_shape_id(self, route) -> str | None:
+        return route.shape.shape_id if route.shape_id else None
+
+    def get_shape_name(self, route) -> str | None:
+        return route.shape.name if route.shape_id else None
+
+    def get_shape_icon(self, route) -> str | None:
+        return route.shape.icon_name if route.shape_id else None
+
+    def get_option_id(self, route) -> str | None:
+        option = self._option(route)
+        return str(option.pk) if option else None
+
+    def get_distance(self, route) -> float | None:
+        option = self._option(route)
+        return round(option.distance_km, 2) if option else None
+
+    def get_estimated_duration(self, route) -> int | None:
+        option = self._option(route)
+        return option.estimated_duration_s if option else None
+
+    def get_shape_fidelity(self, route) -> float | None:
+        option = self._option(route)
+        return round(option.shape_fidelity, 1) if option else None
+
+    @extend_schema_field(PathSerializer(allow_null=True))
+    def get_path(self, route) -> dict | None:
+        option = self._option(route)
+        return path_object(option.coordinates()) if option else None
+
+
+class PostSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer()
+    workout = serializers.SerializerMethodField()
+    route = serializers.SerializerMethodField()
+    liked_by_me = serializers.BooleanField()
+
+    class Meta:
+        model = Post
+        fields = ["id", "author", "content", "visibility", "workout", "route", "like_count", "comment_count",
+                  "liked_by_me", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(WorkoutSummarySerializer(allow_null=True))
+    def get_workout(self, post: Post) -> dict | None:
+        workout = shared_workout(post)
+        return WorkoutSummarySerializer(workout).data if workout else None
+
+    @extend_schema_field(RouteSummarySerializer(allow_null=True))
+    def get_route(self, post: Post) -> dict | None:
+        route = post.route
+        if route is None or route.deleted_at is not None:
+            return None
+        option = post.route_option if post.route_option_id else None
+        return RouteSummarySerializer(route, context={"route_option": option}).data
+
+
+class PostCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=POST_CONTENT_MAX, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(choices=Post.Visibility.choices, default=Post.Visibility.PUBLIC)
+    workout_id = serializers.UUIDField(required=False, allow_null=True,
+                                       help_text="One of my completed workouts.")
+    route_id = serializers.UUIDField(required=False, allow_null=True, help_text="One of my routes.")
+    route_option_id = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text="The option of the route to show; default: the option the shared workout ran, else rank 1.")
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    """Only `content` and `visibility` may change; any other field is refused with 400."""
+
+    content = serializers.CharField(max_length=POST_CONTENT_MAX, allow_blank=True, required=False)
+    visibility = serializers.ChoiceField(choices=Post.Visibility.choices, required=False)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        return attrs
+
+
+class FeedQuerySerializer(serializers.Serializer):
+    ordering = serializers.ChoiceField(choices=FEED_ORDERINGS, default="latest")
+    shape_id = serializers.SlugField(required=False, help_text="Shape slug (e.g. `heart`).")
+    user_id = serializers.UUIDField(required=False, help_text="Only this author's posts.")
+
+
+class LikeResultSerializer(serializers.Serializer):
+    liked = serializers.BooleanField()
+    like_count = serializers.IntegerField()
+
+
+class FollowResultSerializer(serializers.Serializer):
+    following = serializers.BooleanField()
+    follower_count = serializers.IntegerField()
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    post_id = serializers.UUIDField()
+    author = AuthorSerializer()
+    can_delete = serializers.SerializerMethodField(help_text="The viewer wrote the comment or the post.")
+
+    class Meta:
+        model = Comment
+        fields = ["id", "post_id", "author", "content", "can_delete", "created_at"]
+        read_only_fields = fields
+
+    def get_can_delete(self, comment: Comment) -> bool:
+        viewer_id = self.context["viewer_id"]
+        return viewer_id in (comment.author_id, self.context["post_author_id"])
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    content = serializers.CharField(min_length=1, max_length=COMMENT_CONTENT_MAX)
+
+
+class SharedTrackSerializer(serializers.Serializer):
+    post_id = serializers.UUIDField()
+    workout_id = serializers.UUIDField()
+    path = PathSerializer(allow_null=True, help_text="null when nothing is left outside the privacy zone")
+    privacy_zone_m = serializers.FloatField(help_text="Metres hidden at each end (0 for the owner).")
+    trimmed = serializers.BooleanField()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    actor = AuthorSerializer(allow_null=True)
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "type", "actor", "target_type", "target_id", "data", "is_read", "read_at", "created_at"]
+        read_only_fields = fields
+
+    def get_is_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationListQuerySerializer(serializers.Serializer):
+    unread = serializers.BooleanField(default=False, help_text="Only unread notifications.")
+
+
+class ReadAllResultSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField()
+    unread_count = serializers.IntegerField()

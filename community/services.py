@@ -1,0 +1,358 @@
+"""Writes of the community app: posts, likes, comments, follows, hiding, save-route, notifications.
+
+Counter discipline (exact under concurrency): inside one transaction, lock the counted-on row first
+(`select_for_update()` on the post, or on the users' counter rows, in primary-key order), then insert or
+delete the counted row — the unique constraint decides whether it really happened — and move the counter
+with an F() expression only if it did. Locking first matters on MariaDB: the foreign-key check of the insert
+takes a shared lock on the parent row, and two transactions both holding it and both wanting to UPDATE that
+row would deadlock.
+
+Notifications are never created in the request: the request's transaction enqueues a django-q2 task on
+commit (`community.tasks.*`), and the task calls the `notify_*` service here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_q.tasks import async_task
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from community.models import Comment, Follow, Like, Notification, Post, UserCounters
+from routes.models import Route, RouteOption
+from runnerway.api.exceptions import ApiError
+from workouts.models import Workout
+
+logger = logging.getLogger(__name__)
+
+# A like (or follow) taken back and given again within this window does not notify twice.
+RENOTIFY_WINDOW = timedelta(hours=1)
+
+
+def _enqueue_on_commit(task: str, *args) -> None:
+    transaction.on_commit(lambda: async_task(task, *args))
+
+
+def _lock_post(post_id) -> Post:
+    return Post.objects.select_for_update().get(pk=post_id)
+
+
+# --- posts --------------------------------------------------------------------------------------------------
+
+
+def _shared_workout(*, author, workout_id) -> Workout:
+    workout = Workout.objects.filter(pk=workout_id, user=author, deleted_at__isnull=True).first()
+    if workout is None:
+        raise ApiError("No such workout of yours.", fields={"workout_id": ["Not one of your workouts."]})
+    if workout.status != Workout.Status.COMPLETED:
+        raise ApiError("Only a completed workout can be shared.",
+                       fields={"workout_id": ["The workout is not completed."]})
+    return workout
+
+
+def _shared_route(*, author, route_id, route_option_id, workout: Workout | None) -> tuple[Route, RouteOption | None]:
+    route = Route.objects.owned_by(author).filter(pk=route_id).first()
+    if route is None:
+        raise ApiError("No such route of yours.", fields={"route_id": ["Not one of your routes."]})
+    options = RouteOption.objects.filter(route=route)
+    if route_option_id is not None:
+        option = options.filter(pk=route_option_id).first()
+        if option is None:
+            raise ApiError("No such option of this route.",
+                           fields={"route_option_id": ["Not an option of this route."]})
+        return route, option
+    # The option the shared workout ran, else the best ranked one.
+    if workout is not None and workout.route_id == route.pk and workout.route_option_id is not None:
+        option = options.filter(pk=workout.route_option_id).first()
+        if option is not None:
+            return route, option
+    return route, options.order_by("rank").first()
+
+
+def post_create(*, author, content: str = "", visibility: str = Post.Visibility.PUBLIC, workout_id=None,
+                route_id=None, route_option_id=None) -> Post:
+    """A post by `author`. It may share only the author's own completed, not deleted workout and/or the
+    author's own route (400 with `fields` otherwise: the ids are validated as input, so another user's id gets
+    the same answer as an unknown one). The route's shown option: `route_option_id`, else the option the shared
+    workout ran, else the best ranked one."""
+    if not content.strip() and workout_id is None and route_id is None:
+        raise ApiError("A post needs content, a workout or a route.",
+                       fields={"content": ["Write something or share a workout or route."]})
+    if route_option_id is not None and route_id is None:
+        raise ApiError("route_option_id needs route_id.", fields={"route_id": ["Required with route_option_id."]})
+    workout = _shared_workout(author=author, workout_id=workout_id) if workout_id is not None else None
+    route, option = (None, None)
+    if route_id is not None:
+        route, option = _shared_route(author=author, route_id=route_id, route_option_id=route_option_id,
+                                      workout=workout)
+    return Post.objects.create(author=author, content=content, visibility=visibility, workout=workout,
+                               route=route, route_option=option)
+
+
+def _require_author(post: Post, user) -> None:
+    # The caller already knows the post is visible to `user` (else 404): not being its author is a 403.
+    if post.author_id != user.pk:
+        raise PermissionDenied("Only the author can change or delete this post.")
+
+
+def post_update(*, post: Post, user, content: str | None = None, visibility: str | None = None) -> Post:
+    _require_author(post, user)
+    fields = ["updated_at"]
+    if content is not None:
+        post.content = content
+        fields.append("content")
+    if visibility is not None:
+        post.visibility = visibility
+        fields.append("visibility")
+    post.save(update_fields=fields)
+    return post
+
+
+def post_delete(*, post: Post, user) -> None:
+    _require_author(post, user)
+    post.delete()
+
+
+def posts_set_hidden(*, post_ids, hidden: bool) -> int:
+    """Staff moderation: hidden posts disappear from every feed and endpoint (404). Returns rows changed."""
+    return Post.objects.filter(pk__in=list(post_ids), is_hidden=not hidden).update(is_hidden=hidden)
+
+
+# --- likes --------------------------------------------------------------------------------------------------
+
+
+def post_like(*, post: Post, user) -> tuple[bool, int]:
+    """Like (idempotent): (True, like_count). A new like enqueues its notification on commit."""
+    with transaction.atomic():
+        _lock_post(post.pk)
+        try:
+            with transaction.atomic():
+                like = Like.objects.create(user=user, post_id=post.pk)
+        except IntegrityError:
+            like = None  # already liked: the unique constraint is the truth
+        if like is not None:
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            _enqueue_on_commit("community.tasks.notify_post_liked", like.pk)
+        count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
+    return True, count
+
+
+def post_unlike(*, post: Post, user) -> tuple[bool, int]:
+    """Take a like back (idempotent): (False, like_count)."""
+    with transaction.atomic():
+        _lock_post(post.pk)
+        deleted, _ = Like.objects.filter(user=user, post_id=post.pk).delete()
+        if deleted:
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+        count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
+    return False, count
+
+
+# --- comments -----------------------------------------------------------------------------------------------
+
+
+def comment_create(*, post: Post, author, content: str) -> Comment:
+    with transaction.atomic():
+        _lock_post(post.pk)
+        comment = Comment.objects.create(post_id=post.pk, author=author, content=content)
+        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        _enqueue_on_commit("community.tasks.notify_comment", str(comment.pk))
+    return comment
+
+
+def comment_delete(*, comment: Comment, user) -> None:
+    """By the comment's author or the post's author (403 permission_denied for anyone else who sees it)."""
+    if user.pk not in (comment.author_id, comment.post.author_id):
+        raise PermissionDenied("Only the comment's author or the post's author can delete this comment.")
+    with transaction.atomic():
+        _lock_post(comment.post_id)
+        deleted, _ = Comment.objects.filter(pk=comment.pk, is_hidden=False).delete()
+        if deleted:
+            Post.objects.filter(pk=comment.post_id).update(comment_count=F("comment_count") - 1)
+
+
+def comments_set_hidden(*, comment_ids, hidden: bool) -> int:
+    """Staff moderation; `comment_count` counts comments not hidden, so it moves with them."""
+    with transaction.atomic():
+        changing = list(Comment.objects.select_for_update().filter(pk__in=list(comment_ids), is_hidden=not hidden)
+                        .values_list("pk", "post_id"))
+        if not changing:
+            return 0
+        by_post = Counter(post_id for _, post_id in changing)
+        for post_id in sorted(by_post):
+            _lock_post(post_id)
+        Comment.objects.filter(pk__in=[pk for pk, _ in changing]).update(is_hidden=hidden)
+        for post_id, n in by_post.items():
+            change = -n if hidden else n
+            Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") + change)
+    return len(changing)
+
+
+# --- follows ------------------------------------------------------------------------------------------------
+
+
+def _lock_counters(user_ids: list) -> None:
+    """Lock the counter rows of these users in primary-key order (creating missing rows first)."""
+    ids = sorted({str(pk) for pk in user_ids})
+    present = {str(pk) for pk in UserCounters.objects.filter(user_id__in=ids).values_list("user_id", flat=True)}
+    missing = [pk for pk in ids if pk not in present]
+    if missing:
+        UserCounters.objects.bulk_create([UserCounters(user_id=pk) for pk in missing], ignore_conflicts=True)
+    list(UserCounters.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
+         .values_list("user_id", flat=True))
+
+
+def _follower_count(user_id) -> int:
+    return UserCounters.objects.filter(user_id=user_id).values_list("follower_count", flat=True).first() or 0
+
+
+def follow_create(*, follower, followee) -> tuple[bool, int]:
+    """Follow (idempotent): (True, the followee's follower_count). 400 for oneself."""
+    if follower.pk == followee.pk:
+        raise ApiError("You cannot follow yourself.", fields={"user_id": ["You cannot follow yourself."]})
+    with transaction.atomic():
+        _lock_counters([follower.pk, followee.pk])
+        try:
+            with transaction.atomic():
+                follow = Follow.objects.create(follower=follower, followee=followee)
+        except IntegrityError:
+            follow = None
+        if follow is not None:
+            UserCounters.objects.filter(user_id=followee.pk).update(follower_count=F("follower_count") + 1)
+            UserCounters.objects.filter(user_id=follower.pk).update(following_count=F("following_count") + 1)
+            _enqueue_on_commit("community.tasks.notify_followed", follow.pk)
+        return True, _follower_count(followee.pk)
+
+
+def follow_delete(*, follower, followee) -> tuple[bool, int]:
+    """Unfollow (idempotent): (False, the followee's follower_count)."""
+    with transaction.atomic():
+        _lock_counters([follower.pk, followee.pk])
+        deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+        if deleted:
+            UserCounters.objects.filter(user_id=followee.pk).update(follower_count=F("follower_count") - 1)
+            UserCounters.objects.filter(user_id=follower.pk).update(following_count=F("following_count") - 1)
+        return False, _follower_count(followee.pk)
+
+
+# --- save-route ---------------------------------------------------------------------------------------------
+
+# Copied as they are; everything else is the copy's own (new id, owner, timestamps, status, soft delete).
+_ROUTE_NOT_COPIED = {"id", "user", "status", "created_at", "updated_at", "deleted_at", "planning_ms"}
+_OPTION_NOT_COPIED = {"id", "route", "rank", "created_at"}
+
+
+def _copy_fields(instance, excluded: set[str]) -> dict:
+    return {field.attname: getattr(instance, field.attname)
+            for field in type(instance)._meta.concrete_fields if field.name not in excluded}
+
+
+def route_copy_from_post(*, post: Post, user) -> Route:
+    """Copy the route a visible post shares, with the option the post shows (as rank 1), into `user`'s routes.
+    404 when the post shares no route or the route was deleted."""
+    source = post.route
+    if source is None or source.deleted_at is not None:
+        raise NotFound("This post shares no route.")
+    option = post.route_option if post.route_option and post.route_option.route_id == source.pk else None
+    if option is None:
+        option = RouteOption.objects.filter(route_id=source.pk).order_by("rank").first()
+    with transaction.atomic():
+        copy = Route.objects.create(user=user, status=Route.Status.ACTIVE, **_copy_fields(source, _ROUTE_NOT_COPIED))
+        if option is not None:
+            RouteOption.objects.create(route=copy, rank=1, **_copy_fields(option, _OPTION_NOT_COPIED))
+    return copy
+
+
+# --- notifications ------------------------------------------------------------------------------------------
+
+
+def notification_create(*, user_id, type: str, actor_id=None, target_type: str = "", target_id="",
+                        data: dict | None = None, dedupe_key: str | None = None) -> Notification | None:
+    """Create one notification, or nothing: never to the actor themself, and never twice for one `dedupe_key`
+    (the unique column decides, so a redelivered task inserts nothing). Returns the new row or None."""
+    if actor_id is not None and str(actor_id) == str(user_id):
+        return None
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(user_id=user_id, type=type, actor_id=actor_id,
+                                               target_type=target_type, target_id=str(target_id),
+                                               data=data or {}, dedupe_key=dedupe_key)
+    except IntegrityError:
+        return None
+
+
+def _notified_recently(*, user_id, type: str, actor_id, target_id, now: datetime) -> bool:
+    return Notification.objects.filter(user_id=user_id, type=type, actor_id=actor_id, target_id=str(target_id),
+                                       created_at__gte=now - RENOTIFY_WINDOW).exists()
+
+
+def notify_post_liked(*, like_id, now: datetime | None = None) -> Notification | None:
+    """Tell the post's author about a like: not for a like already taken back, not for one's own post, and not
+    twice within RENOTIFY_WINDOW for the same liker and post (like, unlike, like again)."""
+    now = now or timezone.now()
+    like = Like.objects.select_related("post").filter(pk=like_id).first()
+    if like is None or like.post.is_hidden or like.user_id == like.post.author_id:
+        return None
+    with transaction.atomic():
+        _lock_post(like.post_id)  # serialises the check-then-insert for this post
+        if _notified_recently(user_id=like.post.author_id, type=Notification.Type.LIKE, actor_id=like.user_id,
+                              target_id=like.post_id, now=now):
+            return None
+        return notification_create(user_id=like.post.author_id, type=Notification.Type.LIKE,
+                                   actor_id=like.user_id, target_type="post", target_id=like.post_id,
+                                   dedupe_key=f"like:{like.pk}", data={"post_id": str(like.post_id)})
+
+
+def notify_comment(*, comment_id) -> Notification | None:
+    comment = Comment.objects.select_related("post").filter(pk=comment_id, is_hidden=False).first()
+    if comment is None or comment.post.is_hidden:
+        return None
+    return notification_create(
+        user_id=comment.post.author_id, type=Notification.Type.COMMENT, actor_id=comment.author_id,
+        target_type="comment", target_id=comment.pk, dedupe_key=f"comment:{comment.pk}",
+        data={"post_id": str(comment.post_id), "comment_id": str(comment.pk), "excerpt": comment.content[:100]},
+    )
+
+
+def notify_followed(*, follow_id, now: datetime | None = None) -> Notification | None:
+    """Tell a user about a new follower (not twice within RENOTIFY_WINDOW for follow, unfollow, follow)."""
+    now = now or timezone.now()
+    follow = Follow.objects.filter(pk=follow_id).first()
+    if follow is None:
+        return None
+    with transaction.atomic():
+        _lock_counters([follow.followee_id])  # serialises the check-then-insert for this user
+        if _notified_recently(user_id=follow.followee_id, type=Notification.Type.FOLLOW,
+                              actor_id=follow.follower_id, target_id=follow.follower_id, now=now):
+            return None
+        return notification_create(user_id=follow.followee_id, type=Notification.Type.FOLLOW,
+                                   actor_id=follow.follower_id, target_type="user", target_id=follow.follower_id,
+                                   dedupe_key=f"follow:{follow.pk}")
+
+
+def notify_personal_record(*, user_id, workout_id, record: str, value: float,
+                           previous: float | None) -> Notification | None:
+    if not Workout.objects.filter(pk=workout_id, user_id=user_id, deleted_at__isnull=True).exists():
+        return None
+    return notification_create(
+        user_id=user_id, type=Notification.Type.PERSONAL_RECORD, target_type="workout", target_id=workout_id,
+        dedupe_key=f"personal_record:{workout_id}:{record}",
+        data={"record": record, "value": value, "previous": previous, "workout_id": str(workout_id)},
+    )
+
+
+def notification_mark_read(*, notification: Notification, now: datetime | None = None) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def notifications_mark_all_read(*, user, now: datetime | None = None) -> int:
+    """Mark all of `user`'s unread notifications read; returns how many were."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=now or timezone.now())

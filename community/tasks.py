@@ -1,0 +1,25 @@
+"""django-q2 tasks of the community app: notifications, created outside the request.
+
+Thin (wger style): IDs in, fresh rows loaded by the service, safe to run twice (each notification carries a
+unique dedupe key derived from its event). Errors are not swallowed: the queue retries and records failures.
+"""
+
+from community import services
+
+
+def notify_post_liked(like_id: int) -> bool:
+    return services.notify_post_liked(like_id=like_id) is not None
+
+
+def notify_comment(comment_id: str) -> bool:
+    return services.notify_comment(comment_id=comment_id) is not None
+
+
+def notify_followed(follow_id: int) -> bool:
+    return services.notify_followed(follow_id=follow_id) is not None
+
+
+def notify_personal_record(user_id: str, workout_id: str, record: str, value: float,
+                           previous: float | None = None) -> bool:
+    return services.notify_personal_record(user_id=user_id, workout_id=workout_id, record=record, value=value,
+                                           previous=previous) is not None

@@ -1,0 +1,256 @@
+"""Community API (API.md "Community"). Thin views: serializers validate, services and selectors do the work.
+
+Answers for objects the viewer may not see: 404 `not_found` (private posts, followers-only posts of people the
+viewer does not follow, hidden posts and comments, and everything attached to them — comments, likes, track,
+save-route). A post or comment the viewer DOES see but may not change (not its author) answers 403
+`permission_denied`: its existence is no secret to them.
+"""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from community import selectors, services
+from community.pagination import OldestFirstCursorPagination, PositionCursorPagination
+from community.serializers import (
+    CommentCreateSerializer,
+    CommentSerializer,
+    FeedQuerySerializer,
+    FollowResultSerializer,
+    LikeResultSerializer,
+    NotificationListQuerySerializer,
+    NotificationSerializer,
+    PostCreateSerializer,
+    PostSerializer,
+    PostUpdateSerializer,
+    ReadAllResultSerializer,
+    SharedTrackSerializer,
+    path_object,
+)
+from runnerway.api.pagination import CursorPagination
+from runnerway.api.schema import error_response
+
+TAGS = ["community"]
+FORBIDDEN_NOT_AUTHOR = error_response("You see this object but are not its author (`permission_denied`).")
+
+
+def _visible_post(request, post_id):
+    post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
+    if post is None:
+        raise NotFound("Post not found.")
+    return post
+
+
+def _post_data(request, post) -> dict:
+    return PostSerializer(post, context={"request": request}).data
+
+
+class PostListCreateView(GenericAPIView):
+    serializer_class = PostSerializer
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        tags=TAGS, parameters=[FeedQuerySerializer], responses=PostSerializer(many=True), summary="The feed",
+        description=(
+            "Posts I may see: public ones, followers-only ones of people I follow, and all of mine; never hidden "
+            "ones. `?ordering=latest` (default): newest first, cursor-paginated. `?ordering=popular`: by "
+            "score = likes of the last 7 days + 2 * comments of the last 7 days, ties newest first then by id; "
+            "its `cursor` is an opaque position (scores move between requests, so a post may move across a "
+            "page boundary). `?shape_id=` keeps posts whose shared route, or shared workout's route, has that "
+            "shape; `?user_id=` one author's posts. A constant number of queries whatever the page size."),
+    )
+    def get(self, request):
+        query = FeedQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        posts = selectors.post_feed(viewer=request.user, ordering=params["ordering"],
+                                    shape_id=params.get("shape_id"), user_id=params.get("user_id"))
+        paginator = PositionCursorPagination() if params["ordering"] == "popular" else CursorPagination()
+        page = paginator.paginate_queryset(posts, request, view=self)
+        return paginator.get_paginated_response(PostSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(tags=TAGS, request=PostCreateSerializer, responses={201: PostSerializer},
+                   summary="Share a post",
+                   description="`workout_id` must be one of my completed workouts and `route_id` one of my "
+                               "routes (400 `validation_error` otherwise, whoever owns the id).")
+    def post(self, request):
+        serializer = PostCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = services.post_create(author=request.user, **serializer.validated_data)
+        return Response(_post_data(request, _visible_post(request, post.pk)), status=status.HTTP_201_CREATED)
+
+
+class PostDetailView(GenericAPIView):
+    serializer_class = PostSerializer
+
+    @extend_schema(tags=TAGS, responses=PostSerializer, summary="One post")
+    def get(self, request, post_id):
+        return Response(_post_data(request, _visible_post(request, post_id)))
+
+    @extend_schema(tags=TAGS, request=PostUpdateSerializer, responses={200: PostSerializer,
+                                                                        403: FORBIDDEN_NOT_AUTHOR},
+                   summary="Edit my post (content, visibility)")
+    def patch(self, request, post_id):
+        post = _visible_post(request, post_id)
+        serializer = PostUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.post_update(post=post, user=request.user, **serializer.validated_data)
+        return Response(_post_data(request, _visible_post(request, post_id)))
+
+    @extend_schema(tags=TAGS, responses={204: None, 403: FORBIDDEN_NOT_AUTHOR}, summary="Delete my post")
+    def delete(self, request, post_id):
+        services.post_delete(post=_visible_post(request, post_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostLikeView(GenericAPIView):
+    serializer_class = LikeResultSerializer
+
+    @extend_schema(tags=TAGS, request=None, responses=LikeResultSerializer, summary="Like (idempotent)")
+    def post(self, request, post_id):
+        liked, count = services.post_like(post=_visible_post(request, post_id), user=request.user)
+        return Response({"liked": liked, "like_count": count})
+
+    @extend_schema(tags=TAGS, responses=LikeResultSerializer, summary="Take my like back (idempotent)")
+    def delete(self, request, post_id):
+        liked, count = services.post_unlike(post=_visible_post(request, post_id), user=request.user)
+        return Response({"liked": liked, "like_count": count})
+
+
+class PostCommentsView(GenericAPIView):
+    serializer_class = CommentSerializer
+    pagination_class = OldestFirstCursorPagination
+
+    def _context(self, request, post) -> dict:
+        return {"request": request, "viewer_id": request.user.pk, "post_author_id": post.author_id}
+
+    @extend_schema(tags=TAGS, responses=CommentSerializer(many=True), summary="Comments of a post, oldest first")
+    def get(self, request, post_id):
+        post = _visible_post(request, post_id)
+        page = self.paginate_queryset(selectors.comments_of_post(post=post))
+        return self.get_paginated_response(CommentSerializer(page, many=True,
+                                                             context=self._context(request, post)).data)
+
+    @extend_schema(tags=TAGS, request=CommentCreateSerializer, responses={201: CommentSerializer},
+                   summary="Comment on a post (1-1000 characters)")
+    def post(self, request, post_id):
+        post = _visible_post(request, post_id)
+        serializer = CommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = services.comment_create(post=post, author=request.user, **serializer.validated_data)
+        return Response(CommentSerializer(comment, context=self._context(request, post)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class CommentDetailView(GenericAPIView):
+    serializer_class = CommentSerializer
+
+    @extend_schema(tags=TAGS, responses={204: None, 403: FORBIDDEN_NOT_AUTHOR},
+                   summary="Delete a comment (its author or the post's author)")
+    def delete(self, request, comment_id):
+        comment = selectors.comment_get_visible(viewer=request.user, comment_id=comment_id)
+        if comment is None:
+            raise NotFound("Comment not found.")
+        services.comment_delete(comment=comment, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostTrackView(GenericAPIView):
+    serializer_class = SharedTrackSerializer
+
+    @extend_schema(tags=TAGS, responses=SharedTrackSerializer, summary="The shared workout's track",
+                   description="For anyone but the author, the first and last 200 m are cut off and no point "
+                               "within 200 m (straight line) of the real start or end is returned. 404 when "
+                               "the post shares no workout.")
+    def get(self, request, post_id):
+        post = _visible_post(request, post_id)
+        track = selectors.post_track(viewer=request.user, post=post)
+        if track is None:
+            raise NotFound("This post shares no workout.")
+        return Response({"post_id": post.pk, "workout_id": post.workout_id,
+                         "path": path_object(track.coordinates), "privacy_zone_m": track.privacy_zone_m,
+                         "trimmed": track.trimmed})
+
+
+class PostSaveRouteView(GenericAPIView):
+    def get_serializer_class(self):
+        from routes.serializers import RouteSerializer
+
+        return RouteSerializer
+
+    @extend_schema(tags=TAGS, request=None, summary="Save the shared route into my routes",
+                   description="Copies the route with the option the post shows (as the copy's rank-1 option). "
+                               "→ 201 the new route, as `GET /routes/{id}` shows it.")
+    def post(self, request, post_id):
+        from routes.selectors import route_get
+        from routes.serializers import RouteSerializer
+
+        copy = services.route_copy_from_post(post=_visible_post(request, post_id), user=request.user)
+        route = route_get(user=request.user, route_id=copy.pk)
+        return Response(RouteSerializer(route, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class UserFollowView(GenericAPIView):
+    serializer_class = FollowResultSerializer
+
+    def _followee(self, user_id):
+        followee = get_user_model().active.filter(pk=user_id, is_active=True).first()
+        if followee is None:
+            raise NotFound("User not found.")
+        return followee
+
+    @extend_schema(tags=TAGS, request=None, responses=FollowResultSerializer, summary="Follow (idempotent)",
+                   description="400 `validation_error` for oneself.")
+    def post(self, request, user_id):
+        following, count = services.follow_create(follower=request.user, followee=self._followee(user_id))
+        return Response({"following": following, "follower_count": count})
+
+    @extend_schema(tags=TAGS, responses=FollowResultSerializer, summary="Unfollow (idempotent)")
+    def delete(self, request, user_id):
+        following, count = services.follow_delete(follower=request.user, followee=self._followee(user_id))
+        return Response({"following": following, "follower_count": count})
+
+
+class NotificationListView(GenericAPIView):
+    serializer_class = NotificationSerializer
+    pagination_class = CursorPagination
+
+    @extend_schema(tags=["notifications"], parameters=[NotificationListQuerySerializer],
+                   responses=NotificationSerializer(many=True), summary="My notifications, newest first",
+                   description="Types: like, comment, follow, goal_achieved, personal_record. `target_type` + "
+                               "`target_id` name what it is about (post, comment, user, goal, workout).")
+    def get(self, request):
+        query = NotificationListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        notifications = selectors.notifications_of(user=request.user, unread_only=query.validated_data["unread"])
+        page = self.paginate_queryset(notifications)
+        return self.get_paginated_response(NotificationSerializer(page, many=True,
+                                                                  context={"request": request}).data)
+
+
+class NotificationReadView(GenericAPIView):
+    serializer_class = NotificationSerializer
+
+    @extend_schema(tags=["notifications"], request=None, responses=NotificationSerializer,
+                   summary="Mark one notification read")
+    def post(self, request, notification_id):
+        notification = selectors.notification_get(user=request.user, notification_id=notification_id)
+        if notification is None:
+            raise NotFound("Notification not found.")
+        notification = services.notification_mark_read(notification=notification)
+        return Response(NotificationSerializer(notification, context={"request": request}).data)
+
+
+class NotificationReadAllView(GenericAPIView):
+    serializer_class = ReadAllResultSerializer
+
+    @extend_schema(tags=["notifications"], request=None, responses=ReadAllResultSerializer,
+                   summary="Mark all my notifications read",
+                   description="`marked_read`: how many were unread; `unread_count`: left unread (0).")
+    def post(self, request):
+        marked = services.notifications_mark_all_read(user=request.user)
+        unread = selectors.notifications_of(user=request.user, unread_only=True).count()
+        return Response({"marked_read": marked, "unread_count": unread})
