@@ -476,8 +476,8 @@ def workout_complete_if_stale(*, workout_id, now: datetime | None = None) -> Wor
 
 
 def _record_completion(workout: Workout) -> None:
-    """After a workout became completed (live, stale job or import), inside that transaction: stats and
-    records, then `workout_completed` for the goals app once committed."""
+    """After a workout became completed, inside that transaction. Every completion path (live, stale job,
+    import) goes through here exactly once: stats and records, then `workout_completed` (goals) on commit."""
     user_stats_add_workout(workout=workout)
     events.emit_workout_completed_on_commit(user=workout.user, workout=workout)
 
@@ -540,8 +540,6 @@ def user_stats_add_workout(*, workout: Workout) -> list[tuple[str, float, float 
             setattr(stats, holder, workout)
     stats.save()
     events.emit_personal_records_on_commit(user=workout.user, workout=workout, improved=improved)
-    # Every completion path (live, stale auto-completion, import) adds the workout here exactly once.
-    events.emit_workout_completed_on_commit(user=workout.user, workout=workout)
     return improved
 
 

@@ -55,3 +55,31 @@ def loop_points(*, count: int, speed_mps: float = 1000 / 300, radius_m: float = 
             "heart_rate": heart_rate,
         })
     return points
+
+
+def points_between(points: list[dict], *, start_s: float, end_s: float) -> list[dict]:
+    """The points recorded from `start_s` (inclusive) to `end_s` (exclusive) after START."""
+    return [p for p in points if start_s <= _offset_s(p) < end_s]
+
+
+def _offset_s(point: dict) -> float:
+    return (datetime.fromisoformat(point["recorded_at"]) - START).total_seconds()
+
+
+def make_route_option(user, coordinates: list[list[float]]):
+    """A saved route of `user` with one option whose planned path is `coordinates` ([[lat, lng], ...])."""
+    import polyline
+
+    from routes.models import Route, RouteOption
+
+    lats = [c[0] for c in coordinates]
+    lngs = [c[1] for c in coordinates]
+    route = Route.objects.create(user=user, name="Morning loop", start_latitude=round(lats[0], 7),
+                                 start_longitude=round(lngs[0], 7), target_distance_km=1)
+    option = RouteOption.objects.create(
+        route=route, rank=1, polyline=polyline.encode(coordinates, 5), point_count=len(coordinates),
+        distance_km=1.0, estimated_duration_s=360, shape_fidelity=90.0, start_latitude=round(lats[0], 7),
+        start_longitude=round(lngs[0], 7), min_lat=min(lats), min_lon=min(lngs), max_lat=max(lats),
+        max_lon=max(lngs),
+    )
+    return route, option
