@@ -125,29 +125,10 @@ def ensure_sample_pbf() -> Path:
     return SAMPLE_PBF
 
 
-@pytest.fixture(scope="session")
-def helsinki_graph_file(tmp_path_factory) -> Path:
-    """The Helsinki sample built once per test session (the import takes a few seconds)."""
-    from routes.planner.osm_import import build_graph_from_osm
-
-    path = tmp_path_factory.mktemp("helsinki") / "helsinki.rwgraph"
-    build_graph_from_osm(ensure_sample_pbf()).save(path)
-    return path
-
-
 @pytest.fixture
-def helsinki_network(db, network_dir, helsinki_graph_file):
-    """A RoadNetwork row for the Helsinki sample (the file built once per session, copied per test)."""
-    import shutil
-
+def helsinki_network(db, network_dir):
+    """The Helsinki sample (real OSM streets) imported with the real `import_osm` command (~0.3 s)."""
     from routes.models import RoadNetwork
-    from routes.planner.graph import RoadGraph
 
-    network_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(helsinki_graph_file, network_dir / "helsinki.rwgraph")
-    graph = RoadGraph.load(network_dir / "helsinki.rwgraph")
-    min_lat, min_lon, max_lat, max_lon = graph.bbox
-    return RoadNetwork.objects.create(
-        name="Helsinki (test)", file_name="helsinki.rwgraph", source=str(SAMPLE_PBF), min_lat=min_lat,
-        min_lon=min_lon, max_lat=max_lat, max_lon=max_lon, node_count=graph.node_count,
-        edge_count=graph.edge_count, lit_tagged_share=float(graph.meta.get("lit_tagged_share", 0.0)))
+    call_command("import_osm", str(ensure_sample_pbf()), name="Helsinki (test)", no_progress=True)
+    return RoadNetwork.objects.get(name="Helsinki (test)")

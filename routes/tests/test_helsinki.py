@@ -1,0 +1,62 @@
+"""End to end on the Helsinki sample (real OSM streets, fetched by `make sample` or by the fixture)."""
+
+import time
+
+import numpy as np
+import polyline
+import pytest
+from scipy.spatial import cKDTree
+
+from routes.models import Route
+from routes.planner.graph import RoadGraph
+
+URL = "/api/v1/routes"
+
+
+def test_heart_3km_in_central_helsinki_gives_three_loops_on_the_network(auth_client, helsinki_network, shapes):
+    graph = RoadGraph.load(helsinki_network.path)
+    min_lat, min_lon, max_lat, max_lon = graph.bbox
+    start_lat, start_lon = (min_lat + max_lat) / 2, (min_lon + max_lon) / 2
+    started = time.perf_counter()
+    response = auth_client.post(URL, {
+        "name": "Helsinki heart", "type": "running", "mode": "shape", "shape_id": "heart",
+        "start_latitude": start_lat, "start_longitude": start_lon, "condition": "distance",
+        "target_distance": 3.0, "intensity": "normal", "safety_mode": False,
+    }, format="json")
+    elapsed_s = time.perf_counter() - started
+    assert response.status_code == 201, response.json()
+    route = response.json()["data"]
+    print(f"\nPOST /routes heart 3 km Helsinki: {elapsed_s:.2f} s; options "
+          + ", ".join(f"{o['distance']} km fidelity {o['shape_fidelity']}" for o in route["options"]))
+    assert len(route["options"]) == 3
+    nodes = cKDTree(np.column_stack([graph.node_lat, graph.node_lon]))
+    for option in route["options"]:
+        assert 2.7 <= option["distance"] <= 3.3
+        points = polyline.decode(option["path"]["polyline"], 5)
+        # Every point is a node of the network, to the polyline's precision (1e-5 degrees, ~1 m).
+        distances, _ = nodes.query(np.array(points), p=np.inf)
+        assert distances.max() <= 0.6e-5
+        assert points[0] == points[-1]
+        # The start is the network node nearest the requested start.
+        node, _distance = graph.nearest_node(start_lat, start_lon)
+        assert option["start"] == pytest.approx([graph.node_lat[node], graph.node_lon[node]], abs=1e-5)
+        assert option["lit_ratio"] is None or 0 <= option["lit_ratio"] <= 1
+    # The offline geocoder names the start from Helsinki's OSM place names.
+    assert route["location_address"]
+    assert Route.objects.get(pk=route["id"]).network == helsinki_network
+
+
+def test_safety_mode_on_helsinki_reports_the_lit_signal(auth_client, helsinki_network, shapes):
+    graph = RoadGraph.load(helsinki_network.path)
+    assert helsinki_network.has_lit_tags  # Helsinki maps `lit` widely
+    min_lat, min_lon, max_lat, max_lon = graph.bbox
+    response = auth_client.post(URL, {
+        "shape_id": "square", "start_latitude": (min_lat + max_lat) / 2,
+        "start_longitude": (min_lon + max_lon) / 2, "target_distance": 2.0, "safety_mode": True,
+        "options_count": 1,
+    }, format="json")
+    assert response.status_code == 201, response.json()
+    route = response.json()["data"]
+    assert route["safety_signal"] == "lit"
+    assert 0 <= route["options"][0]["lit_ratio"] <= 1
+    assert float(np.mean([o["lit_ratio"] for o in route["options"]])) > 0.5
