@@ -89,7 +89,7 @@ def fake_kakao(settings):
     fake = FakeKakao(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _kakao_handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.KAKAO_API_URL = fake.url
     settings.KAKAO_APP_ID = KAKAO_APP_ID
