@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import requests
 from django.conf import settings
 
@@ -87,6 +88,7 @@ _DISTRICT_KINDS = ("city_district", "district", "borough", "suburb", "town", "ci
 # A locality further than this is not "where the route starts" (places are points, not areas).
 _PLACE_MAX_DISTANCE_M = 5_000.0
 _STREET_MAX_DISTANCE_M = 150.0
+_STREET_CANDIDATE_NODES = 12
 
 
 class NetworkPlaceGeocoder:
@@ -115,17 +117,21 @@ class NetworkPlaceGeocoder:
         return best_name
 
     def _nearest_street(self, lat: float, lon: float) -> str:
+        """Name of the nearest named way: footways next to the start are often unnamed, so the few nearest
+        nodes within reach are tried in order of distance."""
         graph = self.graph
         if graph.node_count == 0 or not graph.names:
             return ""
-        node, distance_m = graph.nearest_node(lat, lon)
-        if distance_m > _STREET_MAX_DISTANCE_M:
-            return ""
-        _neighbours, edges = graph.neighbours(node)
-        for edge in edges:
-            name_idx = int(graph.edge_name_idx[edge])
-            if 0 <= name_idx < len(graph.names) and graph.names[name_idx]:
-                return graph.names[name_idx]
+        count = min(_STREET_CANDIDATE_NODES, graph.node_count)
+        distances_m, nodes = graph.kdtree.query(graph.projection.to_xy(lat, lon), k=count)
+        for distance_m, node in zip(np.atleast_1d(distances_m), np.atleast_1d(nodes), strict=True):
+            if distance_m > _STREET_MAX_DISTANCE_M:
+                break
+            _neighbours, edges = graph.neighbours(int(node))
+            for edge in edges:
+                name_idx = int(graph.edge_name_idx[edge])
+                if 0 <= name_idx < len(graph.names) and graph.names[name_idx]:
+                    return graph.names[name_idx]
         return ""
 
     def reverse(self, lat: float, lon: float) -> Place | None:

@@ -274,7 +274,7 @@ def _target_length_m(*, condition: str, target_distance: float | None, target_du
 
 def _default_route_name(*, shape: RouteShape | None, target_length_m: float) -> str:
     label = shape.name if shape is not None else "Custom drawing"
-    return f"{label} {target_length_m / 1000:.1f} km"
+    return f"{label} {round(target_length_m / 1000, 1):g} km"  # "Heart 3 km", "Heart 2.5 km"
 
 
 def route_create(*, user, name: str | None = None, activity_type: str = Route.ActivityType.RUNNING,

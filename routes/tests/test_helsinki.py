@@ -41,8 +41,10 @@ def test_heart_3km_in_central_helsinki_gives_three_loops_on_the_network(auth_cli
         node, _distance = graph.nearest_node(start_lat, start_lon)
         assert option["start"] == pytest.approx([graph.node_lat[node], graph.node_lon[node]], abs=1e-5)
         assert option["lit_ratio"] is None or 0 <= option["lit_ratio"] <= 1
-    # The offline geocoder names the start from Helsinki's OSM place names.
-    assert route["location_address"]
+    # The offline geocoder names the start from Helsinki's OSM data: "<nearest named street>, <locality>".
+    street, locality = route["location_address"].split(", ")
+    assert street in graph.names and locality in {place["name"] for place in graph.places}
+    assert route["location_district"] in {place["name"] for place in graph.places}
     assert Route.objects.get(pk=route["id"]).network == helsinki_network
 
 
