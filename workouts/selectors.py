@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import polyline as polyline_codec
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -65,9 +66,22 @@ def workout_track(*, workout: Workout) -> WorkoutTrack:
     for lat, lon, recorded_at, altitude, heart_rate in rows:
         coordinates.append([round(lat, 7), round(lon, 7)])
         times.append(recorded_at)
-        altitudes.append(None if altitude is None else round(altitude, 1))
+        altitudes.append(None if altitude is None else round(altitude, 2))
         heart_rates.append(heart_rate)
     return WorkoutTrack(coordinates, times, altitudes, heart_rates)
+
+
+def path_object(coordinates: list[list[float]]) -> dict:
+    """API.md's path object: encoded polyline (precision 5), the coordinates and their bbox (null if none)."""
+    if not coordinates:
+        return {"polyline": "", "coordinates": [], "bbox": None}
+    lats = [lat for lat, _ in coordinates]
+    lngs = [lng for _, lng in coordinates]
+    return {
+        "polyline": polyline_codec.encode(coordinates, 5),
+        "coordinates": coordinates,
+        "bbox": [min(lats), min(lngs), max(lats), max(lngs)],
+    }
 
 
 def stale_workout_ids(*, now: datetime | None = None) -> list:

@@ -1,7 +1,6 @@
 """Workouts API (API.md "Workouts") and `GET /users/me/stats`. Thin: serializers validate, services write,
 selectors read. Another user's workout answers 404 on every endpoint (never 403)."""
 
-import polyline as polyline_codec
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -206,15 +205,8 @@ class WorkoutTrackView(APIView):
                    responses={200: WorkoutTrackSerializer}, tags=TAGS)
     def get(self, request, workout_id):
         track = selectors.workout_track(workout=_own_workout(request, workout_id))
-        coordinates = track.coordinates
-        bbox = None
-        if coordinates:
-            lats = [c[0] for c in coordinates]
-            lngs = [c[1] for c in coordinates]
-            bbox = [min(lats), min(lngs), max(lats), max(lngs)]
         body = {
-            "path": {"polyline": polyline_codec.encode(coordinates, 5), "coordinates": coordinates,
-                     "bbox": bbox},
+            "path": selectors.path_object(track.coordinates),
             "times": track.times, "altitudes": track.altitudes, "heart_rates": track.heart_rates,
         }
         return Response(WorkoutTrackSerializer(body).data)

@@ -44,12 +44,12 @@ def test_done_when_a_run_with_retries_reordering_and_a_pause_matches_the_engine(
     rng = random.Random(42)
     first_half, second_half = batches[:6], batches[6:]
     rng.shuffle(first_half)
-    for batch in first_half + [first_half[0], first_half[3][100:]]:  # reordered, then two retries
+    for batch in [*first_half, first_half[0], first_half[3][100:]]:  # reordered, then two retries
         assert post(auth_client, f"{url}/points", {"points": batch}).status_code == 200
     assert post(auth_client, f"{url}/pause", {"at": "2026-05-01T06:55:00Z"}).json()["data"]["status"] == "paused"
     assert post(auth_client, f"{url}/resume", {"at": "2026-05-01T06:57:00Z"}).json()["data"]["status"] == "active"
     rng.shuffle(second_half)
-    for batch in second_half + [second_half[2], batches[5][200:] + second_half[0][:50]]:
+    for batch in [*second_half, second_half[2], batches[5][200:] + second_half[0][:50]]:
         assert post(auth_client, f"{url}/points", {"points": batch}).status_code == 200
     completed_at = START + timedelta(seconds=3000 + 120)
     response = post(auth_client, f"{url}/complete", {"completed_at": completed_at.isoformat()})
@@ -155,9 +155,8 @@ def test_workout_completed_event_is_sent_once(user, django_capture_on_commit_cal
     def receiver(sender, **kwargs):
         received.append(kwargs["workout"].pk)
 
-    with only_receiver(events.workout_completed, receiver):
-        with django_capture_on_commit_callbacks(execute=True):
-            workout = complete_run(user, seconds=60, speed_mps=3.0)
+    with only_receiver(events.workout_completed, receiver), django_capture_on_commit_callbacks(execute=True):
+        workout = complete_run(user, seconds=60, speed_mps=3.0)
     assert received == [workout.pk]
 
 
