@@ -79,7 +79,8 @@ class LoginView(PublicAuthView):
     throttle_scope = "login"
 
     @extend_schema(summary="Log in with email and password", request=LoginSerializer,
-                   responses={200: AuthResultSerializer},
+                   responses={200: AuthResultSerializer,
+                              401: error_response("Wrong email/password pair (`authentication_failed`).")},
                    description="A wrong password and an unknown email give the same 401 "
                    "`authentication_failed`.", auth=[{}], tags=["auth"])
     def post(self, request):

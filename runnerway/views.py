@@ -31,7 +31,7 @@ class HealthView(APIView):
         description="Database and job-queue health. 503 (with the same fields under `data`) when the database "
         "is down. `queue` is `degraded` when tasks wait > 10 min with no worker progress or failures pile up.",
         responses={200: HealthSerializer, 503: HealthSerializer},
-        auth=[],
+        auth=[{}],
         tags=["service"],
     )
     def get(self, request):

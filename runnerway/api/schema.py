@@ -84,7 +84,10 @@ def wrap_in_envelope_hook(result, generator, request, public):
                     content["application/json"]["schema"] = _envelope(schema)
                 elif not status_code.startswith("2"):
                     response["content"] = {"application/json": {"schema": error_ref}}
-            secured = operation.get("security") != [{}] and {} not in operation.get("security", [])
+            # drf-spectacular derives `security` from the view's authentication classes: none, or `[{}]`
+            # (`auth=[{}]`), means the endpoint is public and cannot answer 401.
+            security = operation.get("security") or []
+            secured = bool(security) and {} not in security
             wanted = ["405"]
             if method in {"post", "put", "patch"}:
                 wanted += ["400", "415"]
