@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "RouteStatusEnum": "routes.models.Route.Status",
+        "ActivityTypeEnum": "routes.models.Route.ActivityType",  # running|walking, shared with workouts
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
