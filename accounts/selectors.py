@@ -17,9 +17,9 @@ def user_public_profile_get(*, user_id) -> User | None:
 
 
 def user_public_totals(user: User) -> UserPublicTotals:
-    """Lifetime distance and number of completed workouts shown on a public profile.
+    """Lifetime distance (km) and number of completed workouts shown on a public profile (one query)."""
+    from workouts.selectors import user_totals
 
-    TODO(workouts): zeros until the workouts app provides its stats selector; replace the body with a
-    call to it (completed workouts only) — the public profile view already reads from here.
-    """
-    return UserPublicTotals(total_distance=0.0, total_workouts=0)
+    totals = user_totals(user=user, period="all")
+    return UserPublicTotals(total_distance=round(totals.total_distance_m / 1000, 2),
+                            total_workouts=totals.total_workouts)

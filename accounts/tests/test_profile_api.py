@@ -206,3 +206,12 @@ def test_public_profile_of_deleted_disabled_or_unknown_user_is_404(other_client)
 
 def test_public_profile_needs_a_token(api_client, user):
     assert api_client.get(f"/api/v1/users/{user.pk}").status_code == 401
+
+
+def test_public_profile_totals_come_from_the_users_stats(other_client, user):
+    from workouts.models import UserStats
+
+    UserStats.objects.create(user=user, total_distance_m=12345.6, total_workouts=3)
+    response = other_client.get(f"/api/v1/users/{user.pk}")
+    assert response.status_code == 200
+    assert (response.json()["data"]["total_distance"], response.json()["data"]["total_workouts"]) == (12.35, 3)
