@@ -196,13 +196,21 @@ def comments_set_hidden(*, comment_ids, hidden: bool) -> int:
 # --- follows ------------------------------------------------------------------------------------------------
 
 
-def _lock_counters(user_ids: list) -> None:
-    """Lock the counter rows of these users in primary-key order (creating missing rows first)."""
-    ids = sorted({str(pk) for pk in user_ids})
+def _ensure_counters(user_ids: list) -> None:
+    """Create the missing counter rows. Call OUTSIDE the transaction that locks them: on MariaDB an INSERT
+    IGNORE meeting a concurrent insert takes a shared lock that a later FOR UPDATE must upgrade, which
+    deadlocks two such transactions; committed on its own, the insert holds nothing."""
+    ids = {str(pk) for pk in user_ids}
     present = {str(pk) for pk in UserCounters.objects.filter(user_id__in=ids).values_list("user_id", flat=True)}
-    missing = [pk for pk in ids if pk not in present]
+    missing = sorted(ids - present)
     if missing:
         UserCounters.objects.bulk_create([UserCounters(user_id=pk) for pk in missing], ignore_conflicts=True)
+
+
+def _lock_counters(user_ids: list) -> None:
+    """Lock the (existing) counter rows of these users, in primary-key order so two transactions locking the
+    same pair from either side cannot deadlock."""
+    ids = sorted({str(pk) for pk in user_ids})
     list(UserCounters.objects.select_for_update().filter(user_id__in=ids).order_by("user_id")
          .values_list("user_id", flat=True))
 
@@ -215,6 +223,7 @@ def follow_create(*, follower, followee) -> tuple[bool, int]:
     """Follow (idempotent): (True, the followee's follower_count). 400 for oneself."""
     if follower.pk == followee.pk:
         raise ApiError("You cannot follow yourself.", fields={"user_id": ["You cannot follow yourself."]})
+    _ensure_counters([follower.pk, followee.pk])
     with transaction.atomic():
         _lock_counters([follower.pk, followee.pk])
         try:
@@ -231,6 +240,7 @@ def follow_create(*, follower, followee) -> tuple[bool, int]:
 
 def follow_delete(*, follower, followee) -> tuple[bool, int]:
     """Unfollow (idempotent): (False, the followee's follower_count)."""
+    _ensure_counters([follower.pk, followee.pk])
     with transaction.atomic():
         _lock_counters([follower.pk, followee.pk])
         deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()

@@ -12,7 +12,6 @@ from community import services
 from community.models import Like, Post
 from community.tests.conftest import follow
 from community.tests.factories import PostFactory, ShapeFactory, WorkoutFactory, route_with_options
-from conftest import client_for
 from workouts.models import Workout
 
 POSTS = "/api/v1/community/posts"
