@@ -56,7 +56,7 @@ class ShapeListQuerySerializer(serializers.Serializer):
 LatLngField = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
 
 
-class PathSerializer(serializers.Serializer):
+class RoutePathSerializer(serializers.Serializer):
     """API.md path object. `coordinates` is omitted where a response stays light (route lists)."""
 
     polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
@@ -127,7 +127,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
     def get_start(self, option: RouteOption) -> list[float]:
         return [float(option.start_latitude), float(option.start_longitude)]
 
-    @extend_schema_field(PathSerializer)
+    @extend_schema_field(RoutePathSerializer)
     def get_path(self, option: RouteOption) -> dict:
         path = {"polyline": option.polyline}
         if self.context.get("include_coordinates", True):

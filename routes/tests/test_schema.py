@@ -1,0 +1,37 @@
+"""The routes part of the OpenAPI document: fidelity formula, error codes, files, public shape catalog."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(api_client):
+    response = api_client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_route_endpoints_document_the_fidelity_formula_and_422(schema):
+    create = schema["paths"]["/api/v1/routes"]["post"]
+    assert "buffer_f1" in create["description"] and "0.55*F1" in create["description"]
+    assert "route_not_found" in create["responses"]["422"]["description"]
+    assert create["responses"]["201"]["content"]["application/json"]["schema"]["properties"]["data"] == {
+        "$ref": "#/components/schemas/Route"}
+    option = schema["paths"]["/api/v1/routes/{route_id}/options/{option_id}"]["get"]
+    assert "Fréchet" in option["description"]
+
+
+def test_file_endpoints_document_their_media_types(schema):
+    gpx = schema["paths"]["/api/v1/routes/{route_id}/options/{option_id}/gpx"]["get"]
+    assert "application/gpx+xml" in gpx["responses"]["200"]["content"]
+    svg = schema["paths"]["/api/v1/routes/{route_id}/options/{option_id}/preview.svg"]["get"]
+    assert "image/svg+xml" in svg["responses"]["200"]["content"]
+    assert svg["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+def test_shape_catalog_is_public_and_routes_are_not(schema):
+    assert not schema["paths"]["/api/v1/shapes"]["get"].get("security")
+    assert "401" not in schema["paths"]["/api/v1/shapes"]["get"]["responses"]
+    assert "401" in schema["paths"]["/api/v1/routes"]["get"]["responses"]
