@@ -13,7 +13,10 @@ from routes.planner.graph import RoadGraph
 URL = "/api/v1/routes"
 
 
-def test_heart_3km_in_central_helsinki_gives_three_loops_on_the_network(auth_client, helsinki_network, shapes):
+def test_heart_3km_in_central_helsinki_gives_three_loops_on_the_network(auth_client, helsinki_network, shapes,
+                                                                        settings):
+    # A generous budget: this test checks what is planned, not how fast (a shared CI machine may be slow).
+    settings.ROUTE_PLAN_TIME_BUDGET_S = 6.0
     graph = RoadGraph.load(helsinki_network.path)
     min_lat, min_lon, max_lat, max_lon = graph.bbox
     start_lat, start_lon = (min_lat + max_lat) / 2, (min_lon + max_lon) / 2

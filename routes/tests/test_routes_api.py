@@ -359,3 +359,16 @@ def test_registry_reuses_the_loaded_graph_across_requests(auth_client, grid_netw
     assert networks.graph_for(grid_network) is graph
     assert isinstance(np.asarray(graph.node_lat), np.ndarray)
     assert isinstance(graph.node_lat, np.memmap)  # memory-mapped, not read into the process
+
+
+def test_open_shape_walking_route(auth_client, grid_network, shapes):
+    response = auth_client.post(URL, heart_request(shape_id="wave", type="walking", target_distance=1.2,
+                                                   options_count=1), format="json")
+    assert response.status_code == 201, response.json()
+    route = response.json()["data"]
+    assert route["type"] == "walking"
+    option = route["options"][0]
+    assert 1.08 <= option["distance"] <= 1.32
+    # 10:30 per km, the normal walking pace.
+    assert option["estimated_duration"] == pytest.approx(option["distance"] * 630, abs=4)
+    _assert_on_network_nodes(grid_network, option["path"]["coordinates"])
