@@ -15,6 +15,9 @@ import numpy as np
 from workouts.metrics import haversine_m
 
 PRIVACY_ZONE_M = 200.0  # Strava's smallest privacy zone; covers a block in Korean apartment districts
+# Coordinates leave the server rounded to 7 decimals (≤ 1.1 cm per axis): a point kept at exactly the zone's
+# edge must not end up a centimetre inside it.
+ROUNDING_MARGIN_M = 0.05
 
 
 def trim_privacy_zone(lat: np.ndarray, lon: np.ndarray, *, zone_m: float = PRIVACY_ZONE_M) -> np.ndarray:
@@ -30,7 +33,8 @@ def trim_privacy_zone(lat: np.ndarray, lon: np.ndarray, *, zone_m: float = PRIVA
     steps_m = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
     along_m = np.concatenate(([0.0], np.cumsum(steps_m)))
     total_m = along_m[-1]
-    keep = (along_m >= zone_m) & (along_m <= total_m - zone_m)
-    keep &= haversine_m(lat, lon, lat[0], lon[0]) >= zone_m
-    keep &= haversine_m(lat, lon, lat[-1], lon[-1]) >= zone_m
+    edge_m = zone_m + ROUNDING_MARGIN_M
+    keep = (along_m >= edge_m) & (along_m <= total_m - edge_m)
+    keep &= haversine_m(lat, lon, lat[0], lon[0]) >= edge_m
+    keep &= haversine_m(lat, lon, lat[-1], lon[-1]) >= edge_m
     return np.flatnonzero(keep)
