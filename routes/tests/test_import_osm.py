@@ -1,6 +1,7 @@
 """`import_osm`: the real command on a synthetic OSM grid; re-import replaces atomically; bad input fails."""
 
 import bz2
+import io
 
 import numpy as np
 import pytest
@@ -87,3 +88,11 @@ def test_bad_input_is_a_command_error_and_writes_nothing(db, network_dir, tmp_pa
         call_command("import_osm", str(path), no_progress=True)
     assert not RoadNetwork.objects.exists()
     assert not network_dir.exists() or not any(network_dir.iterdir())
+
+
+def test_import_shows_a_progress_bar(db, network_dir, grid_osm_file):
+    stderr, stdout = io.StringIO(), io.StringIO()
+    call_command("import_osm", str(grid_osm_file), name="With bar", stderr=stderr, stdout=stdout)
+    assert "Reading OSM" in stderr.getvalue()
+    assert "100%" in stderr.getvalue()  # the final call gives the total
+    assert "Road network 'With bar': 144 nodes" in stdout.getvalue()

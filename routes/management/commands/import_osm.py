@@ -6,8 +6,6 @@ Re-importing under the same name replaces the network atomically: a new file is 
 to it in one transaction, and the old file is deleted after the commit.
 """
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -25,8 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, name: str | None = None, no_progress: bool = False, **options):
         # One streaming pass: the object total is unknown until the end, so the bar counts objects and rate.
-        bar = tqdm(desc="Reading OSM", unit=" obj", unit_scale=True, file=sys.stderr,
-                   disable=no_progress or None, dynamic_ncols=True)
+        bar = tqdm(desc="Reading OSM", unit=" obj", unit_scale=True, file=self.stderr._out,
+                   disable=no_progress, dynamic_ncols=True)
 
         def progress(done: int, total: int | None) -> None:
             if total is not None:
