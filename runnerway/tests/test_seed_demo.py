@@ -5,7 +5,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-
 pytestmark = pytest.mark.django_db
 
 
