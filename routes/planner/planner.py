@@ -22,7 +22,6 @@ Costs: one placement is a few Dijkstra runs on the corridor subgraph (a few thou
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -75,7 +74,15 @@ ALPHA = 1.5
 CAP = 30.0  # (d/TAU)^2 capped: far edges cost at most ~46x, so a gap in the network can still be bridged
 STEPS_FACTOR = 1.3  # stairs are slower and break a running rhythm
 WAYPOINTS_PER_FIGURE = 20
-LEG_LIMIT_FACTOR = 6.0  # Dijkstra cost limit per leg, in multiples of the leg's straight length
+LEG_LIMIT_FACTOR = 6.0  # Dijkstra cost limit per leg, in multiples of the longest leg's straight length
+CORRIDOR_MIN_M = 500.0  # only edges this close to the outline (or CORRIDOR_SHARE of its perimeter) are used
+CORRIDOR_SHARE = 0.2
+DETOUR_MAX_RATIO = 2.5  # a leg longer than 2.5 x its straight line + 150 m drops its waypoint
+DETOUR_SLACK_M = 150.0
+REUSE_PENALTY = 4.0  # cost multiplier on edges another leg already uses, when a leg is routed again
+SHORT_LOOP_MAX_M = 300.0  # small cycles shorter than this (and than 8 % of the figure) are cut
+SHORT_LOOP_SHARE = 0.08
+RETRACE_REROUTE_SHARE = 0.02  # re-route legs when more than 2 % of the length runs over streets twice
 MIN_WAYPOINT_SPACING_M = 80.0
 SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
 CORNER_TURN_DEG = 30.0
@@ -103,11 +110,13 @@ SAFETY_RANK_WEIGHT = 30.0
 
 # --- search ---------------------------------------------------------------------------------------
 ROTATION_STEP_DEG = 15.0
+MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
 EVEN_ANCHORS = 8
 PRESCORE_CAP_M = 80.0
 DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; learned per request)
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
 RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
+MAX_SCORE_GAP_TO_BEST = 25.0  # options ranking this many points below the best are dropped
 
 
 def estimate_duration_s(distance_m: float, activity: str = "running", intensity: str = "normal") -> int:
@@ -201,16 +210,12 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     placements = _placements(area, unit_outline, corner_idx, request, target_m)
     candidates: list[_Candidate] = []
     budget_for_search = started + (deadline - started) * 0.8
-    good = 0
-    for rotation_deg, anchor in placements:
-        if time.perf_counter() > budget_for_search:
+    max_routed = MAX_ROUTED_PLACEMENTS + options_count
+    for routed, (rotation_deg, anchor) in enumerate(_spread(placements, len(unit_outline))):
+        if routed >= max_routed or time.perf_counter() > budget_for_search:
             break
-        found = _route_with_calibration(area, unit_outline, corner_idx, rotation_deg, anchor, request.closed,
-                                        target_m, deadline=budget_for_search)
-        candidates.extend(found)
-        good += any(abs(c.length_m / target_m - 1) <= CALIBRATION_TOLERANCE for c in found)
-        if good >= options_count * 3:
-            break
+        candidates.extend(_route_with_calibration(area, unit_outline, corner_idx, rotation_deg, anchor,
+                                                  request.closed, target_m, deadline=budget_for_search))
 
     within = [c for c in candidates if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE]
     if not within:
@@ -348,6 +353,18 @@ def _placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, r
     return [(rotation, anchor) for _, rotation, anchor in scored]
 
 
+def _spread(placements: list[tuple[float, int]], n: int) -> list[tuple[float, int]]:
+    """Reorder placements so near-copies (same anchor within 5 % of the outline and rotation within 30°)
+    come after the distinct ones: routing them first would mostly yield duplicate options."""
+    first: list[tuple[float, int]] = []
+    later: list[tuple[float, int]] = []
+    for rotation, anchor in placements:
+        near_copy = any(abs(rotation - r) < 30.0 and min(abs(anchor - a), n - abs(anchor - a)) < 0.05 * n
+                        for r, a in first)
+        (later if near_copy else first).append((rotation, anchor))
+    return first + later
+
+
 def _street_samples(area: _Area) -> tuple[cKDTree, np.ndarray]:
     """Points every 15 m along the crop's edges with the edge's unit direction."""
     a, b = area.node_xy[area.edge_u], area.node_xy[area.edge_v]
@@ -376,7 +393,11 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
         placed = _place(unit_outline, scale, rotation, anchor)
         routed = _route_once(area, placed, corners_from_anchor, closed)
         if routed is None:
-            break
+            # Often the figure does not fit the mapped streets at this size: try it smaller once.
+            if history or scale < target_m / DETOUR_GUESS:
+                break
+            scale *= 0.7
+            continue
         local_nodes, length_m = routed
         outline_m = np.vstack([placed, placed[:1]]) if closed else placed
         fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
@@ -400,21 +421,113 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     """Route the placed outline (metres, starting at the start). Returns (local node path, length) or None."""
     perimeter = polyline_length(placed, closed=closed)
     dense = resample_by_spacing(placed, 10.0, closed=closed)
-    corridor_m = max(150.0, 0.06 * perimeter)
+    corridor_m = max(CORRIDOR_MIN_M, CORRIDOR_SHARE * perimeter)
     dist, _ = cKDTree(dense).query(area.mid_xy, distance_upper_bound=corridor_m)
-    in_corridor = np.isfinite(dist)
-    if not in_corridor.any():
+    corridor_edges = np.flatnonzero(np.isfinite(dist))
+    if len(corridor_edges) == 0:
         return None
-    d = dist[in_corridor]
-    weight = (area.length_m[in_corridor] * (1.0 + ALPHA * np.minimum((d / TAU_M) ** 2, CAP))
-              * area.factor[in_corridor])
+    d = dist[corridor_edges]
+    weight = (area.length_m[corridor_edges] * (1.0 + ALPHA * np.minimum((d / TAU_M) ** 2, CAP))
+              * area.factor[corridor_edges])
     weight = np.maximum(weight, 1e-3)  # zero would read as "no edge" in a sparse matrix
-    u, v = area.edge_u[in_corridor], area.edge_v[in_corridor]
+    u, v = area.edge_u[corridor_edges], area.edge_v[corridor_edges]
     n_nodes = len(area.node_xy)
-    matrix = csr_matrix((np.concatenate([weight, weight]), (np.concatenate([u, v]), np.concatenate([v, u]))),
-                        shape=(n_nodes, n_nodes))
+    matrix = _symmetric_matrix(u, v, weight, n_nodes)
 
-    # Waypoints: corners plus regular spacing, in order along the outline from the start.
+    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter)
+    if waypoints is None:
+        return None
+    # Legs are short: stop each search at a cost no sensible leg needs (a leg that is not reached within it
+    # is searched again without the limit).
+    leg_m = np.hypot(*np.diff(area.node_xy[waypoints], axis=0).T)
+    limit = float(LEG_LIMIT_FACTOR * (leg_m.max() + 2 * TAU_M) * area.factor.max())
+    sources = np.unique(waypoints[:-1])
+    _, predecessors = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, limit=limit)
+    row_of = {int(s): i for i, s in enumerate(sources)}
+    # Greedy pass along the waypoints: a leg that detours far beyond its straight line (the streets between
+    # the two waypoints do not connect inside the corridor) skips its waypoint instead.
+    # A waypoint from which the next two cannot be reached sensibly sits in a pocket: it is dropped too.
+    unlimited: dict[int, np.ndarray] = {}
+
+    def predecessors_of(node: int, target: int) -> np.ndarray:
+        row = predecessors[row_of[node]]
+        if row[target] >= 0 or node == target:
+            return row
+        if node not in unlimited:  # beyond the cost limit: search again without it
+            _, unlimited[node] = dijkstra(matrix, directed=True, indices=node, return_predecessors=True)
+        return unlimited[node]
+
+    legs: list[np.ndarray] = []
+    kept = [waypoints[0]]
+    failures = 0
+    for k, b in enumerate(waypoints[1:], start=1):
+        a = kept[-1]
+        if a == b:
+            continue
+        is_last = k == len(waypoints) - 1
+        leg = _sensible_leg(area, predecessors_of(a, b), a, b, check=not is_last)
+        if leg is None and failures >= 2 and len(kept) > 1:
+            retry = _sensible_leg(area, predecessors_of(kept[-2], b), kept[-2], b, check=not is_last)
+            if retry is not None:
+                legs.pop()
+                kept.pop()
+                leg = retry
+        if leg is None:
+            if is_last:
+                return None  # not connected inside the corridor
+            failures += 1
+            continue
+        failures = 0
+        legs.append(leg)
+        kept.append(b)
+    if not legs:
+        return None
+    waypoints = kept
+
+    legs = _reroute_retraced_legs(area, legs, waypoints, corridor_edges, u, v, weight, n_nodes, limit, closed)
+    path = np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]])
+    nodes = _remove_spurs(path, closed)
+    nodes = _remove_short_loops(area, nodes, max_loop_m=min(SHORT_LOOP_MAX_M, SHORT_LOOP_SHARE * perimeter))
+    nodes = _remove_spurs(nodes, closed)
+    if len(nodes) < 3:
+        return None
+    seg = np.hypot(*np.diff(area.node_xy[nodes], axis=0).T)
+    return nodes, float(seg.sum())
+
+
+def _symmetric_matrix(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n_nodes: int) -> csr_matrix:
+    return csr_matrix((np.concatenate([weight, weight]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                      shape=(n_nodes, n_nodes))
+
+
+def _sensible_leg(area: _Area, pred: np.ndarray | None, a: int, b: int, *, check: bool) -> np.ndarray | None:
+    """The leg a..b from a predecessor row, or None if unreached or (with `check`) a long detour."""
+    if pred is None:
+        return None
+    leg = _walk_back(pred, a, b)
+    if leg is None or not check:
+        return leg
+    straight_m = float(np.hypot(*(area.node_xy[a] - area.node_xy[b])))
+    leg_m = float(np.hypot(*np.diff(area.node_xy[leg], axis=0).T).sum())
+    return None if leg_m > DETOUR_MAX_RATIO * straight_m + DETOUR_SLACK_M else leg
+
+
+def _walk_back(pred: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """Node path a..b from a Dijkstra predecessor row, or None if b was not reached."""
+    leg = [b]
+    node = b
+    while node != a:
+        node = int(pred[node])
+        if node < 0:
+            return None
+        leg.append(node)
+    return np.asarray(leg[::-1], dtype=np.int64)
+
+
+def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, placed: np.ndarray,
+               corners: np.ndarray, closed: bool, perimeter: float) -> list[int] | None:
+    """Waypoint nodes in order along the outline: corners plus regular spacing, snapped preferably to
+    junctions (a node on a dead end or a side path would make the route poke out and back)."""
     n = len(placed)
     spacing_idx = max(1, round(n * max(MIN_WAYPOINT_SPACING_M / perimeter, 1 / WAYPOINTS_PER_FIGURE)))
     wp_idx = np.union1d(np.arange(0, n, spacing_idx), corners)
@@ -425,41 +538,94 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     _, component = connected_components(matrix, directed=False)
     corridor_nodes = np.unique(np.concatenate([u, v]))
     corridor_nodes = corridor_nodes[component[corridor_nodes] == component[area.start]]
-    node_tree = cKDTree(area.node_xy[corridor_nodes])
-    snap_dist, snap = node_tree.query(placed[wp_idx])
+    degree = np.diff(matrix.indptr)[corridor_nodes]
+    junctions = corridor_nodes[degree >= 3]
+    targets = placed[wp_idx]
+    snapped = np.full(len(targets), -1, dtype=np.int64)
+    if len(junctions):
+        dist_j, idx_j = cKDTree(area.node_xy[junctions]).query(targets, distance_upper_bound=SNAP_MAX_M)
+        ok = np.isfinite(dist_j)
+        snapped[ok] = junctions[idx_j[ok]]
+    missing = snapped < 0
+    if missing.any():
+        dist_n, idx_n = cKDTree(area.node_xy[corridor_nodes]).query(targets[missing],
+                                                                    distance_upper_bound=SNAP_MAX_M / 2)
+        ok = np.isfinite(dist_n)
+        fill = np.full(int(missing.sum()), -1, dtype=np.int64)
+        fill[ok] = corridor_nodes[idx_n[ok]]
+        snapped[missing] = fill
     waypoints = [area.start]
-    for ok, node in zip(snap_dist <= SNAP_MAX_M, corridor_nodes[snap], strict=True):
-        if ok and node != waypoints[-1]:
-            waypoints.append(int(node))
+    for node in snapped.tolist():
+        if node >= 0 and node != waypoints[-1]:
+            waypoints.append(node)
     if closed and waypoints[-1] != area.start:
         waypoints.append(area.start)
-    if len(waypoints) < 2:
-        return None
-    sources = np.unique(waypoints[:-1])
-    # Legs are short: stop each search at a cost no sensible leg needs (a leg that is not reached within it
-    # is searched again without the limit).
-    leg_m = np.hypot(*np.diff(area.node_xy[waypoints], axis=0).T)
-    limit = float(LEG_LIMIT_FACTOR * (leg_m.max() + 2 * TAU_M) * area.factor.max())
-    _, predecessors = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True, limit=limit)
-    row_of = {int(s): i for i, s in enumerate(sources)}
-    path: list[int] = [waypoints[0]]
-    for a, b in itertools.pairwise(waypoints):
-        pred = predecessors[row_of[a]]
-        if pred[b] < 0 and a != b:
-            _, pred = dijkstra(matrix, directed=True, indices=a, return_predecessors=True)
-        leg = [b]
-        node = b
-        while node != a:
-            node = int(pred[node])
-            if node < 0:
-                return None  # not connected inside the corridor
-            leg.append(node)
-        path.extend(reversed(leg[:-1]))
-    nodes = _remove_spurs(np.asarray(path, dtype=np.int64), closed)
-    if len(nodes) < 3:
-        return None
-    seg = np.hypot(*np.diff(area.node_xy[nodes], axis=0).T)
-    return nodes, float(seg.sum())
+    return waypoints if len(waypoints) >= 2 else None
+
+
+def _reroute_retraced_legs(area: _Area, legs: list[np.ndarray], waypoints: list[int], corridor_edges: np.ndarray,
+                           u: np.ndarray, v: np.ndarray, weight: np.ndarray, n_nodes: int, limit: float,
+                           closed: bool) -> list[np.ndarray]:
+    """Route again, once, the legs that run over edges the route uses twice (after spurs are cut), with
+    those edges REUSE_PENALTY times dearer: retraced streets draw nothing new. Kept only if it helps."""
+    repeated, share = _repeated_edges(area, legs, closed)
+    if share <= RETRACE_REROUTE_SHARE:
+        return legs
+    position = np.full(len(area.edge_u), -1, dtype=np.int64)
+    position[corridor_edges] = np.arange(len(corridor_edges))
+    penalised = weight.copy()
+    hit = position[repeated]
+    penalised[hit[hit >= 0]] *= REUSE_PENALTY
+    matrix = _symmetric_matrix(u, v, penalised, n_nodes)
+    repeated_set = np.zeros(len(area.edge_u), dtype=bool)
+    repeated_set[repeated] = True
+    to_fix = [k for k, leg in enumerate(legs) if repeated_set[area.local_edges_along(leg)].any()]
+    sources = np.unique([waypoints[k] for k in to_fix])
+    _, predecessors = dijkstra(matrix, directed=True, indices=sources, return_predecessors=True,
+                               limit=limit * REUSE_PENALTY)
+    row_of = {int(src): i for i, src in enumerate(sources)}
+    new_legs = list(legs)
+    for k in to_fix:
+        leg = _walk_back(predecessors[row_of[waypoints[k]]], waypoints[k], waypoints[k + 1])
+        if leg is not None:
+            new_legs[k] = leg
+    _, new_share = _repeated_edges(area, new_legs, closed)
+    return new_legs if new_share < share else legs
+
+
+def _repeated_edges(area: _Area, legs: list[np.ndarray], closed: bool) -> tuple[np.ndarray, float]:
+    """Crop edges used more than once by the joined, spur-free path, and the share of length they repeat."""
+    path = _remove_spurs(np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]]), closed)
+    if len(path) < 2:
+        return np.zeros(0, dtype=np.int64), 0.0
+    edges = area.local_edges_along(path)
+    counts = np.bincount(edges, minlength=len(area.edge_u))
+    repeated = np.flatnonzero(counts > 1)
+    extra_m = float(((counts[repeated] - 1) * area.length_m[repeated]).sum())
+    return repeated, extra_m / max(float(area.length_m[edges].sum()), 1e-9)
+
+
+def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float) -> np.ndarray:
+    """Cut small cycles: the route comes back to a node it passed less than `max_loop_m` ago (a "tooth" up
+    one street and back down a parallel path). The closing of the whole figure is far longer and stays."""
+    seg = np.hypot(*np.diff(area.node_xy[path], axis=0).T)
+    out: list[int] = [int(path[0])]
+    out_len: list[float] = [0.0]
+    seen: dict[int, int] = {int(path[0]): 0}
+    for node, step in zip(path[1:].tolist(), seg.tolist(), strict=True):
+        travelled = out_len[-1] + step
+        i = seen.get(node)
+        if i is not None and travelled - out_len[i] < max_loop_m:
+            for dropped in out[i + 1:]:
+                if seen.get(dropped, -1) > i:
+                    del seen[dropped]
+            del out[i + 1:]
+            del out_len[i + 1:]
+            continue
+        seen[node] = len(out)
+        out.append(node)
+        out_len.append(travelled)
+    return np.asarray(out, dtype=np.int64)
 
 
 def _safety_cost(area: _Area, local_nodes: np.ndarray) -> float:
@@ -542,6 +708,9 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
     if not scored:
         raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
     scored.sort(key=lambda item: item[0], reverse=True)
+    # Alternatives far worse than the best are not worth showing (a scribble is not an option).
+    floor = scored[0][0] - MAX_SCORE_GAP_TO_BEST
+    scored = [item for item in scored if item[0] >= floor]
     options = []
     for rank, (_, route) in enumerate(scored[: request.options_count], start=1):
         options.append(PlannedRoute(**{**route.__dict__, "rank": rank}))
