@@ -7,6 +7,7 @@ only for validation errors, with nested fields as dotted paths (`points.3.latitu
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
@@ -124,6 +125,14 @@ def envelope_exception_handler(exc, context):
         # simplejwt's many token errors collapse to one code: the client's answer is always "log in again".
         return Response(error_body("token_invalid", "The token is invalid or expired."),
                         status=status.HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("request_too_large", "The request body is too large."),
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        logger.warning("suspicious request refused: %s", exc.__class__.__name__)
+        return Response(error_body("validation_error", "The request was refused as malformed."),
+                        status=status.HTTP_400_BAD_REQUEST)
 
     if isinstance(exc, ApiError):
         return Response(error_body(exc.error_code, str(exc.detail), exc.fields), status=exc.status_code)

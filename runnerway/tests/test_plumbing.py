@@ -154,3 +154,13 @@ def test_handler500_answers_json_under_api(rf):
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
     assert b'"code": "server_error"' in response.content or b'"code":"server_error"' in response.content
+
+
+def test_oversized_body_is_413_and_changes_nothing(auth_client, user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = '{"name": "' + "x" * 4096 + '"}'
+    response = auth_client.patch("/api/v1/users/me", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "request_too_large"
+    user.refresh_from_db()
+    assert user.name != "x" * 4096
