@@ -98,7 +98,8 @@ def goals_mark_achieved(*, user, day: date, now: datetime | None = None) -> list
                 continue
             notification_create(
                 user_id=user.pk, type="goal_achieved", target_type="goal", target_id=goal.pk,
-                dedupe_key=f"goal_achieved:{goal.pk}",
+                # Per target: a goal re-armed by a higher target notifies again when that one is reached.
+                dedupe_key=f"goal_achieved:{goal.pk}:{goal.target_value}",
                 data={"goal_type": goal.goal_type, "target_type": goal.target_type,
                       "target_value": float(goal.target_value), "current_value": progress.current_value,
                       "start_date": goal.start_date.isoformat(), "end_date": goal.end_date.isoformat()},

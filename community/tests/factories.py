@@ -98,6 +98,8 @@ def straight_track(workout: Workout, *, length_m: float = 3000.0, step_m: float 
         points.append(WorkoutPoint(workout=workout, seq=index, latitude=lat, longitude=START_LON, accuracy=5.0,
                                    recorded_at=workout.started_at + timedelta(seconds=index * step_m / 3.0)))
     WorkoutPoint.objects.bulk_create(points)
+    Workout.objects.filter(pk=workout.pk).update(points_count=count, last_seq=count - 1)
+    workout.points_count, workout.last_seq = count, count - 1
     return coordinates
 
 
