@@ -22,7 +22,9 @@ from django.utils.text import slugify
 from routes.models import (
     MAX_OPTIONS,
     MAX_TARGET_DISTANCE_KM,
+    MAX_TARGET_DURATION_S,
     MIN_TARGET_DISTANCE_KM,
+    MIN_TARGET_DURATION_S,
     POLYLINE_PRECISION,
     RoadNetwork,
     Route,
@@ -264,6 +266,9 @@ def _target_length_m(*, condition: str, target_distance: float | None, target_du
             raise ApiError("The target distance is out of range.", fields={"target_distance": [
                 f"Must be between {MIN_TARGET_DISTANCE_KM} and {MAX_TARGET_DISTANCE_KM} km."]})
         return target_distance * 1000.0
+    if target_duration is None or not MIN_TARGET_DURATION_S <= target_duration <= MAX_TARGET_DURATION_S:
+        raise ApiError("The target duration is out of range.", fields={"target_duration": [
+            f"Must be between {MIN_TARGET_DURATION_S} and {MAX_TARGET_DURATION_S} seconds."]})
     length_m = target_length_from_duration(target_duration, activity, intensity)
     if not MIN_TARGET_DISTANCE_KM * 1000 <= length_m <= MAX_TARGET_DISTANCE_KM * 1000:
         raise ApiError("The target duration is out of range.", fields={"target_duration": [

@@ -372,3 +372,25 @@ def test_open_shape_walking_route(auth_client, grid_network, shapes):
     # 10:30 per km, the normal walking pace.
     assert option["estimated_duration"] == pytest.approx(option["distance"] * 630, abs=4)
     _assert_on_network_nodes(grid_network, option["path"]["coordinates"])
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"condition": "duration", "target_duration": None}, "target_duration"),
+    ({"condition": "duration", "target_duration": 60}, "target_duration"),
+    ({"target_distance": 100.0}, "target_distance"),
+    ({"start_latitude": 123.0}, "start_latitude"),
+    ({"options_count": 9}, "options_count"),
+    ({"shape_id": "unicorn"}, "shape_id"),
+])
+def test_route_create_service_rechecks_its_input(user, grid_network, shapes, overrides, field):
+    from routes.services import route_create
+    from runnerway.api.exceptions import ApiError
+
+    lat, lon = grid_centre()
+    arguments = {"user": user, "shape_id": "heart", "start_latitude": lat, "start_longitude": lon,
+                 "target_distance": 2.0, **overrides}
+    with pytest.raises(ApiError) as raised:
+        route_create(**arguments)
+    assert raised.value.status_code == 400
+    assert field in raised.value.fields
+    assert not Route.objects.exists()
