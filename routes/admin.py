@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 
 from routes import exports
 from routes.models import RoadNetwork, Route, RouteOption, RouteShape
-from routes.services import shapes_set_active
+from routes.services import road_network_delete, shapes_set_active
 from routes.tasks import enqueue_road_network_import_path, enqueue_road_network_reimport
 
 
@@ -72,6 +72,13 @@ class RoadNetworkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # networks come from `import_osm` (or the import form), never typed in
+
+    def delete_model(self, request, obj):
+        road_network_delete(network=obj)
+
+    def delete_queryset(self, request, queryset):
+        for network in queryset:
+            road_network_delete(network=network)
 
     @admin.display(description="bbox (lat/lon)")
     def bbox_display(self, network: RoadNetwork) -> str:

@@ -180,6 +180,14 @@ def road_network_import(*, source_path: str | Path, name: str | None = None,
     return network
 
 
+@transaction.atomic
+def road_network_delete(*, network: RoadNetwork) -> None:
+    """Delete the row, then its file once that commits (routes planned on it keep their options)."""
+    path = network.path
+    network.delete()
+    transaction.on_commit(lambda: _delete_quietly(path))
+
+
 def road_network_record_failure(*, network_id: int, error: str) -> None:
     RoadNetwork.objects.filter(pk=network_id).update(last_import_error=error[:4000])
 

@@ -83,3 +83,15 @@ def test_route_change_page_shows_option_previews(staff_client):
     assert response.content.count(b"<polyline") == 2
     assert staff_client.get(reverse("admin:routes_route_changelist")).status_code == 200
     assert staff_client.get(reverse("admin:routes_roadnetwork_changelist")).status_code == 200
+
+
+def test_deleting_a_network_in_the_admin_removes_its_file(staff_client, grid_network,
+                                                          django_capture_on_commit_callbacks):
+    path = grid_network.path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("admin:routes_roadnetwork_changelist"),
+                                     {"action": "delete_selected", "_selected_action": [str(grid_network.pk)],
+                                      "post": "yes"})
+    assert response.status_code == 302
+    assert not RoadNetwork.objects.exists()
+    assert not path.exists()
