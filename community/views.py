@@ -30,6 +30,8 @@ from community.serializers import (
     SharedTrackSerializer,
     path_object,
 )
+from routes.selectors import route_get
+from routes.serializers import RouteSerializer
 from runnerway.api.pagination import CursorPagination
 from runnerway.api.schema import error_response
 
@@ -114,7 +116,7 @@ class PostLikeView(GenericAPIView):
         liked, count = services.post_like(post=_visible_post(request, post_id), user=request.user)
         return Response({"liked": liked, "like_count": count})
 
-    @extend_schema(tags=TAGS, responses=LikeResultSerializer, summary="Take my like back (idempotent)")
+    @extend_schema(tags=TAGS, responses={200: LikeResultSerializer}, summary="Take my like back (idempotent)")
     def delete(self, request, post_id):
         liked, count = services.post_unlike(post=_visible_post(request, post_id), user=request.user)
         return Response({"liked": liked, "like_count": count})
@@ -176,18 +178,14 @@ class PostTrackView(GenericAPIView):
 
 
 class PostSaveRouteView(GenericAPIView):
-    def get_serializer_class(self):
-        from routes.serializers import RouteSerializer
+    serializer_class = RouteSerializer
 
-        return RouteSerializer
-
-    @extend_schema(tags=TAGS, request=None, summary="Save the shared route into my routes",
+    @extend_schema(tags=TAGS, request=None, responses={201: RouteSerializer},
+                   summary="Save the shared route into my routes",
                    description="Copies the route with the option the post shows (as the copy's rank-1 option). "
-                               "→ 201 the new route, as `GET /routes/{id}` shows it.")
+                               "→ 201 the new route, as `GET /routes/{id}` shows it. 404 when the post shares "
+                               "no route (or it was deleted).")
     def post(self, request, post_id):
-        from routes.selectors import route_get
-        from routes.serializers import RouteSerializer
-
         copy = services.route_copy_from_post(post=_visible_post(request, post_id), user=request.user)
         route = route_get(user=request.user, route_id=copy.pk)
         return Response(RouteSerializer(route, context={"request": request}).data, status=status.HTTP_201_CREATED)
@@ -208,7 +206,7 @@ class UserFollowView(GenericAPIView):
         following, count = services.follow_create(follower=request.user, followee=self._followee(user_id))
         return Response({"following": following, "follower_count": count})
 
-    @extend_schema(tags=TAGS, responses=FollowResultSerializer, summary="Unfollow (idempotent)")
+    @extend_schema(tags=TAGS, responses={200: FollowResultSerializer}, summary="Unfollow (idempotent)")
     def delete(self, request, user_id):
         following, count = services.follow_delete(follower=request.user, followee=self._followee(user_id))
         return Response({"following": following, "follower_count": count})

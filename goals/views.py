@@ -16,6 +16,8 @@ from goals.serializers import (
 )
 from runnerway.api.schema import error_response
 
+TAGS = ["goals"]
+
 
 def _own_goal(request, goal_id):
     goal = selectors.goal_get(user=request.user, goal_id=goal_id)
@@ -27,7 +29,7 @@ def _own_goal(request, goal_id):
 class GoalListCreateView(GenericAPIView):
     serializer_class = GoalSerializer
 
-    @extend_schema(parameters=[GoalListQuerySerializer], responses=GoalSerializer(many=True),
+    @extend_schema(tags=TAGS, parameters=[GoalListQuerySerializer], responses=GoalSerializer(many=True),
                    summary="My goals, newest first (active only by default)")
     def get(self, request):
         query = GoalListQuerySerializer(data=request.query_params)
@@ -36,7 +38,7 @@ class GoalListCreateView(GenericAPIView):
         page = self.paginate_queryset(goals)
         return self.get_paginated_response(GoalSerializer(page, many=True).data)
 
-    @extend_schema(request=GoalCreateSerializer, responses={201: GoalSerializer, 409: error_response(
+    @extend_schema(tags=TAGS, request=GoalCreateSerializer, responses={201: GoalSerializer, 409: error_response(
         "An active goal of the same goal_type and target_type overlaps these dates (`conflict`).")},
         summary="Create a goal")
     def post(self, request):
@@ -49,11 +51,11 @@ class GoalListCreateView(GenericAPIView):
 class GoalDetailView(GenericAPIView):
     serializer_class = GoalSerializer
 
-    @extend_schema(responses=GoalSerializer, summary="One of my goals")
+    @extend_schema(tags=TAGS, responses=GoalSerializer, summary="One of my goals")
     def get(self, request, goal_id):
         return Response(GoalSerializer(_own_goal(request, goal_id)).data)
 
-    @extend_schema(request=GoalUpdateSerializer, responses={200: GoalSerializer, 409: error_response(
+    @extend_schema(tags=TAGS, request=GoalUpdateSerializer, responses={200: GoalSerializer, 409: error_response(
         "Re-activating would overlap another active goal of the same types (`conflict`).")},
         summary="Change target_value and/or is_active (other fields are refused)")
     def patch(self, request, goal_id):
@@ -63,7 +65,7 @@ class GoalDetailView(GenericAPIView):
         goal = services.goal_update(goal=goal, **serializer.validated_data)
         return Response(GoalSerializer(goal).data)
 
-    @extend_schema(responses={204: None}, summary="Delete a goal")
+    @extend_schema(tags=TAGS, responses={204: None}, summary="Delete a goal")
     def delete(self, request, goal_id):
         services.goal_delete(goal=_own_goal(request, goal_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -72,7 +74,7 @@ class GoalDetailView(GenericAPIView):
 class GoalProgressView(GenericAPIView):
     serializer_class = GoalProgressSerializer
 
-    @extend_schema(responses=GoalProgressSerializer, summary="Progress of a goal",
+    @extend_schema(tags=TAGS, responses=GoalProgressSerializer, summary="Progress of a goal",
                    description="From my completed workouts whose start falls in the goal's dates, in my profile "
                                "time zone (default Asia/Seoul).")
     def get(self, request, goal_id):
