@@ -2,6 +2,10 @@
 
 Reads .osm.pbf, .osm and .osm.bz2.
 
+Seoul or all of Korea: download an extract (e.g. Geofabrik's `south-korea-latest.osm.pbf`, ~200 MB) and run
+`manage.py import_osm south-korea-latest.osm.pbf --name Korea` on a worker host (minutes; the admin's background
+import is meant for city-sized extracts). Route requests then pick the smallest active network covering the start.
+
 Re-importing under the same name replaces the network atomically: a new file is written, the row is switched
 to it in one transaction, and the old file is deleted after the commit.
 """
