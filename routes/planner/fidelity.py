@@ -1,6 +1,6 @@
 """Shape fidelity: how well a route (planned or recorded) draws an outline.
 
-    score = 100 * (0.55*F1 + 0.30*max(0, 1 - frechet_norm/0.3) + 0.15*max(0, 1 - length_error/0.5))
+    score = 100 * (0.55*F1 + 0.30*max(0, 1 - frechet_norm/0.3) + 0.15*max(0, 1 - length_error/1.0))
                 * (1 - retrace_share)
 
 measured on both curves resampled every 5 m, after the best similarity fit (scale, rotation, translation; no
@@ -45,8 +45,10 @@ RESAMPLE_SPACING_M = 5.0
 BUFFER_M = 30.0
 # Fréchet distance of 30 % of the shape's size is "unrecognisable": that term reaches 0 there.
 FRECHET_NORM_ZERO = 0.3
-# A route 50 % longer (or shorter) than the line it draws gets nothing from the length term.
-LENGTH_ERROR_ZERO = 0.5
+# A route twice as long as the line it draws gets nothing from the length term. Not stricter, because streets
+# themselves lengthen a drawing: a circle traced on a square grid is 4/pi = 1.27x its perimeter at best, a
+# diagonal 1.41x its length; only detours beyond that should cost much.
+LENGTH_ERROR_ZERO = 1.0
 WEIGHT_F1, WEIGHT_FRECHET, WEIGHT_LENGTH = 0.55, 0.30, 0.15
 # Points per curve for the Fréchet DP: O(n·m) memory/time stays in a few ms.
 FRECHET_MAX_POINTS = 300
@@ -58,7 +60,7 @@ RETRACE_MIN_ABS_COS = 0.85
 # Dense curves are capped so a marathon trace stays fast (spacing widens past this many points).
 MAX_DENSE_POINTS = 4000
 _FIT_SAMPLES = 128
-_ICP_ITERATIONS = 8
+_ICP_ITERATIONS = 6
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ def fit_outline_to_route(outline_xy: np.ndarray, route_xy: np.ndarray, *, closed
     route_tree = cKDTree(route_dense)
 
     best = None  # (objective, reversed, coef, trans)
-    for _, is_reversed, _shift, coef, trans in candidates[:3]:
+    for _, is_reversed, _shift, coef, trans in candidates[:2]:
         src_dense = src_dense_fwd[::-1] if is_reversed else src_dense_fwd
         coef, trans, objective = _icp_refine(src_dense, route_c, route_tree, coef, trans)
         if best is None or objective < best[0]:

@@ -31,7 +31,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from .fidelity import fidelity_of_placed, shape_fidelity
+from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
 from .geometry import cumulative_length, polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
 from .types import (
@@ -110,6 +110,7 @@ SAFETY_RANK_WEIGHT = 30.0
 
 # --- search ---------------------------------------------------------------------------------------
 ROTATION_STEP_DEG = 15.0
+REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
 MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
 EVEN_ANCHORS = 8
 PRESCORE_CAP_M = 80.0
@@ -223,7 +224,39 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     within.sort(key=lambda c: c.cheap_score - RANK_LENGTH_PENALTY * abs(c.length_m / target_m - 1),
                 reverse=True)
     chosen = _pick_diverse(graph, area, within, options_count)
+    refine_deadline = budget_for_search + 0.1 * (deadline - started)
+    for _ in range(REFINE_ROUNDS):
+        chosen = [_refine(area, cand, request.closed, target_m, deadline=refine_deadline) for cand in chosen]
     return _finalise(graph, area, chosen, outline, request, target_m)
+
+
+def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: float) -> _Candidate:
+    """Route once more towards the outline as best fitted to the route itself (an EM-style step: the fit
+    moves the figure to where the streets can draw it), re-anchored on the start. Kept if it scores better
+    and stays within the length tolerance."""
+    if time.perf_counter() > deadline:
+        return cand
+    route_xy = area.node_xy[cand.local_nodes]
+    ring = cand.outline_m[:-1] if closed else cand.outline_m
+    fitted = fit_outline_to_route(ring, route_xy, closed=closed).outline_xy
+    if closed:
+        anchor = int(np.argmin(np.hypot(*fitted.T)))
+        fitted = np.roll(fitted, -anchor, axis=0)
+    fitted = fitted - fitted[0]  # the start stays on the figure
+    routed = _route_once(area, fitted, _corner_indices(fitted, closed), closed)
+    if routed is None:
+        return cand
+    local_nodes, length_m = routed
+    if abs(length_m / target_m - 1) > LENGTH_TOLERANCE:
+        return cand
+    outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
+    fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
+    safety_cost = _safety_cost(area, local_nodes)
+    refined = _Candidate(local_nodes, length_m, outline_m, cand.rotation_deg,
+                         fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost)
+    old_key = cand.cheap_score - RANK_LENGTH_PENALTY * abs(cand.length_m / target_m - 1)
+    new_key = refined.cheap_score - RANK_LENGTH_PENALTY * abs(length_m / target_m - 1)
+    return refined if new_key > old_key else cand
 
 
 # ==================================================================================================
@@ -236,20 +269,24 @@ def _normalised_outline(outline: np.ndarray, closed: bool) -> tuple[np.ndarray, 
     ring = resample_by_count(outline, 400, closed=closed)
     ring = ring - ring.mean(axis=0)
     ring = ring / polyline_length(ring, closed=closed)
-    # Corners: turning angle over ±3 samples (~1 % of the perimeter each side) above the threshold.
+    return ring, _corner_indices(ring, closed)
+
+
+def _corner_indices(ring: np.ndarray, closed: bool) -> np.ndarray:
+    """Indices where the outline turns by more than CORNER_TURN_DEG over ±3 samples (~1 % of its length)."""
     ahead = np.roll(ring, -3, axis=0) - ring
     behind = ring - np.roll(ring, 3, axis=0)
     angle = np.degrees(np.abs(np.arctan2(ahead[:, 0] * behind[:, 1] - ahead[:, 1] * behind[:, 0],
                                          (ahead * behind).sum(axis=1))))
     if not closed:
         angle[:3] = angle[-3:] = 0
-    corners = []
+    corners: list[int] = []
     for i in np.argsort(-angle):
         if angle[i] < CORNER_TURN_DEG:
             break
         if all(min(abs(i - c), len(ring) - abs(i - c)) > 8 for c in corners):
             corners.append(int(i))
-    return ring, np.array(sorted(corners), dtype=np.int64)
+    return np.array(sorted(corners), dtype=np.int64)
 
 
 def _crop(graph: RoadGraph, start_node: int, reach_m: float, safety_mode: bool) -> _Area:
@@ -670,7 +707,7 @@ def _pick_diverse(graph: RoadGraph, area: _Area, ordered: list[_Candidate], coun
             continue
         chosen.append(cand)
         chosen_edges.append((edge_set, cand.length_m))
-        if len(chosen) >= count * 2:
+        if len(chosen) >= count + 2:
             break
     return chosen
 
