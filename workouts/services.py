@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polyline as polyline_codec
 from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, FloatField, Func, Max, Q, Sum
 from django.utils import timezone
 
 from runnerway.api.exceptions import ApiError, Conflict, InvalidState
@@ -44,10 +44,6 @@ _POINT_COLUMNS = (
 )
 
 
-def _epoch_s(value: datetime) -> float:
-    return value.timestamp()
-
-
 def _from_epoch_s(value: float) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC)
 
@@ -55,18 +51,49 @@ def _from_epoch_s(value: float) -> datetime:
 # --- reading rows into engine inputs ------------------------------------------------------------------------
 
 
+class EpochSeconds(Func):
+    """A datetime column as float seconds since 1970-01-01 UTC, computed by the database.
+
+    Reading 10 000 `recorded_at` values through the ORM builds 10 000 aware datetimes (~20 ms on SQLite, more
+    on MariaDB); the engine only wants floats. Django stores UTC, so both expressions are zone-independent.
+    """
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC: whole seconds from strftime('%s'), then the
+        # fraction as written (julianday() arithmetic would blur it by ~10 µs). '%%%%' survives the template's
+        # and then the SQLite cursor's %-escaping as one '%'.
+        template = ("(CAST(strftime('%%%%s', %(expressions)s) AS REAL)"
+                    " + COALESCE(CAST(NULLIF(substr(%(expressions)s, 20), '') AS REAL), 0.0))")
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_mysql(self, compiler, connection, **extra):
+        # 1e6 is a DOUBLE literal: the result stays a float (1000000.0 would make it DECIMAL)
+        return self.as_sql(compiler, connection,
+                           template="(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', %(expressions)s) / 1e6)",
+                           **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra)
+
+
 def kept_point_arrays(*, workout: Workout) -> PointArrays:
     """The workout's stored points not flagged at arrival, as engine columns (any order)."""
     rows = list(
-        WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="").values_list(*_POINT_COLUMNS)
+        WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="")
+        .annotate(recorded_at_s=EpochSeconds("recorded_at"))
+        .values_list("recorded_at_s", *_POINT_COLUMNS[1:])
     )
     if not rows:
         return PointArrays.empty()
-    recorded_at, lat, lon, alt, acc, speed, hr, seq = zip(*rows, strict=True)
-    return PointArrays.from_columns(
-        recorded_at=np.fromiter((_epoch_s(t) for t in recorded_at), dtype=np.float64, count=len(rows)),
-        latitude=lat, longitude=lon, altitude=alt, accuracy=acc, speed=speed, heart_rate=hr, seq=seq,
+    # float arrays built in C (None becomes NaN): the engine takes them as they are
+    recorded_at_s, lat, lon, alt, acc, speed, hr, seq = (
+        np.array(column, dtype=np.float64 if index < 7 else np.int64)
+        for index, column in enumerate(zip(*rows, strict=True))
     )
+    return PointArrays.from_columns(recorded_at=recorded_at_s, latitude=lat, longitude=lon, altitude=alt,
+                                    accuracy=acc, speed=speed, heart_rate=hr, seq=seq)
 
 
 def pause_spans(*, workout: Workout) -> list[tuple[datetime, datetime | None]]:
