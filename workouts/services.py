@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from runnerway.api.exceptions import ApiError, Conflict, InvalidState
 from workouts import events
-from workouts.metrics import PointArrays, compute_workout_metrics, filter_points, format_pace, live_totals
+from workouts.metrics import (
+    PointArrays,
+    compute_workout_metrics,
+    filter_points,
+    format_pace,
+    is_off_route,
+    live_totals,
+)
 from workouts.metrics.constants import MAX_ACCURACY_M, MAX_FUTURE_S, NULL_ISLAND_TOLERANCE_DEG
 from workouts.models import UserStats, Workout, WorkoutPause, WorkoutPoint
 
@@ -241,7 +248,9 @@ def workout_add_points(*, workout: Workout, points: list[dict],
     duplicates and not written again; within a batch the first point of a seq wins. Takes the workout row
     lock, so concurrent batches of one workout serialise and the pre-query of stored seqs stays true until
     the insert (`ignore_conflicts` only guards against a writer that does not take the lock).
-    Live totals are recomputed by the engine from all kept stored points (vectorised; see the bench).
+    Live totals are recomputed by the engine from all kept stored points (vectorised; see the bench), so they
+    do not depend on the order batches arrived in; a batch that adds nothing (a pure retry) answers the totals
+    stored by the last batch that did.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -275,6 +284,10 @@ def workout_add_points(*, workout: Workout, points: list[dict],
                 accuracy=point.get("accuracy"), speed=point.get("speed"), heart_rate=point.get("heart_rate"),
                 rejected_reason=reason,
             ))
+        if not rows:
+            # a pure retry changes nothing: answer the stored totals without reading the track again
+            Workout.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+            return _stored_totals(locked, duplicates=len(points))
         WorkoutPoint.objects.bulk_create(rows, ignore_conflicts=True)
 
         pauses = pause_spans(workout=locked)
@@ -289,9 +302,8 @@ def workout_add_points(*, workout: Workout, points: list[dict],
         in_time = np.isin(clean_new_seqs, filtered.timed.seq)
         spikes = int(np.count_nonzero(in_time & ~np.isin(clean_new_seqs, filtered.points.seq)))
 
-        if rows:
-            batch_max_seq = max(row.seq for row in rows)
-            locked.last_seq = max(batch_max_seq, locked.last_seq if locked.last_seq is not None else -1)
+        batch_max_seq = max(row.seq for row in rows)
+        locked.last_seq = max(batch_max_seq, locked.last_seq if locked.last_seq is not None else -1)
         locked.points_count += len(rows)
         locked.rejected_count += flagged
         _apply_live_totals(locked, filtered.points, totals.distance_m, totals.moving_duration_s)
@@ -303,6 +315,18 @@ def workout_add_points(*, workout: Workout, points: list[dict],
         accepted=len(rows) - flagged - spikes, duplicates=len(points) - len(rows), rejected=flagged + spikes,
         last_seq=locked.last_seq, distance_m=totals.distance_m, moving_duration_s=totals.moving_duration_s,
         off_route=totals.off_route,
+    )
+
+
+def _stored_totals(workout: Workout, *, duplicates: int) -> PointsBatchResult:
+    """The totals stored by the last batch that added points (a retried batch adds none)."""
+    off_route = None
+    planned = planned_path_latlng(workout=workout)
+    if planned is not None and workout.last_latitude is not None:
+        off_route = is_off_route((workout.last_latitude, workout.last_longitude), planned)
+    return PointsBatchResult(
+        accepted=0, duplicates=duplicates, rejected=0, last_seq=workout.last_seq, distance_m=workout.distance_m,
+        moving_duration_s=float(workout.duration_s), off_route=off_route,
     )
 
 
