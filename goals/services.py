@@ -14,6 +14,14 @@ from goals.selectors import goal_progress, goals_containing_day, user_zone
 from runnerway.api.exceptions import ApiError, Conflict
 
 
+def _check_target(*, target_type: str, target_value: Decimal) -> None:
+    if target_value <= 0:
+        raise ApiError("target_value must be positive.", fields={"target_value": ["Must be greater than 0."]})
+    if target_type == Goal.TargetType.WORKOUTS and target_value != target_value.to_integral_value():
+        raise ApiError("A workouts goal counts whole workouts.",
+                       fields={"target_value": ["Must be a whole number of workouts."]})
+
+
 def _lock_user_goals(user) -> None:
     """Serialise goal writes of one user: lock the user's row (a lock on the goal rows would not stop two
     creates when the user has no goal yet). Call inside a transaction."""
@@ -39,8 +47,7 @@ def goal_create(*, user, goal_type: str, target_type: str, target_value: Decimal
     row, so two concurrent creates cannot both pass."""
     if end_date < start_date:
         raise ApiError("end_date is before start_date.", fields={"end_date": ["Must not be before start_date."]})
-    if target_value <= 0:
-        raise ApiError("target_value must be positive.", fields={"target_value": ["Must be greater than 0."]})
+    _check_target(target_type=target_type, target_value=target_value)
     with transaction.atomic():
         _lock_user_goals(user)
         _check_no_overlap(user=user, goal_type=goal_type, target_type=target_type, start_date=start_date,
@@ -62,9 +69,7 @@ def goal_update(*, goal: Goal, target_value: Decimal | None = None, is_active: b
         if is_active is not None:
             locked.is_active = is_active
         if target_value is not None:
-            if target_value <= 0:
-                raise ApiError("target_value must be positive.",
-                               fields={"target_value": ["Must be greater than 0."]})
+            _check_target(target_type=locked.target_type, target_value=target_value)
             changed = target_value != locked.target_value
             locked.target_value = target_value
             if (changed and locked.achieved_at is not None

@@ -40,7 +40,8 @@ class TestCreate:
         assert Goal.objects.get(pk=data["id"]).user_id == user.pk
 
     @pytest.mark.parametrize("change", [{"end_date": "2026-05-03"}, {"target_value": 0}, {"target_value": -3},
-                                        {"goal_type": "daily"}, {"target_type": "steps"}])
+                                        {"goal_type": "daily"}, {"target_type": "steps"},
+                                        {"target_type": "workouts", "target_value": 2.5}])
     def test_invalid_input_is_400(self, auth_client, change):
         response = auth_client.post(GOALS, _body(**change))
         assert response.status_code == 400
@@ -87,6 +88,8 @@ class TestListAndDetail:
         goal.refresh_from_db()
         assert (goal.target_value, goal.is_active, goal.start_date) == (30, False, date(2026, 5, 4))
         assert auth_client.patch(url, {"target_value": 0}).status_code == 400
+        workouts_goal = _goal(user, target_type="workouts", target_value=3)
+        assert auth_client.patch(f"{GOALS}/{workouts_goal.pk}", {"target_value": 3.5}).status_code == 400
 
     def test_reactivating_rechecks_the_overlap(self, user, auth_client):
         old = _goal(user, is_active=False)
