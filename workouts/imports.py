@@ -15,6 +15,7 @@ import gpxpy
 import gpxpy.gpx
 
 from runnerway.api.exceptions import UnsupportedFile
+from workouts.metrics.constants import HEART_RATE_MAX_BPM
 from workouts.models import Workout
 
 # The upload cap for an import (bytes): a 3-hour run at 1 Hz is ~1.5 MB as GPX, ~200 kB as FIT, so 20 MB holds
@@ -83,10 +84,17 @@ def _gpx_heart_rate(point: gpxpy.gpx.GPXTrackPoint) -> int | None:
         for element in extension.iter():
             if element.tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1] == "hr" and element.text:
                 try:
-                    return int(float(element.text))
+                    return _plausible_heart_rate(float(element.text))
                 except ValueError:
                     return None
     return None
+
+
+def _plausible_heart_rate(value: float | None) -> int | None:
+    """A heart rate a file may carry (0 is "no contact" on chest straps; above 250 bpm is not a heart)."""
+    if value is None or not 0 < value <= HEART_RATE_MAX_BPM:
+        return None
+    return round(value)
 
 
 def parse_gpx(content: bytes) -> ImportedActivity:
@@ -146,7 +154,7 @@ def parse_fit(content: bytes) -> ImportedActivity:
                         recorded_at=_as_utc(timestamp), latitude=lat * _DEGREES_PER_SEMICIRCLE,
                         longitude=lon * _DEGREES_PER_SEMICIRCLE,
                         altitude=None if altitude is None else float(altitude),
-                        heart_rate=None if heart_rate is None else int(heart_rate),
+                        heart_rate=_plausible_heart_rate(heart_rate),
                         speed=None if speed is None else float(speed),
                     ))
                 elif frame.name in ("session", "sport"):
