@@ -22,7 +22,7 @@ def test_the_same_batch_sent_twice_at_once_is_stored_once(user):
         try:
             barrier.wait(timeout=10)
             results.append(services.workout_add_points(workout=workout, points=batch))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:  # reported by the assertion below
             errors.append(exc)
         finally:
             connection.close()
