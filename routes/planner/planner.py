@@ -84,6 +84,7 @@ SHORT_LOOP_MAX_M = 300.0  # small cycles shorter than this (and than 8 % of the 
 SHORT_LOOP_SHARE = 0.08
 RETRACE_REROUTE_SHARE = 0.02  # re-route legs when more than 2 % of the length runs over streets twice
 MIN_WAYPOINT_SPACING_M = 80.0
+SNAP_CANDIDATES = 12  # nearest nodes examined per waypoint
 SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
 CORNER_TURN_DEG = 30.0
 
@@ -156,6 +157,7 @@ class _Area:
     lit: np.ndarray
     lit_tagged_share: float
     safety_signal: str | None
+    node_tree: cKDTree = None  # type: ignore[assignment]
     edge_key_sorted: np.ndarray = None  # type: ignore[assignment]
     edge_key_order: np.ndarray = None  # type: ignore[assignment]
 
@@ -330,7 +332,7 @@ def _crop(graph: RoadGraph, start_node: int, reach_m: float, safety_mode: bool) 
     return _Area(nodes=nodes, node_xy=node_xy, start=int(local[start_node]), edge_ids=edge_ids,
                  edge_u=edge_u, edge_v=edge_v, length_m=length_m,
                  mid_xy=(node_xy[edge_u] + node_xy[edge_v]) / 2, factor=factor, lit=lit,
-                 lit_tagged_share=lit_tagged_share, safety_signal=safety_signal)
+                 lit_tagged_share=lit_tagged_share, safety_signal=safety_signal, node_tree=cKDTree(node_xy))
 
 
 def _place(unit_outline: np.ndarray, scale_m: float, rotation_deg: float, anchor: int) -> np.ndarray:
@@ -459,11 +461,15 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     perimeter = polyline_length(placed, closed=closed)
     dense = resample_by_spacing(placed, 10.0, closed=closed)
     corridor_m = max(CORRIDOR_MIN_M, CORRIDOR_SHARE * perimeter)
-    dist, _ = cKDTree(dense).query(area.mid_xy, distance_upper_bound=corridor_m)
-    corridor_edges = np.flatnonzero(np.isfinite(dist))
+    # Bounding-box prefilter first: on a district graph most of the crop is far from the figure.
+    lo, hi = dense.min(axis=0) - corridor_m, dense.max(axis=0) + corridor_m
+    near_box = np.flatnonzero(((area.mid_xy >= lo) & (area.mid_xy <= hi)).all(axis=1))
+    dist, _ = cKDTree(dense).query(area.mid_xy[near_box], distance_upper_bound=corridor_m)
+    inside = np.isfinite(dist)
+    corridor_edges = near_box[inside]
     if len(corridor_edges) == 0:
         return None
-    d = dist[corridor_edges]
+    d = dist[inside]
     weight = (area.length_m[corridor_edges] * (1.0 + ALPHA * np.minimum((d / TAU_M) ** 2, CAP))
               * area.factor[corridor_edges])
     weight = np.maximum(weight, 1e-3)  # zero would read as "no edge" in a sparse matrix
@@ -573,24 +579,22 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
         wp_idx = np.union1d(wp_idx, [n - 1])
     # Snap only to nodes the start can reach inside the corridor, so every leg exists.
     _, component = connected_components(matrix, directed=False)
-    corridor_nodes = np.unique(np.concatenate([u, v]))
-    corridor_nodes = corridor_nodes[component[corridor_nodes] == component[area.start]]
-    degree = np.diff(matrix.indptr)[corridor_nodes]
-    junctions = corridor_nodes[degree >= 3]
+    in_corridor = np.zeros(len(component), dtype=bool)
+    in_corridor[u] = True
+    in_corridor[v] = True
+    usable = in_corridor & (component == component[area.start])
+    junction = usable & (np.diff(matrix.indptr) >= 3)
     targets = placed[wp_idx]
+    # The crop's node KD-tree is built once; the nearest few candidates are filtered by the masks.
+    dist, idx = area.node_tree.query(targets, k=SNAP_CANDIDATES, distance_upper_bound=SNAP_MAX_M)
+    found = np.isfinite(dist)
+    idx = np.where(found, idx, 0)
     snapped = np.full(len(targets), -1, dtype=np.int64)
-    if len(junctions):
-        dist_j, idx_j = cKDTree(area.node_xy[junctions]).query(targets, distance_upper_bound=SNAP_MAX_M)
-        ok = np.isfinite(dist_j)
-        snapped[ok] = junctions[idx_j[ok]]
-    missing = snapped < 0
-    if missing.any():
-        dist_n, idx_n = cKDTree(area.node_xy[corridor_nodes]).query(targets[missing],
-                                                                    distance_upper_bound=SNAP_MAX_M / 2)
-        ok = np.isfinite(dist_n)
-        fill = np.full(int(missing.sum()), -1, dtype=np.int64)
-        fill[ok] = corridor_nodes[idx_n[ok]]
-        snapped[missing] = fill
+    for mask, radius in ((junction, SNAP_MAX_M), (usable, SNAP_MAX_M / 2)):
+        good = found & mask[idx] & (dist <= radius)
+        first = np.argmax(good, axis=1)  # candidates are sorted by distance
+        has = good.any(axis=1) & (snapped < 0)
+        snapped[has] = idx[np.flatnonzero(has), first[has]]
     waypoints = [area.start]
     for node in snapped.tolist():
         if node >= 0 and node != waypoints[-1]:
