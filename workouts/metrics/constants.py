@@ -65,6 +65,16 @@ SEGMENT_MAX_GAP_M = 200.0
 # loses ~4 m with the heavy window, which is why clean tracks do not get it. Noise that wanders smoothly over
 # tens of seconds is indistinguishable from real weaving and is counted, as by every tracker.
 NOISE_LIGHT_M = 1.0
+# Fixes whose estimated noise is at most NOISE_CLEAN_M are not smoothed at all: there is nothing to remove, and
+# any window cuts the corners of street-grid routes (RunnerWay's GPS-art routes turn 90 degrees every block; a
+# 7 s window lost 3-4 % on a 40 m zig-zag). Clean tracks: the ones a phone's own fused-location filter already
+# smoothed, imported files, synthetic runs. On a 400 m oval at 1 Hz the curvature alone reads as ~0.2 m.
+NOISE_CLEAN_M = 0.3
+# Between two clean fixes a step is at least the runner's speed times its duration, the speed taken from the
+# best-fitting straight line over ~8 s of fixes (a one-sided one next to a corner): the chord of a step that
+# crosses a corner is shorter than the two legs run (0.5 m a corner at 1 Hz, 1 m at 0.5 Hz, 6:00/km). 8 s spans
+# fewer fixes than a 40 m block leg holds at 6:00/km, so a window lying wholly on one leg exists.
+CORNER_SPEED_WINDOW_S = 8.0
 SMOOTH_LIGHT_WINDOW_S = 7.0
 SMOOTH_LIGHT_ORDER = 3
 SMOOTH_HEAVY_WINDOW_S = 41.0

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import median_filter
 from scipy.signal import savgol_coeffs, savgol_filter
 
 from .constants import (
+    CORNER_SPEED_WINDOW_S,
     MOVING_WINDOW_HALF_STEPS,
+    NOISE_CLEAN_M,
     NOISE_LIGHT_M,
     SEGMENT_MAX_GAP_M,
     SEGMENT_MAX_GAP_S,
@@ -94,14 +97,43 @@ def _window_fixes(window_s: float, interval_s: float) -> int:
     return max(fixes | 1, _MIN_SMOOTH_POINTS)
 
 
-def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Smoothed positions and the expected squared noise left in each step (m^2), for one segment.
+def _one_leg_speed_mps(xy: np.ndarray, t: np.ndarray, window: int) -> np.ndarray:
+    """Per-fix speed (m/s) from the straight line that best fits the fix's surroundings.
 
-    Both windows are computed; each fix takes the heavy one where its local noise exceeds NOISE_LIGHT_M.
+    Every window of `window` consecutive fixes that contains the fix gets a least-squares line x(t); the fix
+    takes the slope of the window with the smallest residual. Next to a corner that is a window lying wholly on
+    one leg (one-sided), so the speed is the runner's speed, not the vector average of the two legs' velocities
+    that a centred fit (or any linear smoother) gives there.
+    """
+    count = len(xy)
+    window = min(window, count)
+    tw = sliding_window_view(t, window)  # (count - window + 1, window)
+    xw = sliding_window_view(xy, window, axis=0)  # (.., 2, window)
+    dt = tw - tw.mean(axis=1, keepdims=True)
+    dx = xw - xw.mean(axis=2, keepdims=True)
+    dt_sq = np.maximum(np.sum(dt * dt, axis=1), 1e-12)
+    cross = np.einsum("jw,jdw->jd", dt, dx)
+    slope = cross / dt_sq[:, None]
+    residual = np.sum(dx * dx, axis=(1, 2)) - np.sum(cross * cross, axis=1) / dt_sq
+    # candidate windows of fix i start at i-window+1 .. i; pad so the ones outside the segment never win
+    padded = np.concatenate((np.full(window - 1, np.inf), residual, np.full(window - 1, np.inf)))
+    best = np.argmin(sliding_window_view(padded, window)[:count], axis=1)
+    start = np.arange(count) - window + 1 + best
+    return np.hypot(slope[start, 0], slope[start, 1])
+
+
+def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Smoothed positions, the expected squared noise left in each step (m^2) and a lower bound on each step's
+    length (m), for one segment.
+
+    Fixes whose local noise is at most NOISE_CLEAN_M keep their raw position (smoothing a clean fix only cuts
+    corners); the rest take the light window, or the heavy one where the noise exceeds NOISE_LIGHT_M. Between
+    two clean fixes the step is at least the runner's speed (`_one_leg_speed_mps`) times its duration: a step
+    across a street corner is otherwise the chord, short of the two legs actually run.
     """
     count = len(xy)
     if count < _MIN_SMOOTH_POINTS:
-        return xy, np.zeros(max(count - 1, 0))
+        return xy, np.zeros(max(count - 1, 0)), np.zeros(max(count - 1, 0))
     noise_m = estimate_noise_m(xy)
     interval_s = float(np.median(np.diff(t)))
     longest = count if count % 2 else count - 1
@@ -112,15 +144,20 @@ def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarr
     ):
         window = min(_window_fixes(window_s, interval_s), longest)
         order = max(min(order, window - 2), 1)
-        results.append(
-            (savgol_filter(xy, window, order, axis=0, mode="interp"), _step_noise_gain(window, order))
-        )
+        results.append((savgol_filter(xy, window, order, axis=0, mode="interp"), _step_noise_gain(window, order)))
     (light, light_gain), (heavy, heavy_gain) = results
     noisy = noise_m > NOISE_LIGHT_M
-    smoothed = np.where(noisy[:, None], heavy, light)
+    clean = noise_m <= NOISE_CLEAN_M
+    smoothed = np.where(clean[:, None], xy, np.where(noisy[:, None], heavy, light))
     gain = np.where(noisy[:-1] | noisy[1:], heavy_gain, light_gain)
     step_noise = np.maximum(noise_m[:-1], noise_m[1:])
-    return smoothed, step_noise**2 * gain
+    clean_step = clean[:-1] & clean[1:]
+    noise_sq = np.where(clean_step, 0.0, step_noise**2 * gain)
+    floor_m = np.zeros(count - 1)
+    if clean_step.any():
+        speed = _one_leg_speed_mps(xy, t, _window_fixes(CORNER_SPEED_WINDOW_S, interval_s))
+        floor_m = np.where(clean_step, np.minimum(speed[:-1], speed[1:]) * np.diff(t), 0.0)
+    return smoothed, noise_sq, floor_m
 
 
 def build_track(
@@ -133,9 +170,10 @@ def build_track(
     """Segment, smooth and classify the kept fixes (ordered by time, as `filter_points` returns them).
 
     Segments: a new one starts after a gap > SEGMENT_MAX_GAP_S or > SEGMENT_MAX_GAP_M, or across a pause span;
-    the step across the break has length 0 and is not moving time. Steps: smoothed (see constants: adaptive
-    Savitzky-Golay), east-west scaled back to the sphere at the step's latitude, then de-noised
-    (√max(d² - expected noise², 0)). A step is moving when the path speed over a centred window of
+    the step across the break has length 0 and is not moving time. Steps: smoothed (see constants: raw for
+    clean fixes, adaptive Savitzky-Golay otherwise), east-west scaled back to the sphere at the step's
+    latitude, then de-noised (√max(d² - expected noise², 0)); between clean fixes at least speed times duration
+    (corners). A step is moving when the path speed over a centred window of
     ±MOVING_WINDOW_HALF_STEPS steps (same segment) reaches the activity's moving speed.
     Cost: O(n), vectorised; one small loop over segments.
     """
@@ -161,8 +199,7 @@ def build_track(
     dt = np.diff(t)
     raw_step = np.hypot(*np.diff(raw_xy, axis=0).T)
     pause_between = (
-        np.searchsorted(pause_starts, t[1:], side="right")
-        - np.searchsorted(pause_starts, t[:-1], side="right")
+        np.searchsorted(pause_starts, t[1:], side="right") - np.searchsorted(pause_starts, t[:-1], side="right")
     ) > 0
     breaks = (dt > SEGMENT_MAX_GAP_S) | (raw_step > SEGMENT_MAX_GAP_M) | pause_between
     segment_starts = np.flatnonzero(np.concatenate(([True], breaks)))
@@ -170,11 +207,13 @@ def build_track(
 
     xy = raw_xy.copy()
     step_noise_sq = np.zeros(max(n - 1, 0))
+    step_floor_m = np.zeros(max(n - 1, 0))
     for start, end in zip(segment_starts.tolist(), segment_ends.tolist(), strict=True):
-        smoothed, noise_sq = _smooth_segment(raw_xy[start:end], t[start:end])
+        smoothed, noise_sq, floor_m = _smooth_segment(raw_xy[start:end], t[start:end])
         xy[start:end] = smoothed
         if end - start > 1:
             step_noise_sq[start : end - 1] = noise_sq
+            step_floor_m[start : end - 1] = floor_m
 
     delta = np.diff(xy, axis=0)
     # equirectangular x used cos(lat0); the true east-west scale at this step is cos(lat)
@@ -182,12 +221,11 @@ def build_track(
     delta[:, 0] *= np.cos(mid_lat) / np.cos(np.radians(projection.lat0))
     length_sq = delta[:, 0] ** 2 + delta[:, 1] ** 2
     step_connects = ~breaks
-    step_length = np.where(step_connects, np.sqrt(np.maximum(length_sq - step_noise_sq, 0.0)), 0.0)
+    denoised = np.maximum(np.sqrt(np.maximum(length_sq - step_noise_sq, 0.0)), step_floor_m)
+    step_length = np.where(step_connects, denoised, 0.0)
     step_dt = np.where(step_connects, dt, 0.0)
 
-    step_moving = _moving_steps(
-        step_length, step_dt, segment_starts, segment_ends, moving_speed_mps(activity_type)
-    )
+    step_moving = _moving_steps(step_length, step_dt, segment_starts, segment_ends, moving_speed_mps(activity_type))
     step_moving &= step_connects
     cum_distance = np.concatenate(([0.0], np.cumsum(np.where(step_moving, step_length, 0.0))))
     cum_moving = np.concatenate(([0.0], np.cumsum(np.where(step_moving, step_dt, 0.0))))
