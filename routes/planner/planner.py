@@ -86,7 +86,7 @@ SHORT_LOOP_MAX_M = 300.0  # small cycles shorter than this (and than 8 % of the 
 SHORT_LOOP_SHARE = 0.08
 RETRACE_REROUTE_SHARE = 0.02  # re-route legs when more than 2 % of the length runs over streets twice
 MIN_WAYPOINT_SPACING_M = 80.0
-SNAP_CANDIDATES = 12  # nearest nodes examined per waypoint
+SNAP_CANDIDATES = 32  # nearest nodes examined per waypoint
 SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
 CORNER_TURN_DEG = 30.0
 
@@ -115,7 +115,7 @@ SAFETY_RANK_WEIGHT = 30.0
 ROTATION_STEP_DEG = 15.0
 REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
 MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
-EVEN_ANCHORS = 8
+EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
 DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; learned per request)
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
