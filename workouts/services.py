@@ -46,9 +46,6 @@ ROUTE_COMPLETED_MIN_PERCENT = 80.0
 CLIENT_CLOCK_SLACK = timedelta(minutes=5)
 
 Reason = WorkoutPoint.RejectedReason
-_POINT_COLUMNS = (
-    "recorded_at", "latitude", "longitude", "altitude", "accuracy", "speed", "heart_rate", "seq",
-)
 
 
 def _from_epoch_s(value: float) -> datetime:
@@ -85,22 +82,30 @@ class EpochSeconds(Func):
         return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)::float8", **extra)
 
 
-def kept_point_arrays(*, workout: Workout) -> PointArrays:
-    """The workout's stored points not flagged at arrival, as engine columns (any order)."""
+def kept_point_arrays(*, workout: Workout, positions_only: bool = False) -> PointArrays:
+    """The workout's stored points not flagged at arrival, as engine columns (any order).
+
+    `positions_only`: time, position and seq only — all that live totals need (distance, moving time, the
+    last fix); half the columns to read on every batch. Accuracy is not needed: fixes worse than 50 m were
+    flagged on arrival and are not read at all.
+    """
+    optional = () if positions_only else ("altitude", "accuracy", "speed", "heart_rate")
     rows = list(
         WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="")
         .annotate(recorded_at_s=EpochSeconds("recorded_at"))
-        .values_list("recorded_at_s", *_POINT_COLUMNS[1:])
+        .values_list("recorded_at_s", "latitude", "longitude", "seq", *optional)
     )
     if not rows:
         return PointArrays.empty()
-    # float arrays built in C (None becomes NaN): the engine takes them as they are
-    recorded_at_s, lat, lon, alt, acc, speed, hr, seq = (
-        np.array(column, dtype=np.float64 if index < 7 else np.int64)
-        for index, column in enumerate(zip(*rows, strict=True))
+    # arrays built in C (None becomes NaN): the engine takes float columns as they are
+    columns = list(zip(*rows, strict=True))
+    floats = {name: np.array(column, dtype=np.float64) for name, column in zip(optional, columns[4:], strict=True)}
+    return PointArrays.from_columns(
+        recorded_at=np.array(columns[0], dtype=np.float64), latitude=np.array(columns[1], dtype=np.float64),
+        longitude=np.array(columns[2], dtype=np.float64), seq=np.array(columns[3], dtype=np.int64),
+        altitude=floats.get("altitude"), accuracy=floats.get("accuracy"), speed=floats.get("speed"),
+        heart_rate=floats.get("heart_rate"),
     )
-    return PointArrays.from_columns(recorded_at=recorded_at_s, latitude=lat, longitude=lon, altitude=alt,
-                                    accuracy=acc, speed=speed, heart_rate=hr, seq=seq)
 
 
 def pause_spans(*, workout: Workout) -> list[tuple[datetime, datetime | None]]:
@@ -291,7 +296,8 @@ def workout_add_points(*, workout: Workout, points: list[dict],
         WorkoutPoint.objects.bulk_create(rows, ignore_conflicts=True)
 
         pauses = pause_spans(workout=locked)
-        filtered = filter_points(kept_point_arrays(workout=locked), started_at=locked.started_at, now=now,
+        filtered = filter_points(kept_point_arrays(workout=locked, positions_only=True),
+                                 started_at=locked.started_at, now=now,
                                  pauses=pauses, activity_type=locked.type)
         totals = live_totals(filtered.points, pauses=pauses, started_at=locked.started_at, now=now,
                              activity_type=locked.type,
