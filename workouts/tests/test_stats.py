@@ -100,3 +100,21 @@ def test_public_totals_selector(user):
     services.user_stats_rebuild(user=user)
     totals = selectors.user_totals(user=user)
     assert (totals.total_distance_m, totals.total_workouts) == (2500, 1)
+
+
+def test_rebuild_command_repairs_the_stats(user, other_user):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from workouts.models import UserStats
+
+    completed(user, started_at=timezone.now(), distance_m=4200, duration_s=1300, best_1k_s=300)
+    completed(other_user, started_at=timezone.now(), distance_m=1000, duration_s=400)
+    out = StringIO()
+    call_command("rebuild_workout_stats", stdout=out)
+    assert "2 user(s)" in out.getvalue()
+    stats = UserStats.objects.get(user=user)
+    assert (stats.total_distance_m, stats.total_workouts, stats.fastest_1k_s) == (4200, 1, 300)
+    call_command("rebuild_workout_stats", "--user", other_user.email, stdout=out)
+    assert UserStats.objects.get(user=other_user).total_distance_m == 1000
