@@ -165,6 +165,10 @@ def test_off_route_when_following_a_route_option(auth_client, user):
                        "recorded_at": (START + timedelta(seconds=99 + step)).isoformat()})
     off_route = post_points(auth_client, workout, detour).json()["data"]
     assert off_route["off_route"] is True
+    # a retry answers the stored totals, off_route included
+    retry = post_points(auth_client, workout, detour).json()["data"]
+    assert (retry["off_route"], retry["accepted"], retry["duplicates"]) == (True, 0, 40)
+    assert (retry["distance"], retry["duration"]) == (off_route["distance"], off_route["duration"])
 
 
 # --- property: any arrival order and any retries give the same stored set and totals -----------------------
