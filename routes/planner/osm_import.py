@@ -114,7 +114,7 @@ SIDEWALK_STREET_DISTANCE_M = 25.0
 SIDEWALK_PARALLEL_SHARE = 0.8
 CONNECTOR_MAX_M = 60.0
 STREET_SAMPLE_SPACING_M = 10.0
-PROGRESS_EVERY = 50_000
+PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagged ones)
 
 
 def walkable_highway_class(tags) -> HighwayClass | None:
@@ -146,7 +146,7 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     """Read an OSM file and return the walkable `RoadGraph` (largest connected component).
 
     path: .osm, .osm.bz2 or .osm.pbf (anything osmium reads).
-    progress: called as progress(objects_done, total_or_None) every 50k objects and once at the end; the
+    progress: called as progress(objects_done, total_or_None) every 5k tagged objects and once at the end; the
     total is unknown in one streaming pass, so it is None until the final call.
     Raises ValueError when the file has no walkable ways.
     """
