@@ -204,3 +204,43 @@ def test_paces_are_ordered():
     assert estimate_duration_s(1000, "running", "normal") == 360
     with pytest.raises(ValueError):
         estimate_duration_s(1000, "swimming", "easy")
+
+
+def test_open_shape_starts_at_the_start_and_is_not_forced_into_a_loop(grid):
+    start = ORIGIN.to_latlng(np.array([[0.0, 0.0]]))[0]
+    options = plan_routes(grid, PlanRequest(outline_xy=template_outline("wave"), closed=False,
+                                            start_lat=start[0], start_lon=start[1], target_length_m=2000,
+                                            time_budget_s=5.0))
+    start_node, _ = grid.nearest_node(*start)
+    for option in options:
+        _assert_on_network(grid, option)
+        assert option.node_ids[0] == start_node
+        assert option.node_ids[-1] != start_node
+        assert abs(option.distance_m - 2000) / 2000 <= 0.10
+    assert options[0].fidelity.score > 70
+
+
+def test_custom_drawing_in_lat_lng_is_planned(grid):
+    from routes.planner.shapes import outline_from_latlng
+
+    # An L-shaped block drawn on the map as [lat, lng] points (closed: it ends near its start).
+    drawing_m = np.array([[0, 0], [600, 0], [600, 300], [300, 300], [300, 600], [0, 600], [0, 20]], dtype=float)
+    outline = outline_from_latlng(ORIGIN.to_latlng(drawing_m).tolist())
+    assert np.allclose(outline[0], outline[-1])
+    start = ORIGIN.to_latlng(np.array([[0.0, 0.0]]))[0]
+    options = plan_routes(grid, PlanRequest(outline_xy=outline, start_lat=start[0], start_lon=start[1],
+                                            target_length_m=2400, time_budget_s=5.0))
+    assert options[0].fidelity.score > 85
+    assert abs(options[0].distance_m - 2400) / 2400 <= 0.05
+
+
+def test_a_tiny_time_budget_still_gives_valid_options_or_route_not_found(grid):
+    start = ORIGIN.to_latlng(np.array([[0.0, 0.0]]))[0]
+    try:
+        options = plan_routes(grid, PlanRequest(outline_xy=template_outline("star"), start_lat=start[0],
+                                                start_lon=start[1], target_length_m=3000, time_budget_s=0.01))
+    except RouteNotFound:
+        return
+    for option in options:
+        _assert_on_network(grid, option)
+        assert abs(option.distance_m - 3000) / 3000 <= 0.10
