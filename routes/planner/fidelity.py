@@ -3,8 +3,9 @@
     score = 100 * (0.55*F1 + 0.30*max(0, 1 - frechet_norm/0.3) + 0.15*max(0, 1 - length_error/1.0))
                 * (1 - retrace_share)
 
-measured on both curves resampled every 5 m, after the best similarity fit (scale, rotation, translation; no
-reflection) of the outline onto the route, where
+measured on both curves resampled every 5 m (the route first thinned to 10 m and lightly smoothed, which
+removes GPS jitter), after the best similarity fit (scale, rotation, translation; no reflection) of the
+outline onto the route, where
 
 * F1 (`buffer_f1`) — harmonic mean of precision (share of route points within 30 m of the fitted outline) and
   recall (share of outline points within 30 m of the route). 30 m: typical urban smartphone error plus the
@@ -57,6 +58,9 @@ FRECHET_MAX_POINTS = 300
 RETRACE_RADIUS_M = 10.0
 RETRACE_MIN_GAP_M = 25.0
 RETRACE_MIN_ABS_COS = 0.85
+# Before measuring, the route is thinned to points >= 10 m apart and smoothed: that removes the few metres of
+# fix-to-fix jitter of a phone's GPS, which would otherwise inflate the length and fake retraces.
+THIN_SPACING_M = 10.0
 # Dense curves are capped so a marathon trace stays fast (spacing widens past this many points).
 MAX_DENSE_POINTS = 4000
 _FIT_SAMPLES = 128
@@ -109,7 +113,7 @@ def shape_fidelity(outline_xy: np.ndarray, route_latlng: np.ndarray, *, closed: 
     if route_latlng.ndim != 2 or len(route_latlng) < 2:
         return ZERO_FIDELITY
     projection = projection_for(route_latlng)
-    route_xy = projection.to_xy(route_latlng[:, 0], route_latlng[:, 1])
+    route_xy = simplify_track(projection.to_xy(route_latlng[:, 0], route_latlng[:, 1]))
     if polyline_length(route_xy) < 2 * RESAMPLE_SPACING_M:
         return ZERO_FIDELITY
     fitted = fit_outline_to_route(outline_xy, route_xy, closed=closed, projection=projection)
@@ -157,6 +161,30 @@ def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: b
     return Fidelity(score=round(score, 2), buffer_f1=f1, frechet_norm=float(frechet_norm),
                     length_error=float(length_error), retrace_share=float(retrace), precision=precision,
                     recall=recall, frechet_m=float(frechet_m))
+
+
+def simplify_track(route_xy: np.ndarray, spacing_m: float = THIN_SPACING_M) -> np.ndarray:
+    """Thin a planar track to points at least `spacing_m` apart, then smooth it lightly (1-2-1 filter).
+
+    A recorded GPS track jitters by a few metres between fixes: measured as is, that jitter inflates its
+    length and makes it look as if it ran over itself. Street routes keep their shape (corners move < 3 m).
+    """
+    route_xy = np.asarray(route_xy, dtype=np.float64)
+    if len(route_xy) < 3:
+        return route_xy
+    kept = [0]
+    last = route_xy[0]
+    for i, point in enumerate(route_xy[1:-1].tolist(), start=1):
+        if (point[0] - last[0]) ** 2 + (point[1] - last[1]) ** 2 >= spacing_m * spacing_m:
+            kept.append(i)
+            last = route_xy[i]
+    kept.append(len(route_xy) - 1)
+    thinned = route_xy[kept]
+    if len(thinned) < 3:
+        return thinned
+    smoothed = thinned.copy()
+    smoothed[1:-1] = 0.25 * thinned[:-2] + 0.5 * thinned[1:-1] + 0.25 * thinned[2:]
+    return smoothed
 
 
 def fit_outline_to_route(outline_xy: np.ndarray, route_xy: np.ndarray, *, closed: bool,

@@ -133,3 +133,16 @@ def test_vectorised_frechet_matches_the_textbook_recurrence(n, m, seed):
     rng = np.random.default_rng(seed)
     p, q = rng.normal(size=(n, 2)), rng.normal(size=(m, 2))
     assert discrete_frechet(p, q) == pytest.approx(_frechet_reference(p, q))
+
+
+def test_dense_jittery_gps_trace_is_not_penalised_for_its_jitter():
+    # 10 000 fixes about 1 m apart with 3 m of independent noise each: the raw polyline is ~2.5x longer
+    # than the path and zig-zags over itself; the measure must see the path.
+    outline = template_outline("heart")
+    ring = resample_by_spacing((outline - 50) * 30, 0.9)
+    rng = np.random.default_rng(0)
+    noisy = ring + rng.normal(0, 3.0, ring.shape)
+    fidelity = shape_fidelity(outline, PROJECTION.to_latlng(noisy))
+    assert fidelity.score > 95
+    assert fidelity.length_error < 0.1
+    assert fidelity.retrace_share < 0.02
