@@ -5,8 +5,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -202,6 +204,10 @@ def otp_request(*, email: str, now: datetime | None = None) -> EmailOTP:
     return otp
 
 
+def _mail_domain() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "runnerway.app"
+
+
 def otp_send_email(*, otp_id: str, now: datetime | None = None) -> bool:
     """Send the mail of one code; True when a mail left. Safe to run again (the queue delivers at least once).
 
@@ -223,6 +229,8 @@ def otp_send_email(*, otp_id: str, now: datetime | None = None) -> bool:
         subject=render_to_string("accounts/email/otp_code_subject.txt", context).strip(),
         body=render_to_string("accounts/email/otp_code.txt", context),
         to=[otp.email],
+        # The same Message-ID on every attempt: a redelivery after a crash can be folded by the mailbox.
+        headers={"Message-ID": f"<otp.{otp.pk}@{_mail_domain()}>"},
     )
     message.attach_alternative(render_to_string("accounts/email/otp_code.html", context), "text/html")
     message.send(fail_silently=False)

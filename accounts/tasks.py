@@ -19,7 +19,20 @@ def client_ip(request) -> str | None:
 
 
 def send_otp_email(otp_id: str) -> bool:
-    """Mail one login code (accounts.services.otp_send_email). SMTP errors propagate so the queue retries."""
+    """Mail one login code (accounts.services.otp_send_email). SMTP errors propagate so the queue retries.
+
+    Delivery guarantee: at least once, and once in every case but one. The ORM broker acknowledges the task only
+    after it returns, and `sent_at` is written only after the SMTP server accepted the message (its `250` to
+    the final dot), so:
+    - SMTP down or failing: the task raises, stays queued and is run again after Q_RETRY (up to max_attempts);
+    - the worker or cluster killed before the server's `250`: the server has not accepted the message (a
+      transaction without its reply is not delivered), and the redelivered task sends it: once;
+    - killed in the short window after the `250` and before `sent_at` is saved: the redelivery mails the SAME
+      code again, with the same Message-ID (`<otp.{id}@...>`), which mailboxes may fold into one.
+    A "sending" claim would not close that window, only trade the duplicate for a lost mail (a claim left by a
+    dead worker cannot tell whether the server accepted); a duplicate of a valid code is the lesser harm.
+    Tests: accounts/tests/test_otp_faults.py.
+    """
     from accounts.services import otp_send_email
 
     return otp_send_email(otp_id=otp_id)
