@@ -16,7 +16,8 @@ Algorithm (DESIGN.md "The route planner"):
    dearer; out-and-back spurs (a -> b -> a) and short cycles ("teeth") are cut.
 5. The scale is calibrated with secant steps until the length is within 3 % of the target.
 6. The best distinct candidates are re-routed once towards the outline as similarity-fitted to their own
-   route (an EM-style step), scored with `shape_fidelity`, filtered to +-10 % of the target, and ranked by
+   route (an EM-style step), scored with `shape_fidelity`, kept if within +-10 % of the target and under
+   25 % retraced, and ranked by
    fidelity minus penalties for length error (and for unsafe ways in safety mode).
 
 Cost: a routed placement is a few Dijkstra runs on the corridor subgraph, ~10-40 ms; a request routes about
@@ -24,6 +25,7 @@ ten placements, so 0.3-1.5 s on 2 cores for 3-5 km figures on a district graph.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -121,6 +123,8 @@ DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; le
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
 RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
 MAX_SCORE_GAP_TO_BEST = 25.0  # options ranking this many points below the best are dropped
+# An option running a quarter of its length over streets it already ran is an out-and-back, not a drawing.
+MAX_RETRACE_SHARE = 0.25
 
 
 def estimate_duration_s(distance_m: float, activity: str = "running", intensity: str = "normal") -> int:
@@ -738,7 +742,7 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
         retrace = float(edge_len[repeated].sum() / distance_m) if distance_m > 0 else 0.0
         lit_ratio = float(edge_len[lit[edges] == LIT_YES].sum() / distance_m) if report_lit else None
         length_error = abs(distance_m - target_m) / target_m
-        if length_error > LENGTH_TOLERANCE:
+        if length_error > LENGTH_TOLERANCE or retrace > MAX_RETRACE_SHARE:
             continue
         outline_latlng = projection.to_latlng(cand.outline_m + start_xy)
         rank_key = fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
@@ -747,12 +751,13 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
             length_error=length_error, lit_ratio=lit_ratio, safety_signal=area.safety_signal, rank=0,
             outline_latlng=outline_latlng, retrace_share=retrace, rotation_deg=cand.rotation_deg)))
     if not scored:
-        raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
+        raise RouteNotFound("no route within ±10 % of the target length (and mostly without retracing) could be "
+                            "drawn here")
     scored.sort(key=lambda item: item[0], reverse=True)
     # Alternatives far worse than the best are not worth showing (a scribble is not an option).
     floor = scored[0][0] - MAX_SCORE_GAP_TO_BEST
     scored = [item for item in scored if item[0] >= floor]
     options = []
     for rank, (_, route) in enumerate(scored[: request.options_count], start=1):
-        options.append(PlannedRoute(**{**route.__dict__, "rank": rank}))
+        options.append(dataclasses.replace(route, rank=rank))
     return options

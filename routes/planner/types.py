@@ -17,7 +17,7 @@ class PlannerError(Exception):
 
 
 class RouteNotFound(PlannerError):
-    """No option within ±10 % of the target length could be drawn near the start.
+    """No option within ±10 % of the target length (and under 25 % retraced) could be drawn near the start.
 
     API: 422 route_not_found.
     """
