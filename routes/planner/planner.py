@@ -17,8 +17,7 @@ Algorithm (DESIGN.md "The route planner"):
 5. The scale is calibrated with secant steps until the length is within 3 % of the target.
 6. The best distinct candidates are re-routed once towards the outline as similarity-fitted to their own
    route (an EM-style step), scored with `shape_fidelity`, kept if within +-10 % of the target and under
-   25 % retraced, and ranked by
-   fidelity minus penalties for length error (and for unsafe ways in safety mode).
+   25 % retraced, and ranked by fidelity minus penalties for length error (and unsafe ways in safety mode).
 
 Cost: a routed placement is a few Dijkstra runs on the corridor subgraph, ~10-40 ms; a request routes about
 ten placements, so 0.3-1.5 s on 2 cores for 3-5 km figures on a district graph.
