@@ -77,8 +77,11 @@ class OTPVerifySerializer(serializers.Serializer):
 
 
 class KakaoLoginSerializer(serializers.Serializer):
-    access_token = serializers.CharField(max_length=2048, trim_whitespace=True,
-                                         help_text="The access token the Kakao SDK gave the app.")
+    # The token goes into an HTTP header towards Kakao: only OAuth token characters (RFC 6750 b64token), or
+    # a non-Latin-1 character would crash the outgoing request (500) and a newline would inject a header.
+    access_token = serializers.RegexField(r"^[A-Za-z0-9._~+/=-]+$", max_length=2048, trim_whitespace=True,
+                                          help_text="The access token the Kakao SDK gave the app.",
+                                          error_messages={"invalid": "This is not a Kakao access token."})
 
 
 class AvatarUploadSerializer(serializers.Serializer):
