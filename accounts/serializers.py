@@ -7,6 +7,8 @@ from accounts.models import User
 
 class UserSerializer(serializers.ModelSerializer):
     avatar = serializers.SerializerMethodField()
+    # "" until the user picks one: declared so that the schema's enum admits the blank it answers.
+    gender = serializers.ChoiceField(choices=User.Gender.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = User
