@@ -97,7 +97,11 @@ class RefreshView(PublicAuthView):
     @extend_schema(summary="Rotate a refresh token",
                    description="Returns a new access and refresh token; the old refresh token is "
                    "blacklisted and refused from then on (401 `token_invalid`).",
-                   request=RefreshSerializer, responses={200: TokenPairSerializer}, auth=[{}], tags=["auth"])
+                   request=RefreshSerializer,
+                   responses={200: TokenPairSerializer,
+                              401: error_response("`token_invalid`: the refresh token is invalid, expired or "
+                                                  "already used.")},
+                   auth=[{}], tags=["auth"])
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
