@@ -11,12 +11,12 @@ so a page boundary is well defined; as scores move between two requests a post c
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from binascii import Error as BinasciiError
 
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from runnerway.api.pagination import CursorPagination
+from runnerway.api.pagination import INVALID_CURSOR, CursorPagination
 
 MAX_POPULAR_OFFSET = 10_000  # deeper than anyone scrolls a ranking; bounds the OFFSET the database skips
 
@@ -47,9 +47,9 @@ class PositionCursorPagination(BasePagination):
         try:
             offset = int(urlsafe_b64decode(encoded.encode("ascii")).decode("ascii").removeprefix("o="))
         except (ValueError, UnicodeError, BinasciiError):
-            raise NotFound("Invalid cursor.") from None
+            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
         if not 0 <= offset <= MAX_POPULAR_OFFSET:
-            raise NotFound("Invalid cursor.")
+            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
         return offset
 
     def _link(self, offset: int | None) -> str | None:

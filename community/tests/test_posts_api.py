@@ -147,7 +147,9 @@ class TestFeed:
         assert data["previous"] is not None
         back = auth_client.get(data["previous"]).json()["data"]
         assert [item["id"] for item in back["results"]] == [str(p.pk) for p in posts[3:6]]
-        assert auth_client.get(POSTS, {"ordering": "popular", "cursor": "not-a-cursor"}).status_code == 404
+        bad_cursor = auth_client.get(POSTS, {"ordering": "popular", "cursor": "not-a-cursor"})
+        assert bad_cursor.status_code == 400
+        assert list(bad_cursor.json()["error"]["fields"]) == ["cursor"]
 
     def test_filters_by_shape_and_user(self, user, other_user, auth_client):
         heart = ShapeFactory(shape_id="heart")

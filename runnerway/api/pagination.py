@@ -1,7 +1,10 @@
 """Cursor pagination for every list: `?page_size=` (default 20, max 100) and `?cursor=`."""
 
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+
+INVALID_CURSOR = "Invalid cursor: pass back a `next`/`previous` link unchanged."
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -13,6 +16,13 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request):
         # An invalid or out-of-range page_size falls back to the default / the cap instead of erroring.
         return super().get_page_size(request)
+
+    def decode_cursor(self, request):
+        # DRF answers a malformed cursor with 404; it is a bad query parameter (400 `validation_error`).
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
 
     def get_paginated_response(self, data):
         return Response({"results": data, "next": self.get_next_link(), "previous": self.get_previous_link()})
