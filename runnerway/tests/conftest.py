@@ -1,3 +1,5 @@
-"""Fixtures the operations tests borrow from the routes app (a synthetic street grid imported for real)."""
+"""Fixtures the operations tests borrow from the apps: a synthetic street grid imported for real, the shape
+catalog, and a fake Kakao API."""
 
-from routes.tests.conftest import grid_network, grid_osm_file, network_dir  # noqa: F401
+from accounts.tests.conftest import fake_kakao  # noqa: F401
+from routes.tests.conftest import grid_network, grid_osm_file, network_dir, shapes  # noqa: F401
