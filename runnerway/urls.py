@@ -18,6 +18,11 @@ api_v1 = [
     path("", include("community.urls")),
 ]
 
+if settings.LOADTEST_BARE_VIEW:  # never in a normal deployment (see runnerway/loadtest.py)
+    from runnerway.loadtest import bare_json_view
+
+    api_v1.insert(0, path("_loadtest/bare", bare_json_view))
+
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
