@@ -202,7 +202,7 @@ def print_table(rows: list[dict]) -> None:
             best = [o for o in opts if o.rank == 1]
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
                   f"{np.percentile(times, 95):6.2f} {len(opts):4d} {row['failures']:4d} "
-                  f"{statistics.median(len_err):10.1%} {max(len_err):10.1%} "
+                  f"{statistics.median(len_err):10.2%} {max(len_err):10.2%} "
                   f"{statistics.median(o.fidelity.score for o in opts):7.1f} "
                   f"{statistics.median(o.fidelity.score for o in best):8.1f} "
                   f"{statistics.median(o.fidelity.buffer_f1 for o in opts):6.2f} "
@@ -225,7 +225,7 @@ def print_summary(rows: list[dict]) -> None:
     if all_opts:
         errs = [o.length_error for o in all_opts]
         print(f"  length error over {len(all_opts)} options: median {statistics.median(errs):.1%} [≤ 5 %], "
-              f"max {max(errs):.1%} [≤ 10 %]")
+              f"max {max(errs):.2%} [≤ 10 %]")
     for row in rows:
         if row["network"].startswith("Helsinki") and row["km"] == 3 and row["shape"] in SHAPES[:4]:
             best = [o for o in row["options"] if o.rank == 1]
