@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
@@ -64,8 +64,10 @@ def compute_daily_analytics(*, day: date) -> AnalyticsReport:
                               calories_kcal=row["calories"] or 0.0) for row in per_user]
     # Replace the day's rows: a workout deleted since the last run must disappear from the aggregate too.
     DailyUserActivity.objects.filter(day=day).exclude(user_id__in=[r.user_id for r in rows]).delete()
+    # MariaDB's upsert (ON DUPLICATE KEY UPDATE) takes no conflict target: it uses the (user, day) unique key.
+    conflict_target = ["user", "day"] if connection.features.supports_update_conflicts_with_target else None
     DailyUserActivity.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["user", "day"],
+        rows, update_conflicts=True, unique_fields=conflict_target,
         update_fields=["distance_m", "workouts", "duration_s", "calories_kcal", "computed_at"])
 
     week_start, _ = day_bounds(day - timedelta(days=6))

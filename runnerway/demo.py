@@ -20,6 +20,7 @@ DEMO_EMAIL_DOMAIN = "demo.runnerway.app"
 DEMO_SHAPES = ["heart", "circle", "star", "square", "triangle", "diamond"]
 DEMO_NAMES = ["Minji Kim", "Jisoo Park", "Aino Virtanen", "Seojun Lee", "Mikko Laine", "Hana Choi",
               "Eero Nieminen", "Yuna Jung", "Doyun Kang", "Sofia Korhonen"]
+DEMO_DISTANCES_KM = [2.0, 2.5, 3.0, 1.5]
 DEMO_PACES_S_PER_KM = [300, 330, 360, 390, 420]  # 5:00-7:00 /km: recreational runners
 DEMO_POINT_INTERVAL_S = 2  # one fix every 2 s, as a phone on battery saving records
 GPS_NOISE_M = 2.5
@@ -94,10 +95,10 @@ def seed_demo(*, users: int = 5, seed: int = 7, now: datetime | None = None) -> 
     for index, user in enumerate(demo_users):
         if user.routes.exists():
             continue  # already seeded: idempotent
-        shape_id = shapes[index % len(shapes)]
-        route = route_create(user=user, shape_id=shape_id, target_distance=2.0 + (index % 3) * 0.5,
-                             start_latitude=centre_lat + rng.uniform(-0.002, 0.002),
-                             start_longitude=centre_lon + rng.uniform(-0.003, 0.003), options_count=1)
+        route = _plan_demo_route(user, shapes=shapes, first_shape=index, centre=(centre_lat, centre_lon), rng=rng,
+                                 route_create=route_create)
+        if route is None:
+            continue  # nothing drawable near the centre of this (small) network: leave this runner routeless
         routes += 1
         option = route.options.order_by("rank").first()
         path = np.array(polyline_codec.decode(option.polyline))
@@ -120,6 +121,22 @@ def seed_demo(*, users: int = 5, seed: int = 7, now: datetime | None = None) -> 
 
     _seed_social(demo_users, rng)
     return DemoReport(users_created=created, routes=routes, workouts=workouts_made, posts=posts)
+
+
+def _plan_demo_route(user, *, shapes, first_shape: int, centre, rng: random.Random, route_create):
+    """The first (shape, distance) that plans near the network's centre; None when none does."""
+    from runnerway.api.exceptions import Unprocessable
+
+    for attempt in range(len(shapes) * len(DEMO_DISTANCES_KM)):
+        shape_id = shapes[(first_shape + attempt) % len(shapes)]
+        distance_km = DEMO_DISTANCES_KM[(first_shape + attempt // len(shapes)) % len(DEMO_DISTANCES_KM)]
+        try:
+            return route_create(user=user, shape_id=shape_id, target_distance=distance_km,
+                                start_latitude=centre[0] + rng.uniform(-0.002, 0.002),
+                                start_longitude=centre[1] + rng.uniform(-0.003, 0.003), options_count=1)
+        except Unprocessable:
+            continue
+    return None
 
 
 def _seed_social(demo_users, rng: random.Random) -> None:

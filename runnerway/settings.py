@@ -190,10 +190,13 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
         "login": env("THROTTLE_LOGIN", default="10/min"),
+        "login_email": "5/min",
         "otp_request_email": "1/min",
         "otp_request_address": "10/hour",
         "otp_verify": env("THROTTLE_OTP_VERIFY", default="20/min"),
-        "route_plan": env("THROTTLE_ROUTE_PLAN", default="20/min"),
+        "otp_verify_email": "10/min",
+        "route_plan": env("THROTTLE_ROUTE_PLAN", default="20/min"),  # per user
+        "route_plan_address": "60/min",  # per client address (several runners may share one)
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
