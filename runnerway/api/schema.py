@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 ERROR_CODES = [
     "validation_error", "authentication_failed", "not_authenticated", "token_invalid", "permission_denied",
-    "not_found", "method_not_allowed", "not_acceptable", "unsupported_media_type", "request_too_large", "conflict", "throttled",
+    "not_found", "method_not_allowed", "not_acceptable", "unsupported_media_type", "request_too_large", "conflict",
+    "throttled",
     "otp_invalid", "otp_expired", "otp_attempts_exceeded", "kakao_token_invalid", "kakao_unavailable",
     "no_road_network", "route_not_found", "route_planning_timeout", "invalid_state", "unsupported_file",
     "service_unavailable", "server_error",
