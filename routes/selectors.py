@@ -1,5 +1,6 @@
 """Reads of the routes app worth naming: the cached shape catalog, a user's routes."""
 
+import numpy as np
 from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
@@ -46,3 +47,25 @@ def route_option_get(*, user, route_id, option_id) -> RouteOption | None:
     return (RouteOption.objects.select_related("route", "route__shape")
             .filter(pk=option_id, route_id=route_id, route__user=user, route__deleted_at__isnull=True)
             .first())
+
+
+def route_outline(route: Route) -> tuple[np.ndarray | None, bool]:
+    """The shape a route was planned to draw, as a planar outline (the planner's convention), and whether it
+    is closed: the template's for a shape route, else the user's drawing (points or SVG path).
+
+    (None, True) when the outline cannot be read — callers then measure against the planned path itself.
+    """
+    from routes.planner import is_closed, outline_from_latlng, outline_from_svg_path
+
+    try:
+        if route.shape_id is not None:
+            return outline_from_svg_path(route.shape.svg_template), route.shape.closed
+        if route.custom_points:
+            outline = outline_from_latlng(route.custom_points)
+            return outline, is_closed(outline)
+        if route.custom_svg_path:
+            outline = outline_from_svg_path(route.custom_svg_path)
+            return outline, is_closed(outline)
+    except ValueError:
+        pass  # an unreadable outline only costs the outline; the planned path remains
+    return None, True

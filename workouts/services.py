@@ -136,20 +136,10 @@ def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
     if workout.route_id is None:
         return None, True
     from routes.models import Route
-    from routes.planner import is_closed, outline_from_latlng, outline_from_svg_path
+    from routes.selectors import route_outline
 
     route = Route.objects.select_related("shape").filter(pk=workout.route_id).first()
-    if route is None:
-        return None, True
-    try:
-        if route.shape is not None:
-            return outline_from_svg_path(route.shape.svg_template), route.shape.closed
-        if route.custom_points:
-            outline = outline_from_latlng(route.custom_points)
-            return outline, is_closed(outline)
-    except ValueError:
-        pass  # an unreadable outline only costs the shape accuracy's outline; the planned path remains
-    return None, True
+    return route_outline(route) if route is not None else (None, True)
 
 
 # --- starting -----------------------------------------------------------------------------------------------
