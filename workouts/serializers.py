@@ -67,7 +67,8 @@ class WorkoutCompleteSerializer(serializers.Serializer):
 
 class WorkoutListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Workout.Status.choices, required=False)
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    # Like every list: a page_size out of range falls back to the default or the cap (runnerway.api.pagination).
+    page_size = serializers.IntegerField(required=False, help_text="Default 20, at most 100 (larger: 100).")
     cursor = serializers.CharField(required=False)
 
     def get_fields(self):
