@@ -2,7 +2,9 @@
 workers).
 
 Rates are in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]: `login` (signup, password login, Kakao) and
-`otp_verify` per client address via ScopedRateThrottle; the two below for OTP requests.
+`otp_verify` per client address via ScopedRateThrottle; per target email (whatever address asks, so spreading
+attempts over many addresses does not help): `otp_request_email`, `login_email` and `otp_verify_email`; and
+`otp_request_address` for OTP requests.
 """
 
 import hashlib
@@ -22,6 +24,19 @@ class OTPRequestEmailThrottle(SimpleRateThrottle):
         # Hashed: cache keys (and Redis dumps) need not hold email addresses.
         ident = hashlib.sha256(email.strip().lower().encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class LoginEmailThrottle(OTPRequestEmailThrottle):
+    """Password logins per target email: guessing one account's password from many addresses is throttled too.
+    (A throttled owner can still log in with an emailed code or Kakao.)"""
+
+    scope = "login_email"
+
+
+class OTPVerifyEmailThrottle(OTPRequestEmailThrottle):
+    """Code checks per email, besides the 5-wrong-codes burn of accounts.otp."""
+
+    scope = "otp_verify_email"
 
 
 class OTPRequestAddressThrottle(SimpleRateThrottle):

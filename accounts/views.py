@@ -30,7 +30,12 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.tasks import enqueue_activity
-from accounts.throttles import OTPRequestAddressThrottle, OTPRequestEmailThrottle
+from accounts.throttles import (
+    LoginEmailThrottle,
+    OTPRequestAddressThrottle,
+    OTPRequestEmailThrottle,
+    OTPVerifyEmailThrottle,
+)
 from runnerway.api.exceptions import ApiError
 from runnerway.api.schema import error_response
 
@@ -75,7 +80,7 @@ class SignupView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, LoginEmailThrottle]  # per client address, per target email
     throttle_scope = "login"
 
     @extend_schema(summary="Log in with email and password", request=LoginSerializer,
@@ -150,7 +155,7 @@ class OTPRequestView(PublicAuthView):
 
 
 class OTPVerifyView(PublicAuthView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedRateThrottle, OTPVerifyEmailThrottle]  # per client address, per target email
     throttle_scope = "otp_verify"
 
     @extend_schema(

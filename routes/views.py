@@ -129,8 +129,8 @@ class ShapePreviewView(FileResponseMixin, PublicView):
 # --- Routes -----------------------------------------------------------------------------------------------
 
 
-class RoutePlanThrottle(ScopedRateThrottle):
-    """`route_plan` scope on POST only: planning is the expensive part, reading routes is not."""
+class _PlanningOnly:
+    """Throttles POST only: planning is the expensive part, reading routes is not."""
 
     def allow_request(self, request, view):
         if request.method != "POST":
@@ -138,12 +138,27 @@ class RoutePlanThrottle(ScopedRateThrottle):
         return super().allow_request(request, view)
 
 
+class RoutePlanThrottle(_PlanningOnly, ScopedRateThrottle):
+    """`route_plan` scope: planning per user."""
+
+
+class RoutePlanAddressThrottle(_PlanningOnly, ScopedRateThrottle):
+    """`route_plan_address` scope: planning per client address too, whoever is logged in (many accounts from
+    one address must not multiply the planning a single machine can demand)."""
+
+    scope_attr = "throttle_scope_address"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class RouteListCreateView(GenericAPIView):
     serializer_class = RouteSerializer
-    throttle_scope = "route_plan"
+    throttle_scope = "route_plan"  # per user
+    throttle_scope_address = "route_plan_address"
 
     def get_throttles(self):
-        return [*super().get_throttles(), RoutePlanThrottle()]
+        return [*super().get_throttles(), RoutePlanThrottle(), RoutePlanAddressThrottle()]
 
     @extend_schema(
         summary="My routes",
@@ -170,7 +185,8 @@ class RouteListCreateView(GenericAPIView):
         "of the road network covering the start, and saves the route with up to `options_count` ranked "
         "options, each a loop from and back to the start (open shapes end where the figure ends) within "
         "±10 % of the target distance. A duration target becomes a distance at the intensity's pace. "
-        "Planning is bounded by a time budget of a few seconds. Throttled per user (`route_plan`).\n\n"
+        "Planning is bounded by a time budget of a few seconds. Throttled per user (`route_plan`) and per client "
+        "address (`route_plan_address`).\n\n"
         "`location_address`/`location_district` name the start (Kakao Local where configured, else the "
         "network's OSM place and street names); empty when neither can.\n\n"
         + OPTION_FIELDS_DESCRIPTION

@@ -190,11 +190,13 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
         "login": env("THROTTLE_LOGIN", default="10/min"),
-        "login_email": "5/min",
+        # Per target email, above the per-address rate: one client hits its address limit first; this one stops
+        # guessing one account's password (or code) from many addresses.
+        "login_email": "20/min",
         "otp_request_email": "1/min",
         "otp_request_address": "10/hour",
         "otp_verify": env("THROTTLE_OTP_VERIFY", default="20/min"),
-        "otp_verify_email": "10/min",
+        "otp_verify_email": "30/min",
         "route_plan": env("THROTTLE_ROUTE_PLAN", default="20/min"),  # per user
         "route_plan_address": "60/min",  # per client address (several runners may share one)
     },
