@@ -23,6 +23,7 @@ from conftest import client_for
 from routes.tests.conftest import grid_centre
 
 PAGE_MAX = 100
+pytestmark = pytest.mark.django_db
 
 
 # --- page sizes -----------------------------------------------------------------------------------------------
@@ -57,13 +58,12 @@ def _many_posts(user, count):
     now = timezone.now()
     Post.objects.bulk_create([Post(author=user, content=f"run {i}", visibility="public",
                                    created_at=now - timedelta(seconds=i)) for i in range(count)])
-    return Post.objects.filter(author=user).first()
 
 
 def _many_comments(user, count):
-    from community.models import Comment
+    from community.models import Comment, Post
 
-    post = _many_posts(user, 1)
+    post = Post.objects.create(author=user, content="popular", visibility="public")
     now = timezone.now()
     Comment.objects.bulk_create([Comment(post=post, author=user, content=f"c{i}",
                                          created_at=now - timedelta(seconds=i)) for i in range(count)])
@@ -115,7 +115,7 @@ def test_gps_batch_of_1001_points_is_400_and_stores_nothing(user, auth_client):
     response = auth_client.post(url, {"points": loop_points(count=1001, start=start)}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
-    assert "points" in response.json()["error"]["fields"]
+    assert any(name.startswith("points") for name in response.json()["error"]["fields"])
     assert not WorkoutPoint.objects.exists()
     # 1000 is the cap, not a limit below it
     assert auth_client.post(url, {"points": loop_points(count=1000, start=start)},
