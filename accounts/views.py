@@ -87,7 +87,8 @@ class LoginView(PublicAuthView):
                    responses={200: AuthResultSerializer,
                               401: error_response("Wrong email/password pair (`authentication_failed`).")},
                    description="A wrong password and an unknown email give the same 401 "
-                   "`authentication_failed`.", auth=[{}], tags=["auth"])
+                   "`authentication_failed`. Throttled per client address and per email (429 `throttled` with "
+                   "`Retry-After`).", auth=[{}], tags=["auth"])
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -163,7 +164,8 @@ class OTPVerifyView(PublicAuthView):
         description="Passwordless login with the newest code sent to the email; creates a verified account "
         "on first use (`created: true`) and marks an existing account's email verified. Errors (400): "
         "`otp_invalid` (wrong or already used), `otp_expired`, `otp_attempts_exceeded` (5 wrong codes for "
-        "this email within an hour burn the code; requesting a new code does not reset the count).",
+        "this email within an hour burn the code; requesting a new code does not reset the count). Throttled "
+        "per client address and per email (429 `throttled` with `Retry-After`).",
         request=OTPVerifySerializer,
         responses={200: LoginResultSerializer, 401: error_response(_DISABLED_401)},
         auth=[{}], tags=["auth"])
