@@ -11,6 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.avatars import MAX_AVATAR_BYTES
 from accounts.kakao import kakao_profile_for_token
 from accounts.otp import OTP_LIFETIME
 from accounts.serializers import (
@@ -36,7 +37,7 @@ from accounts.throttles import (
     OTPRequestEmailThrottle,
     OTPVerifyEmailThrottle,
 )
-from runnerway.api.exceptions import ApiError
+from runnerway.api.exceptions import ApiError, UnsupportedFile
 from runnerway.api.schema import error_response
 
 _DISABLED_401 = "`authentication_failed`: the account is disabled."
@@ -237,6 +238,10 @@ class AvatarView(APIView):
                    "1024 px a side) under a random name. Anything else: 400 `unsupported_file`.",
                    responses={200: UserSerializer}, tags=["users"])
     def put(self, request):
+        # Refuse an oversized upload before Django spools it to disk (multipart files are not counted by
+        # DATA_UPLOAD_MAX_MEMORY_SIZE): 64 KiB of slack for the multipart framing.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_AVATAR_BYTES + 64 * 1024:
+            raise UnsupportedFile("The avatar must be at most 5 MB.")
         data = AvatarUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_set_avatar(user=request.user, upload=data.validated_data["avatar"])

@@ -158,6 +158,24 @@ def test_avatar_over_5_mb_is_400_and_not_stored(user, auth_client):
     assert auth_client.put("/api/v1/users/me/avatar", {"avatar": small}, format="multipart").status_code == 200
 
 
+def test_avatar_far_over_the_cap_is_refused_before_it_is_read(user, auth_client, monkeypatch):
+    """Multipart files do not count against DATA_UPLOAD_MAX_MEMORY_SIZE: without a check on the declared length
+    Django would spool any size to disk before the view looked at it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.parsers import MultiPartParser
+
+    from accounts.avatars import MAX_AVATAR_BYTES
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("an oversized upload must be refused before it is parsed")
+
+    monkeypatch.setattr(MultiPartParser, "parse", must_not_parse)
+    big = SimpleUploadedFile("me.png", _png_bytes(MAX_AVATAR_BYTES + 100 * 1024), content_type="image/png")
+    response = auth_client.put("/api/v1/users/me/avatar", {"avatar": big}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "unsupported_file"
+
+
 def test_workout_import_over_its_cap_is_400_and_not_read(user, auth_client, monkeypatch):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
