@@ -164,3 +164,16 @@ def test_oversized_body_is_413_and_changes_nothing(auth_client, user, settings):
     assert response.json()["error"]["code"] == "request_too_large"
     user.refresh_from_db()
     assert user.name != "x" * 4096
+
+
+def test_every_environment_variable_of_the_settings_is_documented():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = (Path(settings.BASE_DIR) / "runnerway" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.[a-z_]+)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (Path(settings.BASE_DIR) / ".env.example").read_text(), re.M))
+    assert read, "the settings read no variables? the pattern is broken"
+    assert read - documented == set()
