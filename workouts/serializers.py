@@ -95,9 +95,17 @@ class UserStatsQuerySerializer(serializers.Serializer):
 # --- output -------------------------------------------------------------------------------------------------
 
 
+class KmField(serializers.FloatField):
+    """A distance in km, answered with 2 decimals (API.md units) whatever precision it was stored with."""
+
+    def to_representation(self, value):
+        return round(super().to_representation(value), 2)
+
+
 class WorkoutSplitSerializer(serializers.Serializer):
     km = serializers.IntegerField()
-    distance = serializers.FloatField(help_text="km; 1.0 except the last, partial split.")
+    # Splits are stored with 3 decimals (metres); the API answers km with 2 like every other distance.
+    distance = KmField(help_text="km, 2 decimals; 1.0 except the last, partial split.")
     duration = serializers.IntegerField(help_text="Moving seconds.")
     pace = serializers.CharField()
     pace_s = serializers.IntegerField()

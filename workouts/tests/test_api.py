@@ -174,3 +174,17 @@ def test_completed_workout_detail_has_metrics(auth_client, workout):
     assert data["splits"][0]["pace"] == "5:00"
     assert data["max_pace"] == data["min_pace"] == "5:00"
     assert data["end_latitude"] is not None
+
+
+def test_split_distances_are_km_with_two_decimals(auth_client, user):
+    # API.md units: distance in km, 2 decimals. Splits are stored with 3 (a partial last km of 664 m).
+    splits = [{"km": 1, "distance": 1.0, "duration": 300, "pace": "5:00", "pace_s": 300, "elevation_change": 0.0,
+               "is_partial": False},
+              {"km": 2, "distance": 0.664, "duration": 199, "pace": "5:00", "pace_s": 300, "elevation_change": None,
+               "is_partial": True}]
+    workout = WorkoutFactory(user=user, status="completed", distance_m=1664.0, splits=splits)
+    detail = auth_client.get(f"/api/v1/workouts/{workout.pk}").json()["data"]
+    listed = auth_client.get("/api/v1/workouts").json()["data"]["results"][0]
+    for data in (detail, listed):
+        assert [split["distance"] for split in data["splits"]] == [1.0, 0.66]
+        assert data["distance"] == 1.66
