@@ -183,7 +183,15 @@ class RouteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     svg_path = serializers.CharField(source="custom_svg_path")
-    custom_points = serializers.JSONField(allow_null=True)
+    custom_points = serializers.SerializerMethodField(help_text="Custom mode: the drawing as [[lat, lng], ...].")
+
+    @extend_schema_field(serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2), allow_null=True))
+    def get_custom_points(self, route: Route) -> list[list[float]] | None:
+        # Stored as the client drew them; answered like every latitude/longitude, with at most 7 decimals.
+        if route.custom_points is None:
+            return None
+        return [[round(float(lat), 7), round(float(lng), 7)] for lat, lng in route.custom_points]
 
     def get_shape_id(self, route: Route) -> str | None:
         return route.shape.shape_id if route.shape else None

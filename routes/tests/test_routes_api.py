@@ -112,7 +112,9 @@ def test_create_custom_points_and_svg_path(auth_client, grid_network, shapes):
     assert response.status_code == 201, response.json()
     route = response.json()["data"]
     assert route["mode"] == "custom" and route["shape_id"] is None
-    assert route["custom_points"] == [list(c) for c in corners]
+    # API.md: latitude/longitude with up to 7 decimals (the grid's corners have more).
+    assert route["custom_points"] == [[round(lat, 7), round(lng, 7)] for lat, lng in corners]
+    assert any(round(lat, 7) != lat for lat, _ in corners)
     assert route["name"] == "Custom drawing 1.6 km"
     assert 1 <= len(route["options"]) <= 2
 
@@ -121,6 +123,19 @@ def test_create_custom_points_and_svg_path(auth_client, grid_network, shapes):
     response = auth_client.post(URL, body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["data"]["svg_path"].startswith("M 10 10")
+
+
+def test_custom_points_are_answered_with_at_most_seven_decimals(auth_client, user):
+    # API.md: latitude/longitude as numbers with up to 7 decimals, also when the client drew with more.
+    drawn = [[37.28431674086065, 127.04542644985627], [37.28831674086065, 127.04942644985627],
+             [37.28431674086065, 127.04542644985627]]
+    route = RouteFactory(user=user, mode="custom", custom_points=drawn)
+    RouteOptionFactory(route=route)
+    expected = [[37.2843167, 127.0454264], [37.2883167, 127.0494264], [37.2843167, 127.0454264]]
+    assert auth_client.get(f"{URL}/{route.pk}").json()["data"]["custom_points"] == expected
+    assert auth_client.get(URL).json()["data"]["results"][0]["custom_points"] == expected
+    route.refresh_from_db()
+    assert route.custom_points == drawn  # the drawing itself is kept as sent
 
 
 FAR = [[37.5665, 126.9780], [37.57, 126.98]]  # Seoul, ~35 km from the grid
