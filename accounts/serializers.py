@@ -9,6 +9,9 @@ class UserSerializer(serializers.ModelSerializer):
     avatar = serializers.SerializerMethodField()
     # "" until the user picks one: declared so that the schema's enum admits the blank it answers.
     gender = serializers.ChoiceField(choices=User.Gender.choices, allow_blank=True, read_only=True)
+    # Stored as decimals; answered as JSON numbers like every other quantity (DRF would send "61.5").
+    weight_kg = serializers.FloatField(read_only=True, allow_null=True, help_text="kg, 1 decimal.")
+    height_cm = serializers.FloatField(read_only=True, allow_null=True, help_text="cm, 1 decimal.")
 
     class Meta:
         model = User
@@ -93,9 +96,9 @@ class AvatarUploadSerializer(serializers.Serializer):
 class ProfileUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False)
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=20, max_value=400,
-                                         required=False, allow_null=True)
+                                         required=False, allow_null=True, coerce_to_string=False)
     height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=50, max_value=260,
-                                         required=False, allow_null=True)
+                                         required=False, allow_null=True, coerce_to_string=False)
     birth_year = serializers.IntegerField(min_value=1900, max_value=2100, required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=User.Gender.choices, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)

@@ -46,6 +46,19 @@ def test_patch_me_updates_allowed_fields(auth_client, user):
     assert user.name == "김러너" and float(user.weight_kg) == 61.5 and float(user.height_cm) == 172.0
 
 
+def test_weight_and_height_are_json_numbers(auth_client, api_client, user):
+    # API.md units: quantities are numbers (as sent in PATCH), not the decimal strings DRF defaults to.
+    patched = auth_client.patch(ME, {"weight_kg": 61.5, "height_cm": 172}).json()["data"]
+    assert (patched["weight_kg"], patched["height_cm"]) == (61.5, 172.0)
+    assert isinstance(patched["weight_kg"], float) and isinstance(patched["height_cm"], float)
+    me = auth_client.get(ME).json()["data"]
+    assert (me["weight_kg"], me["height_cm"]) == (61.5, 172.0)
+    login = api_client.post("/api/v1/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert login.json()["data"]["user"]["weight_kg"] == 61.5
+    cleared = auth_client.patch(ME, {"weight_kg": None}).json()["data"]
+    assert cleared["weight_kg"] is None and cleared["height_cm"] == 172.0
+
+
 @pytest.mark.parametrize("field,value", [("id", str(uuid.uuid4())), ("email", "mine@example.com"),
                                          ("is_staff", True), ("email_verified", False),
                                          ("provider", "kakao")])
@@ -215,3 +228,11 @@ def test_public_profile_totals_come_from_the_users_stats(other_client, user):
     response = other_client.get(f"/api/v1/users/{user.pk}")
     assert response.status_code == 200
     assert (response.json()["data"]["total_distance"], response.json()["data"]["total_workouts"]) == (12.35, 3)
+
+
+def test_schema_documents_weight_and_height_as_numbers(api_client):
+    schemas = api_client.get("/api/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["components"][
+        "schemas"]
+    for component in ("User", "PatchedProfileUpdateRequest"):
+        for field in ("weight_kg", "height_cm"):
+            assert schemas[component]["properties"][field]["type"] == "number", (component, field)
