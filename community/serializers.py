@@ -70,8 +70,8 @@ class WorkoutSummarySerializer(serializers.Serializer):
     avg_pace_s = serializers.SerializerMethodField()
     calories = serializers.SerializerMethodField()
     elevation_gain = serializers.SerializerMethodField(help_text="m")
-    route_completion = serializers.FloatField(allow_null=True)
-    shape_accuracy = serializers.FloatField(allow_null=True)
+    route_completion = serializers.SerializerMethodField(help_text="0-100, 1 decimal")
+    shape_accuracy = serializers.SerializerMethodField(help_text="0-100, 1 decimal")
     shape_id = serializers.SerializerMethodField()
     shape_name = serializers.SerializerMethodField()
 
@@ -89,6 +89,13 @@ class WorkoutSummarySerializer(serializers.Serializer):
 
     def get_elevation_gain(self, workout) -> float | None:
         return None if workout.elevation_gain_m is None else round(workout.elevation_gain_m, 1)
+
+    # Rounded as the workout itself answers them (workouts.serializers), so a post shows the same figures.
+    def get_route_completion(self, workout) -> float | None:
+        return None if workout.route_completion is None else round(workout.route_completion, 1)
+
+    def get_shape_accuracy(self, workout) -> float | None:
+        return None if workout.shape_accuracy is None else round(workout.shape_accuracy, 1)
 
     def _shape(self, workout):
         return workout.route.shape if workout.route_id and workout.route else None

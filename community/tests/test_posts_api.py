@@ -47,6 +47,15 @@ class TestCreate:
         assert response.status_code == 201
         assert response.json()["data"]["route"]["option_id"] == str(ran.pk)
 
+    def test_shared_workout_figures_match_the_workout_detail(self, user, auth_client):
+        # API.md: consistent across the API. The workout answers percentages with 1 decimal; so does the post.
+        workout = WorkoutFactory(user=user, route_completion=100 / 11, shape_accuracy=53.74)
+        post = auth_client.post(POSTS, {"workout_id": str(workout.pk)}).json()["data"]
+        detail = auth_client.get(f"/api/v1/workouts/{workout.pk}").json()["data"]
+        assert (post["workout"]["route_completion"], post["workout"]["shape_accuracy"]) == (9.1, 53.7)
+        for field in ("route_completion", "shape_accuracy", "distance", "duration", "avg_pace", "calories"):
+            assert post["workout"][field] == detail[field], field
+
     @pytest.mark.parametrize("field", ["workout_id", "route_id"])
     def test_another_users_workout_or_route_is_refused(self, user, other_user, auth_client, field):
         target = (WorkoutFactory(user=other_user) if field == "workout_id"
