@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import shapely
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import median_filter
-from scipy.signal import savgol_coeffs, savgol_filter
+from scipy.signal import savgol_filter
 
 from .constants import (
+    CORNER_MIN_TOLERANCE_M,
+    CORNER_MIN_TURN_DEG,
     CORNER_SPEED_WINDOW_S,
+    CORNER_TOLERANCE_SIGMAS,
+    LEG_MAX_ORDER,
     MOVING_WINDOW_HALF_STEPS,
     NOISE_CLEAN_M,
     NOISE_LIGHT_M,
@@ -84,11 +89,14 @@ def estimate_noise_m(xy: np.ndarray) -> np.ndarray:
     return local_median / 0.6745 / np.sqrt(6.0)
 
 
-@lru_cache(maxsize=32)
-def _step_noise_gain(window: int, order: int) -> float:
-    """Σ(c[k] - c[k-1])² of the smoothing kernel: variance of a smoothed step per unit fix-noise variance."""
-    coeffs = savgol_coeffs(window, order)
-    return float(np.sum(np.diff(np.concatenate(([0.0], coeffs, [0.0]))) ** 2))
+@lru_cache(maxsize=256)
+def _fit_rows(fixes: int, order: int) -> np.ndarray:
+    """Hat matrix (fixes x fixes) of a least-squares polynomial of `order` over equally spaced fixes: row k gives
+    the fitted value at fix k as weights of the window's fixes (a Savitzky-Golay window, any position)."""
+    order = min(order, fixes - 1)
+    u = np.linspace(-1.0, 1.0, fixes) if fixes > 1 else np.zeros(1)
+    vander = np.vander(u, order + 1)
+    return vander @ np.linalg.pinv(vander)
 
 
 def _window_fixes(window_s: float, interval_s: float) -> int:
@@ -122,6 +130,118 @@ def _one_leg_speed_mps(xy: np.ndarray, t: np.ndarray, window: int) -> np.ndarray
     return np.hypot(slope[start, 0], slope[start, 1])
 
 
+def _piecewise_savgol(xy: np.ndarray, piece_start: np.ndarray, piece_end: np.ndarray, window: int, order: int):
+    """Savitzky-Golay smoothing that never reaches across a piece boundary, and the exact noise gain of each step.
+
+    Each fix is fitted over `window` fixes centred on it, shifted to stay inside its piece (scipy's
+    mode="interp" at the piece ends); a piece shorter than the window is fitted by one polynomial whose order
+    shrinks with its length (order x fixes / window, at least a line, at most LEG_MAX_ORDER): a 14-fix street
+    block under a degree-7 fit would keep most of its noise, and the per-step de-noising then clamps steps to
+    0. `piece_start`/`piece_end` (n,) are each fix's piece bounds [start, end).
+    Returns (smoothed (n, 2), gain (n-1,)): gain[j] = variance of smoothed step j per unit fix-noise variance
+    (both fixes in one piece; undefined across a boundary).
+    """
+    count = len(xy)
+    index = np.arange(count)
+    fixes = np.minimum(window, piece_end - piece_start)
+    first = np.clip(index - window // 2, piece_start, piece_end - fixes)
+    position = index - first
+    centred = (fixes == window) & (position == window // 2)
+    smoothed = savgol_filter(xy, window, order, axis=0, mode="interp") if count >= window else xy.copy()
+    # rows of the fit for every fix whose window is not the centred one, or that starts/ends such a fix's step
+    odd = ~centred
+    involved = odd.copy()
+    involved[1:] |= odd[:-1]
+    involved[:-1] |= odd[1:]
+    rows = np.zeros((count, window))
+    rows[centred & involved] = _fit_rows(window, order)[window // 2]
+    for length in np.unique(fixes[involved]).tolist():
+        mask = involved & (fixes == length)
+        piece_order = order if length == window else max(1, min(order, order * length // window, LEG_MAX_ORDER))
+        rows[mask, :length] = _fit_rows(length, piece_order)[position[mask]]
+    gathered = xy[np.minimum(first[odd, None] + np.arange(window), count - 1)]  # (odd, window, 2)
+    smoothed[odd] = np.einsum("kw,kwd->kd", rows[odd], gathered)
+    # step j = fit(j+1) - fit(j), on fixes first[j] .. first[j] + window; the next window starts 0 or 1 later
+    centre_kernel = np.diff(np.concatenate(([0.0], _fit_rows(window, order)[window // 2], [0.0])))
+    gain = np.full(max(count - 1, 0), float(np.sum(centre_kernel**2)))
+    steps = np.flatnonzero(involved[:-1] | involved[1:])
+    steps = steps[steps < count - 1]
+    diff = np.zeros((steps.size, window + 1))
+    diff[:, :window] -= rows[steps]
+    shift = (first[steps + 1] - first[steps]).clip(0, 1)
+    diff[shift == 0, :window] += rows[steps + 1][shift == 0]
+    diff[shift == 1, 1:] += rows[steps + 1][shift == 1]
+    gain[steps] = np.sum(diff**2, axis=1)
+    return smoothed, gain
+
+
+def _corner_apexes(smooth_xy: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Fixes at the sharp corners of the path, from a Douglas-Peucker simplification.
+
+    Douglas-Peucker (GEOS, via shapely) keeps the fixes that stand more than `tolerance_m` off the straight
+    chords of the rest: on a lightly smoothed street-grid run, the corners. It judges a corner against whole
+    legs, where a local test over a few seconds on each side has too few fixes to tell a 90 degree corner
+    under 5 m noise from a track bend. A kept fix counts as a corner when the simplified path turns there by at
+    least CORNER_MIN_TURN_DEG and both simplified edges are longer than twice the tolerance (jitter while
+    standing makes short, random edges). `_place_cuts` then picks the step to cut next to each apex.
+    """
+    count = len(smooth_xy)
+    coords = np.column_stack((smooth_xy, np.arange(count, dtype=np.float64)))
+    simplified = shapely.get_coordinates(
+        shapely.simplify(shapely.linestrings(coords), tolerance_m, preserve_topology=False), include_z=True
+    )
+    kept = simplified[:, 2].astype(np.int64)
+    if kept.size < 3:
+        return np.zeros(0, dtype=np.int64)
+    edges = np.diff(simplified[:, :2], axis=0)
+    edge_m = np.hypot(edges[:, 0], edges[:, 1])
+    before, after = edges[:-1], edges[1:]
+    cos_turn = np.einsum("kd,kd->k", before, after) / np.maximum(edge_m[:-1] * edge_m[1:], 1e-12)
+    sharp = (cos_turn <= np.cos(np.radians(CORNER_MIN_TURN_DEG))) & (
+        np.minimum(edge_m[:-1], edge_m[1:]) > 2 * tolerance_m
+    )
+    return kept[1:-1][sharp]
+
+
+def _line_rss(sums: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Residual sum of squares (m^2) of the constant-velocity line x(t), y(t) fitted to fixes first..last
+    (inclusive), from cumulative sums of (1, t, t^2, x, y, t x, t y, x^2 + y^2) (`_line_sums`)."""
+    count, st, stt, sx, sy, stx, sty, sxx = np.moveaxis(sums[last + 1] - sums[first], -1, 0)
+    var_t = stt - st * st / count
+    cov_x, cov_y = stx - st * sx / count, sty - st * sy / count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        explained = np.where(var_t > 1e-9, (cov_x**2 + cov_y**2) / var_t, 0.0)
+    return sxx - (sx * sx + sy * sy) / count - explained
+
+
+def _line_sums(xy: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Cumulative sums for `_line_rss`, centred (time from the first fix, positions from the mean) so that
+    differences of large sums keep their precision."""
+    tc = t - t[0]
+    x, y = (xy - xy.mean(axis=0)).T
+    terms = np.column_stack((np.ones_like(tc), tc, tc * tc, x, y, tc * x, tc * y, x * x + y * y))
+    return np.vstack((np.zeros((1, 8)), np.cumsum(terms, axis=0)))
+
+
+def _place_cuts(xy: np.ndarray, t: np.ndarray, apex: np.ndarray, reach: int) -> np.ndarray:
+    """The step to cut at each corner apex fix: among the steps from two fixes before the apex to one after,
+    the one where a line fitted in time to the fixes before it plus one fitted to the fixes after it leave the
+    smallest residual (each over at most `reach` fixes, never past halfway to the next corner). The apex of a
+    smoothed track sits a fix or two off the raw corner at 0.5 Hz; a leg that keeps a fix of the next leg
+    is bent by its fit and loses length."""
+    count = len(xy)
+    sums = _line_sums(xy, t)
+    neighbours = np.concatenate(([-2 * reach], apex, [count + 2 * reach]))
+    low = np.maximum(np.maximum(apex - reach, (neighbours[:-2] + apex) // 2 + 1), 0)
+    high = np.minimum(np.minimum(apex + reach, (apex + neighbours[2:]) // 2), count - 1)
+    candidates = apex[:, None] + np.arange(-2, 2)  # cut after fix j: fixes low..j and j+1..high
+    candidates = np.clip(candidates, low[:, None], high[:, None] - 1)
+    rss = _line_rss(sums, np.broadcast_to(low[:, None], candidates.shape), candidates) + _line_rss(
+        sums, candidates + 1, np.broadcast_to(high[:, None], candidates.shape)
+    )
+    return np.unique(candidates[np.arange(apex.size), np.argmin(rss, axis=1)])
+
+
 def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Smoothed positions, the expected squared noise left in each step (m^2) and a lower bound on each step's
     length (m), for one segment.
@@ -129,7 +249,10 @@ def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarr
     Fixes whose local noise is at most NOISE_CLEAN_M keep their raw position (smoothing a clean fix only cuts
     corners); the rest take the light window, or the heavy one where the noise exceeds NOISE_LIGHT_M. Between
     two clean fixes the step is at least the runner's speed (`_one_leg_speed_mps`) times its duration: a step
-    across a street corner is otherwise the chord, short of the two legs actually run.
+    across a street corner is otherwise the chord, short of the two legs actually run. Noisy fixes are
+    smoothed leg by leg: sharp corners (`_corner_apexes`, `_place_cuts`) cut the segment into pieces that are smoothed
+    separately, so no window rounds a corner, and the step across a corner is at least the speed on the legs
+    next to it times its duration.
     """
     count = len(xy)
     if count < _MIN_SMOOTH_POINTS:
@@ -137,17 +260,31 @@ def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarr
     noise_m = estimate_noise_m(xy)
     interval_s = float(np.median(np.diff(t)))
     longest = count if count % 2 else count - 1
-    results = []
+    clean = noise_m <= NOISE_CLEAN_M
+    noisy = noise_m > NOISE_LIGHT_M
+    windows = []
     for window_s, order in (
         (SMOOTH_LIGHT_WINDOW_S, SMOOTH_LIGHT_ORDER),
         (SMOOTH_HEAVY_WINDOW_S, SMOOTH_HEAVY_ORDER),
     ):
         window = min(_window_fixes(window_s, interval_s), longest)
-        order = max(min(order, window - 2), 1)
-        results.append((savgol_filter(xy, window, order, axis=0, mode="interp"), _step_noise_gain(window, order)))
-    (light, light_gain), (heavy, heavy_gain) = results
-    noisy = noise_m > NOISE_LIGHT_M
-    clean = noise_m <= NOISE_CLEAN_M
+        windows.append((window, max(min(order, window - 2), 1)))
+    whole = np.zeros(count, dtype=np.int64), np.full(count, count, dtype=np.int64)
+    light, _ = _piecewise_savgol(xy, *whole, *windows[0])
+    corners = np.zeros(0, dtype=np.int64)
+    if not clean.all():
+        tolerance_m = CORNER_TOLERANCE_SIGMAS * float(np.median(noise_m[~clean]))
+        apex = _corner_apexes(light, max(tolerance_m, CORNER_MIN_TOLERANCE_M))
+        corners = _place_cuts(xy, t, apex, _window_fixes(CORNER_SPEED_WINDOW_S, interval_s))
+        corners = corners[~(clean[corners] & clean[corners + 1])]
+    cut = np.zeros(count, dtype=bool)
+    cut[corners + 1] = True
+    cut[0] = True
+    starts = np.flatnonzero(cut)
+    piece = np.cumsum(cut) - 1
+    ends = np.concatenate((starts[1:], [count]))
+    piece_bounds = starts[piece], ends[piece]
+    (light, light_gain), (heavy, heavy_gain) = (_piecewise_savgol(xy, *piece_bounds, *w) for w in windows)
     smoothed = np.where(clean[:, None], xy, np.where(noisy[:, None], heavy, light))
     gain = np.where(noisy[:-1] | noisy[1:], heavy_gain, light_gain)
     step_noise = np.maximum(noise_m[:-1], noise_m[1:])
@@ -157,7 +294,30 @@ def _smooth_segment(xy: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if clean_step.any():
         speed = _one_leg_speed_mps(xy, t, _window_fixes(CORNER_SPEED_WINDOW_S, interval_s))
         floor_m = np.where(clean_step, np.minimum(speed[:-1], speed[1:]) * np.diff(t), 0.0)
+    if corners.size:
+        floor_m[corners] = np.maximum(floor_m[corners], _corner_floor_m(smoothed, noise_sq, t, piece_bounds, corners))
+        # the chord between two separately fitted leg ends says nothing reliable about the corner's length
+        noise_sq[corners] = np.inf
     return smoothed, noise_sq, floor_m
+
+
+def _corner_floor_m(smoothed, noise_sq, t, piece_bounds, corners) -> np.ndarray:
+    """Length (m) of each corner step as the runner's speed times its duration; the speed is the de-noised
+    smoothed distance over the last / first CORNER_SPEED_WINDOW_S of the two legs, averaged."""
+    step_m = np.sqrt(np.maximum(np.sum(np.diff(smoothed, axis=0) ** 2, axis=1) - noise_sq, 0.0))
+    step_m[corners] = 0.0
+    cum_m = np.concatenate(([0.0], np.cumsum(step_m)))
+    piece_start, piece_end = piece_bounds
+    before_end, after_start = corners, corners + 1
+    before_start = np.maximum(np.searchsorted(t, t[before_end] - CORNER_SPEED_WINDOW_S), piece_start[before_end])
+    after_end = (
+        np.minimum(np.searchsorted(t, t[after_start] + CORNER_SPEED_WINDOW_S, side="right"), piece_end[after_start]) - 1
+    )
+    run_m = cum_m[before_end] - cum_m[before_start] + cum_m[after_end] - cum_m[after_start]
+    run_s = t[before_end] - t[before_start] + t[after_end] - t[after_start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = np.where(run_s > 0, run_m / run_s, 0.0)
+    return speed * (t[after_start] - t[before_end])
 
 
 def build_track(

@@ -72,3 +72,26 @@ def test_chord_sum_really_is_short_on_this_grid():
     points, length_m = _run_along(_zigzag_diamond_xy(), pace_s=360, interval_s=2.0)
     chords = haversine_m(points.lat[:-1], points.lon[:-1], points.lat[1:], points.lon[1:]).sum()
     assert chords < 0.985 * length_m
+
+
+# Target on noisy street-grid runs (independent gaussian noise per axis, per fix): what runners see from
+# Strava/Garmin on such routes is within a couple of percent. Held by the mean over seeds (the systematic
+# error); single seeds at 0.5 Hz still miss by up to -9 % (a missed or mis-placed corner cut, see constants).
+NOISY_GRID_TOLERANCE = {3.0: 0.03, 5.0: 0.05}
+SEEDS = range(3)
+
+
+@pytest.mark.parametrize("noise_m", sorted(NOISY_GRID_TOLERANCE))
+@pytest.mark.parametrize("interval_s", [1.0, 2.0])
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_noisy_run_on_a_street_grid_keeps_its_corners_on_average(path, interval_s, noise_m):
+    ratios = []
+    for seed in SEEDS:
+        points, length_m = _run_along(PATHS[path](), pace_s=360, interval_s=interval_s, noise_m=noise_m, seed=seed)
+        raw_m = haversine_m(points.lat[:-1], points.lon[:-1], points.lat[1:], points.lon[1:]).sum()
+        assert raw_m > 1.15 * length_m  # the noise really is there: summed raw it adds > 15 %
+        metrics = compute_workout_metrics(points)
+        assert live_totals(points).distance_m == pytest.approx(metrics.distance_m)
+        assert metrics.distance_m > 0.85 * length_m  # no seed collapses (before: -9 % on average)
+        ratios.append(metrics.distance_m / length_m)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=NOISY_GRID_TOLERANCE[noise_m])
