@@ -84,7 +84,10 @@ def flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            # A list field's own error (DRF files it as `{"points": {"non_field_errors": [...]}}`, e.g. too many
+            # items) belongs to the field: `points`, not `points.non_field_errors`, which names no field.
+            own_error = prefix and key == "non_field_errors"
+            name = prefix if own_error else (f"{prefix}.{key}" if prefix else str(key))
             flat.update(flatten_fields(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
