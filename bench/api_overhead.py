@@ -1,0 +1,114 @@
+"""In-process cost of an authenticated `GET /workouts/{id}` against the bare JsonResponse of `make loadtest`.
+
+Calls the WSGI application in a loop (no HTTP server, no load generator): what one gunicorn worker spends per
+request, with production-like settings (DEBUG off, MariaDB with persistent connections, Redis cache, throttles
+on but raised). Needs the `runnerway_load` database seeded by `make loadtest` (or any database with a user).
+
+    .venv/bin/python bench/api_overhead.py [--requests 2000] [--profile detail|bare] [--queries]
+
+Prints ms per request for both views and their ratio (the in-process bound of the load test's ratio).
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.stack import server_env
+
+DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "mysql://root@127.0.0.1:3306/runnerway_load")
+
+
+def _environ(path: str, token: str | None) -> dict:
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_ACCEPT": "*/*", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    if token:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return environ
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--profile", choices=["detail", "bare"])
+    parser.add_argument("--queries", action="store_true", help="print the SQL of one detail GET")
+    args = parser.parse_args()
+
+    os.environ.update(server_env(DATABASE_URL, REDIS_URL="redis://127.0.0.1:6379/14", LOADTEST_BARE_VIEW="true",
+                                 THROTTLE_USER="1000000/min", THROTTLE_ANON="1000000/min"))
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from workouts.models import Workout
+
+    workout = Workout.objects.filter(deleted_at__isnull=True, status="completed",
+                                     user__deleted_at__isnull=True).order_by("-created_at").first()
+    if workout is None:
+        print("no completed workout in the database: run `make loadtest` once", file=sys.stderr)
+        return 1
+    token = str(AccessToken.for_user(workout.user))
+    application = get_wsgi_application()
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    def call(path, auth):
+        body = b"".join(application(_environ(path, auth), start_response))
+        return body
+
+    targets = {"bare": ("/api/v1/_loadtest/bare", None), "detail": (f"/api/v1/workouts/{workout.pk}", token)}
+    for path, auth in targets.values():  # warm up: connections, URL resolver, lazy imports
+        for _ in range(50):
+            call(path, auth)
+    if not all(status.startswith("200") for status in statuses):
+        print(f"unexpected statuses: {set(statuses)}", file=sys.stderr)
+        return 1
+
+    if args.queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            call(*targets["detail"])
+        for query in queries.captured_queries:
+            print(f"{query['time']} s  {query['sql']}")
+
+    per_request_ms = {}
+    for name, (path, auth) in targets.items():
+        started, started_cpu = time.perf_counter(), time.process_time()
+        for _ in range(args.requests):
+            call(path, auth)
+        per_request_ms[name] = (time.perf_counter() - started) * 1000 / args.requests
+        cpu_ms = (time.process_time() - started_cpu) * 1000 / args.requests
+        print(f"{name:>6}: {per_request_ms[name]:.3f} ms/request wall, {cpu_ms:.3f} ms CPU of this process "
+              f"({args.requests} requests)")
+    print(f"bare/detail time ratio (in-process bound of detail/bare throughput): "
+          f"{per_request_ms['bare'] / per_request_ms['detail']:.2f}x")
+
+    if args.profile:
+        path, auth = targets[args.profile]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(args.requests):
+            call(path, auth)
+        profiler.disable()
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(45)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
