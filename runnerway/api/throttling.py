@@ -1,0 +1,39 @@
+"""The general per-user rate limit (`REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"]`) as a fixed-window counter.
+
+DRF's UserRateThrottle keeps every request time of the last window in one cache entry: a GET and a SET of a
+pickled list (up to `rate` floats) on every authenticated request. This throttle counts instead: one Redis round
+trip (INCR + EXPIRE, runnerway.cache.hit_counter) per request.
+
+Semantics: at most `rate` requests per user in each calendar window of the rate's period (e.g. 600 per minute,
+windows starting on the minute); a client may therefore send up to twice the rate across a window boundary,
+which is fine for a general abuse limit (the sensitive endpoints — login, OTP, route planning — keep DRF's
+sliding-window throttles). Refused requests count too (a client hammering on stays refused until the window
+ends); Retry-After is the time left in the window.
+Anonymous requests are left to AnonRateThrottle (per address), as with DRF's class.
+"""
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from runnerway.cache import hit_counter
+
+
+class UserRateThrottle(SimpleRateThrottle):
+    scope = "user"
+    cache_format = "throttle_fw_%(scope)s_%(ident)s_%(window)d"
+
+    def get_cache_key(self, request, view):
+        return None  # unused: allow_request below builds the key of the current window
+
+    def allow_request(self, request, view):
+        if self.rate is None or not (request.user and request.user.is_authenticated):
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        key = self.cache_format % {"scope": self.scope, "ident": request.user.pk, "window": window}
+        count = hit_counter(key, self.duration)
+        self.wait_s = (window + 1) * self.duration - now
+        return count <= self.num_requests
+
+    def wait(self):
+        return self.wait_s
+
