@@ -5,6 +5,13 @@ from rest_framework import serializers
 from accounts.models import User
 
 
+def avatar_url(user: User, request=None) -> str | None:
+    """The absolute URL of the user's avatar (relative without a request), or None when they have none."""
+    if not user.avatar:
+        return None
+    url = user.avatar.url
+    return request.build_absolute_uri(url) if request else url
+
 class UserSerializer(serializers.ModelSerializer):
     avatar = serializers.SerializerMethodField()
     # "" until the user picks one: declared so that the schema's enum admits the blank it answers.
@@ -20,11 +27,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_avatar(self, user: User) -> str | None:
-        if not user.avatar:
-            return None
-        request = self.context.get("request")
-        url = user.avatar.url
-        return request.build_absolute_uri(url) if request else url
+        return avatar_url(user, self.context.get("request"))
 
 
 class PublicUserSerializer(serializers.Serializer):

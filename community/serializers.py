@@ -9,6 +9,7 @@ import polyline as polyline_codec
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import avatar_url
 from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
 from community.selectors import FEED_ORDERINGS, shared_workout
 from workouts.metrics import format_pace
@@ -50,11 +51,7 @@ class AuthorSerializer(serializers.Serializer):
     avatar = serializers.SerializerMethodField()
 
     def get_avatar(self, user) -> str | None:
-        if not user.avatar:
-            return None
-        request = self.context.get("request")
-        url = user.avatar.url
-        return request.build_absolute_uri(url) if request else url
+        return avatar_url(user, self.context.get("request"))
 
 
 class WorkoutSummarySerializer(serializers.Serializer):
