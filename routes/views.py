@@ -10,7 +10,6 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -26,7 +25,7 @@ from routes.serializers import (
     ShapeListQuerySerializer,
     ShapeSerializer,
 )
-from runnerway.api.renderers import EnvelopeJSONRenderer
+from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, SvgRenderer
 from runnerway.api.schema import error_response
 
 FIDELITY_DESCRIPTION = (
@@ -42,34 +41,6 @@ OPTION_FIELDS_DESCRIPTION = (
     "null: the OSM road network has no elevation), `lit_ratio` (null where the area's data has no lighting "
     "tags), `start`, and `path` {polyline, coordinates, bbox}."
 )
-
-
-class FileRenderer(BaseRenderer):
-    """Lets a client that asks for the file's media type pass content negotiation; views return bytes."""
-
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
-class SvgRenderer(FileRenderer):
-    media_type = "image/svg+xml"
-    format = "svg"
-
-
-class GpxRenderer(FileRenderer):
-    media_type = "application/gpx+xml"
-    format = "gpx"
-
-
-class FileResponseMixin:
-    """Views answering a file: errors still come back as the JSON error envelope."""
-
-    def handle_exception(self, exc):
-        self.request.accepted_renderer = EnvelopeJSONRenderer()
-        self.request.accepted_media_type = "application/json"
-        return super().handle_exception(exc)
 
 
 # --- Shapes -----------------------------------------------------------------------------------------------

@@ -8,13 +8,12 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
-from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from runnerway.api.exceptions import ApiError
 from runnerway.api.pagination import CursorPagination
-from runnerway.api.renderers import EnvelopeJSONRenderer
+from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer
 from runnerway.api.schema import error_response
 from workouts import exports, selectors, services
 from workouts.imports import MAX_IMPORT_BYTES
@@ -52,17 +51,6 @@ class WorkoutPagination(CursorPagination):
     ordering = "-started_at"
 
 
-class GpxRenderer(BaseRenderer):
-    """Lets a client asking for `application/gpx+xml` pass content negotiation; the view returns the file."""
-
-    media_type = "application/gpx+xml"
-    format = "gpx"
-    charset = None
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 def _own_workout(request, workout_id):
     workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
     if workout is None:
@@ -72,7 +60,7 @@ def _own_workout(request, workout_id):
 
 def _workout_response(request, workout, *, status_code=status.HTTP_200_OK) -> Response:
     # re-read with the route and shape joined: services return the locked row without them
-    fresh = selectors.workout_get_for_user(user=request.user, workout_id=workout.pk)
+    fresh = selectors.workout_detail_for_user(user=request.user, workout_id=workout.pk)
     return Response(WorkoutSerializer(fresh).data, status=status_code)
 
 
@@ -112,7 +100,10 @@ class WorkoutDetailView(APIView):
     @extend_schema(summary="One of my workouts", description=WORKOUT_FIELDS_DESCRIPTION,
                    responses={200: WorkoutSerializer}, tags=TAGS)
     def get(self, request, workout_id):
-        return Response(WorkoutSerializer(_own_workout(request, workout_id)).data)
+        workout = selectors.workout_detail_for_user(user=request.user, workout_id=workout_id)
+        if workout is None:
+            raise NotFound("No such workout.")
+        return Response(WorkoutSerializer(workout).data)
 
     @extend_schema(summary="Delete a workout", description="Soft delete; a completed workout leaves my stats "
                    "and records (recomputed from the remaining workouts).", responses={204: None}, tags=TAGS)
@@ -212,7 +203,7 @@ class WorkoutTrackView(APIView):
         return Response(WorkoutTrackSerializer(body).data)
 
 
-class WorkoutGpxView(APIView):
+class WorkoutGpxView(FileResponseMixin, APIView):
     renderer_classes = [EnvelopeJSONRenderer, GpxRenderer]
 
     @extend_schema(summary="A workout as a GPX 1.1 file",
@@ -227,12 +218,6 @@ class WorkoutGpxView(APIView):
                                 content_type=f"{exports.GPX_CONTENT_TYPE}; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{exports.gpx_file_name(workout)}"'
         return response
-
-    def handle_exception(self, exc):
-        # errors stay JSON envelopes even for a client that asked for the file
-        self.request.accepted_renderer = EnvelopeJSONRenderer()
-        self.request.accepted_media_type = "application/json"
-        return super().handle_exception(exc)
 
 
 def _too_large() -> ApiError:

@@ -4,7 +4,7 @@ Views return plain data; this renderer adds `{"success": true, "data": ..., "mes
 Error responses are already enveloped by `runnerway.api.exceptions.envelope_exception_handler`.
 """
 
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 
 class EnvelopeJSONRenderer(JSONRenderer):
@@ -21,3 +21,31 @@ class EnvelopeJSONRenderer(JSONRenderer):
                 envelope["message"] = message
             data = envelope
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a client that asks for a file's media type pass content negotiation; the view returns the file."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class SvgRenderer(FileRenderer):
+    media_type = "image/svg+xml"
+    format = "svg"
+
+
+class GpxRenderer(FileRenderer):
+    media_type = "application/gpx+xml"
+    format = "gpx"
+
+
+class FileResponseMixin:
+    """For views answering a file (GPX, SVG): their errors still come back as the JSON error envelope."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = EnvelopeJSONRenderer()
+        self.request.accepted_media_type = "application/json"
+        return super().handle_exception(exc)
