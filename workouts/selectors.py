@@ -23,9 +23,31 @@ def user_zone(user) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# What the API shows of a workout (workouts.serializers.workout_data): reads for output load these columns, and of
+# the joined route and shape only their names and icon (not a route's custom points or SVG path, nor a shape's
+# template). Anything else read from such a workout would cost one query more.
+WORKOUT_OUTPUT_FIELDS = (
+    "id", "user_id", "type", "status", "source", "route_id", "route_option_id", "started_at", "completed_at",
+    "start_latitude", "start_longitude", "end_latitude", "end_longitude", "distance_m", "duration_s",
+    "elapsed_duration_s", "avg_pace_s", "max_pace_s", "min_pace_s", "calories_kcal", "calories_source",
+    "weight_assumed", "heart_rate_avg", "heart_rate_max", "elevation_gain_m", "elevation_loss_m",
+    "route_completion", "shape_accuracy", "splits", "points_count", "created_at", "updated_at",
+    "route__name", "route__shape__shape_id", "route__shape__name", "route__shape__icon_name",
+)
+
+
+def _for_output(workouts: QuerySet[Workout]) -> QuerySet[Workout]:
+    return workouts.select_related("route__shape").only(*WORKOUT_OUTPUT_FIELDS)
+
+
 def workout_get_for_user(*, user, workout_id) -> Workout | None:
     """The user's own, not deleted workout (others' and deleted ones are None: the API answers 404)."""
     return Workout.objects.of_user(user).select_related("route__shape").filter(pk=workout_id).first()
+
+
+def workout_detail_for_user(*, user, workout_id) -> Workout | None:
+    """Like workout_get_for_user, with only what the API shows (WORKOUT_OUTPUT_FIELDS): for responses only."""
+    return _for_output(Workout.objects.of_user(user)).filter(pk=workout_id).first()
 
 
 def workouts_for_user(
@@ -33,7 +55,7 @@ def workouts_for_user(
 ) -> QuerySet[Workout]:
     """The user's workouts, newest first. `date_from`/`date_to` are calendar days in the user's time zone
     (inclusive), applied to the start time. Route and shape are joined: one query whatever the page size."""
-    workouts = Workout.objects.of_user(user).select_related("route__shape")
+    workouts = _for_output(Workout.objects.of_user(user))
     if status:
         workouts = workouts.filter(status=status)
     zone = user_zone(user)

@@ -154,6 +154,11 @@ class WorkoutSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    def to_representation(self, instance: Workout) -> dict:
+        # The fields above document the shape (OpenAPI); workout_data builds it without DRF's per-field work
+        # (deep-copied fields, ~30 method lookups): ~0.6 -> ~0.1 ms a workout. A test holds the two equal.
+        return workout_data(instance)
+
     def _shape(self, workout: Workout):
         return workout.route.shape if workout.route_id and workout.route is not None else None
 
@@ -231,6 +236,79 @@ class WorkoutSerializer(serializers.Serializer):
     def get_shape_icon(self, workout: Workout) -> str | None:
         shape = self._shape(workout)
         return shape.icon_name if shape else None
+
+
+_DATETIME = serializers.DateTimeField()  # API.md datetimes: ISO 8601 in UTC with "Z", exactly as DRF's field
+
+
+def _when(value) -> str | None:
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _as(kind, value):
+    return None if value is None else kind(value)
+
+
+def _coordinate(value: float | None) -> float | None:
+    return None if value is None else round(value, 7)
+
+
+def _km_2(value) -> float:
+    return round(float(value), 2)  # as KmField
+
+
+def _split_data(split: dict) -> dict:
+    return {"km": _as(int, split["km"]), "distance": _as(_km_2, split["distance"]),
+            "duration": _as(int, split["duration"]), "pace": _as(str, split["pace"]),
+            "pace_s": _as(int, split["pace_s"]), "elevation_change": _as(float, split.get("elevation_change")),
+            "is_partial": _as(bool, split["is_partial"])}
+
+
+def workout_data(workout: Workout) -> dict:
+    """WorkoutSerializer's representation of one workout (the route and its shape joined, or one query more)."""
+    route = workout.route if workout.route_id else None
+    shape = route.shape if route is not None and route.shape_id else None
+    return {
+        "id": str(workout.id),
+        "type": str(workout.type),
+        "status": str(workout.status),
+        "source": str(workout.source),
+        "route_id": _as(str, workout.route_id),
+        "route_option_id": _as(str, workout.route_option_id),
+        "route_name": route.name if route is not None else None,
+        "started_at": _when(workout.started_at),
+        "completed_at": _when(workout.completed_at),
+        "start_latitude": _coordinate(workout.start_latitude),
+        "start_longitude": _coordinate(workout.start_longitude),
+        "end_latitude": _coordinate(workout.end_latitude),
+        "end_longitude": _coordinate(workout.end_longitude),
+        "distance": km(workout.distance_m),
+        "duration": _as(int, workout.duration_s),
+        "elapsed_duration": _as(int, workout.elapsed_duration_s),
+        "avg_pace": format_pace(workout.avg_pace_s),
+        "avg_pace_s": whole(workout.avg_pace_s),
+        "max_pace": format_pace(workout.max_pace_s),
+        "max_pace_s": whole(workout.max_pace_s),
+        "min_pace": format_pace(workout.min_pace_s),
+        "min_pace_s": whole(workout.min_pace_s),
+        "calories": whole(workout.calories_kcal),
+        "calories_source": workout.calories_source or None,
+        "calories_estimated": workout.calories_source == "estimated",
+        "weight_assumed": _as(bool, workout.weight_assumed),
+        "heart_rate_avg": whole(workout.heart_rate_avg),
+        "heart_rate_max": whole(workout.heart_rate_max),
+        "elevation_gain": one_decimal(workout.elevation_gain_m),
+        "elevation_loss": one_decimal(workout.elevation_loss_m),
+        "route_completion": one_decimal(workout.route_completion),
+        "shape_accuracy": one_decimal(workout.shape_accuracy),
+        "shape_id": shape.shape_id if shape is not None else None,
+        "shape_name": shape.name if shape is not None else None,
+        "shape_icon": shape.icon_name if shape is not None else None,
+        "splits": [_split_data(split) for split in workout.splits],
+        "points_count": _as(int, workout.points_count),
+        "created_at": _when(workout.created_at),
+        "updated_at": _when(workout.updated_at),
+    }
 
 
 class WorkoutPointsResultSerializer(serializers.Serializer):

@@ -1,0 +1,66 @@
+"""The workout representation: `workout_data` (what the API sends) equals DRF's field-by-field rendering of
+WorkoutSerializer's declared fields (what the OpenAPI schema documents), and a detail GET stays at two queries."""
+
+from datetime import timedelta
+
+import pytest
+from rest_framework import serializers
+
+from routes.models import RouteShape
+from workouts import selectors
+from workouts.serializers import WorkoutSerializer, workout_data
+from workouts.tests.factories import START, WorkoutFactory, loop_points, make_route_option
+
+pytestmark = pytest.mark.django_db
+
+
+def _declared_representation(workout) -> dict:
+    """DRF's generic Serializer.to_representation over the declared fields (bypassing the fast override)."""
+    return serializers.Serializer.to_representation(WorkoutSerializer(), workout)
+
+
+def _completed_on_a_shaped_route(user, auth_client):
+    route, option = make_route_option(user, [[37.5444, 127.0374], [37.5464, 127.0394]])
+    shape = RouteShape.objects.create(shape_id="test-heart", name="Heart", icon_name="heart", svg_template="M0 0",
+                                      estimated_distance=3)
+    route.shape = shape
+    route.save()
+    created = auth_client.post("/api/v1/workouts", {"type": "running", "start_latitude": 37.5444,
+                                                    "start_longitude": 127.0374, "started_at": START.isoformat(),
+                                                    "route_option_id": str(option.pk)}, format="json")
+    workout_id = created.json()["data"]["id"]
+    points = loop_points(count=700, altitude_amplitude_m=5.0)
+    assert auth_client.post(f"/api/v1/workouts/{workout_id}/points", {"points": points},
+                            format="json").status_code == 200
+    completed = auth_client.post(f"/api/v1/workouts/{workout_id}/complete",
+                                 {"completed_at": (START + timedelta(seconds=700)).isoformat()}, format="json")
+    assert completed.status_code == 200
+    return workout_id
+
+
+def test_fast_representation_equals_the_declared_fields(user, auth_client):
+    workout_id = _completed_on_a_shaped_route(user, auth_client)
+    active = WorkoutFactory(user=user, started_at=START - timedelta(days=1))  # nulls everywhere, no route
+    imported = WorkoutFactory(user=user, source="gpx", status="completed", calories_kcal=321.6,
+                              calories_source="device", heart_rate_avg=151.4, weight_assumed=True,
+                              completed_at=START + timedelta(hours=1), end_latitude=37.12345678,
+                              splits=[{"km": 1, "distance": 0.664, "duration": 199, "pace": "4:59", "pace_s": 299.6,
+                                       "elevation_change": None, "is_partial": True}])  # stored with 3 decimals
+    for pk in (workout_id, active.pk, imported.pk):
+        full = selectors.workout_get_for_user(user=user, workout_id=pk)
+        narrow = selectors.workout_detail_for_user(user=user, workout_id=pk)
+        expected = _declared_representation(full)
+        assert workout_data(narrow) == expected
+        assert list(workout_data(narrow)) == list(expected)  # same key order as the schema
+    shaped = workout_data(selectors.workout_detail_for_user(user=user, workout_id=workout_id))
+    assert shaped["shape_id"] == "test-heart" and shaped["route_name"] == "Morning loop"
+    assert len(shaped["splits"]) >= 2 and shaped["splits"][-1]["is_partial"] is True
+
+
+def test_detail_get_is_two_queries_and_matches_the_list(user, auth_client, django_assert_num_queries):
+    workout_id = _completed_on_a_shaped_route(user, auth_client)
+    with django_assert_num_queries(2):  # the token's user, the workout with its route and shape
+        detail = auth_client.get(f"/api/v1/workouts/{workout_id}")
+    assert detail.status_code == 200
+    listed = auth_client.get("/api/v1/workouts").json()["data"]["results"]
+    assert listed == [detail.json()["data"]]
