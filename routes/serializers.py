@@ -57,13 +57,12 @@ LatLngField = serializers.ListField(child=serializers.FloatField(), min_length=2
 
 
 class RoutePathSerializer(serializers.Serializer):
-    """API.md path object. `coordinates` is omitted where a response stays light (route lists)."""
+    """API.md path object: the same three fields wherever a path appears."""
 
     polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
     coordinates = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField()),
-        required=False,
-        help_text="[[lat, lng], ...]; not in route lists.",
+        help_text="[[lat, lng], ...]",
     )
     bbox = serializers.ListField(
         child=serializers.FloatField(), help_text="[min_lat, min_lng, max_lat, max_lng]"
@@ -129,11 +128,8 @@ class RouteOptionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RoutePathSerializer)
     def get_path(self, option: RouteOption) -> dict:
-        path = {"polyline": option.polyline}
-        if self.context.get("include_coordinates", True):
-            path["coordinates"] = option.coordinates()
-        path["bbox"] = [round(value, 7) for value in option.bbox]
-        return path
+        return {"polyline": option.polyline, "coordinates": option.coordinates(),
+                "bbox": [round(value, 7) for value in option.bbox]}
 
 
 class RouteSerializer(serializers.ModelSerializer):

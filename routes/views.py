@@ -133,9 +133,8 @@ class RouteListCreateView(GenericAPIView):
 
     @extend_schema(
         summary="My routes",
-        description="Newest first, cursor-paginated, `?status=active|archived`. Options carry `path` with "
-        "`polyline` and `bbox` but without `coordinates` (lists stay light; decode the polyline or fetch the "
-        "route or option for coordinates).\n\n" + OPTION_FIELDS_DESCRIPTION,
+        description="Newest first, cursor-paginated, `?status=active|archived`, each route with its options "
+        "(every `path` the full path object of API.md).\n\n" + OPTION_FIELDS_DESCRIPTION,
         parameters=[RouteListQuerySerializer],
         responses={200: RouteSerializer(many=True)},
         tags=["routes"],
@@ -145,9 +144,7 @@ class RouteListCreateView(GenericAPIView):
         query.is_valid(raise_exception=True)
         routes = selectors.route_list(user=request.user, status=query.validated_data.get("status"))
         page = self.paginate_queryset(routes)
-        data = RouteSerializer(
-            page, many=True, context={"request": request, "include_coordinates": False}
-        ).data
+        data = RouteSerializer(page, many=True, context={"request": request}).data
         return self.get_paginated_response(data)
 
     @extend_schema(

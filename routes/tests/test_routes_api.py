@@ -258,7 +258,9 @@ def test_list_newest_first_with_status_filter_and_light_paths(auth_client, user,
     assert [item["name"] for item in page["results"]] == ["newer", "archived", "older"]
     assert {"next", "previous"} <= set(page)
     option = page["results"][2]["options"][0]
-    assert "coordinates" not in option["path"] and option["path"]["polyline"]
+    # API.md: a path is always {polyline, coordinates, bbox}, lists included
+    assert set(option["path"]) == {"polyline", "coordinates", "bbox"}
+    assert [tuple(p) for p in option["path"]["coordinates"]] == polyline.decode(option["path"]["polyline"])
 
     active = auth_client.get(URL + "?status=active").json()["data"]["results"]
     assert [item["name"] for item in active] == ["newer", "older"]
