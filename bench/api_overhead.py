@@ -105,7 +105,7 @@ def main() -> int:
         for _ in range(args.requests):
             call(path, auth)
         profiler.disable()
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(45)
     return 0
 

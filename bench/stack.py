@@ -155,13 +155,15 @@ def mint_users(env: dict[str, str], count: int, prefix: str) -> list[dict]:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, log_path: Path, timeout_s: int = 30):
-    """gunicorn on 127.0.0.1:<free port> with `workers` sync workers; yields the base URL; always stopped."""
+def gunicorn(env: dict[str, str], *, workers: int, log_path: Path, timeout_s: int = 30, threads: int = 1):
+    """gunicorn on 127.0.0.1:<free port> with `workers` sync workers (gthread workers of `threads` threads when
+    threads > 1); yields the base URL; always stopped."""
     port = free_port()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "runnerway.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--timeout", str(timeout_s), "--graceful-timeout", "5"],
+             "--workers", str(workers), "--threads", str(threads), "--timeout", str(timeout_s),
+             "--graceful-timeout", "5"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -30,6 +30,7 @@ COMPARE_S = int(os.environ.get("LOADTEST_COMPARE_DURATION", "15"))
 USERS = int(os.environ.get("LOADTEST_USERS", "20"))
 SATURATE_USERS = int(os.environ.get("LOADTEST_SATURATE_USERS", "10"))
 WORKERS = int(os.environ.get("LOADTEST_WORKERS", "3"))
+THREADS = int(os.environ.get("LOADTEST_THREADS", "1"))  # > 1: gunicorn gthread workers
 DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "mysql://root@127.0.0.1:3306/runnerway_load")
 SAMPLE_PBF = ROOT / ".cache/osm/Helsinki.osm.pbf"
 REPORT_PATH = ROOT / "var/loadtest-report.md"
@@ -97,7 +98,7 @@ def main() -> int:
     users = seed(env)
     work = Path(tempfile.mkdtemp(prefix="runnerway-load-"))
     users_file = work / "users.json"
-    with gunicorn(env, workers=WORKERS, log_path=work / "gunicorn.log", timeout_s=60) as (base_url, _):
+    with gunicorn(env, workers=WORKERS, threads=THREADS, log_path=work / "gunicorn.log", timeout_s=60) as (base_url, _):
         give_each_a_workout(base_url, users)
         users_file.write_text(json.dumps(users))
         print(f"mixed load: {USERS} users for {DURATION_S} s against {WORKERS} gunicorn workers ...", flush=True)
@@ -114,7 +115,8 @@ def main() -> int:
     ratio = detail_rps / bare_rps if bare_rps else 0.0
     total = sum(int(r["Request Count"]) for r in mixed)
     lines = [
-        f"Load test {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — gunicorn {WORKERS} sync workers + MariaDB + Redis on "
+        f"Load test {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — gunicorn {WORKERS} "
+        f"{'sync workers' if THREADS == 1 else f'gthread workers x {THREADS} threads'} + MariaDB + Redis on "
         f"one {os.cpu_count()}-core machine (locust on the same cores).",
         "",
         f"Mixed load: {USERS} users, think time 0.5-1.5 s, {DURATION_S} s, {total} requests "
