@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RouteStatusEnum": "routes.models.Route.Status",
         "ActivityTypeEnum": "routes.models.Route.ActivityType",  # running|walking, shared with workouts
+        "HealthStateEnum": ["ok", "down"],  # health: overall status and database
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -14,7 +14,7 @@ from runnerway.health import service_health
 HealthSerializer = inline_serializer(
     name="Health",
     fields={
-        "status": serializers.ChoiceField(choices=["ok", "degraded", "down"]),
+        "status": serializers.ChoiceField(choices=["ok", "down"]),
         "database": serializers.ChoiceField(choices=["ok", "down"]),
         "queue": serializers.ChoiceField(choices=["ok", "degraded", "unknown"]),
     },

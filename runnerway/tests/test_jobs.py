@@ -216,3 +216,10 @@ def test_analytics_page_is_staff_only(client):
     client.force_login(UserFactory())
     response = client.get("/admin/analytics/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_health_endpoint_keeps_status_ok_while_only_the_queue_is_degraded(api_client, monkeypatch):
+    monkeypatch.setattr("runnerway.health.check_queue", lambda: "degraded")
+    response = api_client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json()["data"] == {"status": "ok", "database": "ok", "queue": "degraded"}
