@@ -47,7 +47,10 @@ def workout_get_for_user(*, user, workout_id) -> Workout | None:
 
 def workout_detail_for_user(*, user, workout_id) -> Workout | None:
     """Like workout_get_for_user, with only what the API shows (WORKOUT_OUTPUT_FIELDS): for responses only."""
-    return _for_output(Workout.objects.of_user(user)).filter(pk=workout_id).first()
+    try:  # get(), not first(): no ORDER BY to compile or run for a primary-key lookup
+        return _for_output(Workout.objects.of_user(user)).get(pk=workout_id)
+    except Workout.DoesNotExist:
+        return None
 
 
 def workouts_for_user(
