@@ -106,7 +106,7 @@ def main() -> int:
             call(path, auth)
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
-        stats.print_stats(45)
+        stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
     return 0
 
 
