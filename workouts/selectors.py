@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polyline as polyline_codec
+from django.db import connections
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -45,12 +47,58 @@ def workout_get_for_user(*, user, workout_id) -> Workout | None:
     return Workout.objects.of_user(user).select_related("route__shape").filter(pk=workout_id).first()
 
 
+@functools.cache
+def _detail_sql(vendor: str) -> str:
+    """The detail read as one SQL statement, built once from the models' tables and columns.
+
+    Building the equivalent queryset (three tables, ~35 columns) costs ~0.5 ms of CPU in the ORM on every request,
+    half of a detail GET; the raw query returns the same Workout (Django's converters applied, other columns
+    deferred) with its route and shape. Same filters as of_user(): the user's own, not soft-deleted.
+    """
+    from routes.models import Route, RouteShape
+
+    quote = connections["default"].ops.quote_name
+
+    def column(alias: str, model, name: str) -> str:
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    own = [column("w", Workout, name) for name in WORKOUT_OUTPUT_FIELDS if not name.startswith("route__")]
+    related = [column("r", Route, "name") + " AS route__name", column("r", Route, "shape") + " AS route__shape",
+               *(column("s", RouteShape, name) + f" AS route__shape__{name}" for name in ("shape_id", "name",
+                                                                                      "icon_name"))]
+    tables = {model: quote(model._meta.db_table) for model in (Workout, Route, RouteShape)}
+    # Identifiers come from the models' metadata (quoted); the two values are bound parameters.
+    sql = (
+        f"SELECT {', '.join(own + related)} FROM {tables[Workout]} w "  # noqa: S608
+        f"LEFT JOIN {tables[Route]} r ON {column('r', Route, 'id')} = {column('w', Workout, 'route')} "
+        f"LEFT JOIN {tables[RouteShape]} s ON {column('s', RouteShape, 'id')} = {column('r', Route, 'shape')} "
+        f"WHERE {column('w', Workout, 'id')} = %s AND {column('w', Workout, 'user')} = %s "
+        f"AND {column('w', Workout, 'deleted_at')} IS NULL"
+    )
+    return sql
+
+
 def workout_detail_for_user(*, user, workout_id) -> Workout | None:
-    """Like workout_get_for_user, with only what the API shows (WORKOUT_OUTPUT_FIELDS): for responses only."""
-    try:  # get(), not first(): no ORDER BY to compile or run for a primary-key lookup
-        return _for_output(Workout.objects.of_user(user)).get(pk=workout_id)
-    except Workout.DoesNotExist:
+    """Like workout_get_for_user, with only what the API shows (WORKOUT_OUTPUT_FIELDS): for responses only.
+    One query (see _detail_sql); the route and shape carry only their id, name, slug and icon."""
+    from routes.models import Route, RouteShape
+
+    connection = connections["default"]
+    params = [Workout._meta.pk.get_db_prep_value(workout_id, connection),
+              Workout._meta.pk.get_db_prep_value(user.pk, connection)]  # users' ids are UUIDs like workouts'
+    workout = next(iter(Workout.objects.raw(_detail_sql(connection.vendor), params)), None)
+    if workout is None:
         return None
+    if workout.route_id is not None:
+        shape_pk = workout.__dict__.pop("route__shape")
+        route = Route.from_db("default", ["id", "name", "shape_id"],
+                              (workout.route_id, workout.__dict__.pop("route__name"), shape_pk))
+        if shape_pk is not None:
+            route.shape = RouteShape.from_db("default", ["id", "shape_id", "name", "icon_name"], (
+                shape_pk, workout.__dict__.pop("route__shape__shape_id"), workout.__dict__.pop("route__shape__name"),
+                workout.__dict__.pop("route__shape__icon_name")))
+        workout.route = route
+    return workout
 
 
 def workouts_for_user(
