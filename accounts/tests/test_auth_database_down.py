@@ -6,16 +6,18 @@ A 401 `token_invalid` tells the app to log the runner out; a database restart mu
 
 import pytest
 from django.db import InterfaceError, OperationalError
-from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
+from django.db.backends.utils import CursorWrapper
 
 
 @pytest.mark.parametrize("error", [OperationalError(2013, "Lost connection"), InterfaceError(0, "")])
 def test_database_error_during_authentication_is_a_503_envelope(auth_client, monkeypatch, error):
-    def database_down(self, validated_token):
+    def database_down(self, sql, params=None):
         raise error
 
-    monkeypatch.setattr(SimpleJWTAuthentication, "get_user", database_down)
-    response = auth_client.get("/api/v1/users/me")
+    # Every query of the request fails, the token's user lookup first (however accounts.authentication reads it).
+    with monkeypatch.context() as patch:
+        patch.setattr(CursorWrapper, "execute", database_down)
+        response = auth_client.get("/api/v1/users/me")
     assert response.status_code == 503
     assert response.json() == {"success": False, "error": {"code": "service_unavailable",
                                                            "message": "The service is temporarily unavailable."}}
