@@ -199,7 +199,8 @@ REST_FRAMEWORK = {
         "otp_verify": env("THROTTLE_OTP_VERIFY", default="20/min"),
         "otp_verify_email": "30/min",
         "route_plan": env("THROTTLE_ROUTE_PLAN", default="20/min"),  # per user
-        "route_plan_address": "60/min",  # per client address (several runners may share one)
+        # per client address (several runners may share one)
+        "route_plan_address": env("THROTTLE_ROUTE_PLAN_ADDRESS", default="60/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

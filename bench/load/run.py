@@ -93,6 +93,7 @@ def main() -> int:
         REDIS_URL=os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/14"),
         LOADTEST_BARE_VIEW="true",
         THROTTLE_USER="1000000/min", THROTTLE_ROUTE_PLAN="1000000/min", THROTTLE_ANON="1000000/min",
+        THROTTLE_ROUTE_PLAN_ADDRESS="1000000/min",  # every locust user plans from 127.0.0.1
     )
     create_database(DATABASE_URL)
     users = seed(env)
