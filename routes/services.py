@@ -56,29 +56,19 @@ def shapes_seed() -> tuple[int, int]:
 
     created_count = updated_count = 0
     for sort_order, template in enumerate(SHAPE_TEMPLATES):
+        content = {
+            "name": template.name,
+            "name_ko": template.name_ko,
+            "icon_name": template.icon_name,
+            "category": template.category,
+            "svg_template": template.svg_path,
+            "closed": template.closed,
+            "estimated_distance": round(template.estimated_distance_km, 2),
+            "sort_order": sort_order,
+        }
+        # `is_active` only on creation: a shape staff deactivated stays deactivated.
         _shape, created = RouteShape.objects.update_or_create(
-            shape_id=template.shape_id,
-            defaults={
-                "name": template.name,
-                "name_ko": template.name_ko,
-                "icon_name": template.icon_name,
-                "category": template.category,
-                "svg_template": template.svg_path,
-                "closed": template.closed,
-                "estimated_distance": round(template.estimated_distance_km, 2),
-                "sort_order": sort_order,
-            },
-            create_defaults={
-                "name": template.name,
-                "name_ko": template.name_ko,
-                "icon_name": template.icon_name,
-                "category": template.category,
-                "svg_template": template.svg_path,
-                "closed": template.closed,
-                "estimated_distance": round(template.estimated_distance_km, 2),
-                "sort_order": sort_order,
-                "is_active": True,
-            },
+            shape_id=template.shape_id, defaults=content, create_defaults={**content, "is_active": True},
         )
         if created:
             created_count += 1
