@@ -67,5 +67,5 @@ def route_outline(route: Route) -> tuple[np.ndarray | None, bool]:
             outline = outline_from_svg_path(route.custom_svg_path)
             return outline, is_closed(outline)
     except ValueError:
-        pass  # an unreadable outline only costs the outline; the planned path remains
+        return None, True  # an unreadable outline only costs the outline; the planned path remains
     return None, True
