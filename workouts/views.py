@@ -3,7 +3,7 @@ selectors read. Another user's workout answers 404 on every endpoint (never 403)
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -142,29 +142,33 @@ class WorkoutPointsView(APIView):
         return Response(body)
 
 
-class WorkoutPauseView(APIView):
-    @extend_schema(summary="Pause a workout", description="`active` → `paused`; opens a pause span (at `at`, "
-                   "default now). Anything else → 409 `invalid_state`.",
-                   request=WorkoutTransitionSerializer,
-                   responses={200: WorkoutSerializer, 409: INVALID_STATE_409}, tags=TAGS)
+class _WorkoutTransitionView(APIView):
+    """POST moves the workout through one state-machine transition (`transition`, a service), at `at`."""
+
+    transition = None
+
     def post(self, request, workout_id):
         workout = _own_workout(request, workout_id)
         data = WorkoutTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        workout = services.workout_pause(workout=workout, at=data.validated_data.get("at"))
+        workout = type(self).transition(workout=workout, at=data.validated_data.get("at"))
         return _workout_response(request, workout)
 
 
-class WorkoutResumeView(APIView):
-    @extend_schema(summary="Resume a workout", description="`paused` → `active`; closes the pause span. "
-                   "Anything else → 409 `invalid_state`.", request=WorkoutTransitionSerializer,
-                   responses={200: WorkoutSerializer, 409: INVALID_STATE_409}, tags=TAGS)
-    def post(self, request, workout_id):
-        workout = _own_workout(request, workout_id)
-        data = WorkoutTransitionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        workout = services.workout_resume(workout=workout, at=data.validated_data.get("at"))
-        return _workout_response(request, workout)
+@extend_schema_view(post=extend_schema(
+    summary="Pause a workout", description="`active` → `paused`; opens a pause span (at `at`, default now). "
+    "Anything else → 409 `invalid_state`.", request=WorkoutTransitionSerializer,
+    responses={200: WorkoutSerializer, 409: INVALID_STATE_409}, tags=TAGS))
+class WorkoutPauseView(_WorkoutTransitionView):
+    transition = services.workout_pause
+
+
+@extend_schema_view(post=extend_schema(
+    summary="Resume a workout", description="`paused` → `active`; closes the pause span. "
+    "Anything else → 409 `invalid_state`.", request=WorkoutTransitionSerializer,
+    responses={200: WorkoutSerializer, 409: INVALID_STATE_409}, tags=TAGS))
+class WorkoutResumeView(_WorkoutTransitionView):
+    transition = services.workout_resume
 
 
 class WorkoutCompleteView(APIView):
