@@ -125,6 +125,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "runnerway.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "runnerway"}}
+# Rows read through the cache (runnerway/rowcache.py), seconds; 0 = off. On by default only with Redis: a
+# per-process local-memory cache would never hear the invalidations of other processes (the job worker).
+# Empty (as in .env.example) means the default.
+TOKEN_USER_CACHE_TIMEOUT = int(env("TOKEN_USER_CACHE_TIMEOUT", default="") or (300 if REDIS_URL else 0))
+WORKOUT_DETAIL_CACHE_TIMEOUT = int(env("WORKOUT_DETAIL_CACHE_TIMEOUT", default="") or (300 if REDIS_URL else 0))
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -175,6 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["runnerway.api.renderers.EnvelopeJSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "runnerway.api.negotiation.ApiContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",

@@ -19,6 +19,15 @@ class WorkoutQuerySet(models.QuerySet):
     def of_user(self, user):
         return self.alive().filter(user=user)
 
+    def update(self, **changes):
+        # Bulk writes send no post_save: forget the cached detail output of the rows they change.
+        from workouts.selectors import workout_detail_cache
+
+        changed_pks = list(self.values_list("pk", flat=True)) if workout_detail_cache.enabled else []
+        count = super().update(**changes)
+        workout_detail_cache.invalidate(changed_pks)
+        return count
+
 
 class Workout(models.Model):
     class Type(models.TextChoices):

@@ -10,6 +10,10 @@ which is fine for a general abuse limit (the sensitive endpoints — login, OTP,
 sliding-window throttles). Refused requests count too (a client hammering on stays refused until the window
 ends); Retry-After is the time left in the window.
 Anonymous requests are left to AnonRateThrottle (per address), as with DRF's class.
+
+JWT authentication counts the hit in the same Redis round trip that reads the token's user
+(`request.counted_user_hit`); without it (another authenticator, a window boundary between the two) this
+class counts the hit itself.
 """
 
 from rest_framework.throttling import SimpleRateThrottle
@@ -24,16 +28,20 @@ class UserRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         return None  # unused: allow_request below builds the key of the current window
 
+    def counter(self, user_pk, now: float) -> tuple[str, int]:
+        """The cache key counting this user's requests in the window holding `now`, and the window (s)."""
+        window = int(now // self.duration)
+        return self.cache_format % {"scope": self.scope, "ident": user_pk, "window": window}, self.duration
+
     def allow_request(self, request, view):
         if self.rate is None or not (request.user and request.user.is_authenticated):
             return True
         now = self.timer()
-        window = int(now // self.duration)
-        key = self.cache_format % {"scope": self.scope, "ident": request.user.pk, "window": window}
-        count = hit_counter(key, self.duration)
-        self.wait_s = (window + 1) * self.duration - now
+        key, window_s = self.counter(request.user.pk, now)
+        counted = getattr(request, "counted_user_hit", None)  # set by accounts.authentication, same round trip
+        count = counted[1] if counted is not None and counted[0] == key else hit_counter(key, window_s)
+        self.wait_s = window_s - now % window_s
         return count <= self.num_requests
 
     def wait(self):
         return self.wait_s
-

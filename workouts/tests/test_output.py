@@ -1,5 +1,6 @@
 """The workout representation: `workout_data` (what the API sends) equals DRF's field-by-field rendering of
-WorkoutSerializer's declared fields (what the OpenAPI schema documents), and a detail GET stays at two queries."""
+WorkoutSerializer's declared fields (what the OpenAPI schema documents), and a detail GET is two queries at most
+(none once the token's user and the completed workout are cached)."""
 
 from datetime import timedelta
 
@@ -57,10 +58,24 @@ def test_fast_representation_equals_the_declared_fields(user, auth_client):
     assert len(shaped["splits"]) >= 2 and shaped["splits"][-1]["is_partial"] is True
 
 
-def test_detail_get_is_two_queries_and_matches_the_list(user, auth_client, django_assert_num_queries):
+def test_detail_get_is_two_queries_then_none_and_matches_the_list(user, auth_client, django_assert_num_queries):
+    from django.core.cache import cache
+
     workout_id = _completed_on_a_shaped_route(user, auth_client)
+    cache.clear()
     with django_assert_num_queries(2):  # the token's user, the workout with its route and shape
         detail = auth_client.get(f"/api/v1/workouts/{workout_id}")
     assert detail.status_code == 200
+    with django_assert_num_queries(0):  # both from the cache, in one round trip (accounts.authentication)
+        again = auth_client.get(f"/api/v1/workouts/{workout_id}")
+    assert again.json() == detail.json()
     listed = auth_client.get("/api/v1/workouts").json()["data"]["results"]
     assert listed == [detail.json()["data"]]
+
+
+def test_detail_get_without_the_row_caches_is_two_queries(user, auth_client, settings, django_assert_num_queries):
+    workout_id = _completed_on_a_shaped_route(user, auth_client)
+    settings.TOKEN_USER_CACHE_TIMEOUT = settings.WORKOUT_DETAIL_CACHE_TIMEOUT = 0  # the embedded default
+    for _ in range(2):
+        with django_assert_num_queries(2):
+            assert auth_client.get(f"/api/v1/workouts/{workout_id}").status_code == 200

@@ -1,0 +1,12 @@
+"""Cached user rows are forgotten whenever a user row is written (see accounts.selectors.token_user_cache)."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from accounts.models import User
+from accounts.selectors import token_user_cache
+
+
+@receiver([post_save, post_delete], sender=User, dispatch_uid="accounts.forget_cached_user")
+def forget_cached_user(sender, instance: User, **kwargs) -> None:
+    token_user_cache.invalidate([instance.pk])

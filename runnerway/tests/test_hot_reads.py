@@ -1,0 +1,115 @@
+"""The plumbing of the hot read path: compiled reads (runnerway.db), row caches and their one-round-trip read
+(runnerway.rowcache, runnerway.cache), and the content-negotiation shortcut (runnerway.api.negotiation)."""
+
+from datetime import timedelta
+
+import fakeredis
+import pytest
+from django.core.cache import caches
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from runnerway.db import CompiledRead
+from runnerway.rowcache import RowCache, read_rows
+from workouts import selectors
+from workouts.models import Workout
+from workouts.tests.factories import START, WorkoutFactory, make_route_option
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "runnerway.cache.RedisCache", "LOCATION": "redis://fake:6379/0",
+                                   "OPTIONS": {"connection_class": fakeredis.FakeRedisConnection,
+                                               "server": fakeredis.FakeServer()}}}
+    yield caches["default"]
+    caches["default"].clear()
+
+
+class TestCompiledRead:
+    def test_rows_equal_the_orm_with_its_conversions(self, user):
+        route, option = make_route_option(user, [[37.5, 127.0], [37.501, 127.001]])
+        workout = WorkoutFactory(user=user, route=route, route_option=option, status="completed",
+                                 completed_at=START + timedelta(hours=1), splits=[{"km": 1, "pace": "5:00"}],
+                                 weight_assumed=True, calories_kcal=301.5)
+        columns = ("id", "user_id", "started_at", "completed_at", "splits", "weight_assumed", "calories_kcal",
+                   "route__name", "route__shape")
+        read = CompiledRead(lambda pk, user_id: Workout.objects.filter(pk=pk, user_id=user_id)
+                            .values_list(*columns), pk=Workout._meta.pk, user_id=Workout._meta.get_field("user"))
+        row = read.first(pk=workout.pk, user_id=user.pk)
+        assert row == Workout.objects.filter(pk=workout.pk).values_list(*columns).get()
+        assert row[2].tzinfo is not None and row[4] == [{"km": 1, "pace": "5:00"}] and row[5] is True
+        assert read.first(pk=workout.pk, user_id=UserFactory().pk) is None  # the second parameter binds too
+
+    def test_the_sql_is_compiled_once_per_database(self, user):
+        read = CompiledRead(lambda pk: User.objects.filter(pk=pk).values_list("email"), pk=User._meta.pk)
+        first = read.compiled()
+        assert read.first(pk=user.pk) == (user.email,)
+        assert read.compiled() is first
+
+    def test_a_parameter_missing_from_the_query_is_a_clear_error(self):
+        read = CompiledRead(lambda pk: User.objects.values_list("email"), pk=User._meta.pk)
+        with pytest.raises(ValueError, match="parameter 'pk' occurs 0 times"):
+            read.first(pk=UserFactory().pk)
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_read_rows_reads_several_caches_and_counts_in_one_go(request, backend, settings):
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
+    settings.ROW_TEST_ON, settings.ROW_TEST_OFF = 60, 0
+    on, off = (RowCache("on", version=lambda: "1", timeout_setting="ROW_TEST_ON"),
+               RowCache("off", version=lambda: "1", timeout_setting="ROW_TEST_OFF"))
+    on.set("a", {"km": 5})
+    off.set("a", {"km": 6})  # a cache that is off stores nothing
+    found, count = read_rows([(on, "a"), (on, "b"), (off, "a")], count_hit=("hits", 60))
+    assert found == {on.key("a"): {"km": 5}, on.key("b"): None} and count == 1
+    assert read_rows([(on, "a")], count_hit=("hits", 60))[1] == 2
+    assert on.get("a", prefetched=found) == {"km": 5}
+    assert on.get("b", prefetched=found) is None  # read already (absent): not read again
+    assert off.get("a") is None
+    assert read_rows([(on, "a")]) == ({on.key("a"): {"km": 5}}, None)
+
+
+def test_one_redis_round_trip_for_user_detail_and_rate_count(redis_cache, user, auth_client, monkeypatch):
+    """A warm authenticated detail GET costs one pipeline on Redis and no query."""
+    from runnerway.cache import RedisCacheClient
+
+    workout = WorkoutFactory(user=user, status="completed", completed_at=START + timedelta(hours=1))
+    assert auth_client.get(f"/api/v1/workouts/{workout.pk}").status_code == 200  # fills both caches
+    calls = []
+    for name in ("get", "get_many", "incr_expiring", "get_many_and_incr_expiring"):
+        original = getattr(RedisCacheClient, name)
+        monkeypatch.setattr(RedisCacheClient, name,
+                            lambda self, *a, _name=name, _original=original, **k: calls.append(_name)
+                            or _original(self, *a, **k))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        detail = auth_client.get(f"/api/v1/workouts/{workout.pk}")
+    assert detail.status_code == 200 and detail.json()["data"]["id"] == str(workout.pk)
+    assert calls == ["get_many_and_incr_expiring"] and len(queries) == 0
+    assert selectors.workout_detail_cache.key(workout.pk) in [
+        key.split(":", 2)[-1] for key in (k.decode() for k in redis_cache._cache.get_client().keys("*"))]
+
+
+class TestContentNegotiation:
+    @pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+    def test_what_the_apps_send_gets_json(self, auth_client, accept):
+        headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+        response = auth_client.get("/api/v1/workouts", **headers)
+        assert response.status_code == 200 and response["Content-Type"] == "application/json; charset=utf-8"
+        assert response.json()["success"] is True
+
+    def test_anything_else_is_negotiated_by_drf(self, auth_client):
+        refused = auth_client.get("/api/v1/workouts", HTTP_ACCEPT="text/html")
+        assert refused.status_code == 406 and refused.json()["error"]["code"] == "not_acceptable"
+        indented = auth_client.get("/api/v1/workouts", HTTP_ACCEPT="application/json; indent=2")
+        assert indented.status_code == 200 and b'\n  "success"' in indented.content
+
+    def test_a_file_view_still_answers_its_type(self, user, auth_client):
+        route, option = make_route_option(user, [[37.5, 127.0], [37.501, 127.001]])
+        gpx = auth_client.get(f"/api/v1/routes/{route.pk}/options/{option.pk}/gpx", HTTP_ACCEPT="*/*")
+        assert gpx.status_code == 200 and gpx["Content-Type"].startswith("application/gpx+xml")

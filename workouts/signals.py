@@ -1,0 +1,31 @@
+"""Forget a completed workout's cached detail output whenever what it shows changes (workouts.selectors).
+
+The output shows the workout's own columns, its route's name and its shape's slug, name and icon. Bulk
+`QuerySet.update()` of workouts invalidates in WorkoutQuerySet.update; bulk updates of routes and shapes
+change only their status, deletion time and activity, which the output does not show.
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from routes.models import Route, RouteShape
+from workouts.models import Workout
+from workouts.selectors import workout_detail_cache
+
+
+@receiver([post_save, post_delete], sender=Workout, dispatch_uid="workouts.forget_detail")
+def workout_written(sender, instance: Workout, **kwargs) -> None:
+    workout_detail_cache.invalidate([instance.pk])
+
+
+# pre_delete as well: deleting a route sets its workouts' reference to NULL without any signal.
+@receiver([post_save, pre_delete], sender=Route, dispatch_uid="workouts.forget_detail_of_route")
+def route_written(sender, instance: Route, **kwargs) -> None:
+    if workout_detail_cache.enabled:
+        workout_detail_cache.invalidate(Workout.objects.filter(route=instance).values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=RouteShape, dispatch_uid="workouts.forget_detail_of_shape")  # in use: not deletable
+def shape_written(sender, instance: RouteShape, **kwargs) -> None:
+    if workout_detail_cache.enabled:
+        workout_detail_cache.invalidate(Workout.objects.filter(route__shape=instance).values_list("pk", flat=True))
