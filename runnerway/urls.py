@@ -9,13 +9,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from runnerway.admin import analytics_view
 from runnerway.views import HealthView, api_not_found
 
+# Most called first: Django tries the patterns in order, and every include that does not match costs a raised
+# Resolver404 and a copy of its patterns (~0.1 ms for the accounts and routes includes together). Phones send a
+# points batch every few seconds while running; the order changes nothing else (every pattern is a whole path).
 api_v1 = [
-    path("health", HealthView.as_view(), name="health"),
-    path("", include("accounts.urls")),
-    path("", include("routes.urls")),
     path("", include("workouts.urls")),
-    path("", include("goals.urls")),
     path("", include("community.urls")),
+    path("", include("routes.urls")),
+    path("", include("goals.urls")),
+    path("", include("accounts.urls")),
+    path("health", HealthView.as_view(), name="health"),
 ]
 
 if settings.LOADTEST_BARE_VIEW:  # never in a normal deployment (see runnerway/loadtest.py)
