@@ -54,4 +54,7 @@ lint: install
 # LOADTEST_DURATION seconds (default 60); the table goes to var/loadtest-report.md.
 loadtest: install sample
 	$(PY) -m pip install -q -r requirements/production.txt -r requirements/loadtest.txt
+	@# wrk (Debian's package) drives the saturation comparison; without it bench/load/run.py falls back to locust.
+	@command -v wrk >/dev/null 2>&1 || { apt-get install -y -qq wrk >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || echo "wrk not installed: saturation by locust"; }
 	LOADTEST_DURATION=$${LOADTEST_DURATION:-60} $(PY) bench/load/run.py

@@ -6,14 +6,20 @@
    bare baseline view on (LOADTEST_BARE_VIEW=true).
 3. Mixed load for LOADTEST_DURATION seconds (default 60) with LOADTEST_USERS users (bench/load/locustfile.py),
    then two saturation runs of LOADTEST_COMPARE_DURATION seconds (default 15): the bare JsonResponse view and
-   the authenticated `GET /workouts/{id}`, with the same concurrency and no think time.
+   the authenticated `GET /workouts/{id}` (round robin over the load users' own workouts), with the same
+   concurrency and no think time — by wrk when installed (LOADTEST_SATURATE_WITH=locust to use locust), with
+   the CPU each server process spent per request.
 4. Table (throughput, p50/p95 per endpoint; the detail/bare throughput ratio, target >= 0.5x) printed and
    written to var/loadtest-report.md.
 """
 
+import contextlib
 import csv
 import json
 import os
+import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,8 +35,12 @@ DURATION_S = int(os.environ.get("LOADTEST_DURATION", "60"))
 COMPARE_S = int(os.environ.get("LOADTEST_COMPARE_DURATION", "15"))
 USERS = int(os.environ.get("LOADTEST_USERS", "20"))
 SATURATE_USERS = int(os.environ.get("LOADTEST_SATURATE_USERS", "10"))
+COMPARE_ROUNDS = int(os.environ.get("LOADTEST_COMPARE_ROUNDS", "3"))  # wrk: alternating bare/detail rounds
 WORKERS = int(os.environ.get("LOADTEST_WORKERS", "3"))
 THREADS = int(os.environ.get("LOADTEST_THREADS", "1"))  # > 1: gunicorn gthread workers
+# The saturation comparison needs a load generator that outruns the server: locust (Python, ~1 core for
+# ~2 000 req/s) caps the bare view's rate and so flatters the ratio. wrk when installed (make loadtest tries).
+USE_WRK = shutil.which("wrk") is not None and os.environ.get("LOADTEST_SATURATE_WITH", "wrk") == "wrk"
 DATABASE_URL = os.environ.get("LOADTEST_DATABASE_URL", "mysql://root@127.0.0.1:3306/runnerway_load")
 SAMPLE_PBF = ROOT / ".cache/osm/Helsinki.osm.pbf"
 REPORT_PATH = ROOT / "var/loadtest-report.md"
@@ -75,6 +85,84 @@ def run_locust(base_url: str, users_file: Path, csv_prefix: Path, *, user_class:
         return [row for row in csv.DictReader(stats) if row["Name"] != "Aggregated"]
 
 
+_WRK_SCRIPT = """
+-- Round robin over the load users: each request is one user's GET with their token.
+local targets = {%s}
+local i = 0
+request = function()
+  i = i %% #targets + 1
+  local headers = nil
+  if targets[i][2] ~= "" then headers = {["Authorization"] = targets[i][2]} end
+  return wrk.format("GET", targets[i][1], headers)
+end
+done = function(summary, latency, requests)
+  io.write(string.format("PERCENTILES_US %%d %%d\\n", latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def _cpu_s(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(*names: str) -> dict[str, list[int]]:
+    found = {name: [] for name in names}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                for name in names:
+                    if name in command:
+                        found[name].append(int(entry.name))
+    return found
+
+
+def run_wrk(base_url: str, targets: list[tuple[str, str | None]], *, name: str, seconds: int,
+            connections: int, work: Path) -> dict:
+    """wrk (C, a fraction of a core) hammering `targets` [(path, token or None)] round robin: the server's
+    capacity, not the load generator's. Also the CPU each server process spent per request."""
+    entries = ", ".join(f'{{"{path}", "{f"Bearer {token}" if token else ""}"}}' for path, token in targets)
+    script = work / f"wrk-{len(list(work.glob('wrk-*.lua')))}.lua"
+    script.write_text(_WRK_SCRIPT % entries)
+    processes = _pids("gunicorn", "mariadbd", "redis-server")
+    before = {process: _cpu_s(pids) for process, pids in processes.items()}
+    result = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+                             base_url], capture_output=True, text=True, check=True).stdout
+    spent = {process: _cpu_s(pids) - before[process] for process, pids in processes.items()}
+    requests_done = int(re.search(r"(\d+) requests in", result).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", result)
+    p50_us, p95_us = map(int, re.search(r"PERCENTILES_US (\d+) (\d+)", result).groups())
+    return {
+        "Name": name, "Request Count": requests_done,
+        "Failure Count": (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, errors.groups())) if errors else 0),
+        "Requests/s": float(re.search(r"Requests/sec:\s+([\d.]+)", result).group(1)),
+        "50%": f"{p50_us / 1000:.1f}", "95%": f"{p95_us / 1000:.1f}",
+        "cpu_ms": {process: 1000 * spent[process] / max(requests_done, 1) for process in spent},
+    }
+
+
+def compare_with_wrk(base_url: str, users: list[dict], work: Path) -> tuple[list[dict], list[dict]]:
+    """Bare view and detail GET in alternating rounds after a warm-up of each: this machine's throughput swings
+    by ~30 % between runs (other work on its 2 cores), so one round each would compare two different moments."""
+    bare_target = [("/api/v1/_loadtest/bare", None)]
+    detail_targets = [(f"/api/v1/workouts/{u['workout_id']}", u["access"]) for u in users]
+    for targets in (bare_target, detail_targets):
+        run_wrk(base_url, targets, name="warm-up", seconds=2, connections=SATURATE_USERS, work=work)
+    bare, detail = [], []
+    for round_number in range(1, COMPARE_ROUNDS + 1):
+        bare.append(run_wrk(base_url, bare_target, name=f"GET /_loadtest/bare (JsonResponse), round {round_number}",
+                            seconds=COMPARE_S, connections=SATURATE_USERS, work=work))
+        detail.append(run_wrk(base_url, detail_targets, name=f"GET /workouts/{{id}} (saturate), round {round_number}",
+                              seconds=COMPARE_S, connections=SATURATE_USERS, work=work))
+    return bare, detail
+
+
 def row_line(row: dict) -> str:
     failures = int(row["Failure Count"])
     return (f"| `{row['Name']}` | {int(row['Request Count'])} | {failures} | {float(row['Requests/s']):.1f} | "
@@ -105,20 +193,31 @@ def main() -> int:
         print(f"mixed load: {USERS} users for {DURATION_S} s against {WORKERS} gunicorn workers ...", flush=True)
         mixed = run_locust(base_url, users_file, work / "mixed", user_class="Runner", users=USERS,
                            seconds=DURATION_S)
-        print(f"saturation: {SATURATE_USERS} users, no think time, {COMPARE_S} s each ...", flush=True)
-        bare = run_locust(base_url, users_file, work / "bare", user_class="Saturate", users=SATURATE_USERS,
-                          seconds=COMPARE_S, tags="bare")
-        detail = run_locust(base_url, users_file, work / "detail", user_class="Saturate", users=SATURATE_USERS,
-                            seconds=COMPARE_S, tags="detail")
+        saturating = users[:SATURATE_USERS]
+        if USE_WRK:
+            print(f"saturation (wrk): {SATURATE_USERS} connections, {COMPARE_ROUNDS} rounds of {COMPARE_S} s ...",
+                  flush=True)
+            bare, detail = compare_with_wrk(base_url, saturating, work)
+        else:
+            print(f"saturation (locust): {SATURATE_USERS} users, no think time, {COMPARE_S} s each ...", flush=True)
+            bare = run_locust(base_url, users_file, work / "bare", user_class="Saturate", users=SATURATE_USERS,
+                              seconds=COMPARE_S, tags="bare")
+            detail = run_locust(base_url, users_file, work / "detail", user_class="Saturate",
+                                users=SATURATE_USERS, seconds=COMPARE_S, tags="detail")
 
-    bare_rps = sum(float(r["Requests/s"]) for r in bare if "bare" in r["Name"])
-    detail_rps = sum(float(r["Requests/s"]) for r in detail if "saturate" in r["Name"])
+    # locust: one row per endpoint; wrk: one row per round. The medians, and each round's ratio.
+    bare_rows = [r for r in bare if "bare" in r["Name"]]
+    detail_rows = [r for r in detail if "saturate" in r["Name"]]
+    bare_rps = statistics.median(float(r["Requests/s"]) for r in bare_rows)
+    detail_rps = statistics.median(float(r["Requests/s"]) for r in detail_rows)
     ratio = detail_rps / bare_rps if bare_rps else 0.0
+    round_ratios = [float(d["Requests/s"]) / float(b["Requests/s"]) for b, d in zip(bare_rows, detail_rows,
+                                                                                  strict=True)]
     total = sum(int(r["Request Count"]) for r in mixed)
     lines = [
         f"Load test {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — gunicorn {WORKERS} "
         f"{'sync workers' if THREADS == 1 else f'gthread workers x {THREADS} threads'} + MariaDB + Redis on "
-        f"one {os.cpu_count()}-core machine (locust on the same cores).",
+        f"one {os.cpu_count()}-core machine (the load generators on the same cores).",
         "",
         f"Mixed load: {USERS} users, think time 0.5-1.5 s, {DURATION_S} s, {total} requests "
         f"({total / DURATION_S:.1f} req/s).",
@@ -127,13 +226,18 @@ def main() -> int:
         "|---|---:|---:|---:|---:|---:|",
         *[row_line(r) for r in sorted(mixed, key=lambda r: r["Name"])],
         "",
-        f"Saturation ({SATURATE_USERS} users, no think time, {COMPARE_S} s each, same server):",
+        f"Saturation ({f'wrk, {COMPARE_ROUNDS} alternating rounds' if USE_WRK else 'locust'}, {SATURATE_USERS} "
+        f"concurrent users, no think time, {COMPARE_S} s each, same server):",
         "",
         "| endpoint | requests | failures | req/s | p50 ms | p95 ms |",
         "|---|---:|---:|---:|---:|---:|",
         *[row_line(r) for r in bare + detail],
         "",
-        f"Authenticated detail GET / bare JsonResponse throughput: **{ratio:.2f}x** (target >= 0.5x).",
+        *(["CPU per request (ms): " + "; ".join(
+            f"{r['Name']}: " + ", ".join(f"{process} {ms:.3f}" for process, ms in r["cpu_ms"].items())
+            for r in bare + detail), ""] if USE_WRK else []),
+        f"Authenticated detail GET / bare JsonResponse throughput: **{ratio:.2f}x** (medians {detail_rps:.0f} / "
+        f"{bare_rps:.0f} req/s; per round: {', '.join(f'{r:.2f}' for r in round_ratios)}; target >= 0.5x).",
     ]
     report = "\n".join(lines) + "\n"
     REPORT_PATH.write_text(report)
