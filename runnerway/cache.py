@@ -58,8 +58,10 @@ class RedisCache(DjangoRedisCache):
 
     def get_many_and_incr_expiring(self, keys, counter_key, window_s: int):
         """The values of `keys` (None where absent) and `incr_expiring(counter_key, window_s)`, in one round trip."""
-        return self._cache.get_many_and_incr_expiring([self.make_and_validate_key(key) for key in keys],
-                                                      self.make_and_validate_key(counter_key), window_s)
+        # make_key, not make_and_validate_key: the validation warns about memcached's key limits, one character
+        # at a time (~10 us a key), and these keys are ours.
+        return self._cache.get_many_and_incr_expiring([self.make_key(key) for key in keys],
+                                                      self.make_key(counter_key), window_s)
 
 
 def hit_counter(key: str, window_s: int) -> int:

@@ -13,6 +13,7 @@ import polyline as polyline_codec
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from runnerway.api.renderers import EncodedJSON, EnvelopeJSONRenderer
 from runnerway.db import CompiledRead
 from runnerway.rowcache import RowCache
 from workouts.models import UserStats, Workout, WorkoutPoint
@@ -87,13 +88,15 @@ def workout_detail_for_user(*, user, workout_id) -> Workout | None:
 
 
 def _output_version() -> str:
-    # The cached output is what workouts.serializers.workout_data builds: any change to that module (or to the
-    # pace formatting it uses) changes the key, so a deploy never serves entries shaped by the previous code.
+    # A digest of the code that shapes the cached value: the output (workouts.serializers.workout_data and the
+    # pace format), its encoding (the envelope renderer) and the entry itself (this module). Any change to them
+    # changes the key, so a deploy never reads entries written by the previous code.
+    from runnerway.api import renderers
     from workouts import serializers
     from workouts.metrics import pace
 
-    sources = [Path(serializers.__file__).read_bytes(), Path(pace.__file__).read_bytes(),
-               " ".join(_DETAIL_COLUMNS).encode()]
+    sources = [Path(module.__file__).read_bytes() for module in (serializers, pace, renderers)]
+    sources += [Path(__file__).read_bytes(), " ".join(_DETAIL_COLUMNS).encode()]
     return hashlib.blake2s(b"\0".join(sources), digest_size=4).hexdigest()
 
 
@@ -104,22 +107,23 @@ workout_detail_cache = RowCache("workout_detail", version=_output_version,
                                 timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
 
 
-def workout_detail_output(*, user, workout_id, prefetched: dict | None = None) -> dict | None:
-    """What `GET /workouts/{id}` shows of the user's own workout (workouts.serializers.workout_data), or None
-    (not theirs, deleted, unknown: 404). A completed workout is served from workout_detail_cache when cached;
-    `prefetched`: cache values the request already read (runnerway.rowcache.read_rows)."""
+def workout_detail_output(*, user, workout_id, prefetched: dict | None = None) -> EncodedJSON | None:
+    """What `GET /workouts/{id}` shows of the user's own workout (workouts.serializers.workout_data, encoded as the
+    API's JSON), or None (not theirs, deleted, unknown: 404). A completed workout is served from
+    workout_detail_cache when cached; `prefetched`: cache values the request already read
+    (runnerway.rowcache.read_rows)."""
     from workouts.serializers import workout_data
 
     cached = workout_detail_cache.get(workout_id, prefetched=prefetched)
     if cached is not None:
         owner_id, output = cached
-        return output if owner_id == str(user.pk) else None
+        return EncodedJSON(output) if owner_id == str(user.pk) else None
     workout = workout_detail_for_user(user=user, workout_id=workout_id)
     if workout is None:
         return None
-    output = workout_data(workout)
+    output = EnvelopeJSONRenderer.encode(workout_data(workout))
     if workout.status == Workout.Status.COMPLETED:
-        workout_detail_cache.set(workout_id, (str(workout.user_id), output))
+        workout_detail_cache.set(workout_id, (str(workout.user_id), bytes(output)))
     return output
 
 

@@ -113,3 +113,39 @@ class TestContentNegotiation:
         route, option = make_route_option(user, [[37.5, 127.0], [37.501, 127.001]])
         gpx = auth_client.get(f"/api/v1/routes/{route.pk}/options/{option.pk}/gpx", HTTP_ACCEPT="*/*")
         assert gpx.status_code == 200 and gpx["Content-Type"].startswith("application/gpx+xml")
+
+
+class TestEncodedJSON:
+    DATA = {"name": "서울 하트 런", "note": "line\u2028break", "km": 5.25, "splits": [{"km": 1}], "none": None}
+
+    def _render(self, data, accepted="application/json", message=None):
+        from rest_framework.response import Response
+
+        from runnerway.api.renderers import EnvelopeJSONRenderer
+
+        response = Response(data)
+        response.envelope_message = message
+        return EnvelopeJSONRenderer().render(data, accepted, {"response": response})
+
+    @pytest.mark.parametrize("message", [None, "Saved."])
+    def test_the_envelope_around_encoded_data_is_the_same_bytes(self, message):
+        from runnerway.api.renderers import EnvelopeJSONRenderer
+
+        encoded = EnvelopeJSONRenderer.encode(self.DATA)
+        assert self._render(encoded, message=message) == self._render(self.DATA, message=message)
+        assert b"\\u2028" in encoded and "서울".encode() in encoded
+
+    def test_an_indented_body_is_rendered_from_the_decoded_data(self):
+        from runnerway.api.renderers import EnvelopeJSONRenderer
+
+        indented = "application/json; indent=2"
+        encoded = EnvelopeJSONRenderer.encode(self.DATA)
+        assert self._render(encoded, indented) == self._render(self.DATA, indented)
+        assert b'\n  "success": true' in self._render(encoded, indented)
+
+    def test_a_cached_workout_detail_honours_indent(self, user, auth_client):
+        workout = WorkoutFactory(user=user, status="completed", completed_at=START + timedelta(hours=1))
+        compact = auth_client.get(f"/api/v1/workouts/{workout.pk}")
+        indented = auth_client.get(f"/api/v1/workouts/{workout.pk}", HTTP_ACCEPT="application/json; indent=2")
+        assert indented.status_code == 200 and b'\n  "data": {' in indented.content
+        assert indented.json() == compact.json()
