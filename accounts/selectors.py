@@ -8,7 +8,8 @@ from accounts.models import User
 from runnerway.db import CompiledRead
 from runnerway.rowcache import RowCache
 
-_USER_COLUMNS = tuple(field.attname for field in User._meta.concrete_fields)
+# The password hash is never read from a token and stays out of the cache (a deferred field, loaded if asked for).
+_USER_COLUMNS = tuple(field.attname for field in User._meta.concrete_fields if field.attname != "password")
 
 # The token's user as the row's values; a change to the User model's columns changes the key (old entries unread).
 token_user_cache = RowCache(

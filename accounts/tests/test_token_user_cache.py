@@ -47,6 +47,15 @@ def test_the_cached_user_equals_the_row(user):
     assert cached._state.adding is False and cached._state.db == "default"
 
 
+def test_the_password_hash_is_not_cached(user):
+    user_for_token(user_id=user.pk)
+    row = cache.get(token_user_cache.key(user.pk))
+    assert user.password not in row
+    cached = user_for_token(user_id=user.pk)
+    assert "password" in cached.get_deferred_fields()
+    assert cached.check_password("correct-horse-battery-9")  # loaded from the database when asked for
+
+
 def test_profile_changes_show_on_the_next_request(auth_client):
     assert auth_client.get("/api/v1/users/me").status_code == 200
     assert auth_client.patch("/api/v1/users/me", {"name": "Renamed", "weight_kg": 58.5},
