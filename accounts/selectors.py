@@ -57,3 +57,10 @@ def user_public_totals(user: User) -> UserPublicTotals:
     totals = user_totals(user=user, period="all")
     return UserPublicTotals(total_distance=round(totals.total_distance_m / 1000, 2),
                             total_workouts=totals.total_workouts)
+
+
+def user_follow_summary(*, user: User, viewer):
+    """The user's follower/following counts and whether `viewer` follows them (community.selectors.FollowSummary)."""
+    from community.selectors import follow_summary
+
+    return follow_summary(user_id=user.pk, viewer=viewer)

@@ -31,13 +31,16 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class PublicUserSerializer(serializers.Serializer):
-    """Public profile: `user_public_totals` supplies the two totals (km, count)."""
+    """Public profile: `user_public_totals` supplies the two totals (km, count), `user_follow_summary` the rest."""
 
     id = serializers.UUIDField()
     name = serializers.CharField()
     avatar = serializers.CharField(allow_null=True)
     total_distance = serializers.FloatField(help_text="Lifetime distance in km (2 decimals).")
     total_workouts = serializers.IntegerField()
+    follower_count = serializers.IntegerField(help_text="Users following this user.")
+    following_count = serializers.IntegerField(help_text="Users this user follows.")
+    following = serializers.BooleanField(help_text="I follow this user (false on my own profile).")
 
 
 class SignupSerializer(serializers.Serializer):

@@ -249,14 +249,20 @@ class AvatarView(APIView):
 
 
 class PublicProfileView(APIView):
-    @extend_schema(summary="A user's public profile", responses={200: PublicUserSerializer}, tags=["users"])
+    @extend_schema(summary="A user's public profile",
+                   description="Name, avatar, lifetime totals, follower/following counts, and whether I follow "
+                   "them (`following`, as in the follow endpoint's answer). Deleted or disabled users → 404.",
+                   responses={200: PublicUserSerializer}, tags=["users"])
     def get(self, request, user_id):
         user = selectors.user_public_profile_get(user_id=user_id)
         if user is None:
             raise NotFound("No such user.")
         totals = selectors.user_public_totals(user)
+        follows = selectors.user_follow_summary(user=user, viewer=request.user)
         avatar = request.build_absolute_uri(user.avatar.url) if user.avatar else None
         return Response(PublicUserSerializer({
             "id": user.pk, "name": user.name, "avatar": avatar,
             "total_distance": round(totals.total_distance, 2), "total_workouts": totals.total_workouts,
+            "follower_count": follows.follower_count, "following_count": follows.following_count,
+            "following": follows.following,
         }).data)

@@ -132,6 +132,24 @@ def post_track(*, viewer, post: Post) -> SharedTrack | None:
                        trimmed=not is_owner)
 
 
+@dataclass(frozen=True)
+class FollowSummary:
+    follower_count: int
+    following_count: int
+    following: bool  # the viewer follows this user (as `following` in the follow endpoint's answer)
+
+
+def follow_summary(*, user_id, viewer) -> FollowSummary:
+    """A user's follower and following counts and whether `viewer` follows them: one query. (follow_create keeps
+    a counters row for both sides of every follow, so no row means no follows at all.)"""
+    viewer_follows = Follow.objects.filter(follower_id=viewer.pk, followee_id=OuterRef("user_id"))
+    row = (UserCounters.objects.filter(user_id=user_id).annotate(following=Exists(viewer_follows))
+           .values_list("follower_count", "following_count", "following").first())
+    if row is None:
+        return FollowSummary(follower_count=0, following_count=0, following=False)
+    return FollowSummary(follower_count=row[0], following_count=row[1], following=bool(row[2]))
+
+
 def follower_count(*, user_id) -> int:
     return UserCounters.objects.filter(user_id=user_id).values_list("follower_count", flat=True).first() or 0
 

@@ -202,7 +202,25 @@ def test_public_profile_shows_only_public_fields(other_client, user):
     response = other_client.get(f"/api/v1/users/{user.pk}")
     assert response.status_code == 200
     assert response.json()["data"] == {"id": str(user.pk), "name": "공개 이름", "avatar": None,
-                                       "total_distance": 0.0, "total_workouts": 0}
+                                       "total_distance": 0.0, "total_workouts": 0, "follower_count": 0,
+                                       "following_count": 0, "following": False}
+
+
+def test_public_profile_counts_follows_and_says_whether_i_follow(user, other_user, other_client, auth_client,
+                                                                 django_assert_max_num_queries):
+    third = client_for(UserFactory())
+    assert other_client.post(f"/api/v1/users/{user.pk}/follow").status_code == 200
+    assert third.post(f"/api/v1/users/{user.pk}/follow").status_code == 200
+    assert auth_client.post(f"/api/v1/users/{other_user.pk}/follow").status_code == 200
+    seen_by_follower = other_client.get(f"/api/v1/users/{user.pk}").json()["data"]
+    assert (seen_by_follower["follower_count"], seen_by_follower["following_count"],
+            seen_by_follower["following"]) == (2, 1, True)
+    assert auth_client.get(f"/api/v1/users/{user.pk}").json()["data"]["following"] is False  # my own profile
+    assert other_client.delete(f"/api/v1/users/{user.pk}/follow").status_code == 200
+    after = other_client.get(f"/api/v1/users/{user.pk}").json()["data"]
+    assert (after["follower_count"], after["following"]) == (1, False)
+    with django_assert_max_num_queries(3):  # the user, the totals, the follow summary (token user cached)
+        assert other_client.get(f"/api/v1/users/{user.pk}").status_code == 200
 
 
 def test_public_profile_of_deleted_disabled_or_unknown_user_is_404(other_client):
