@@ -14,13 +14,15 @@ from django.db import InterfaceError, OperationalError
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.selectors import token_user_cache, user_for_token
 from runnerway.api.throttling import UserRateThrottle
 from runnerway.rowcache import read_rows
 
 # Access tokens whose signature and claims were verified, by their text: {token: (expires at (epoch s), token)}.
-# Verifying is deterministic for a given text and key (the key is a setting: a change restarts the process),
+# Verifying is deterministic for a given text and key (the key is a setting: a change restarts the process, and
+# accounts.signals empties this when a test changes it),
 # so a repeat only needs its expiry checked again; a phone sends the same token for up to 15 minutes.
 # Per process, emptied when full. Revocation is not the token's business here: the user lookup refuses
 # deleted and deactivated accounts on every request.
@@ -44,7 +46,8 @@ class JWTAuthentication(SimpleJWTAuthentication):
         if verified is not None and time.time() < verified[0]:
             return verified[1]
         token = super().get_validated_token(raw_token)
-        if not api_settings.CHECK_REVOKE_TOKEN:  # a revocable token must be looked up every time
+        # Only plain access tokens: a revocable or blacklistable kind must be looked up every time.
+        if type(token) is AccessToken and not api_settings.CHECK_REVOKE_TOKEN:
             if len(_verified_tokens) >= _VERIFIED_TOKENS_MAX:
                 _verified_tokens.clear()
             _verified_tokens[raw_token] = (float(token["exp"]), token)

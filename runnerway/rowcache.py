@@ -5,17 +5,25 @@ Used for the reads behind every authenticated request (the token's user) and the
 
 Correctness rests on invalidation: whatever writes the row must call `invalidate()`. The models wire it to
 `post_save` / `post_delete` and to their queryset's `update()`, so saves, admin actions and bulk updates all
-reach it. An invalidation deletes the entry at once and again after the
-transaction commits: a reader that filled the cache from the old row before the commit does not leave it
-there. The timeout bounds anything that still slips through (a reader that read before the commit and wrote
-after the second delete: microseconds wide).
+reach it. An invalidation does not just delete the entry: it leaves a tombstone for TOMBSTONE_S seconds, at once
+and again when the transaction commits, and readers fill the cache only with `add` (Redis SET NX), which a
+tombstone refuses. So a reader that read the old row before the commit (and was slow to write it back) cannot
+put it into the cache after the invalidation; for a few seconds after a write that row is read from the
+database. The timeout bounds anything that still slips through (a write the code does not see: raw SQL, a data
+migration).
+
+The key holds no version: every process, whatever code it runs during a rolling deploy, invalidates the same
+key. The entry carries the version of the code that wrote it (`version()`, a digest of what shapes the value),
+and an entry of another version reads as a miss.
 
 A cache is on only when `settings.<timeout_setting>` is > 0, which the settings do only with a shared cache
-(Redis): with a per-process local-memory cache, one process would never hear another's invalidations.
+(Redis): with a per-process local-memory cache, one process would never hear another's invalidations
+(runnerway.checks warns about such a configuration).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -25,18 +33,22 @@ from django.utils.functional import cached_property
 
 from runnerway.cache import get_many_and_hit
 
+logger = logging.getLogger(__name__)
+
+TOMBSTONE = "row-cache:invalidated"
+# Longer than a reader can take between its SELECT and its write-back; the row is read from the database meanwhile.
+TOMBSTONE_S = 10
+
 
 class RowCache:
     def __init__(self, name: str, *, version: Callable[[], str], timeout_setting: str):
-        # `version()` changes whenever what is cached changes shape (columns, output fields), so entries written
-        # by the code of a previous deploy are never read by this one. Called once, on first use.
         self.name = name
         self._version = version
         self.timeout_setting = timeout_setting
 
     @cached_property
-    def prefix(self) -> str:
-        return f"row:{self.name}:{self._version()}:"
+    def version(self) -> str:
+        return self._version()
 
     @property
     def timeout_s(self) -> int:
@@ -47,33 +59,45 @@ class RowCache:
         return self.timeout_s > 0
 
     def key(self, pk) -> str:
-        return f"{self.prefix}{pk}"
+        return f"row:{self.name}:{pk}"
 
     def get(self, pk, *, prefetched: dict | None = None):
-        """The cached value of row `pk`, or None (not cached, or the cache is off). `prefetched`: cache values
-        this request already read (read_rows), {key: value or None}; a key found there is not read again."""
+        """The cached value of row `pk`, or None (not cached, invalidated a moment ago, written by other code,
+        or the cache is off). `prefetched`: what this request already read (read_rows), {key: stored or None};
+        a key found there is not read again."""
         if not self.enabled:
             return None
         key = self.key(pk)
-        if prefetched is not None and key in prefetched:
-            return prefetched[key]
-        return caches["default"].get(key)
+        stored = prefetched[key] if prefetched is not None and key in prefetched else caches["default"].get(key)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version:
+            return stored[1]
+        return None
 
     def set(self, pk, value) -> None:
+        """Cache row `pk`'s value unless the key holds anything already (a tombstone, another version's entry)."""
         if self.enabled:
-            caches["default"].set(self.key(pk), value, self.timeout_s)
+            caches["default"].add(self.key(pk), (self.version, value), self.timeout_s)
 
     def invalidate(self, pks: Iterable) -> None:
-        """Forget these rows now and once more when the current transaction commits (at once outside one)."""
+        """Tombstone these rows now and again when the current transaction commits (at once outside one)."""
         if not self.enabled:
             return
-        keys = [self.key(pk) for pk in pks]
-        if not keys:
+        tombstones = dict.fromkeys((self.key(pk) for pk in pks), TOMBSTONE)
+        if not tombstones:
             return
         cache = caches["default"]
-        cache.delete_many(keys)
+        cache.set_many(tombstones, TOMBSTONE_S)
         if transaction.get_connection().in_atomic_block:
-            transaction.on_commit(lambda: cache.delete_many(keys))
+            transaction.on_commit(lambda: self._tombstone_after_commit(tombstones))
+
+    @staticmethod
+    def _tombstone_after_commit(tombstones: dict) -> None:
+        # After the commit the write stands: a cache failure here must not turn it into an error for the client.
+        # The tombstone of the same keys was written before the commit; the entry's timeout bounds the rest.
+        try:
+            caches["default"].set_many(tombstones, TOMBSTONE_S)
+        except Exception:
+            logger.exception("row cache: tombstones after commit not written for %d keys", len(tombstones))
 
 
 def read_rows(rows: list[tuple[RowCache, object]], *, count_hit: tuple[str, int] | None = None):

@@ -1,6 +1,7 @@
 """Forget a completed workout's cached detail output whenever what it shows changes (workouts.selectors).
 
-The output shows the workout's own columns, its route's name and its shape's slug, name and icon. Bulk
+The output shows the workout's own columns (its route and option ids among them), its route's name and its
+shape's slug, name and icon. Bulk
 `QuerySet.update()` of workouts invalidates in WorkoutQuerySet.update; bulk updates of routes and shapes
 change only their status, deletion time and activity, which the output does not show.
 """
@@ -8,7 +9,7 @@ change only their status, deletion time and activity, which the output does not 
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from routes.models import Route, RouteShape
+from routes.models import Route, RouteOption, RouteShape
 from workouts.models import Workout
 from workouts.selectors import workout_detail_cache
 
@@ -23,6 +24,14 @@ def workout_written(sender, instance: Workout, **kwargs) -> None:
 def route_written(sender, instance: Route, **kwargs) -> None:
     if workout_detail_cache.enabled:
         workout_detail_cache.invalidate(Workout.objects.filter(route=instance).values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=RouteOption, dispatch_uid="workouts.forget_detail_of_option")
+def option_deleted(sender, instance: RouteOption, **kwargs) -> None:
+    # also an option of another route than the workout's (staff can set one in the admin): its route_option_id
+    # becomes NULL without a signal
+    if workout_detail_cache.enabled:
+        workout_detail_cache.invalidate(Workout.objects.filter(route_option=instance).values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=RouteShape, dispatch_uid="workouts.forget_detail_of_shape")  # in use: not deletable

@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from runnerway.db import CompiledRead
 from runnerway.rowcache import RowCache, read_rows
+from runnerway.testing import row_cache_tombstones_expire
 from workouts import selectors
 from workouts.models import Workout
 from workouts.tests.factories import START, WorkoutFactory, make_route_option
@@ -64,12 +65,48 @@ def test_read_rows_reads_several_caches_and_counts_in_one_go(request, backend, s
     on.set("a", {"km": 5})
     off.set("a", {"km": 6})  # a cache that is off stores nothing
     found, count = read_rows([(on, "a"), (on, "b"), (off, "a")], count_hit=("hits", 60))
-    assert found == {on.key("a"): {"km": 5}, on.key("b"): None} and count == 1
+    assert set(found) == {on.key("a"), on.key("b")} and count == 1
     assert read_rows([(on, "a")], count_hit=("hits", 60))[1] == 2
     assert on.get("a", prefetched=found) == {"km": 5}
     assert on.get("b", prefetched=found) is None  # read already (absent): not read again
     assert off.get("a") is None
-    assert read_rows([(on, "a")]) == ({on.key("a"): {"km": 5}}, None)
+    assert on.get("a", prefetched=read_rows([(on, "a")])[0]) == {"km": 5}
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_an_invalidated_row_cannot_be_filled_with_what_was_read_before(request, backend, settings,
+                                                                        django_capture_on_commit_callbacks):
+    """The race a plain delete leaves open: a reader reads the old row, the writer commits and forgets it, the
+    reader writes the old row back. The tombstone refuses that write-back, before and after the commit."""
+    from django.db import transaction
+
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
+    settings.ROW_TEST_ON = 60
+    rows = RowCache("race", version=lambda: "1", timeout_setting="ROW_TEST_ON")
+    rows.set("u1", "active")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rows.invalidate(["u1"])
+        rows.set("u1", "active")  # a reader that read the row before this write's commit
+        assert rows.get("u1") is None
+    rows.set("u1", "active")  # ... or whose write-back comes after the commit
+    assert rows.get("u1") is None
+    caches["default"].delete(rows.key("u1"))  # the tombstone's seconds have passed
+    rows.set("u1", "deactivated")
+    assert rows.get("u1") == "deactivated"
+
+
+def test_an_entry_of_other_code_reads_as_a_miss_and_is_not_overwritten(settings):
+    """During a rolling deploy both versions share the key, so either one's invalidation reaches the other."""
+    settings.ROW_TEST_ON = 60
+    old, new = (RowCache("deploy", version=lambda: "old", timeout_setting="ROW_TEST_ON"),
+                RowCache("deploy", version=lambda: "new", timeout_setting="ROW_TEST_ON"))
+    assert old.key("w1") == new.key("w1")
+    old.set("w1", {"format": 1})
+    new.set("w1", {"format": 2})  # refused: the key holds an entry already
+    assert new.get("w1") is None and old.get("w1") == {"format": 1}
+    new.invalidate(["w1"])
+    assert old.get("w1") is None
 
 
 def test_one_redis_round_trip_for_user_detail_and_rate_count(redis_cache, user, auth_client, monkeypatch):
@@ -77,6 +114,7 @@ def test_one_redis_round_trip_for_user_detail_and_rate_count(redis_cache, user, 
     from runnerway.cache import RedisCacheClient
 
     workout = WorkoutFactory(user=user, status="completed", completed_at=START + timedelta(hours=1))
+    row_cache_tombstones_expire()
     assert auth_client.get(f"/api/v1/workouts/{workout.pk}").status_code == 200  # fills both caches
     calls = []
     for name in ("get", "get_many", "incr_expiring", "get_many_and_incr_expiring"):
@@ -91,8 +129,8 @@ def test_one_redis_round_trip_for_user_detail_and_rate_count(redis_cache, user, 
         detail = auth_client.get(f"/api/v1/workouts/{workout.pk}")
     assert detail.status_code == 200 and detail.json()["data"]["id"] == str(workout.pk)
     assert calls == ["get_many_and_incr_expiring"] and len(queries) == 0
-    assert selectors.workout_detail_cache.key(workout.pk) in [
-        key.split(":", 2)[-1] for key in (k.decode() for k in redis_cache._cache.get_client().keys("*"))]
+    assert any(key.decode().endswith(selectors.workout_detail_cache.key(workout.pk))
+               for key in redis_cache._cache.get_client().keys("*"))
 
 
 class TestContentNegotiation:
@@ -104,8 +142,9 @@ class TestContentNegotiation:
         assert response.json()["success"] is True
 
     def test_anything_else_is_negotiated_by_drf(self, auth_client):
-        refused = auth_client.get("/api/v1/workouts", HTTP_ACCEPT="text/html")
-        assert refused.status_code == 406 and refused.json()["error"]["code"] == "not_acceptable"
+        for accept in ("text/html", ""):  # an empty header too, as DRF answers it
+            refused = auth_client.get("/api/v1/workouts", HTTP_ACCEPT=accept)
+            assert refused.status_code == 406 and refused.json()["error"]["code"] == "not_acceptable", accept
         indented = auth_client.get("/api/v1/workouts", HTTP_ACCEPT="application/json; indent=2")
         assert indented.status_code == 200 and b'\n  "success"' in indented.content
 
@@ -149,3 +188,16 @@ class TestEncodedJSON:
         indented = auth_client.get(f"/api/v1/workouts/{workout.pk}", HTTP_ACCEPT="application/json; indent=2")
         assert indented.status_code == 200 and b'\n  "data": {' in indented.content
         assert indented.json() == compact.json()
+
+
+def test_row_caches_without_a_shared_cache_are_a_system_check_warning(settings, request):
+    from runnerway.checks import row_caches_need_a_shared_cache
+
+    settings.TOKEN_USER_CACHE_TIMEOUT, settings.WORKOUT_DETAIL_CACHE_TIMEOUT = 300, 0  # local memory here
+    [warning] = row_caches_need_a_shared_cache(None)
+    assert warning.id == "runnerway.W001" and "TOKEN_USER_CACHE_TIMEOUT" in warning.msg
+    settings.TOKEN_USER_CACHE_TIMEOUT = 0
+    assert row_caches_need_a_shared_cache(None) == []
+    settings.TOKEN_USER_CACHE_TIMEOUT = 300
+    request.getfixturevalue("redis_cache")
+    assert row_caches_need_a_shared_cache(None) == []
