@@ -1,7 +1,6 @@
 """The cheap per-request plumbing (bench/api_overhead.py measures it): the Redis cache backend that reuses its
 client, and the fixed-window per-user throttle."""
 
-import fakeredis
 import pytest
 from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
@@ -11,16 +10,6 @@ from conftest import client_for
 from runnerway.cache import RedisCache, hit_counter
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_cache(settings):
-    """The default cache is runnerway.cache.RedisCache over an in-process fake Redis server."""
-    settings.CACHES = {"default": {"BACKEND": "runnerway.cache.RedisCache", "LOCATION": "redis://fake:6379/0",
-                                   "OPTIONS": {"connection_class": fakeredis.FakeRedisConnection,
-                                               "server": fakeredis.FakeServer()}}}
-    yield caches["default"]
-    caches["default"].clear()
 
 
 def test_redis_backend_reuses_one_client_and_still_works(redis_cache):

@@ -3,7 +3,6 @@
 
 from datetime import timedelta
 
-import fakeredis
 import pytest
 from django.core.cache import caches
 
@@ -17,15 +16,6 @@ from workouts.models import Workout
 from workouts.tests.factories import START, WorkoutFactory, make_route_option
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "runnerway.cache.RedisCache", "LOCATION": "redis://fake:6379/0",
-                                   "OPTIONS": {"connection_class": fakeredis.FakeRedisConnection,
-                                               "server": fakeredis.FakeServer()}}}
-    yield caches["default"]
-    caches["default"].clear()
 
 
 class TestCompiledRead:
