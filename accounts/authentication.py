@@ -11,6 +11,8 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -56,8 +58,8 @@ class JWTAuthentication(SimpleJWTAuthentication):
     def get_user(self, validated_token, request=None):
         try:
             user = self._user_of(validated_token, request)
-        except (OperationalError, InterfaceError):
-            raise  # the database is down: a 503 the client retries, not a 401 that logs the runner out
+        except (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError):
+            raise  # the database or the cache is down: a 503 the client retries, not a 401 that logs the runner out
         except Exception as exc:  # unknown user, malformed claim: all mean "log in again"
             raise InvalidToken("The token's user is not available.") from exc
         if user is None or not user.can_authenticate:  # soft-deleted or deactivated

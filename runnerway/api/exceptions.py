@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -159,9 +161,10 @@ def envelope_exception_handler(exc, context):
             message = f"Too many requests. Try again in {headers['Retry-After']} seconds."
         return Response(error_body(code, message, fields), status=exc.status_code, headers=headers)
 
-    if isinstance(exc, OperationalError | InterfaceError):
-        # The database is down or restarting: a clean 503 the client may retry, not a 500.
-        logger.warning("database unavailable: %s", exc.__class__.__name__)
+    if isinstance(exc, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError):
+        # The database or the shared cache (Redis) is down or restarting: a clean 503 the client may retry.
+        logger.warning("%s unavailable: %s", "database" if isinstance(exc, DatabaseError) else "cache",
+                       exc.__class__.__name__)
         return Response(error_body("service_unavailable", "The service is temporarily unavailable."),
                         status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     if isinstance(exc, DatabaseError):

@@ -191,3 +191,13 @@ def test_row_caches_without_a_shared_cache_are_a_system_check_warning(settings, 
     settings.TOKEN_USER_CACHE_TIMEOUT = 300
     request.getfixturevalue("redis_cache")
     assert row_caches_need_a_shared_cache(None) == []
+
+
+def test_redis_down_is_a_503_to_retry_never_a_401_that_logs_the_runner_out(redis_cache, auth_client):
+    server = redis_cache._cache._pool_options["server"]
+    server.connected = False
+    response = auth_client.get("/api/v1/workouts")
+    assert response.status_code == 503, response.content
+    assert response.json()["error"]["code"] == "service_unavailable" and response["Retry-After"] == "5"
+    server.connected = True
+    assert auth_client.get("/api/v1/workouts").status_code == 200
