@@ -30,11 +30,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return client
 
     def incr_expiring(self, key, window_s: int) -> int:
-        pipeline = self.get_client(key, write=True).pipeline(transaction=False)
-        pipeline.incr(key)
-        pipeline.expire(key, window_s)
-        count, _ = pipeline.execute()
-        return count
+        return self.get_many_and_incr_expiring([], key, window_s)[1]
 
     def get_many_and_incr_expiring(self, keys, counter_key, window_s: int):
         pipeline = self.get_client(counter_key, write=True).pipeline(transaction=False)
