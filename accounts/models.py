@@ -7,17 +7,13 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone as dj_timezone
 
+from runnerway.rowcache import InvalidatingQuerySet
 
-class UserQuerySet(models.QuerySet):
-    def update(self, **changes):
-        # Bulk writes (the admin's "deactivate") bypass post_save: forget the cached rows they change, so the
-        # token of a user deactivated this way is refused at once (accounts.selectors.user_for_token).
-        from accounts.selectors import token_user_cache
 
-        changed_pks = list(self.values_list("pk", flat=True)) if token_user_cache.enabled else []
-        count = super().update(**changes)
-        token_user_cache.invalidate(changed_pks)
-        return count
+class UserQuerySet(InvalidatingQuerySet):
+    # Bulk writes (the admin's "deactivate") forget the cached rows they change, so the token of a user
+    # deactivated this way is refused at once (accounts.selectors.user_for_token).
+    row_cache = "accounts.selectors.token_user_cache"
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):

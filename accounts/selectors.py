@@ -1,7 +1,6 @@
 """Reads of the accounts app."""
 
 import functools
-import hashlib
 from dataclasses import dataclass
 
 from accounts.models import User
@@ -11,10 +10,10 @@ from runnerway.rowcache import RowCache
 # The password hash is never read from a token and stays out of the cache (a deferred field, loaded if asked for).
 _USER_COLUMNS = tuple(field.attname for field in User._meta.concrete_fields if field.attname != "password")
 
-# The token's user as the row's values; a change to the User model's columns changes the key (old entries unread).
-token_user_cache = RowCache(
-    "token_user", version=lambda: hashlib.blake2s(" ".join(_USER_COLUMNS).encode(), digest_size=4).hexdigest(),
-    timeout_setting="TOKEN_USER_CACHE_TIMEOUT")
+# The token's user as the row's values: a change to the User model's columns changes the entries' version (an
+# entry written with other columns reads as a miss).
+token_user_cache = RowCache("token_user", shaped_by=lambda: [" ".join(_USER_COLUMNS).encode()],
+                            timeout_setting="TOKEN_USER_CACHE_TIMEOUT")
 
 
 @functools.cache

@@ -4,16 +4,16 @@ Used for the reads behind every authenticated request (the token's user) and the
 (a completed workout), so that such a request costs one Redis round trip instead of a database query.
 
 Correctness rests on invalidation: whatever writes the row must call `invalidate()`. The models wire it to
-`post_save` / `post_delete` and to their queryset's `update()`, so saves, admin actions and bulk updates all
-reach it. An invalidation does not just delete the entry: it leaves a tombstone for TOMBSTONE_S seconds, at once
-and again when the transaction commits, and readers fill the cache only with `add` (Redis SET NX), which a
-tombstone refuses. So a reader that read the old row before the commit (and was slow to write it back) cannot
-put it into the cache after the invalidation; for a few seconds after a write that row is read from the
-database. The timeout bounds anything that still slips through (a write the code does not see: raw SQL, a data
-migration).
+`post_save` / `post_delete` and build their querysets on InvalidatingQuerySet (bulk `update()`), so saves, admin
+actions and bulk updates all reach it. An invalidation does not just delete the entry: it leaves a tombstone for
+TOMBSTONE_S seconds, at once and again when the transaction commits, and readers fill the cache only with `add`
+(Redis SET NX), which a tombstone refuses. So a reader that read the old row before the commit (and was slow to
+write it back) cannot put it into the cache after the invalidation; for a few seconds after a write that row is
+read from the database. The timeout bounds anything that still slips through (a write the code does not see: raw
+SQL, a data migration).
 
 The key holds no version: every process, whatever code it runs during a rolling deploy, invalidates the same
-key. The entry carries the version of the code that wrote it (`version()`, a digest of what shapes the value),
+key. The entry carries the version of the code that wrote it (a digest of what shapes the value: `shaped_by`),
 and an entry of another version reads as a miss.
 
 A cache is on only when `settings.<timeout_setting>` is > 0, which the settings do only with a shared cache
@@ -23,13 +23,15 @@ A cache is on only when `settings.<timeout_setting>` is > 0, which the settings 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 
 from runnerway.cache import get_many_and_hit
 
@@ -41,14 +43,16 @@ TOMBSTONE_S = 10
 
 
 class RowCache:
-    def __init__(self, name: str, *, version: Callable[[], str], timeout_setting: str):
+    def __init__(self, name: str, *, shaped_by: Callable[[], Iterable[bytes]], timeout_setting: str):
+        """`shaped_by()`: what decides the cached value's shape (source files, column names); its digest is the
+        entries' version. Called once, on first use."""
         self.name = name
-        self._version = version
+        self._shaped_by = shaped_by
         self.timeout_setting = timeout_setting
 
     @cached_property
     def version(self) -> str:
-        return self._version()
+        return hashlib.blake2s(b"\0".join(self._shaped_by()), digest_size=4).hexdigest()
 
     @property
     def timeout_s(self) -> int:
@@ -98,6 +102,21 @@ class RowCache:
             caches["default"].set_many(tombstones, TOMBSTONE_S)
         except Exception:
             logger.exception("row cache: tombstones after commit not written for %d keys", len(tombstones))
+
+
+class InvalidatingQuerySet(models.QuerySet):
+    """A queryset whose bulk `update()` (which sends no post_save) invalidates the rows it changes in the row
+    cache named by `row_cache` (a dotted path: the cache lives with the reads, which import the models). Their
+    primary keys are read first, one query more, only while that cache is on."""
+
+    row_cache: str
+
+    def update(self, **changes):
+        cache = import_string(self.row_cache)
+        changed_pks = list(self.values_list("pk", flat=True)) if cache.enabled else []
+        count = super().update(**changes)
+        cache.invalidate(changed_pks)
+        return count
 
 
 def read_rows(rows: list[tuple[RowCache, object]], *, count_hit: tuple[str, int] | None = None):

@@ -10,23 +10,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
 
+from runnerway.rowcache import InvalidatingQuerySet
 
-class WorkoutQuerySet(models.QuerySet):
+
+class WorkoutQuerySet(InvalidatingQuerySet):
+    row_cache = "workouts.selectors.workout_detail_cache"  # bulk writes forget the cached detail output
+
     def alive(self):
         """Not soft-deleted: everything a client can reach."""
         return self.filter(deleted_at__isnull=True)
 
     def of_user(self, user):
         return self.alive().filter(user=user)
-
-    def update(self, **changes):
-        # Bulk writes send no post_save: forget the cached detail output of the rows they change.
-        from workouts.selectors import workout_detail_cache
-
-        changed_pks = list(self.values_list("pk", flat=True)) if workout_detail_cache.enabled else []
-        count = super().update(**changes)
-        workout_detail_cache.invalidate(changed_pks)
-        return count
 
 
 class Workout(models.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -87,23 +86,22 @@ def workout_detail_for_user(*, user, workout_id) -> Workout | None:
     return workout
 
 
-def _output_version() -> str:
-    # A digest of the code that shapes the cached value: the output (workouts.serializers.workout_data and the
-    # pace format), its encoding (the envelope renderer) and the entry itself (this module). Any change to them
-    # changes the key, so a deploy never reads entries written by the previous code.
+def _output_shaped_by() -> list[bytes]:
+    # The code that shapes the cached value: the output (workouts.serializers.workout_data and the pace format),
+    # its encoding (the envelope renderer) and the entry itself (this module). A change to any of them changes
+    # the entries' version, so a deploy never reads entries written by the previous code.
     from runnerway.api import renderers
     from workouts import serializers
     from workouts.metrics import pace
 
     sources = [Path(module.__file__).read_bytes() for module in (serializers, pace, renderers)]
-    sources += [Path(__file__).read_bytes(), " ".join(_DETAIL_COLUMNS).encode()]
-    return hashlib.blake2s(b"\0".join(sources), digest_size=4).hexdigest()
+    return [*sources, Path(__file__).read_bytes(), " ".join(_DETAIL_COLUMNS).encode()]
 
 
 # Completed workouts' detail output, keyed by workout id: (owner id, output). A completed workout only changes
 # when it is deleted or re-measured, its route renamed or its shape edited; workouts.signals forgets the entry
 # then. Live workouts change with every batch and are never cached.
-workout_detail_cache = RowCache("workout_detail", version=_output_version,
+workout_detail_cache = RowCache("workout_detail", shaped_by=_output_shaped_by,
                                 timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
 
 

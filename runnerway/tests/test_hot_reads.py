@@ -50,8 +50,8 @@ def test_read_rows_reads_several_caches_and_counts_in_one_go(request, backend, s
     if backend == "redis":
         request.getfixturevalue("redis_cache")
     settings.ROW_TEST_ON, settings.ROW_TEST_OFF = 60, 0
-    on, off = (RowCache("on", version=lambda: "1", timeout_setting="ROW_TEST_ON"),
-               RowCache("off", version=lambda: "1", timeout_setting="ROW_TEST_OFF"))
+    on, off = (RowCache("on", shaped_by=lambda: [b"1"], timeout_setting="ROW_TEST_ON"),
+               RowCache("off", shaped_by=lambda: [b"1"], timeout_setting="ROW_TEST_OFF"))
     on.set("a", {"km": 5})
     off.set("a", {"km": 6})  # a cache that is off stores nothing
     found, count = read_rows([(on, "a"), (on, "b"), (off, "a")], count_hit=("hits", 60))
@@ -73,7 +73,7 @@ def test_an_invalidated_row_cannot_be_filled_with_what_was_read_before(request, 
     if backend == "redis":
         request.getfixturevalue("redis_cache")
     settings.ROW_TEST_ON = 60
-    rows = RowCache("race", version=lambda: "1", timeout_setting="ROW_TEST_ON")
+    rows = RowCache("race", shaped_by=lambda: [b"1"], timeout_setting="ROW_TEST_ON")
     rows.set("u1", "active")
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         rows.invalidate(["u1"])
@@ -89,8 +89,8 @@ def test_an_invalidated_row_cannot_be_filled_with_what_was_read_before(request, 
 def test_an_entry_of_other_code_reads_as_a_miss_and_is_not_overwritten(settings):
     """During a rolling deploy both versions share the key, so either one's invalidation reaches the other."""
     settings.ROW_TEST_ON = 60
-    old, new = (RowCache("deploy", version=lambda: "old", timeout_setting="ROW_TEST_ON"),
-                RowCache("deploy", version=lambda: "new", timeout_setting="ROW_TEST_ON"))
+    old, new = (RowCache("deploy", shaped_by=lambda: [b"old"], timeout_setting="ROW_TEST_ON"),
+                RowCache("deploy", shaped_by=lambda: [b"new"], timeout_setting="ROW_TEST_ON"))
     assert old.key("w1") == new.key("w1")
     old.set("w1", {"format": 1})
     new.set("w1", {"format": 2})  # refused: the key holds an entry already
