@@ -51,10 +51,11 @@ class PrivateMariaDB:
     same port with the same data — what a restart of the production server looks like to the app.
     """
 
-    def __init__(self):
+    def __init__(self, *server_args: str):
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="runnerway-mariadb-"))
         self.process: subprocess.Popen | None = None
+        self.server_args = server_args  # e.g. replication: --server-id=1 --log-bin
 
     def install(self) -> None:
         shutil.chown(self.dir, "mysql", "mysql")
@@ -67,7 +68,7 @@ class PrivateMariaDB:
             ["/usr/sbin/mariadbd", "--no-defaults", "--user=mysql", f"--datadir={self.dir / 'data'}",
              f"--port={self.port}", "--bind-address=127.0.0.1", f"--socket={self.dir / 'mysqld.sock'}",
              f"--pid-file={self.dir / 'mysqld.pid'}", f"--log-error={self.dir / 'error.log'}",
-             "--skip-name-resolve", "--innodb-buffer-pool-size=64M"],
+             "--skip-name-resolve", "--innodb-buffer-pool-size=64M", *self.server_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until(lambda: port_open(self.port), 30, "MariaDB accepting connections")
 
@@ -87,6 +88,19 @@ class PrivateMariaDB:
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None and port_open(self.port)
+
+    def sql(self, *statements: str) -> list[tuple]:
+        """Run statements as root; the rows of the last one."""
+        import MySQLdb
+
+        connection = MySQLdb.connect(host="127.0.0.1", port=self.port, user="root", passwd="")
+        try:
+            cursor = connection.cursor()
+            for statement in statements:
+                cursor.execute(statement)
+            return list(cursor.fetchall())
+        finally:
+            connection.close()
 
     def url(self, database: str) -> str:
         return f"mysql://root@127.0.0.1:{self.port}/{database}"

@@ -34,6 +34,7 @@ from routes.selectors import route_get
 from routes.serializers import RouteSerializer
 from runnerway.api.pagination import CursorPagination
 from runnerway.api.schema import error_response
+from runnerway.replicas import ReplicaReadsMixin
 
 TAGS = ["community"]
 FORBIDDEN_NOT_AUTHOR = error_response("You see this object but are not its author (`permission_denied`).")
@@ -50,7 +51,7 @@ def _post_data(request, post) -> dict:
     return PostSerializer(post, context={"request": request}).data
 
 
-class PostListCreateView(GenericAPIView):
+class PostListCreateView(ReplicaReadsMixin, GenericAPIView):
     serializer_class = PostSerializer
     pagination_class = CursorPagination
 

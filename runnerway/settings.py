@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "runnerway.replicas.PrimaryPinMiddleware",
 ]
 
 ROOT_URLCONF = "runnerway.urls"
@@ -116,6 +117,23 @@ elif _db["ENGINE"] in ("django.db.backends.mysql",):
     _db.setdefault("TEST", {}).update({"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"})
 _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 _db["CONN_HEALTH_CHECKS"] = True
+# A read replica of the primary (MariaDB replication). Only the heavy reads that views mark (feed, stats) go
+# there (runnerway/replicas.py); a user who just wrote reads from the primary for REPLICA_PIN_SECONDS, and reads
+# fall back to the primary while the replica cannot be reached.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    _replica["OPTIONS"] = {**_db.get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    if _replica["ENGINE"] == "django.db.backends.mysql":
+        # A replica that is down must cost a request little before it falls back to the primary.
+        _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    _replica.update(CONN_MAX_AGE=_db["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["runnerway.replicas.PrimaryReplicaRouter"]
+# Seconds after a user's write during which that user's reads stay on the primary (> the replica's lag).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)
+# Seconds a process reads only from the primary after the replica failed to connect.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: throttles and OTP rate counters must be shared by every process in production -------------

@@ -15,6 +15,7 @@ from runnerway.api.exceptions import ApiError
 from runnerway.api.pagination import CursorPagination
 from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer
 from runnerway.api.schema import error_response
+from runnerway.replicas import ReplicaReadsMixin
 from workouts import exports, selectors, services
 from workouts.imports import MAX_IMPORT_BYTES
 from workouts.metrics import format_pace
@@ -263,7 +264,7 @@ class WorkoutImportView(APIView):
         return _workout_response(request, workout, status_code=status.HTTP_201_CREATED)
 
 
-class UserStatsView(APIView):
+class UserStatsView(ReplicaReadsMixin, APIView):
     @extend_schema(
         summary="My running stats",
         description="Totals over my completed workouts: `?period=all` (default, lifetime) or the current "
