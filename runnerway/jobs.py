@@ -25,6 +25,7 @@ TASKS: dict[str, str] = {
     "community.tasks.notify_comment": "Notify a post's author of a comment.",
     "community.tasks.notify_followed": "Notify a user of a new follower.",
     "community.tasks.notify_personal_record": "Notify a runner of a new personal record.",
+    "push.tasks.push_notification": "Push a new notification to the recipient's phones (FCM), once per phone.",
     "goals.tasks.goals_check_after_workout": "Check a user's active goals after a workout; notify achievements once.",
     "runnerway.tasks.run_cleanup": "Hourly cleanup (runnerway/maintenance.py).",
     "runnerway.tasks.run_daily_analytics": "Daily aggregates and service figures (runnerway/analytics.py).",

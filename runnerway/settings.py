@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workouts",
     "goals",
     "community",
+    "push",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,13 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Background jobs",
 }
+
+# --- Push notifications: Firebase Cloud Messaging HTTP v1 (push/fcm.py) -------------------------------------
+# Without a project id (the embedded mode) pushes are printed by the job worker instead.
+FCM_PROJECT_ID = env("FCM_PROJECT_ID", default="")
+FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", default="")
+FCM_ENDPOINT = env("FCM_ENDPOINT", default="https://fcm.googleapis.com")
+FCM_TIMEOUT = env.float("FCM_TIMEOUT", default=10.0)
 
 # --- i18n, static, media ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

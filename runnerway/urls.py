@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("routes.urls")),
     path("", include("goals.urls")),
     path("", include("accounts.urls")),
+    path("", include("push.urls")),
     path("health", HealthView.as_view(), name="health"),
 ]
 

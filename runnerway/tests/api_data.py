@@ -27,6 +27,7 @@ class AccountData:
     post_id: str  # private, sharing the completed workout and the route
     comment_id: str  # on the private post, by the owner
     notification_id: str  # unread
+    device_id: str  # a registered phone
 
 
 def _ok(response, status: int = 200) -> dict:
@@ -77,6 +78,9 @@ def account_with_data(user, *, actor=None) -> AccountData:
                                        actor_id=actor.pk if actor else None, target_type="user",
                                        target_id=str(actor.pk if actor else user.pk))
     assert notification is not None
+    device = _ok(client.post("/api/v1/devices", {"token": f"fcm-{user.pk}", "platform": "android"},
+                             format="json"), 201)
     return AccountData(user_id=str(user.pk), route_id=route["id"], option_id=route["options"][0]["id"],
                        workout_id=workout["id"], active_workout_id=active["id"], goal_id=goal["id"],
-                       post_id=post["id"], comment_id=comment["id"], notification_id=str(notification.pk))
+                       post_id=post["id"], comment_id=comment["id"], notification_id=str(notification.pk),
+                       device_id=device["id"])

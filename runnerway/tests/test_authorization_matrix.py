@@ -56,6 +56,8 @@ MATRIX = [
     ("DELETE", "/api/v1/community/comments/{comment_id}", None),
     # notifications
     ("POST", "/api/v1/notifications/{notification_id}/read", None),
+    # push
+    ("DELETE", "/api/v1/devices/{device_id}", None),
 ]
 
 # Routes with an id that are public by design (anyone may read or act on them), each with the reason.
@@ -70,7 +72,7 @@ PUBLIC_BY_DESIGN = {
 SNAPSHOT_MODELS = [
     "accounts.User", "routes.Route", "routes.RouteOption", "workouts.Workout", "workouts.WorkoutPoint",
     "workouts.WorkoutPause", "workouts.UserStats", "goals.Goal", "community.Post", "community.Like",
-    "community.Comment", "community.Follow", "community.UserCounters", "community.Notification",
+    "community.Comment", "community.Follow", "community.UserCounters", "community.Notification", "push.Device",
 ]
 
 
