@@ -25,6 +25,8 @@ TASKS: dict[str, str] = {
     "community.tasks.notify_comment": "Notify a post's author of a comment.",
     "community.tasks.notify_followed": "Notify a user of a new follower.",
     "community.tasks.notify_personal_record": "Notify a runner of a new personal record.",
+    "data_export.tasks.build_export": "Build a runner's data export zip (profile, workouts, routes, posts...).",
+    "data_export.tasks.expire_exports": "Delete data export zips whose 24 h download link has expired.",
     "push.tasks.push_notification": "Push a new notification to the recipient's phones (FCM), once per phone.",
     "goals.tasks.goals_check_after_workout": "Check a user's active goals after a workout; notify achievements once.",
     "runnerway.tasks.run_cleanup": "Hourly cleanup (runnerway/maintenance.py).",
@@ -48,6 +50,8 @@ SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(name="analytics", func="runnerway.tasks.run_daily_analytics", schedule_type="D",
                  first_run_local=time(3, 0),
                  description="Yesterday's per-user aggregates and service figures, at 03:00 Asia/Seoul."),
+    ScheduleSpec(name="expire_exports", func="data_export.tasks.expire_exports", schedule_type="H",
+                 description="Delete data export zips whose download link has expired."),
 ]
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "goals",
     "community",
     "push",
+    "data_export",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,11 @@ FCM_PROJECT_ID = env("FCM_PROJECT_ID", default="")
 FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", default="")
 FCM_ENDPOINT = env("FCM_ENDPOINT", default="https://fcm.googleapis.com")
 FCM_TIMEOUT = env.float("FCM_TIMEOUT", default=10.0)
+
+# --- Data exports: seconds a signed download link (and the zip behind it) lives --------------------------------
+DATA_EXPORT_LINK_MAX_AGE_S = env.int("DATA_EXPORT_LINK_MAX_AGE_S", default=24 * 3600)
+# Seconds one run of the export job writes before it hands the rest to its next run (well under Q_TIMEOUT).
+DATA_EXPORT_TASK_BUDGET_S = env.float("DATA_EXPORT_TASK_BUDGET_S", default=45.0)
 
 # --- i18n, static, media ------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

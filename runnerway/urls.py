@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("goals.urls")),
     path("", include("accounts.urls")),
     path("", include("push.urls")),
+    path("", include("data_export.urls")),
     path("health", HealthView.as_view(), name="health"),
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DataExportConfig(AppConfig):
+    name = "data_export"
+    verbose_name = "Data exports"
