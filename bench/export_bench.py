@@ -6,9 +6,9 @@ MariaDB). `.venv/bin/python bench/export_bench.py`
 """
 
 import os
+import resource
 import sys
 import time
-import resource
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 

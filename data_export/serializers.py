@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -18,14 +17,14 @@ class DataExportSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "size_bytes", "created_at", "finished_at", "download_url", "download_expires_at"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, export: DataExport) -> str | None:
         if export.status != DataExport.Status.READY:
             return None
         url = reverse("data-export-download", request=self.context.get("request"))
         return f"{url}?token={services.download_token(export)}"
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_download_expires_at(self, export: DataExport):
         if export.status != DataExport.Status.READY:
             return None

@@ -31,7 +31,8 @@ class DataExportView(GenericAPIView):
         return Response(DataExportSerializer(export, context={"request": request}).data,
                         status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(tags=TAGS, responses=DataExportSerializer, summary="My latest data export and its link",
+    @extend_schema(tags=TAGS, responses={200: DataExportSerializer, 404: error_response(
+        "I never asked for an export (`not_found`).")}, summary="My latest data export and its link",
                    description="404 `not_found` when I never asked for one. Statuses: queued, ready (with "
                    "`download_url`), failed, expired (the file is deleted 24 h after it was built).")
     def get(self, request):
@@ -48,7 +49,8 @@ class DataExportDownloadView(GenericAPIView):
 
     @extend_schema(tags=TAGS, parameters=[DownloadQuerySerializer], auth=[],
                    responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY,
-                                                                        description="The export zip")},
+                                                                        description="The export zip"),
+                              404: error_response("A forged or expired link (`not_found`).")},
                    summary="Download a data export by its signed link",
                    description="404 `not_found` for a forged or expired link.")
     def get(self, request):
