@@ -182,7 +182,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["runnerway.api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "runnerway.api.negotiation.ApiContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "runnerway.api.parsers.JSONParser",  # with a nesting limit
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "runnerway.api.exceptions.envelope_exception_handler",
