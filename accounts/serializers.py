@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from runnerway.api.fields import UserTextField
 
 
 def avatar_url(user: User, request=None) -> str | None:
@@ -46,7 +47,7 @@ class PublicUserSerializer(serializers.Serializer):
 class SignupSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, min_length=1, max_length=128, trim_whitespace=False)
-    name = serializers.CharField(max_length=100)
+    name = UserTextField(max_length=100)
 
 
 class LoginSerializer(serializers.Serializer):
@@ -100,7 +101,7 @@ class AvatarUploadSerializer(serializers.Serializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, required=False)
+    name = UserTextField(max_length=100, required=False)
     weight_kg = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=20, max_value=400,
                                          required=False, allow_null=True, coerce_to_string=False)
     height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=50, max_value=260,

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.serializers import avatar_url
 from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
 from community.selectors import FEED_ORDERINGS, shared_workout
+from runnerway.api.fields import UserTextField
 from workouts.metrics import format_pace
 
 POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5
@@ -183,7 +184,7 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class PostCreateSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=POST_CONTENT_MAX, allow_blank=True, default="")
+    content = UserTextField(max_length=POST_CONTENT_MAX, allow_blank=True, default="")
     visibility = serializers.ChoiceField(choices=Post.Visibility.choices, default=Post.Visibility.PUBLIC)
     workout_id = serializers.UUIDField(required=False, allow_null=True,
                                        help_text="One of my completed workouts.")
@@ -196,7 +197,7 @@ class PostCreateSerializer(serializers.Serializer):
 class PostUpdateSerializer(serializers.Serializer):
     """Only `content` and `visibility` may change; any other field is refused with 400."""
 
-    content = serializers.CharField(max_length=POST_CONTENT_MAX, allow_blank=True, required=False)
+    content = UserTextField(max_length=POST_CONTENT_MAX, allow_blank=True, required=False)
     visibility = serializers.ChoiceField(choices=Post.Visibility.choices, required=False)
 
     def validate(self, attrs):
@@ -238,7 +239,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    content = serializers.CharField(min_length=1, max_length=COMMENT_CONTENT_MAX)
+    content = UserTextField(min_length=1, max_length=COMMENT_CONTENT_MAX)
 
 
 class SharedTrackSerializer(serializers.Serializer):

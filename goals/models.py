@@ -10,6 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
 
+# The longest span of each goal type, in days (start and end inclusive): a weekly goal spans at most a week, a
+# monthly one at most the longest month.
+MAX_SPAN_DAYS = {"weekly": 7, "monthly": 31}
+
 
 class Goal(models.Model):
     class GoalType(models.TextChoices):

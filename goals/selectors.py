@@ -10,6 +10,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from goals.models import Goal
+from runnerway.api.fields import FIRST_DAY, LAST_DAY
 from workouts.models import Workout
 
 DEFAULT_ZONE = "Asia/Seoul"
@@ -40,7 +41,12 @@ def goal_get(*, user, goal_id) -> Goal | None:
 
 
 def goal_time_bounds(*, start_date: date, end_date: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """[first instant of start_date, first instant after end_date) in `zone`, as aware datetimes."""
+    """[first instant of start_date, first instant after end_date) in `zone`, as aware datetimes.
+
+    The days are clamped to the API's range first: a goal stored before the range was enforced (ending
+    9999-12-31) must still count, not overflow Python's dates."""
+    start_date = min(max(start_date, FIRST_DAY), LAST_DAY)
+    end_date = min(max(end_date, FIRST_DAY), LAST_DAY)
     return (datetime.combine(start_date, time.min, tzinfo=zone),
             datetime.combine(end_date + timedelta(days=1), time.min, tzinfo=zone))
 

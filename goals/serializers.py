@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from goals.models import Goal
+from runnerway.api.fields import BoundedDateField
 
 TARGET_VALUE_HELP = "km for distance, seconds for duration, kcal for calories, a count for workouts; > 0"
 
@@ -24,8 +25,9 @@ class GoalCreateSerializer(serializers.Serializer):
     target_type = serializers.ChoiceField(choices=Goal.TargetType.choices)
     target_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
                                             help_text=TARGET_VALUE_HELP)
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = BoundedDateField(help_text="First day, in my profile time zone (1970-01-01..2100-12-31).")
+    end_date = BoundedDateField(help_text="Last day, inclusive. A weekly goal spans 1-7 days, a monthly one "
+                                          "1-31 days (longer: 400 validation_error).")
 
     def validate(self, attrs):
         if attrs["end_date"] < attrs["start_date"]:

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from goals.models import Goal
+from goals.models import MAX_SPAN_DAYS, Goal
 from goals.selectors import goal_progress, goals_containing_day, user_zone
 from runnerway.api.exceptions import ApiError, Conflict
+from runnerway.api.fields import FIRST_DAY, LAST_DAY
 
 
 def _check_target(*, target_type: str, target_value: Decimal) -> None:
@@ -20,6 +21,21 @@ def _check_target(*, target_type: str, target_value: Decimal) -> None:
     if target_type == Goal.TargetType.WORKOUTS and target_value != target_value.to_integral_value():
         raise ApiError("A workouts goal counts whole workouts.",
                        fields={"target_value": ["Must be a whole number of workouts."]})
+
+
+def _check_dates(*, goal_type: str, start_date: date, end_date: date) -> None:
+    """The days exist for the API (FIRST_DAY..LAST_DAY), end is not before start, and the span fits the type."""
+    for name, day in (("start_date", start_date), ("end_date", end_date)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ApiError(f"{name} is out of range.",
+                           fields={name: [f"Must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."]})
+    if end_date < start_date:
+        raise ApiError("end_date is before start_date.", fields={"end_date": ["Must not be before start_date."]})
+    span_days = (end_date - start_date).days + 1
+    if span_days > MAX_SPAN_DAYS[goal_type]:
+        raise ApiError(f"A {goal_type} goal spans at most {MAX_SPAN_DAYS[goal_type]} days.",
+                       fields={"end_date": [f"At most {MAX_SPAN_DAYS[goal_type]} days from start_date "
+                                            f"(both included) for a {goal_type} goal; this spans {span_days}."]})
 
 
 def _lock_user_goals(user) -> None:
@@ -42,11 +58,11 @@ def _check_no_overlap(*, user, goal_type: str, target_type: str, start_date: dat
 
 def goal_create(*, user, goal_type: str, target_type: str, target_value: Decimal, start_date: date,
                 end_date: date) -> Goal:
-    """A new active goal. 400 when end_date < start_date or target_value <= 0; 409 conflict when an active goal
-    of the same goal_type and target_type overlaps the dates. The overlap check runs under a lock on the user's
-    row, so two concurrent creates cannot both pass."""
-    if end_date < start_date:
-        raise ApiError("end_date is before start_date.", fields={"end_date": ["Must not be before start_date."]})
+    """A new active goal. 400 when a day is out of range, end_date < start_date, the span is longer than the
+    type's (7 days weekly, 31 monthly) or target_value <= 0; 409 conflict when an active goal of the same
+    goal_type and target_type overlaps the dates. The overlap check runs under a lock on the user's row, so two
+    concurrent creates cannot both pass."""
+    _check_dates(goal_type=goal_type, start_date=start_date, end_date=end_date)
     _check_target(target_type=target_type, target_value=target_value)
     with transaction.atomic():
         _lock_user_goals(user)

@@ -17,6 +17,7 @@ from routes.models import (
     RouteOption,
     RouteShape,
 )
+from runnerway.api.fields import UserTextField
 
 # --- Shapes ---------------------------------------------------------------------------------------------
 
@@ -212,7 +213,7 @@ class RouteCreateSerializer(serializers.Serializer):
     """POST /routes. Field-level checks here; `services.route_create` checks what needs the database or the
     planner (the shape exists and is active, the drawing parses, the duration's distance is in range)."""
 
-    name = serializers.CharField(
+    name = UserTextField(
         max_length=100,
         required=False,
         allow_null=True,
@@ -233,7 +234,7 @@ class RouteCreateSerializer(serializers.Serializer):
         help_text="Custom mode: the drawing as [[lat, lng], ...] (2-500 points within 20 km of the start). "
         "Only its form counts: it is scaled to the target distance.",
     )
-    svg_path = serializers.CharField(
+    svg_path = UserTextField(
         max_length=MAX_SVG_PATH_CHARS,
         required=False,
         allow_null=True,
@@ -287,7 +288,7 @@ class RouteCreateSerializer(serializers.Serializer):
 class RouteUpdateSerializer(serializers.Serializer):
     """PATCH /routes/{id}: only `name` and `status`; any other field is refused with 400."""
 
-    name = serializers.CharField(max_length=100, required=False)
+    name = UserTextField(max_length=100, required=False)
     status = serializers.ChoiceField(choices=Route.Status.choices, required=False)
 
     def validate(self, attrs):

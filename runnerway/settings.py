@@ -1,10 +1,16 @@
 """RunnerWay settings: one module, driven by the environment (every variable is in `.env.example`).
 
-The embedded default (no variables set) is a SQLite file, local-memory cache, email printed to the
-terminal and a django-q2 ORM broker, so `make run` works on a fresh machine. Production switches
-behaviour through variables (DATABASE_URL, REDIS_URL, EMAIL_URL, ...), never through another code path.
+Two ways to run, told apart by EMBEDDED, never by DEBUG:
+- The embedded mode (`make run`; the default on SQLite): one machine, SQLite file, local-memory cache, email
+  printed to the terminal, a django-q2 ORM broker, plain HTTP on 127.0.0.1, and a random signing key made on
+  first use and kept in var/secret_key. DEBUG stays off: errors are plain pages, never Django's debug pages.
+- Production (EMBEDDED off, the default on MariaDB): SECRET_KEY, ALLOWED_HOSTS and HTTPS come from the
+  environment; behaviour switches through variables (DATABASE_URL, REDIS_URL, EMAIL_URL, ...).
+DEBUG is a developer's switch on top of either (debug pages, no HTTPS defaults); `.env.example` leaves it off.
 """
 
+import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,17 +18,60 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # runtime files of the embedded mode (SQLite, road networks, uploads)
+VAR_DIR = BASE_DIR / "var"  # runtime files of the embedded mode (SQLite, road networks, uploads, secret key)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def _or_default(value: str, cast, default):
+    """A variable read as text: empty (as `.env.example` ships most of them) means the default."""
+    return default if value == "" else env.parse_value(value, cast)
+
+
 DEBUG = env.bool("DEBUG", default=False)
+
+# --- Database (first: the embedded mode's default follows from it) ----------------------------------------------
+DATABASES = {"default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+_db = DATABASES["default"]
+_SQLITE = _db["ENGINE"] == "django.db.backends.sqlite3"
+
+# A SQLite database is one machine, so it is the embedded mode unless EMBEDDED says otherwise.
+EMBEDDED = _or_default(env("EMBEDDED", default=""), bool, _SQLITE)
+# Served over HTTPS (the production security switches below default on) unless embedded or debugging.
+_HTTPS = not (EMBEDDED or DEBUG)
+
+# The signing key of sessions and JWTs. In the embedded mode (and for DEBUG) without SECRET_KEY: a random key made
+# once per checkout in var/secret_key (never committed, readable by the owner only), shared by runserver, qcluster
+# and every manage.py command of the checkout. There is no built-in key: a token signed with any known key fails.
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+
+
+def _checkout_secret_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when runserver and qcluster start together, one writes and the other reads what it wrote.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(64) + "\n")
+    return path.read_text().strip()
+
+
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - only ever used with DEBUG on
+    if not (EMBEDDED or DEBUG):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set outside the embedded mode (see .env.example; EMBEDDED=true uses var/secret_key).")
+    SECRET_KEY = _checkout_secret_key(SECRET_KEY_FILE)
+    # A key that is whitespace only or truncated (a failed write) must not sign anything.
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(f"{SECRET_KEY_FILE} holds no usable key: delete it to make a new one.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -89,10 +138,8 @@ TEMPLATES = [
     },
 ]
 
-# --- Database -------------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
-_db = DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3":
+# --- Database connections ----------------------------------------------------------------------------
+if _SQLITE:
     VAR_DIR.mkdir(exist_ok=True)
     # The API and the qcluster write to one file: WAL lets readers run beside a writer, IMMEDIATE
     # transactions take the write lock up front (no "database is locked" mid-transaction), and the
@@ -192,6 +239,9 @@ SIMPLE_JWT = {
 
 # --- Email ------------------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
+    # consolemail:// prints each mail readably (its text, the login code in a box) rather than raw MIME.
+    EMAIL_BACKEND = "runnerway.mail.ConsoleEmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="RunnerWay <no-reply@runnerway.app>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds; a hung SMTP server must not hold a worker
 
@@ -202,7 +252,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["runnerway.api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "runnerway.api.negotiation.ApiContentNegotiation",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "runnerway.api.parsers.JSONParser",  # with a nesting limit
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "runnerway.api.exceptions.envelope_exception_handler",
@@ -297,46 +347,54 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = BASE_DIR / env("MEDIA_ROOT", default=str(VAR_DIR / "media"))  # relative: to the checkout
+# Production serves `collectstatic`'s hashed files; the embedded mode (and DEBUG) serve the apps' static folders
+# as they are through whitenoise's finders, so `make run` needs no collectstatic and shows the admin and docs.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if EMBEDDED or DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
 # Upload caps: the avatar limit is 5 MB; a GPX/FIT import may be larger, so the request cap is 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Road networks built by `import_osm` (one file per network, memory-mapped by each process).
-ROAD_NETWORK_DIR = Path(env("ROAD_NETWORK_DIR", default=str(VAR_DIR / "networks")))
+ROAD_NETWORK_DIR = BASE_DIR / env("ROAD_NETWORK_DIR", default=str(VAR_DIR / "networks"))
 # Route planning runs inside the request: its search stops after this budget and returns the best options
 # found, so a request never holds a worker for long (DESIGN.md target: p95 <= 2.5 s on 2 cores).
 ROUTE_PLAN_TIME_BUDGET_S = env.float("ROUTE_PLAN_TIME_BUDGET_S", default=3.0)
 
 # --- Security (production values come from the environment; `check --deploy` must pass) ----------------
+# Empty means the default: on when served over HTTPS (not embedded, not DEBUG), off on the embedded mode's plain
+# http://127.0.0.1, where a secure-only cookie would never come back and the admin could not log in.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = _or_default(env("SECURE_SSL_REDIRECT", default=""), bool, _HTTPS)
 SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = _or_default(env("SESSION_COOKIE_SECURE", default=""), bool, _HTTPS)
+CSRF_COOKIE_SECURE = _or_default(env("CSRF_COOKIE_SECURE", default=""), bool, _HTTPS)
+SECURE_HSTS_SECONDS = _or_default(env("SECURE_HSTS_SECONDS", default=""), int, 31536000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _or_default(env("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=""), bool, _HTTPS)
+SECURE_HSTS_PRELOAD = _or_default(env("SECURE_HSTS_PRELOAD", default=""), bool, _HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Logging: one line per event on stderr; secrets and OTP codes are never logged ---------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# The job worker's own lines (a cluster started, each task processed): in the embedded mode they would bury the
+# printed mail in the terminal, so only warnings and failures show there.
+Q_LOG_LEVEL = env("Q_LOG_LEVEL", default="") or ("WARNING" if EMBEDDED else LOG_LEVEL)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "django-q": {"level": Q_LOG_LEVEL}},
 }
 
 # --- Retention of the hourly cleanup job (runnerway/maintenance.py) and the analytics day ----------------
@@ -344,6 +402,9 @@ ACTIVITY_LOG_RETENTION_DAYS = env.int("ACTIVITY_LOG_RETENTION_DAYS", default=365
 READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
 ROUTE_OPTION_RETENTION_DAYS = env.int("ROUTE_OPTION_RETENTION_DAYS", default=30)
 ANALYTICS_TIME_ZONE = env("ANALYTICS_TIME_ZONE", default="Asia/Seoul")
+
+# Port of the embedded mode's API (`make run`, `manage.py serve_embedded`; always on 127.0.0.1).
+PORT = env.int("PORT", default=8000)
 
 # `make loadtest` only: adds GET /api/v1/_loadtest/bare (a bare JsonResponse, the baseline of the load report).
 LOADTEST_BARE_VIEW = env.bool("LOADTEST_BARE_VIEW", default=False)

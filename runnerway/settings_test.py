@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-a-secret-0123456789abcdef-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# Production's behaviour on either database (the SQLite default would be the embedded mode, whose whitenoise
+# finders rescan every static file for each test client). Tests of the embedded mode start their own processes.
+os.environ.setdefault("EMBEDDED", "false")
 
 from runnerway.settings import *  # noqa: F403
 from runnerway.settings import Q_CLUSTER

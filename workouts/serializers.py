@@ -5,6 +5,7 @@ Output serializers read stored figures only (no queries beyond the `route__shape
 
 from rest_framework import serializers
 
+from runnerway.api.fields import BoundedDateField
 from workouts.metrics import format_pace
 from workouts.models import Workout
 from workouts.selectors import STATS_PERIODS
@@ -74,8 +75,9 @@ class WorkoutListQuerySerializer(serializers.Serializer):
     def get_fields(self):
         fields = super().get_fields()
         # `from` is a Python keyword: declared here rather than as class attributes
-        fields["from"] = serializers.DateField(required=False, help_text="First day (user's time zone).")
-        fields["to"] = serializers.DateField(required=False, help_text="Last day, inclusive.")
+        fields["from"] = BoundedDateField(required=False,
+                                          help_text="First day (user's time zone), 1970-01-01 or later.")
+        fields["to"] = BoundedDateField(required=False, help_text="Last day, inclusive; 2100-12-31 at the latest.")
         return fields
 
     def validate(self, attrs):

@@ -65,7 +65,8 @@ def account_with_data(user, *, actor=None) -> AccountData:
     today = timezone.localdate()
     goal = _ok(client.post("/api/v1/goals", {
         "goal_type": "monthly", "target_type": "distance", "target_value": "50",
-        "start_date": today.replace(day=1).isoformat(), "end_date": (today + timedelta(days=27)).isoformat()},
+        "start_date": today.replace(day=1).isoformat(),
+        "end_date": (today.replace(day=1) + timedelta(days=27)).isoformat()},  # a monthly goal spans <= 31 days
         format="json"), 201)
 
     post = _ok(client.post("/api/v1/community/posts", {
