@@ -77,7 +77,8 @@ def test_schema_documents_the_accounts_endpoints(api_client):
         assert paths[path]["post"]["security"] == [{}], path
     assert "jwtAuth" in str(paths["/api/v1/users/me"]["get"].get("security", "jwtAuth"))
     kakao = paths["/api/v1/auth/kakao"]["post"]["responses"]
-    assert {"200", "401", "409", "429", "503"} <= set(kakao)
+    assert {"200", "401", "429", "503"} <= set(kakao)
+    assert "409" not in kakao  # an unverified account with the email is secured and linked, not refused
     assert "409" in paths["/api/v1/auth/signup"]["post"]["responses"]
     assert "202" in paths["/api/v1/auth/otp/request"]["post"]["responses"]
     assert "multipart/form-data" in paths["/api/v1/users/me/avatar"]["put"]["requestBody"]["content"]
