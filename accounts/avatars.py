@@ -15,6 +15,10 @@ MAX_AVATAR_BYTES = 5 * 1024 * 1024
 MAX_AVATAR_SIDE_PX = 1024
 # Refuse before decoding: a small file can declare a huge canvas (decompression bomb).
 MAX_SOURCE_PIXELS = 40_000_000
+# What a decode may allocate. A JPEG is decoded reduced (libjpeg scales by 1/2, 1/4 or 1/8 while decoding: a 48 MP
+# phone photo decodes as ~3 MP for a 1024 px avatar); PNG and WebP decode in full, so this caps them at 12 MP in
+# colour (4 bytes a pixel) — a phone screenshot is ~4 MP — instead of the ~400 MB a 40 MP PNG of 300 KB cost.
+MAX_DECODED_BYTES = 48 * 1024 * 1024
 # Pillow format → (stored extension, save options)
 _FORMATS = {
     "JPEG": ("jpg", {"quality": 85, "optimize": True}),
@@ -42,9 +46,15 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
             probe.verify()  # structure and checksums; the image cannot be used after this
         upload.seek(0)
         with Image.open(upload) as source:
+            if image_format == "JPEG":
+                source.draft(None, (MAX_AVATAR_SIDE_PX, MAX_AVATAR_SIDE_PX))  # the size stays >= the avatar's
+            if _decoded_bytes(source) > MAX_DECODED_BYTES:
+                raise UnsupportedFile("The avatar image has too many pixels: send one of at most 12 megapixels.")
             source.load()  # decodes every pixel: a truncated file fails here
-            image = ImageOps.exif_transpose(source)  # keep the orientation the EXIF tag asked for
-            image.thumbnail((MAX_AVATAR_SIDE_PX, MAX_AVATAR_SIDE_PX))
+            # Scaled first, then turned as the EXIF tag asks: the square bound makes the order irrelevant to the
+            # result, and turning the small image costs a copy of 1 MP instead of the source's.
+            source.thumbnail((MAX_AVATAR_SIDE_PX, MAX_AVATAR_SIDE_PX))
+            image = ImageOps.exif_transpose(source)
             extension, options = _FORMATS[image_format]
             if image_format == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")  # CMYK and friends: JPEG readers expect RGB
@@ -55,3 +65,10 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedFile("The avatar must be a JPEG, PNG or WebP image.") from exc
     return encoded.getvalue(), extension
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """Bytes Pillow allocates for the decoded image: 1 a pixel for the 8-bit single-band modes, else 4 (Pillow
+    stores RGB in 4 bytes too)."""
+    per_pixel = 1 if image.mode in ("1", "L", "P") else 4
+    return image.width * image.height * per_pixel
