@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.kakao",
+    "axes",
     "runnerway",
     "accounts",
     "routes",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns an admin lockout into its 429 page
 ]
 
 ROOT_URLCONF = "runnerway.urls"
@@ -134,6 +136,7 @@ WORKOUT_DETAIL_CACHE_TIMEOUT = int(env("WORKOUT_DETAIL_CACHE_TIMEOUT", default="
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out admin login before any password check
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -148,6 +151,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.NotOnlyWhitespaceValidator"},
 ]
+# Admin login (django-axes; the API's logins have their own throttles): after ADMIN_LOGIN_FAILURE_LIMIT wrong
+# passwords from one address, or for one staff email from anywhere, the admin login answers 429 for the cool-off.
+# Counted in the shared cache like the API throttles; `manage.py axes_reset` lifts a lock.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (and authenticate()'s argument), though USERNAME_FIELD is email
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.tasks.client_ip"  # the address the API throttles see (NUM_PROXIES)
+AXES_HTTP_RESPONSE_CODE = 429
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
