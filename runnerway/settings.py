@@ -153,9 +153,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Admin login (django-axes; the API's logins have their own throttles): after ADMIN_LOGIN_FAILURE_LIMIT wrong
 # passwords from one address, or for one staff email from anywhere, the admin login answers 429 for the cool-off.
-# Counted in the shared cache like the API throttles; `manage.py axes_reset` lifts a lock.
+# Attempts are rows (shown in the admin under "Axes"); `manage.py axes_reset` lifts every lock.
 AXES_ONLY_ADMIN_SITE = True
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # attempts listed in the admin; right in every cache mode
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
