@@ -269,8 +269,9 @@ class AvatarView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(summary="Upload my avatar", request={"multipart/form-data": AvatarUploadSerializer},
-                   description="JPEG, PNG or WebP up to 5 MB; stored re-encoded (metadata removed, at most "
-                   "1024 px a side) under a random name. Anything else: 400 `unsupported_file`.",
+                   description="JPEG, PNG or WebP up to 5 MB and 40 megapixels (PNG and WebP: at most 6 "
+                   "megapixels in colour, as they cannot be decoded reduced); stored re-encoded (metadata removed, "
+                   "upright, at most 1024 px a side) under a random name. Anything else: 400 `unsupported_file`.",
                    responses={200: UserSerializer}, tags=["users"])
     def put(self, request):
         # Refuse an oversized upload before Django spools it to disk (multipart files are not counted by
