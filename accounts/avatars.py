@@ -54,8 +54,8 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
                 if scale < 1:
                     source.draft(None, (max(1, int(source.width * scale)), max(1, int(source.height * scale))))
             if _decoded_bytes(source) > MAX_DECODED_BYTES:
-                raise UnsupportedFile("The avatar image has too many pixels: a PNG or WebP may have at most 6 megapixels "
-                                     "(JPEG photos may be larger).")
+                raise UnsupportedFile("The avatar image has too many pixels: a PNG or WebP may have at most "
+                                      "6 megapixels (JPEG photos may be larger).")
             source.load()  # decodes every pixel: a truncated file fails here
             # Scaled first, then turned as the EXIF tag asks: the square bound makes the order irrelevant to the
             # result, and turning the small image costs a copy of 1 MP instead of the source's.

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -179,8 +179,8 @@ def _refresh_token_rotate_locked(refresh: str) -> TokenPair | None:
     """
     from rest_framework_simplejwt.exceptions import TokenBackendError
     from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-    from rest_framework_simplejwt.state import token_backend
     from rest_framework_simplejwt.settings import api_settings
+    from rest_framework_simplejwt.state import token_backend
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
     try:  # signature and expiry, not the blacklist: a blacklisted token is a replay, not garbage

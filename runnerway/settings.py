@@ -159,7 +159,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # attempts listed i
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_USERNAME_FORM_FIELD = "username"  # the admin form's field (and authenticate()'s argument), though USERNAME_FIELD is email
+# The admin form's field and authenticate()'s argument (axes would look for USERNAME_FIELD, email, and find nothing).
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.tasks.client_ip"  # the address the API throttles see (NUM_PROXIES)
 AXES_HTTP_RESPONSE_CODE = 429

@@ -4,13 +4,12 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from accounts.models import ActivityLog, EmailOTP, User
-from django.conf import settings as django_settings
-
 from accounts.otp import OTP_FAILURE_WINDOW
 from accounts.services import user_soft_delete
 from accounts.tests.conftest import code_from_mail_text, request_code
