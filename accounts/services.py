@@ -355,7 +355,7 @@ def otp_verify(*, email: str, code: str, client_address: str | None = None,
     OTP_FAILURE_WINDOW lock that address out for that email, so a stranger guessing from their own address
     cannot lock the owner out, who types the right code from another. OTP_MAX_FAILURES_PER_EMAIL from all
     addresses together lock the email out everywhere: the bound on a guesser spread over many addresses
-    (20 guesses an hour: a 1-in-50,000 chance).
+    (by default 20 guesses an hour: a 1-in-50,000 chance).
 
     Raises OTPInvalid (wrong, used or no code), OTPExpired, OTPAttemptsExceeded, AccountDisabled. Takes
     `select_for_update()` on the newest code row, so concurrent guesses are counted one by one.
