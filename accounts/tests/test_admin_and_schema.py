@@ -124,3 +124,16 @@ def test_a_good_admin_login_resets_the_count(client, settings):
             assert _admin_login(client, staff.email, f"wrong-{index}").status_code == 200
         assert _admin_login(client, staff.email, "staff-pass-123").status_code == 302
         client.logout()
+
+
+def test_wrong_codes_are_listed_read_only_for_staff(staff_client):
+    from django.utils import timezone
+
+    from accounts.models import EmailOTP, EmailOTPFailure
+
+    otp = EmailOTP.objects.create(email="target@example.com", code_hash="x" * 64,
+                                  expires_at=timezone.now())
+    EmailOTPFailure.objects.create(otp=otp, email=otp.email, client_address="203.0.113.66")
+    listing = staff_client.get(reverse("admin:accounts_emailotpfailure_changelist"), {"q": "203.0.113.66"})
+    assert listing.status_code == 200 and b"target@example.com" in listing.content
+    assert staff_client.get(reverse("admin:accounts_emailotpfailure_add")).status_code == 403
