@@ -200,9 +200,9 @@ class OTPVerifyView(PublicAuthView):
         description="Passwordless login with the newest code sent to the email; creates a verified account "
         "on first use (`created: true`) and marks an existing account's email verified. " + _SECURED_DOC +
         " Errors (400): `otp_invalid` (wrong or already used), `otp_expired`, `otp_attempts_exceeded`: 5 wrong "
-        "codes for this email from one client address within an hour lock that address out for the email (a "
-        "stranger's guesses do not lock the owner out elsewhere), and 20 from all addresses together lock the "
-        "email out everywhere; requesting a new code does not reset the counts, a successful code login does. "
+        "codes (by default) for this email from one client address within an hour lock that address out for the "
+        "email (a stranger's guesses do not lock the owner out elsewhere), and 20 from all addresses together lock "
+        "the email out everywhere; requesting a new code does not reset the counts, a successful code login does. "
         "Throttled per client address and per email from one address (429 `throttled` with `Retry-After`).",
         request=OTPVerifySerializer,
         responses={200: LoginResultSerializer, 401: error_response(_DISABLED_401)},
