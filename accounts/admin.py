@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils import timezone
 
-from accounts.models import ActivityLog, EmailOTP, User
+from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -91,3 +91,13 @@ class EmailOTPAdmin(ReadOnlyAdmin):
     list_display = ["email", "created_at", "expires_at", "sent_at", "used_at", "failed_attempts"]
     fields = list_display
     search_fields = ["email"]
+
+
+@admin.register(EmailOTPFailure)
+class EmailOTPFailureAdmin(ReadOnlyAdmin):
+    """Wrong codes and where they came from: who is guessing at whose email."""
+
+    list_display = ["created_at", "email", "client_address"]
+    fields = list_display
+    search_fields = ["email", "client_address"]
+    date_hierarchy = "created_at"

@@ -19,6 +19,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.selectors import token_user_cache, user_for_token
+from accounts.tokens import token_version_of
 from runnerway.api.throttling import UserRateThrottle
 from runnerway.rowcache import read_rows
 
@@ -27,7 +28,7 @@ from runnerway.rowcache import read_rows
 # accounts.signals empties this when a test changes it),
 # so a repeat only needs its expiry checked again; a phone sends the same token for up to 15 minutes.
 # Per process, emptied when full. Revocation is not the token's business here: the user lookup refuses
-# deleted and deactivated accounts on every request.
+# deleted and deactivated accounts, and tokens of an older token version (accounts.tokens), on every request.
 _verified_tokens: dict[bytes, tuple[float, object]] = {}
 _VERIFIED_TOKENS_MAX = 4096
 
@@ -64,6 +65,9 @@ class JWTAuthentication(SimpleJWTAuthentication):
             raise InvalidToken("The token's user is not available.") from exc
         if user is None or not user.can_authenticate:  # soft-deleted or deactivated
             raise InvalidToken("The token's user is not available.")
+        # The version is a column of the user row read above (and cached with it; every write forgets the cache).
+        if token_version_of(validated_token) != user.token_version:  # revoked by user_secure
+            raise InvalidToken("The token was revoked.")
         return user
 
     def _user_of(self, validated_token, request):

@@ -15,6 +15,11 @@ MAX_AVATAR_BYTES = 5 * 1024 * 1024
 MAX_AVATAR_SIDE_PX = 1024
 # Refuse before decoding: a small file can declare a huge canvas (decompression bomb).
 MAX_SOURCE_PIXELS = 40_000_000
+# What a decode may allocate. A JPEG is decoded reduced (libjpeg scales by 1/2, 1/4 or 1/8 while decoding: a 48 MP
+# phone photo decodes as ~3 MP for a 1024 px avatar); PNG and WebP decode in full, so this caps them at 6 MP in
+# colour (4 bytes a pixel; a phone screenshot is ~4 MP). Decoding and scaling peak at ~2x the decoded size: < 64 MB
+# a request, where a 40 MP PNG of a few hundred KB cost ~480 MB.
+MAX_DECODED_BYTES = 24 * 1024 * 1024
 # Pillow format → (stored extension, save options)
 _FORMATS = {
     "JPEG": ("jpg", {"quality": 85, "optimize": True}),
@@ -42,9 +47,20 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
             probe.verify()  # structure and checksums; the image cannot be used after this
         upload.seek(0)
         with Image.open(upload) as source:
+            if image_format == "JPEG":
+                # The avatar's own size: libjpeg then scales by the largest power of 2 (up to 8) that keeps
+                # the image at least that big (a square target would be bounded by the shorter side).
+                scale = MAX_AVATAR_SIDE_PX / max(source.size)
+                if scale < 1:
+                    source.draft(None, (max(1, int(source.width * scale)), max(1, int(source.height * scale))))
+            if _decoded_bytes(source) > MAX_DECODED_BYTES:
+                raise UnsupportedFile("The avatar image has too many pixels: a PNG or WebP may have at most "
+                                      "6 megapixels (JPEG photos may be larger).")
             source.load()  # decodes every pixel: a truncated file fails here
-            image = ImageOps.exif_transpose(source)  # keep the orientation the EXIF tag asked for
-            image.thumbnail((MAX_AVATAR_SIDE_PX, MAX_AVATAR_SIDE_PX))
+            # Scaled first, then turned as the EXIF tag asks: the square bound makes the order irrelevant to the
+            # result, and turning the small image costs a copy of 1 MP instead of the source's.
+            source.thumbnail((MAX_AVATAR_SIDE_PX, MAX_AVATAR_SIDE_PX))
+            image = ImageOps.exif_transpose(source)
             extension, options = _FORMATS[image_format]
             if image_format == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")  # CMYK and friends: JPEG readers expect RGB
@@ -55,3 +71,10 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedFile("The avatar must be a JPEG, PNG or WebP image.") from exc
     return encoded.getvalue(), extension
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """Bytes Pillow allocates for the decoded image: 1 a pixel for the 8-bit single-band modes, else 4 (Pillow
+    stores RGB in 4 bytes too)."""
+    per_pixel = 1 if image.mode in ("1", "L", "P") else 4
+    return image.width * image.height * per_pixel

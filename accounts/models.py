@@ -77,6 +77,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Every token carries the version it was issued under (claim `ver`, accounts.tokens); JWT authentication and
+    # refresh refuse any other. Raising it ends every session at once, access tokens included, without a
+    # per-request lookup beyond the user row that authentication reads anyway (and caches).
+    token_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
     active = ActiveUserManager()
@@ -153,3 +157,25 @@ class EmailOTP(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.email} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EmailOTPFailure(models.Model):
+    """One wrong code typed for an email, and from where: the per-address count keeps one stranger's guesses from
+    locking the owner out (accounts.services.otp_verify). Removed with its code by the hourly cleanup."""
+
+    otp = models.ForeignKey(EmailOTP, on_delete=models.CASCADE, related_name="failures")
+    email = models.EmailField(max_length=254)
+    # NULL when the address is unknown (a call outside a request): such guesses count only towards the email.
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="otpfailure_email_created_idx"),
+            models.Index(fields=["email", "client_address", "created_at"], name="otpfailure_email_addr_idx"),
+        ]
+        verbose_name = "wrong login code"
+
+    def __str__(self) -> str:
+        return f"wrong code for {self.email} from {self.client_address or '?'} at {self.created_at:%H:%M:%S}"

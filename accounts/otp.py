@@ -22,11 +22,10 @@ from django.utils.crypto import salted_hmac
 
 OTP_DIGITS = 6
 OTP_LIFETIME = timedelta(minutes=5)
-# Wrong codes allowed per email before the code is burned.
-OTP_MAX_FAILURES = 5
-# Failures are summed over the codes an email requested in this window (and since its last successful
-# login), so a new code does not buy 5 more guesses: at most 5 guesses per email per hour, i.e. a
-# 1-in-200,000 chance an hour for an attacker; a person who mistyped 5 times waits at most an hour.
+# Wrong codes are counted over this window (and since the email's last successful code login), across all the
+# codes the email requested, so a new code does not buy more guesses. The limits per email and client address and
+# per email are settings (OTP_MAX_FAILURES_PER_ADDRESS, OTP_MAX_FAILURES_PER_EMAIL); a person who mistyped too
+# often waits at most this long, or types the code from another network.
 OTP_FAILURE_WINDOW = timedelta(hours=1)
 
 _HASH_SALT = "accounts.otp.code-hash"

@@ -72,6 +72,10 @@ class AuthResultSerializer(serializers.Serializer):
 
 class LoginResultSerializer(AuthResultSerializer):
     created = serializers.BooleanField(help_text="True when this login created the account.")
+    secured_account = serializers.BooleanField(
+        help_text="True when this login proved the email of an account that was never verified and therefore "
+        "ended every other way into it: its password no longer works, every earlier token is revoked, and a mail "
+        "told the owner. The message says so too.")
 
 
 class OTPRequestSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -23,9 +23,10 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import otp as otp_codes
+from accounts import tokens as jwt_tokens
 from accounts.avatars import avatar_normalize
 from accounts.kakao import KakaoProfile
-from accounts.models import EmailOTP, User
+from accounts.models import EmailOTP, EmailOTPFailure, User
 from runnerway.api.exceptions import ApiError, Conflict
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,9 @@ class TokenPair:
 class LoginResult:
     user: User
     created: bool  # True when this login created the account
+    # True when this login proved the email of an unverified account and so ended every other way into it
+    # (user_secure): its password, its tokens.
+    secured: bool = False
 
 
 class AccountDisabled(ApiError):
@@ -68,13 +72,60 @@ class OTPAttemptsExceeded(ApiError):
     default_detail = "Too many wrong codes for this email. Try again later."
 
 
+class RefreshTokenReused(TokenError):
+    """A rotated (already used) refresh token came back: its family has been revoked."""
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
 def tokens_for_user(*, user: User) -> TokenPair:
-    refresh = RefreshToken.for_user(user)
+    """A new token pair (a new refresh family) carrying the user's current token version (accounts.tokens)."""
+    refresh = jwt_tokens.refresh_token_issue(user=user)
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
+
+
+@transaction.atomic
+def user_secure(*, user: User) -> User:
+    """End every way into the account but the one that just proved its email: called when an emailed code (or a
+    Kakao-verified email) proves ownership of an account whose email was never verified.
+
+    Whoever signed it up may not own the address (account pre-hijacking), so: the password becomes unusable,
+    every refresh token is blacklisted, the token version is raised (access tokens already issued fail at once:
+    accounts.authentication), other Kakao links are removed, the email is marked verified, and the owner is told
+    by mail (queued in this transaction). Issue the new session's tokens after this returns.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_unusable_password()
+    user.email_verified = True
+    user.token_version = F("token_version") + 1
+    user.save(update_fields=["password", "email_verified", "token_version", "updated_at"])
+    user.refresh_from_db(fields=["token_version"])
+    jwt_tokens.refresh_tokens_blacklist_all(user_id=user.pk)
+    SocialAccount.objects.filter(user=user).delete()
+    async_task("accounts.tasks.send_account_secured_email", str(user.pk), user.token_version,
+               group="account_mail", ack_failure=False)
+    logger.info("account %s secured: unverified email proven, password and sessions ended", user.pk)
+    return user
+
+
+def user_send_secured_email(*, user_id: str, token_version: int) -> bool:
+    """Tell the owner that their account was secured (user_secure); True when a mail left. Safe to run twice:
+    the Message-ID is the same on every attempt, so a redelivery can be folded by the mailbox."""
+    user = User.active.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return False
+    context = {"email": user.email}
+    message = EmailMultiAlternatives(
+        subject=render_to_string("accounts/email/account_secured_subject.txt", context).strip(),
+        body=render_to_string("accounts/email/account_secured.txt", context),
+        to=[user.email],
+        headers={"Message-ID": f"<secured.{user.pk}.{token_version}@{_mail_domain()}>"},
+    )
+    message.attach_alternative(render_to_string("accounts/email/account_secured.html", context), "text/html")
+    message.send(fail_silently=False)
+    return True
 
 
 @transaction.atomic
@@ -103,26 +154,57 @@ def user_authenticate(*, email: str, password: str) -> User | None:
     return user
 
 
-@transaction.atomic
 def refresh_token_rotate(*, refresh: str) -> TokenPair:
-    """Rotate a refresh token: the old one is blacklisted, a used one is refused (token_invalid).
+    """Rotate a refresh token: the old one is blacklisted and a new one of the same family returned.
 
-    Takes `select_for_update()` on the token's OutstandingToken row so two concurrent rotations of one
-    token cannot both succeed. The user is checked first: simplejwt's own check answers an inactive user
-    with `authentication_failed` and a missing one with a 500, where a client must see `token_invalid`.
+    Raises TokenError (401 `token_invalid`) for an invalid or expired token, one of an unavailable user or of an
+    old token version (user_secure), and RefreshTokenReused when the token was already rotated or revoked: then
+    every live token of its family is blacklisted too (committed before the error is raised), so a thief who
+    replays a stolen token and the client who still holds its successor are both logged out of that session.
     """
-    from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+    with transaction.atomic():
+        outcome = _refresh_token_rotate_locked(refresh)
+    if outcome is None:
+        raise RefreshTokenReused("The refresh token was already used; its session has been revoked.")
+    return outcome
 
-    token = RefreshToken(refresh)  # TokenError when invalid, expired or blacklisted → token_invalid
-    OutstandingToken.objects.select_for_update().filter(jti=token["jti"]).first()
-    token = RefreshToken(refresh)  # again under the lock: a concurrent rotation may have blacklisted it
+
+def _refresh_token_rotate_locked(refresh: str) -> TokenPair | None:
+    """The new pair, or None when the token was a replay (and its family is now revoked).
+
+    Takes `select_for_update()` on the token's OutstandingToken row so two concurrent rotations of one token
+    cannot both succeed (the second is a replay). The user is checked first: simplejwt's own check answers an
+    inactive user with `authentication_failed` and a missing one with a 500, where a client must see
+    `token_invalid`.
+    """
+    from rest_framework_simplejwt.exceptions import TokenBackendError
+    from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+    from rest_framework_simplejwt.settings import api_settings
+    from rest_framework_simplejwt.state import token_backend
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    try:  # signature and expiry, not the blacklist: a blacklisted token is a replay, not garbage
+        payload = token_backend.decode(refresh, verify=True)
+    except TokenBackendError as exc:
+        raise TokenError("Token is invalid or expired.") from exc
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:
+        raise TokenError("Token has wrong type.")
+    jti = payload.get(api_settings.JTI_CLAIM)
+    OutstandingToken.objects.select_for_update().filter(jti=jti).first()
+    if BlacklistedToken.objects.filter(token__jti=jti).exists():
+        jwt_tokens.refresh_token_family_revoke(user_id=payload.get(api_settings.USER_ID_CLAIM),
+                                               family=payload.get(jwt_tokens.TOKEN_FAMILY_CLAIM))
+        logger.warning("refresh token replayed: family revoked (user %s)", payload.get(api_settings.USER_ID_CLAIM))
+        return None
     try:
-        user_ok = User.active.filter(pk=token.payload.get("user_id"), is_active=True).exists()
+        user = User.active.filter(pk=payload.get(api_settings.USER_ID_CLAIM), is_active=True).only(
+            "pk", "token_version").first()
     except (DjangoValidationError, ValueError):
-        user_ok = False
-    if not user_ok:
+        user = None
+    if user is None:
         raise TokenError("The token's user is not available.")
+    if jwt_tokens.token_version_of(payload) != user.token_version:
+        raise TokenError("The token was revoked.")
     serializer = TokenRefreshSerializer(data={"refresh": refresh})
     serializer.is_valid(raise_exception=True)
     return TokenPair(access=serializer.validated_data["access"], refresh=serializer.validated_data["refresh"])
@@ -239,21 +321,44 @@ def otp_send_email(*, otp_id: str, now: datetime | None = None) -> bool:
     return True
 
 
-def otp_failures_recent(*, email: str, now: datetime) -> int:
-    """Wrong codes typed for `email` within OTP_FAILURE_WINDOW and since its last successful code login."""
-    recent = EmailOTP.objects.filter(email=email, created_at__gte=now - otp_codes.OTP_FAILURE_WINDOW)
-    last_success = recent.filter(used_at__isnull=False).aggregate(at=Max("created_at"))["at"]
+@dataclass(frozen=True)
+class OTPFailureCounts:
+    from_address: int  # wrong codes for the email from this client address
+    total: int  # wrong codes for the email from anywhere
+
+
+def otp_failures_recent(*, email: str, client_address: str | None, now: datetime) -> OTPFailureCounts:
+    """Wrong codes typed for `email` within OTP_FAILURE_WINDOW and since its last successful code login, from
+    `client_address` and in all (two COUNTs on an index)."""
+    since = now - otp_codes.OTP_FAILURE_WINDOW
+    last_success = (EmailOTP.objects.filter(email=email, used_at__gte=since)
+                    .aggregate(at=Max("used_at"))["at"])
+    recent = EmailOTPFailure.objects.filter(email=email, created_at__gte=since)
     if last_success is not None:
         recent = recent.filter(created_at__gt=last_success)
-    return recent.aggregate(total=Sum("failed_attempts"))["total"] or 0
+    total = recent.count()
+    from_address = recent.filter(client_address=client_address).count() if client_address and total else 0
+    return OTPFailureCounts(from_address=from_address, total=total)
 
 
-def otp_verify(*, email: str, code: str, now: datetime | None = None) -> LoginResult:
-    """Log in with the newest code of `email`; creates a verified account on first use.
+def _otp_locked_out(counts: OTPFailureCounts) -> bool:
+    return (counts.from_address >= settings.OTP_MAX_FAILURES_PER_ADDRESS
+            or counts.total >= settings.OTP_MAX_FAILURES_PER_EMAIL)
 
-    Raises OTPInvalid (wrong, used or no code), OTPExpired, OTPAttemptsExceeded (OTP_MAX_FAILURES wrong
-    codes for this email in the window — the code is burned), AccountDisabled. Takes `select_for_update()`
-    on the newest code row, so concurrent guesses are counted one by one.
+
+def otp_verify(*, email: str, code: str, client_address: str | None = None,
+               now: datetime | None = None) -> LoginResult:
+    """Log in with the newest code of `email`; creates a verified account on first use, and secures an existing
+    unverified one (user_secure: the code proves the email; `secured` in the result).
+
+    Wrong codes are counted per email and client address: OTP_MAX_FAILURES_PER_ADDRESS of them within
+    OTP_FAILURE_WINDOW lock that address out for that email, so a stranger guessing from their own address
+    cannot lock the owner out, who types the right code from another. OTP_MAX_FAILURES_PER_EMAIL from all
+    addresses together lock the email out everywhere: the bound on a guesser spread over many addresses
+    (by default 20 guesses an hour: a 1-in-50,000 chance).
+
+    Raises OTPInvalid (wrong, used or no code), OTPExpired, OTPAttemptsExceeded, AccountDisabled. Takes
+    `select_for_update()` on the newest code row, so concurrent guesses are counted one by one.
     """
     now = now or timezone.now()
     email = normalize_email(email)
@@ -261,15 +366,16 @@ def otp_verify(*, email: str, code: str, now: datetime | None = None) -> LoginRe
         otp = EmailOTP.objects.select_for_update().filter(email=email).order_by("-created_at").first()
         if otp is None or otp.used_at is not None:
             error: ApiError = OTPInvalid()
-        elif otp_failures_recent(email=email, now=now) >= otp_codes.OTP_MAX_FAILURES:
+        elif _otp_locked_out(otp_failures_recent(email=email, client_address=client_address, now=now)):
             error = OTPAttemptsExceeded()
         elif now >= otp.expires_at:
             error = OTPExpired()
         elif not otp_codes.otp_code_matches(email=email, code=code, code_hash=otp.code_hash):
             # Counted (and committed) before the error is raised outside the transaction.
+            EmailOTPFailure.objects.create(otp=otp, email=email, client_address=client_address, created_at=now)
             EmailOTP.objects.filter(pk=otp.pk).update(failed_attempts=F("failed_attempts") + 1)
-            burned = otp_failures_recent(email=email, now=now) >= otp_codes.OTP_MAX_FAILURES
-            error = OTPAttemptsExceeded() if burned else OTPInvalid()
+            locked = _otp_locked_out(otp_failures_recent(email=email, client_address=client_address, now=now))
+            error = OTPAttemptsExceeded() if locked else OTPInvalid()
         else:
             otp.used_at = now
             otp.code_encrypted = ""
@@ -291,8 +397,7 @@ def _user_for_verified_email(*, email: str) -> LoginResult:
     if not user.can_authenticate:
         raise AccountDisabled()
     if not user.email_verified:
-        user.email_verified = True
-        user.save(update_fields=["email_verified", "updated_at"])
+        return LoginResult(user=user_secure(user=user), created=False, secured=True)
     return LoginResult(user=user, created=False)
 
 
@@ -302,10 +407,11 @@ def _user_for_verified_email(*, email: str) -> LoginResult:
 def user_login_with_kakao(*, profile: KakaoProfile) -> LoginResult:
     """Log in the user linked to this Kakao account, linking or creating one on first use.
 
-    Link by email only when both sides vouch for it: Kakao says the address is verified *and* our account's
-    email is verified. An unverified account with that email answers 409 (log in by email first, which
-    verifies it); linking it would hand the Kakao user an account someone else may have registered.
-    A Kakao user with no (verified) email gets an account with email NULL.
+    Link by email only when Kakao says the address is verified. If our account with that email was never
+    verified, Kakao's word proves the Kakao user owns the address and whoever signed the account up did not:
+    the account is secured first (user_secure: password and every session ended; `secured` in the result) and
+    then linked, as an emailed code would. A Kakao user with no (verified) email gets an account with email
+    NULL.
     """
     try:
         with transaction.atomic():
@@ -330,12 +436,12 @@ def _kakao_login(profile: KakaoProfile) -> LoginResult:
         link.delete()
 
     owner = User.objects.filter(email=profile.email).first() if profile.email else None
+    secured = False
     if owner is not None and profile.email_verified:
-        if not owner.email_verified:
-            raise Conflict("An account with this email exists. Log in with your email once; Kakao login "
-                           "will then be linked to it.")
         if not owner.can_authenticate:
             raise AccountDisabled()
+        if not owner.email_verified:
+            owner, secured = user_secure(user=owner), True
         user, created = owner, False
     else:
         # An unverified Kakao email is not stored: it would block its real owner's signup.
@@ -346,4 +452,4 @@ def _kakao_login(profile: KakaoProfile) -> LoginResult:
         created = True
     SocialAccount.objects.create(user=user, provider="kakao", uid=profile.uid, extra_data=profile.extra_data,
                                  last_login=timezone.now())
-    return LoginResult(user=user, created=created)
+    return LoginResult(user=user, created=created, secured=secured)

@@ -38,6 +38,13 @@ def send_otp_email(otp_id: str) -> bool:
     return otp_send_email(otp_id=otp_id)
 
 
+def send_account_secured_email(user_id: str, token_version: int) -> bool:
+    """Tell an owner their unverified account was secured (accounts.services.user_send_secured_email)."""
+    from accounts.services import user_send_secured_email
+
+    return user_send_secured_email(user_id=user_id, token_version=token_version)
+
+
 def record_activity(user_id: str, action: str, details: dict, ip: str | None, event_id: str,
                     occurred_at: str | None = None) -> bool:
     """Write one activity log row; True when written.

@@ -1,13 +1,13 @@
 """Accounts API: signup, login (password, email code, Kakao), tokens, the user's own and public profiles."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
@@ -30,17 +30,38 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from accounts.tasks import enqueue_activity
+from accounts.tasks import client_ip, enqueue_activity
 from accounts.throttles import (
+    DEVICE_ID_HEADER,
+    LoginAddressThrottle,
+    LoginDeviceThrottle,
     LoginEmailThrottle,
     OTPRequestAddressThrottle,
+    OTPRequestDeviceThrottle,
     OTPRequestEmailThrottle,
-    OTPVerifyEmailThrottle,
+    OTPVerifyAddressThrottle,
+    OTPVerifyEmailAddressThrottle,
+    SignupAddressThrottle,
+    SignupDeviceThrottle,
 )
 from runnerway.api.exceptions import ApiError, UnsupportedFile
 from runnerway.api.schema import error_response
 
 _DISABLED_401 = "`authentication_failed`: the account is disabled."
+_SECURED_MESSAGE = ("This email had an account that was never verified. Your login proved the email is yours, so "
+                    "every other way into the account was ended: its password no longer works and all other "
+                    "sessions are signed out. We sent you an email about it.")
+_SECURED_DOC = ("Proving the email of an account that was never verified (signed up with a password, by anyone) "
+                "secures it: its password becomes unusable, every earlier access and refresh token stops working, "
+                "other Kakao links are removed, and a mail tells the owner; the answer then has "
+                "`secured_account: true` and says so in `message`.")
+DEVICE_ID_PARAMETER = OpenApiParameter(
+    DEVICE_ID_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="A stable random id of this app installation (8-128 of `A-Z a-z 0-9 . _ : -`, e.g. a UUID). The "
+    "strict per-device rate limits count it, so runners who share one carrier address are limited one by one; "
+    "without it (or when malformed) the client's address counts as its device.")
+_THROTTLE_DOC = ("Rate limits: strict ones per email/account and per device (`X-Device-Id`), generous ones per "
+                 "client address that only stop floods (429 `throttled` with `Retry-After`).")
 
 
 def auth_result(request, user, *, status_code=status.HTTP_200_OK, **extra) -> Response:
@@ -48,6 +69,13 @@ def auth_result(request, user, *, status_code=status.HTTP_200_OK, **extra) -> Re
     body = {"user": UserSerializer(user, context={"request": request}).data, "access": tokens.access,
             "refresh": tokens.refresh, **extra}
     return Response(body, status=status_code)
+
+
+def login_result(request, result: services.LoginResult) -> Response:
+    response = auth_result(request, result.user, created=result.created, secured_account=result.secured)
+    if result.secured:
+        response.envelope_message = _SECURED_MESSAGE
+    return response
 
 
 class PublicAuthView(APIView):
@@ -58,16 +86,26 @@ class PublicAuthView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    def check_throttles(self, request):
+        # Stop at the first refusal (DRF asks every throttle, and each one that allows counts the request): the
+        # per-address ceilings come first, so a flood they refuse does not use up an email's or a device's allowance.
+        for throttle in self.get_throttles():
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+
 
 class SignupView(PublicAuthView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [SignupAddressThrottle, SignupDeviceThrottle]
 
     @extend_schema(summary="Sign up with email and password", request=SignupSerializer,
                    responses={201: AuthResultSerializer,
                               409: error_response("Email already registered (`conflict`).")},
-                   description="Weak passwords answer 400 `validation_error` with `fields.password`.",
-                   auth=[{}], tags=["auth"])
+                   description="Weak passwords (too short, common, all digits, only whitespace) answer 400 "
+                   "`validation_error` with `fields.password`. The email is not verified by signup "
+                   "(`email_verified: false`); the account may log in with its password until someone proves "
+                   "the email (an emailed code or a Kakao-verified email), which ends the password and every "
+                   "earlier session. " + _THROTTLE_DOC,
+                   parameters=[DEVICE_ID_PARAMETER], auth=[{}], tags=["auth"])
     def post(self, request):
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -81,15 +119,15 @@ class SignupView(PublicAuthView):
 
 
 class LoginView(PublicAuthView):
-    throttle_classes = [ScopedRateThrottle, LoginEmailThrottle]  # per client address, per target email
-    throttle_scope = "login"
+    throttle_classes = [LoginAddressThrottle, LoginDeviceThrottle, LoginEmailThrottle]
 
     @extend_schema(summary="Log in with email and password", request=LoginSerializer,
                    responses={200: AuthResultSerializer,
                               401: error_response("Wrong email/password pair (`authentication_failed`).")},
                    description="A wrong password and an unknown email give the same 401 "
-                   "`authentication_failed`. Throttled per client address and per email (429 `throttled` with "
-                   "`Retry-After`).", auth=[{}], tags=["auth"])
+                   "`authentication_failed`, and so does the password of an account secured by a code login. "
+                   "Accounts whose email is not verified may log in. " + _THROTTLE_DOC,
+                   parameters=[DEVICE_ID_PARAMETER], auth=[{}], tags=["auth"])
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -103,7 +141,11 @@ class LoginView(PublicAuthView):
 class RefreshView(PublicAuthView):
     @extend_schema(summary="Rotate a refresh token",
                    description="Returns a new access and refresh token; the old refresh token is "
-                   "blacklisted and refused from then on (401 `token_invalid`).",
+                   "blacklisted and refused from then on (401 `token_invalid`). Sending an already rotated "
+                   "refresh token again is treated as theft (OAuth 2.0 Security BCP): 401 `token_invalid`, and "
+                   "every refresh token descended from the same login is revoked, so that session must log in "
+                   "again (its access tokens expire within their 15 minutes). The app must therefore never send "
+                   "one refresh token twice (serialise refreshes).",
                    request=RefreshSerializer,
                    responses={200: TokenPairSerializer,
                               401: error_response("`token_invalid`: the refresh token is invalid, expired or "
@@ -131,21 +173,15 @@ class LogoutView(APIView):
 
 
 class OTPRequestView(PublicAuthView):
-    throttle_classes = [OTPRequestAddressThrottle, OTPRequestEmailThrottle]
-
-    def check_throttles(self, request):
-        # Stop at the first refusal (DRF asks every throttle, and each one that allows counts the
-        # request): a request refused for its address must not use up that email's minute as well.
-        for throttle in self.get_throttles():
-            if not throttle.allow_request(request, self):
-                self.throttled(request, throttle.wait())
+    throttle_classes = [OTPRequestAddressThrottle, OTPRequestDeviceThrottle, OTPRequestEmailThrottle]
 
     @extend_schema(
         summary="Email me a login code",
         description="Emails a 6-digit code valid for 5 minutes (sent by a background job; never returned). "
         "Answers the same whether or not the email has an account. At most one request per email per "
-        "minute and 10 per client address per hour (429 `throttled` with `Retry-After`).",
-        request=OTPRequestSerializer, responses={202: OTPRequestResultSerializer}, auth=[{}], tags=["auth"])
+        "minute (by default) and 10 per device per hour. " + _THROTTLE_DOC,
+        request=OTPRequestSerializer, responses={202: OTPRequestResultSerializer},
+        parameters=[DEVICE_ID_PARAMETER], auth=[{}], tags=["auth"])
     def post(self, request):
         data = OTPRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -157,43 +193,42 @@ class OTPRequestView(PublicAuthView):
 
 
 class OTPVerifyView(PublicAuthView):
-    throttle_classes = [ScopedRateThrottle, OTPVerifyEmailThrottle]  # per client address, per target email
-    throttle_scope = "otp_verify"
+    throttle_classes = [OTPVerifyAddressThrottle, OTPVerifyEmailAddressThrottle]
 
     @extend_schema(
         summary="Log in with an emailed code",
         description="Passwordless login with the newest code sent to the email; creates a verified account "
-        "on first use (`created: true`) and marks an existing account's email verified. Errors (400): "
-        "`otp_invalid` (wrong or already used), `otp_expired`, `otp_attempts_exceeded` (5 wrong codes for "
-        "this email within an hour burn the code; requesting a new code does not reset the count). Throttled "
-        "per client address and per email (429 `throttled` with `Retry-After`).",
+        "on first use (`created: true`) and marks an existing account's email verified. " + _SECURED_DOC +
+        " Errors (400): `otp_invalid` (wrong or already used), `otp_expired`, `otp_attempts_exceeded`: 5 wrong "
+        "codes (by default) for this email from one client address within an hour lock that address out for the "
+        "email (a stranger's guesses do not lock the owner out elsewhere), and 20 from all addresses together lock "
+        "the email out everywhere; requesting a new code does not reset the counts, a successful code login does. "
+        "Throttled per client address and per email from one address (429 `throttled` with `Retry-After`).",
         request=OTPVerifySerializer,
         responses={200: LoginResultSerializer, 401: error_response(_DISABLED_401)},
         auth=[{}], tags=["auth"])
     def post(self, request):
         data = OTPVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.otp_verify(**data.validated_data)
+        result = services.otp_verify(**data.validated_data, client_address=client_ip(request))
         enqueue_activity(user=result.user, action="otp_login", request=request,
-                         details={"created": result.created})
-        return auth_result(request, result.user, created=result.created)
+                         details={"created": result.created, "secured_account": result.secured})
+        return login_result(request, result)
 
 
 class KakaoLoginView(PublicAuthView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [LoginAddressThrottle, LoginDeviceThrottle]
 
     @extend_schema(
         summary="Log in with Kakao",
         description="Send the access token from the Kakao SDK. The server checks with Kakao that the token "
-        "was issued to this app, then logs in the linked account, links an account with the same verified "
-        "email, or creates one (`created: true`; email null when Kakao shares none).",
-        request=KakaoLoginSerializer,
+        "was issued to this app, then logs in the linked account, links an account with the same email when "
+        "Kakao says the email is verified, or creates one (`created: true`; email null when Kakao shares none). "
+        + _SECURED_DOC + " " + _THROTTLE_DOC,
+        request=KakaoLoginSerializer, parameters=[DEVICE_ID_PARAMETER],
         responses={200: LoginResultSerializer,
                    401: error_response("`kakao_token_invalid`: Kakao refused the token or it belongs to "
                                        "another app; `authentication_failed`: the account is disabled."),
-                   409: error_response("`conflict`: an account with this email exists but its email is not "
-                                       "verified; log in by email first."),
                    503: error_response("`kakao_unavailable`: Kakao cannot be reached; try again.")},
         auth=[{}], tags=["auth"])
     def post(self, request):
@@ -202,8 +237,8 @@ class KakaoLoginView(PublicAuthView):
         profile = kakao_profile_for_token(access_token=data.validated_data["access_token"])
         result = services.user_login_with_kakao(profile=profile)
         enqueue_activity(user=result.user, action="kakao_login", request=request,
-                         details={"created": result.created})
-        return auth_result(request, result.user, created=result.created)
+                         details={"created": result.created, "secured_account": result.secured})
+        return login_result(request, result)
 
 
 class MeView(APIView):
@@ -234,8 +269,9 @@ class AvatarView(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(summary="Upload my avatar", request={"multipart/form-data": AvatarUploadSerializer},
-                   description="JPEG, PNG or WebP up to 5 MB; stored re-encoded (metadata removed, at most "
-                   "1024 px a side) under a random name. Anything else: 400 `unsupported_file`.",
+                   description="JPEG, PNG or WebP up to 5 MB and 40 megapixels (PNG and WebP: at most 6 "
+                   "megapixels in colour, as they cannot be decoded reduced); stored re-encoded (metadata removed, "
+                   "upright, at most 1024 px a side) under a random name. Anything else: 400 `unsupported_file`.",
                    responses={200: UserSerializer}, tags=["users"])
     def put(self, request):
         # Refuse an oversized upload before Django spools it to disk (multipart files are not counted by

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.kakao",
+    "axes",
     "runnerway",
     "accounts",
     "routes",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "runnerway.replicas.PrimaryPinMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns an admin lockout into its 429 page
 ]
 
 ROOT_URLCONF = "runnerway.urls"
@@ -201,6 +203,7 @@ WORKOUT_DETAIL_CACHE_TIMEOUT = int(env("WORKOUT_DETAIL_CACHE_TIMEOUT", default="
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out admin login before any password check
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -213,7 +216,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.NotOnlyWhitespaceValidator"},
 ]
+# Admin login (django-axes; the API's logins have their own throttles): after ADMIN_LOGIN_FAILURE_LIMIT wrong
+# passwords from one address, or for one staff email from anywhere, the admin login answers 429 for the cool-off.
+# Attempts are rows (shown in the admin under "Axes"); `manage.py axes_reset` lifts every lock.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # attempts listed in the admin; right in every cache mode
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# The admin form's field and authenticate()'s argument (axes would look for USERNAME_FIELD, email, and find nothing).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.tasks.client_ip"  # the address the API throttles see (NUM_PROXIES)
+AXES_HTTP_RESPONSE_CODE = 429
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -263,17 +280,26 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "runnerway.api.throttling.UserRateThrottle",  # fixed window: one Redis round trip a request
     ],
+    # Korean carriers put many phones behind one address (carrier-grade NAT): the strict limits are per email or
+    # account and per device (X-Device-Id; a client without one counts as its address), the per-address ones are
+    # ceilings that only stop floods (accounts/throttles.py). The defaults let 50 runners behind one address sign
+    # up and log in within a minute.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
-        "login": env("THROTTLE_LOGIN", default="10/min"),
-        # Per target email, above the per-address rate: one client hits its address limit first; this one stops
-        # guessing one account's password (or code) from many addresses.
-        "login_email": "20/min",
-        "otp_request_email": "1/min",
-        "otp_request_address": "10/hour",
-        "otp_verify": env("THROTTLE_OTP_VERIFY", default="20/min"),
-        "otp_verify_email": "30/min",
+        # per client address (flood ceilings)
+        "login": env("THROTTLE_LOGIN", default="120/min"),  # password and Kakao logins
+        "signup_address": env("THROTTLE_SIGNUP_ADDRESS", default="60/min"),
+        "otp_request_address": env("THROTTLE_OTP_REQUEST_ADDRESS", default="300/hour"),
+        "otp_verify": env("THROTTLE_OTP_VERIFY", default="120/min"),
+        # per device
+        "signup_device": env("THROTTLE_SIGNUP_DEVICE", default="10/hour"),
+        "login_device": env("THROTTLE_LOGIN_DEVICE", default="30/min"),
+        "otp_request_device": env("THROTTLE_OTP_REQUEST_DEVICE", default="10/hour"),
+        # per email: guessing one account's password (or code) from many addresses and devices
+        "login_email": env("THROTTLE_LOGIN_EMAIL", default="10/min"),
+        "otp_request_email": env("THROTTLE_OTP_REQUEST_EMAIL", default="1/min"),
+        "otp_verify_email_address": env("THROTTLE_OTP_VERIFY_EMAIL_ADDRESS", default="10/min"),
         "route_plan": env("THROTTLE_ROUTE_PLAN", default="20/min"),  # per user
         # per client address (several runners may share one)
         "route_plan_address": env("THROTTLE_ROUTE_PLAN_ADDRESS", default="60/min"),
@@ -282,6 +308,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Wrong emailed codes allowed within an hour (accounts.services.otp_verify): per email from one client address (so a
+# stranger cannot lock the owner out from elsewhere), and per email from all addresses (the bound on a spread-out
+# guesser: 20 an hour is a 1-in-50,000 chance of hitting a 6-digit code).
+OTP_MAX_FAILURES_PER_ADDRESS = env.int("OTP_MAX_FAILURES_PER_ADDRESS", default=5)
+OTP_MAX_FAILURES_PER_EMAIL = env.int("OTP_MAX_FAILURES_PER_EMAIL", default=20)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "RunnerWay API",

@@ -77,9 +77,63 @@ def test_schema_documents_the_accounts_endpoints(api_client):
         assert paths[path]["post"]["security"] == [{}], path
     assert "jwtAuth" in str(paths["/api/v1/users/me"]["get"].get("security", "jwtAuth"))
     kakao = paths["/api/v1/auth/kakao"]["post"]["responses"]
-    assert {"200", "401", "409", "429", "503"} <= set(kakao)
+    assert {"200", "401", "429", "503"} <= set(kakao)
+    assert "409" not in kakao  # an unverified account with the email is secured and linked, not refused
     assert "409" in paths["/api/v1/auth/signup"]["post"]["responses"]
     assert "202" in paths["/api/v1/auth/otp/request"]["post"]["responses"]
     assert "multipart/form-data" in paths["/api/v1/users/me/avatar"]["put"]["requestBody"]["content"]
     otp_ok = paths["/api/v1/auth/otp/verify"]["post"]["responses"]["200"]["content"]["application/json"]
     assert "data" in otp_ok["schema"]["properties"]  # enveloped by the schema hook
+
+
+# --- the admin login is throttled (django-axes) -----------------------------------------------------------------
+
+
+def _admin_login(client, email: str, password: str, address: str = "203.0.113.9"):
+    return client.post("/admin/login/?next=/admin/", {"username": email, "password": password},
+                       REMOTE_ADDR=address)
+
+
+def test_fifteen_wrong_admin_passwords_end_in_429_and_even_the_right_one_waits(client, settings):
+    staff = User.objects.create_superuser(email="staff@example.com", password="staff-pass-123")
+    statuses = [_admin_login(client, staff.email, f"wrong-{index}").status_code for index in range(15)]
+    limit = settings.AXES_FAILURE_LIMIT
+    assert statuses[: limit - 1] == [200] * (limit - 1)  # the form again, with its error
+    assert set(statuses[limit:]) == {429}
+    locked = _admin_login(client, staff.email, "staff-pass-123")
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_the_admin_lock_is_per_address_and_per_staff_email(client, settings):
+    staff = User.objects.create_superuser(email="staff@example.com", password="staff-pass-123")
+    other = User.objects.create_superuser(email="other-staff@example.com", password="other-pass-123")
+    for index in range(settings.AXES_FAILURE_LIMIT):
+        _admin_login(client, staff.email, f"wrong-{index}")
+    # That email from elsewhere: locked (guessing one account from many addresses does not help) ...
+    assert _admin_login(client, staff.email, "staff-pass-123", address="198.51.100.1").status_code == 429
+    # ... that address for another account: locked too; another account from another address: fine.
+    assert _admin_login(client, other.email, "other-pass-123").status_code == 429
+    response = _admin_login(client, other.email, "other-pass-123", address="198.51.100.2")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_a_good_admin_login_resets_the_count(client, settings):
+    staff = User.objects.create_superuser(email="staff@example.com", password="staff-pass-123")
+    for _ in range(2):
+        for index in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert _admin_login(client, staff.email, f"wrong-{index}").status_code == 200
+        assert _admin_login(client, staff.email, "staff-pass-123").status_code == 302
+        client.logout()
+
+
+def test_wrong_codes_are_listed_read_only_for_staff(staff_client):
+    from django.utils import timezone
+
+    from accounts.models import EmailOTP, EmailOTPFailure
+
+    otp = EmailOTP.objects.create(email="target@example.com", code_hash="x" * 64,
+                                  expires_at=timezone.now())
+    EmailOTPFailure.objects.create(otp=otp, email=otp.email, client_address="203.0.113.66")
+    listing = staff_client.get(reverse("admin:accounts_emailotpfailure_changelist"), {"q": "203.0.113.66"})
+    assert listing.status_code == 200 and b"target@example.com" in listing.content
+    assert staff_client.get(reverse("admin:accounts_emailotpfailure_add")).status_code == 403

@@ -96,20 +96,21 @@ def test_login_of_passwordless_account_fails_like_a_wrong_password(api_client):
     assert response.json()["error"]["code"] == "authentication_failed"
 
 
-def test_login_is_throttled_per_address_with_retry_after(api_client, user):
-    from rest_framework.throttling import ScopedRateThrottle
+def test_login_is_throttled_per_email_with_retry_after(api_client, user):
+    from accounts.throttles import LoginEmailThrottle
 
-    limit, _ = ScopedRateThrottle().parse_rate(ScopedRateThrottle.THROTTLE_RATES["login"])
-    statuses = {api_client.post(LOGIN, {"email": user.email, "password": "wrong-wrong"}).status_code
-                for _ in range(limit)}
-    throttled = api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
-    other_address = api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD},
-                                    REMOTE_ADDR="10.0.0.9")
+    limit = LoginEmailThrottle().num_requests
+    statuses = {api_client.post(LOGIN, {"email": user.email, "password": "wrong-wrong"},
+                                REMOTE_ADDR=f"10.0.1.{index}").status_code for index in range(limit)}
+    throttled = api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, REMOTE_ADDR="10.0.2.1")
+    other_account = UserFactory()
+    same_address = api_client.post(LOGIN, {"email": other_account.email, "password": DEFAULT_PASSWORD},
+                                   REMOTE_ADDR="10.0.1.0")
     assert statuses == {401}
     assert throttled.status_code == 429
     assert throttled.json()["error"]["code"] == "throttled"
     assert 1 <= int(throttled["Retry-After"]) <= 60
-    assert other_address.status_code == 200
+    assert same_address.status_code == 200  # the address is not what is limited
 
 
 def test_refresh_rotates_and_the_old_refresh_is_refused(api_client, user):
@@ -120,10 +121,7 @@ def test_refresh_rotates_and_the_old_refresh_is_refused(api_client, user):
     assert rotated["refresh"] != first and rotated["access"]
     assert _bearer(api_client, rotated["access"]).get(ME).status_code == 200
 
-    reused = api_client.post(REFRESH, {"refresh": first})
-    assert reused.status_code == 401
-    assert reused.json()["error"]["code"] == "token_invalid"
-    assert api_client.post(REFRESH, {"refresh": rotated["refresh"]}).status_code == 200
+    assert api_client.post(REFRESH, {"refresh": first}).json()["error"]["code"] == "token_invalid"
 
 
 def test_refresh_with_garbage_or_an_access_token_is_token_invalid(api_client, user):
@@ -190,3 +188,84 @@ def test_token_of_a_user_removed_from_the_database_is_token_invalid(api_client):
     response = api_client.post(REFRESH, {"refresh": str(refresh)})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_invalid"
+
+
+# --- refresh-token families (OAuth 2.0 Security BCP: rotation with reuse detection) -------------------------------
+
+
+def _login_pair(api_client, user, device: str) -> dict:
+    response = api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, HTTP_X_DEVICE_ID=device)
+    assert response.status_code == 200
+    return response.json()["data"]
+
+
+def test_replaying_a_rotated_refresh_token_revokes_its_whole_family(api_client, user):
+    phone = _login_pair(api_client, user, "phone-0001")
+    tablet = _login_pair(api_client, user, "tablet-0001")  # another login: another family
+    second = api_client.post(REFRESH, {"refresh": phone["refresh"]}).json()["data"]
+    third = api_client.post(REFRESH, {"refresh": second["refresh"]}).json()["data"]
+
+    replay = api_client.post(REFRESH, {"refresh": phone["refresh"]})  # the first one again: stolen
+    assert replay.status_code == 401 and replay.json()["error"]["code"] == "token_invalid"
+
+    # Its living descendant is revoked too, whoever holds it ...
+    descendant = api_client.post(REFRESH, {"refresh": third["refresh"]})
+    assert descendant.status_code == 401 and descendant.json()["error"]["code"] == "token_invalid"
+    # ... and the other login's family is untouched.
+    assert api_client.post(REFRESH, {"refresh": tablet["refresh"]}).status_code == 200
+
+
+def test_every_rotation_keeps_the_family_and_the_token_version(api_client, user):
+    from accounts.tokens import TOKEN_FAMILY_CLAIM, TOKEN_VERSION_CLAIM
+
+    first = _login_pair(api_client, user, "phone-0001")
+    rotated = api_client.post(REFRESH, {"refresh": first["refresh"]}).json()["data"]
+    family = RefreshToken(first["refresh"], verify=False)[TOKEN_FAMILY_CLAIM]
+    assert RefreshToken(rotated["refresh"])[TOKEN_FAMILY_CLAIM] == family
+    assert RefreshToken(rotated["refresh"])[TOKEN_VERSION_CLAIM] == 0
+
+
+def test_a_replayed_token_without_a_family_revokes_the_users_familyless_tokens(api_client, user):
+    """Tokens issued before families existed: their replay revokes every one of the user's family-less tokens."""
+    legacy = str(RefreshToken.for_user(user))
+    successor = api_client.post(REFRESH, {"refresh": legacy}).json()["data"]["refresh"]
+    current = _login_pair(api_client, user, "phone-0001")
+    assert api_client.post(REFRESH, {"refresh": legacy}).status_code == 401
+    assert api_client.post(REFRESH, {"refresh": successor}).status_code == 401
+    assert api_client.post(REFRESH, {"refresh": current["refresh"]}).status_code == 200
+
+
+def test_a_forged_or_expired_token_revokes_nothing(api_client, user):
+    from datetime import timedelta
+
+    pair = _login_pair(api_client, user, "phone-0001")
+    api_client.post(REFRESH, {"refresh": pair["refresh"]})  # rotated: the original is now blacklisted
+    forged = pair["refresh"][:-4] + ("AAAA" if not pair["refresh"].endswith("AAAA") else "BBBB")
+    expired = RefreshToken(pair["refresh"], verify=False)
+    expired.set_exp(lifetime=-timedelta(seconds=1))
+    for token in (forged, str(expired)):
+        response = api_client.post(REFRESH, {"refresh": token})
+        assert response.status_code == 401 and response.json()["error"]["code"] == "token_invalid"
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    assert BlacklistedToken.objects.count() == 1  # only the rotated original
+
+
+# --- passwords -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("password", [" " * 8, " " * 20, "\t" * 10, "\u3000" * 9])
+def test_signup_with_a_password_of_only_whitespace_is_refused(api_client, password):
+    response = api_client.post(SIGNUP, {"email": "blank@example.com", "password": password, "name": "Blank"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert "The password cannot be only spaces or other whitespace." in error["fields"]["password"]
+    assert not User.objects.filter(email="blank@example.com").exists()
+
+
+def test_a_password_with_spaces_around_words_is_fine(api_client):
+    response = api_client.post(SIGNUP, {"email": "spaced@example.com", "password": "  run along the river  ",
+                                        "name": "Spaced"})
+    assert response.status_code == 201
+    assert User.objects.get(email="spaced@example.com").check_password("  run along the river  ")

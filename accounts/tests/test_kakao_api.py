@@ -104,15 +104,6 @@ def test_unverified_kakao_email_is_not_used_to_link(api_client, fake_kakao):
     assert not SocialAccount.objects.filter(user=user).exists()
 
 
-def test_unverified_local_account_with_that_email_is_a_conflict(api_client, fake_kakao):
-    UserFactory(email="squat@example.com", email_verified=False)
-    fake_kakao.tokens["owner"] = KakaoAccount(user_id=8008, email="squat@example.com")
-    response = api_client.post(KAKAO, {"access_token": "owner"})
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "conflict"
-    assert not SocialAccount.objects.exists() and User.objects.count() == 1
-
-
 def test_deleted_kakao_user_starts_a_new_account(api_client, fake_kakao):
     fake_kakao.tokens["back"] = KakaoAccount(user_id=9009, email="back@example.com")
     first = api_client.post(KAKAO, {"access_token": "back"}).json()["data"]

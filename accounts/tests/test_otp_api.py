@@ -4,17 +4,20 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from accounts.models import ActivityLog, EmailOTP, User
-from accounts.otp import OTP_FAILURE_WINDOW, OTP_MAX_FAILURES
+from accounts.otp import OTP_FAILURE_WINDOW
 from accounts.services import user_soft_delete
 from accounts.tests.conftest import code_from_mail_text, request_code
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+OTP_MAX_FAILURES = django_settings.OTP_MAX_FAILURES_PER_ADDRESS
 
 REQUEST = "/api/v1/auth/otp/request"
 VERIFY = "/api/v1/auth/otp/verify"
@@ -249,10 +252,12 @@ def test_ten_requests_per_address_per_hour_with_retry_after(api_client, clock):
 
 def test_verify_is_throttled_per_address(api_client):
     limit, _ = ScopedRateThrottle().parse_rate(ScopedRateThrottle.THROTTLE_RATES["otp_verify"])
-    for _ in range(limit):
-        assert api_client.post(VERIFY, {"email": "x@example.com", "code": "000000"}).status_code == 400
+    for index in range(limit):
+        assert api_client.post(VERIFY, {"email": f"x{index}@example.com", "code": "000000"}).status_code == 400
     throttled = api_client.post(VERIFY, {"email": "x@example.com", "code": "000000"})
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) >= 1
+    assert api_client.post(VERIFY, {"email": "x@example.com", "code": "000000"},
+                           REMOTE_ADDR="10.3.3.3").status_code == 400
 
 
 def test_deleted_accounts_email_gets_a_new_account(api_client):
@@ -280,3 +285,48 @@ def test_codes_never_reach_the_logs(api_client, caplog):
     api_client.post(VERIFY, {"email": "quiet@example.com", "code": code})
     assert caplog.records, "expected some log output to check"
     assert code not in caplog.text
+
+
+# --- wrong codes counted per email and client address: one stranger cannot lock the owner out -------------------
+
+STRANGER = "203.0.113.66"
+OWNER = "198.51.100.7"
+
+
+def test_a_strangers_wrong_codes_do_not_lock_the_owner_out_on_another_address(api_client):
+    owner = UserFactory(email="target@example.com")
+    code = request_code(api_client, owner.email, mail.outbox)
+    answers = [api_client.post(VERIFY, {"email": owner.email, "code": _wrong(code)}, REMOTE_ADDR=STRANGER)
+               .json()["error"]["code"] for _ in range(OTP_MAX_FAILURES + 2)]
+    assert answers == (["otp_invalid"] * (OTP_MAX_FAILURES - 1)
+                       + ["otp_attempts_exceeded"] * 3)
+    # The stranger is locked out, even with the right code ...
+    assert api_client.post(VERIFY, {"email": owner.email, "code": code}, REMOTE_ADDR=STRANGER).json()["error"][
+        "code"] == "otp_attempts_exceeded"
+    # ... the owner on another address is not.
+    response = api_client.post(VERIFY, {"email": owner.email, "code": code}, REMOTE_ADDR=OWNER)
+    assert response.status_code == 200 and response.json()["data"]["user"]["id"] == str(owner.pk)
+
+
+def test_wrong_codes_from_many_addresses_are_bounded_per_email(api_client, settings):
+    settings.OTP_MAX_FAILURES_PER_EMAIL = 8
+    code = request_code(api_client, "spread@example.com", mail.outbox)
+    answers = []
+    for index in range(settings.OTP_MAX_FAILURES_PER_EMAIL):
+        answers.append(api_client.post(VERIFY, {"email": "spread@example.com", "code": _wrong(code)},
+                                       REMOTE_ADDR=f"192.0.2.{index}").json()["error"]["code"])
+    assert answers == ["otp_invalid"] * 7 + ["otp_attempts_exceeded"]
+    # The bound holds everywhere, the right code included: a guesser spread over many addresses gets no more.
+    late = api_client.post(VERIFY, {"email": "spread@example.com", "code": code}, REMOTE_ADDR=OWNER)
+    assert late.json()["error"]["code"] == "otp_attempts_exceeded"
+    assert not User.objects.filter(email="spread@example.com").exists()
+
+
+def test_each_wrong_code_is_recorded_with_its_address(api_client):
+    from accounts.models import EmailOTPFailure
+
+    code = request_code(api_client, "record@example.com", mail.outbox)
+    api_client.post(VERIFY, {"email": "record@example.com", "code": _wrong(code)}, REMOTE_ADDR=STRANGER)
+    api_client.post(VERIFY, {"email": "record@example.com", "code": _wrong(code)}, REMOTE_ADDR=OWNER)
+    assert sorted(EmailOTPFailure.objects.values_list("client_address", flat=True)) == [OWNER, STRANGER]
+    assert EmailOTP.objects.get(email="record@example.com").failed_attempts == 2

@@ -297,7 +297,7 @@ def test_otp_request_is_throttled_per_email_and_per_address(api_client, monkeypa
 
 
 def test_otp_verify_is_throttled_per_address_and_per_email(api_client, monkeypatch):
-    _rates(monkeypatch, otp_verify="3/min", otp_verify_email="100/min")
+    _rates(monkeypatch, otp_verify="3/min", otp_verify_email_address="100/min")
     for i in range(3):
         response = api_client.post("/api/v1/auth/otp/verify", {"email": f"v{i}@example.com", "code": "000000"},
                                    **_from("203.0.113.7"))
@@ -305,12 +305,15 @@ def test_otp_verify_is_throttled_per_address_and_per_email(api_client, monkeypat
     _assert_throttled(api_client.post("/api/v1/auth/otp/verify", {"email": "v9@example.com", "code": "000000"},
                                       **_from("203.0.113.7")))
 
-    _rates(monkeypatch, otp_verify="100/min", otp_verify_email="2/min")
-    for i in range(2):
+    # Per email from one address: checks flooded for someone's email throttle only the address sending them.
+    _rates(monkeypatch, otp_verify="100/min", otp_verify_email_address="2/min")
+    for _ in range(2):
         assert api_client.post("/api/v1/auth/otp/verify", {"email": "target@example.com", "code": "000000"},
-                               **_from(f"198.51.100.{i + 1}")).status_code == 400
+                               **_from("198.51.100.1")).status_code == 400
     _assert_throttled(api_client.post("/api/v1/auth/otp/verify", {"email": "target@example.com", "code": "000000"},
-                                      **_from("198.51.100.50")))
+                                      **_from("198.51.100.1")))
+    assert api_client.post("/api/v1/auth/otp/verify", {"email": "target@example.com", "code": "000000"},
+                           **_from("198.51.100.50")).status_code == 400
 
 
 def _plan_body() -> dict:
@@ -358,7 +361,8 @@ def test_every_throttle_scope_in_use_has_a_rate():
                 for throttle in value.throttle_classes:
                     if getattr(throttle, "scope", None):
                         scopes.add(throttle.scope)
-    assert {"login", "login_email", "otp_verify", "otp_verify_email", "otp_request_email", "otp_request_address",
+    assert {"login", "login_email", "login_device", "signup_address", "signup_device", "otp_verify",
+            "otp_verify_email_address", "otp_request_email", "otp_request_device", "otp_request_address",
             "route_plan", "route_plan_address"} <= scopes
     assert scopes <= set(django_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
 
