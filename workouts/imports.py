@@ -52,6 +52,10 @@ GPX_MAX_DEPTH = 32
 GPX_MAX_VALUE_CHARS = 256
 # Bytes handed to expat at once: the budget and the point cap are checked between chunks as well.
 _GPX_CHUNK_BYTES = 64 * 1024
+# The most bytes the parser may read without an event (one tag, comment or run of markup): a GPX tag is under
+# 1 kB. Expat 2.5 re-scans an unfinished token from its start on every chunk fed, so one huge tag (say 16 000
+# namespace declarations) would cost quadratic time; refusing it after 128 kB keeps the parse linear.
+GPX_MAX_TOKEN_BYTES = 2 * _GPX_CHUNK_BYTES
 # FIT frames (headers, definitions, data messages) read at most per allowed fix: a 1 Hz FIT has ~1.1 frames a
 # record (laps, events, device info); 4x leaves room and still bounds a file of anything but records.
 FIT_FRAMES_PER_POINT = 4
@@ -242,8 +246,10 @@ class _GpxPoints:
         parser.StartElementHandler = self._start
         parser.EndElementHandler = self._end
         parser.CharacterDataHandler = self._characters
+        parser.CommentHandler = self._comment
         parser.buffer_text = True
         self._parser = parser
+        self._event_at = 0  # byte offset of the latest event: how far expat got
 
     def feed(self, content: bytes, *, final: bool = True, stop_at_points: int | None = None) -> None:
         """Parse `content` in chunks (`final`: it is the whole document). `stop_at_points`: return as soon as
@@ -256,6 +262,9 @@ class _GpxPoints:
                 self.budget.check()
                 chunk = content[offset:offset + _GPX_CHUNK_BYTES]
                 self._parser.Parse(chunk, final and offset + _GPX_CHUNK_BYTES >= len(content))
+                if offset + len(chunk) - self._event_at > GPX_MAX_TOKEN_BYTES:
+                    raise UnsupportedFile(f"The GPX document has a tag or comment longer than "
+                                          f"{GPX_MAX_TOKEN_BYTES // 1024} kB.")
             if final and not content:
                 self._parser.Parse(b"", True)
         except _StopParsing:
@@ -274,12 +283,16 @@ class _GpxPoints:
     def _refuse_dtd(self, *args):
         raise UnsupportedFile("The GPX document declares a DTD or entities, which GPX never needs.")
 
+    def _comment(self, data):
+        self._event_at = self._parser.CurrentByteIndex
+
     def _namespace(self, prefix, uri):
         self._namespaces += 1
         if self._namespaces > GPX_MAX_NAMESPACES:
             raise UnsupportedFile(f"The GPX document declares more than {GPX_MAX_NAMESPACES} namespaces.")
 
     def _start(self, name: str, attributes: dict):
+        self._event_at = self._parser.CurrentByteIndex
         self._depth += 1
         if self._depth > GPX_MAX_DEPTH:
             raise UnsupportedFile(f"The GPX document nests deeper than {GPX_MAX_DEPTH} elements.")
@@ -302,6 +315,7 @@ class _GpxPoints:
             self._text, self._text_chars = [], 0
 
     def _characters(self, data: str):
+        self._event_at = self._parser.CurrentByteIndex
         if self._text is not None:
             self._text_chars += len(data)
             if self._text_chars > GPX_MAX_VALUE_CHARS:
@@ -309,6 +323,7 @@ class _GpxPoints:
             self._text.append(data)
 
     def _end(self, name: str):
+        self._event_at = self._parser.CurrentByteIndex
         local = self._path.pop()
         self._depth -= 1
         if name.endswith(" extensions") or name == "extensions":
@@ -392,6 +407,7 @@ class _FitPoints:
         crc = fitdecode.CrcCheck.ENABLED if self.check_crc else fitdecode.CrcCheck.DISABLED
         try:
             with fitdecode.FitReader(io.BytesIO(self.content), check_crc=crc) as reader:
+                self.budget.check()
                 for frames, frame in enumerate(reader, start=1):
                     if frames > self.max_frames:
                         raise TooManyPoints(f"The file holds more than {self.max_frames} FIT messages.")
