@@ -423,3 +423,16 @@ def test_the_import_writes_in_short_chunks_and_others_can_like_meanwhile(monkeyp
     longest = sorted((round(t["duration_s"], 3), t["points"]) for t in log.transactions)[-5:]
     assert max(t["duration_s"] for t in log.transactions) < 2.0, longest
     assert like_waits_s and max(like_waits_s) < 2.0, (like_waits_s, longest)
+
+
+def test_staff_see_failed_imports_with_their_code(client, auth_client, user, settings):
+    from accounts.tests.factories import UserFactory
+
+    settings.IMPORT_MAX_POINTS = 25
+    data = upload(auth_client, raw_gpx(20), "ok.gpx").json()["data"]
+    failed = upload(auth_client, raw_gpx(30, start=START + timedelta(days=1)), "long.gpx").json()["data"]
+    assert (data["status"], failed["status"], failed["error_code"]) == ("succeeded", "failed", "too_many_points")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get("/admin/workouts/workoutimport/?status__exact=failed").content.decode()
+    assert "long.gpx" in page and "too_many_points" in page and "ok.gpx" not in page
+    assert client.get(f"/admin/workouts/workoutimport/{failed['id']}/change/").status_code == 200
