@@ -4,6 +4,7 @@ Cases (each runs in its own subprocess, so its peak RSS is its own):
   xmlns_bomb     `<gpx` + ` xmlns` x 80 000 (480 KB) posted to the import endpoint
   namespaces     a GPX track declaring 16 000 namespaces: time, and growth of ElementTree's global namespace map
   big_gpx        a valid ~19.5 MB GPX (250 000 points): the request, then the job (when imports are jobs)
+  gpx_at_cap     a valid ~8 MB GPX of 100 000 points (IMPORT_MAX_POINTS): the largest import that succeeds
   big_fit        a valid ~1.3 MB FIT (60 000 records): the request, then the job
   duplicate      the 19.5 MB GPX again when a workout with its start time exists: time to the 409
 
@@ -25,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ["xmlns_bomb", "namespaces", "big_gpx", "big_fit", "duplicate"]
+CASES = ["xmlns_bomb", "namespaces", "big_gpx", "gpx_at_cap", "big_fit", "duplicate"]
 START = datetime(2026, 5, 1, 6, 30, tzinfo=UTC)
 CASE_TIMEOUT_S = 900
 
@@ -121,6 +122,7 @@ def run_case(case: str) -> dict:
     setup_test_environment()
     Conf.SYNC = False  # production: the request enqueues, a worker runs the job
     logging.getLogger("django-q").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         return _measure(case)
@@ -145,6 +147,7 @@ def _measure(case: str) -> dict:
         "namespaces": lambda: (namespaces_gpx(), "ns.gpx"),
         "big_gpx": lambda: (big_gpx(), "big.gpx"),
         "duplicate": lambda: (big_gpx(), "big.gpx"),
+        "gpx_at_cap": lambda: (big_gpx(100_000), "cap.gpx"),
         "big_fit": lambda: (big_fit(), "big.fit"),
     }[case]()
     if case == "duplicate":
