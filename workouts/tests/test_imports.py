@@ -439,3 +439,28 @@ def test_staff_see_failed_imports_with_their_code(client, auth_client, user, set
     page = client.get("/admin/workouts/workoutimport/?status__exact=failed").content.decode()
     assert "long.gpx" in page and "too_many_points" in page and "ok.gpx" not in page
     assert client.get(f"/admin/workouts/workoutimport/{failed['id']}/change/").status_code == 200
+
+
+def test_a_budget_running_out_while_writing_discards_the_hidden_workout(auth_client, user, upload_dir,
+                                                                        monkeypatch,
+                                                                        django_capture_on_commit_callbacks):
+    """Out of time after some chunks were stored: the import fails `import_timeout`, its hidden workout and
+    every stored point are deleted (chunk by chunk), the file too; nothing shows in the list or the stats."""
+    written = []
+    real_insert = services._insert_points
+
+    def insert_then_run_out(**kwargs):
+        real_insert(**kwargs)
+        written.append(len(kwargs["rows"]))
+        if len(written) == 3:
+            monkeypatch.setattr(imports.ImportBudget, "check", lambda self: (_ for _ in ()).throw(
+                imports.ImportTooSlow("The file took longer than 60 s to import.")))
+
+    monkeypatch.setattr(services, "_insert_points", insert_then_run_out)
+    with django_capture_on_commit_callbacks(execute=True):
+        data = upload(auth_client, raw_gpx(5000)).json()["data"]
+    assert (data["status"], data["error_code"], data["workout_id"]) == ("failed", "import_timeout", None)
+    assert written == [services.IMPORT_WRITE_CHUNK] * 3
+    assert not WorkoutPoint.objects.exists() and not Workout.objects.filter(user=user).exists()
+    assert not stored_files(upload_dir)
+    assert auth_client.get("/api/v1/workouts").json()["data"]["results"] == []
