@@ -187,7 +187,7 @@ def main(argv: list[str]) -> int:
     rows = []
     for case in CASES:
         try:
-            completed = subprocess.run([sys.executable, __file__, case], capture_output=True, text=True,  # noqa: S603
+            completed = subprocess.run([sys.executable, __file__, case], capture_output=True, text=True,
                                        timeout=CASE_TIMEOUT_S, cwd=ROOT)
             rows.append(json.loads(completed.stdout.strip().splitlines()[-1]) if completed.returncode == 0
                         else {"case": case, "error": completed.stderr[-500:]})

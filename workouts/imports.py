@@ -21,6 +21,7 @@ Every read is linear in the file and bounded (issue 12):
 
 from __future__ import annotations
 
+import contextlib
 import io
 import time
 from dataclasses import dataclass, field
@@ -168,10 +169,9 @@ def scan_first_fix(content_head: bytes, *, complete: bool) -> FirstFix:
     budget = ImportBudget(seconds=SCAN_BUDGET_S)
     if source == Workout.Source.FIT:
         reader = _FitPoints(content, max_points=1, budget=budget, check_crc=False, max_frames=SCAN_MAX_FIT_FRAMES)
-        try:
+        # a FIT the head cannot tell about: the job reads the whole file and says what is wrong with it
+        with contextlib.suppress(TooManyPoints, UnsupportedFile, ImportTooSlow):
             reader.read(stop_at_points=1)
-        except (TooManyPoints, UnsupportedFile, ImportTooSlow):
-            pass  # the job reads the whole file and says what is wrong with it
         return FirstFix(source=source, recorded_at=reader.points[0].recorded_at if reader.points else None)
     whole = complete and len(content_head) <= SCAN_MAX_BYTES
     reader = _GpxPoints(max_points=SCAN_MAX_BYTES, budget=budget)
@@ -306,12 +306,10 @@ class _GpxPoints:
         path = self._path
         if in_gpx and local == "trkpt" and path[-2:-1] == ["trkseg"]:
             self._point = {"lat": attributes.get("lat"), "lon": attributes.get("lon")}
-        elif self._point is not None and (
+        elif (self._point is not None and (
             (in_gpx and local in ("time", "ele") and path[-2] == "trkpt")
             or (self._in_extensions and local == "hr")
-        ):
-            self._text, self._text_chars = [], 0
-        elif in_gpx and local == "type" and path[-2:-1] == ["trk"] and self.activity_label is None:
+        )) or (in_gpx and local == "type" and path[-2:-1] == ["trk"] and self.activity_label is None):
             self._text, self._text_chars = [], 0
 
     def _characters(self, data: str):

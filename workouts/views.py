@@ -245,27 +245,30 @@ class WorkoutImportThrottle(ScopedRateThrottle):
         return super().allow_request(request, view)
 
 
-_IMPORT_EXAMPLE_QUEUED = OpenApiExample(
-    "queued", response_only=True, status_codes=["202"],
-    value={"id": "6f1c2b9e-3a40-4c1e-9d57-2b8f0e4a7c11", "status": "queued", "source": "gpx",
-           "file_name": "morning_run.gpx", "file_size": 1482113, "first_fix_at": "2026-05-01T06:30:00Z",
-           "workout_id": None, "error_code": None, "error_message": None,
-           "created_at": "2026-05-01T09:12:03Z", "finished_at": None},
+def _import_example(name: str, status_code: str, data: dict) -> OpenApiExample:
+    """An import as clients receive it: inside the success envelope (the schema hook wraps the schema only)."""
+    return OpenApiExample(name, response_only=True, status_codes=[status_code],
+                          value={"success": True, "data": data})
+
+
+_IMPORT_EXAMPLE_QUEUED = _import_example(
+    "queued", "202", {"id": "6f1c2b9e-3a40-4c1e-9d57-2b8f0e4a7c11", "status": "queued", "source": "gpx",
+    "file_name": "morning_run.gpx", "file_size": 1482113, "first_fix_at": "2026-05-01T06:30:00Z",
+    "workout_id": None, "error_code": None, "error_message": None,
+    "created_at": "2026-05-01T09:12:03Z", "finished_at": None},
 )
-_IMPORT_EXAMPLE_SUCCEEDED = OpenApiExample(
-    "succeeded", response_only=True, status_codes=["200"],
-    value={"id": "6f1c2b9e-3a40-4c1e-9d57-2b8f0e4a7c11", "status": "succeeded", "source": "gpx",
-           "file_name": "morning_run.gpx", "file_size": 1482113, "first_fix_at": "2026-05-01T06:30:00Z",
-           "workout_id": "0b7d4f7e-8a0c-4f5b-b1e3-5d2a9c6e8f40", "error_code": None, "error_message": None,
-           "created_at": "2026-05-01T09:12:03Z", "finished_at": "2026-05-01T09:12:05Z"},
+_IMPORT_EXAMPLE_SUCCEEDED = _import_example(
+    "succeeded", "200", {"id": "6f1c2b9e-3a40-4c1e-9d57-2b8f0e4a7c11", "status": "succeeded", "source": "gpx",
+    "file_name": "morning_run.gpx", "file_size": 1482113, "first_fix_at": "2026-05-01T06:30:00Z",
+    "workout_id": "0b7d4f7e-8a0c-4f5b-b1e3-5d2a9c6e8f40", "error_code": None, "error_message": None,
+    "created_at": "2026-05-01T09:12:03Z", "finished_at": "2026-05-01T09:12:05Z"},
 )
-_IMPORT_EXAMPLE_FAILED = OpenApiExample(
-    "failed", response_only=True, status_codes=["200"],
-    value={"id": "9a3e5c1d-7b2f-4e60-8c94-1f0d2b3a4e55", "status": "failed", "source": "gpx",
-           "file_name": "ultra.gpx", "file_size": 20500173, "first_fix_at": "2026-05-01T06:30:00Z",
-           "workout_id": None, "error_code": "too_many_points",
-           "error_message": "The file holds more than 100000 track points.",
-           "created_at": "2026-05-01T09:12:03Z", "finished_at": "2026-05-01T09:12:07Z"},
+_IMPORT_EXAMPLE_FAILED = _import_example(
+    "failed", "200", {"id": "9a3e5c1d-7b2f-4e60-8c94-1f0d2b3a4e55", "status": "failed", "source": "gpx",
+    "file_name": "ultra.gpx", "file_size": 20500173, "first_fix_at": "2026-05-01T06:30:00Z",
+    "workout_id": None, "error_code": "too_many_points",
+    "error_message": "The file holds more than 100000 track points.",
+    "created_at": "2026-05-01T09:12:03Z", "finished_at": "2026-05-01T09:12:07Z"},
 )
 
 
@@ -283,7 +286,8 @@ class WorkoutImportView(APIView):
         "workout with metrics (calories from the file when the device recorded them). Poll "
         "`GET /workouts/imports/{id}` until `succeeded` (then `workout_id`) or `failed` (`error_code`). "
         "Answered at once from the file's first 256 KB: another format, or a GPX refused by the hardened "
-        "parser (a DTD or entities, more than 64 namespaces, 32 attributes or 32 levels) or holding no timed "
+        "parser (a DTD or entities, more than 64 namespace declarations, 32 attributes, 32 levels or a 128 kB "
+        "tag) or holding no timed "
         "track → 400 `unsupported_file`; the first fix in the same second as one of my workouts or pending "
         "imports → 409 `conflict`. What only the whole file shows (a bad FIT checksum, too many fixes, a "
         "duplicate start deeper in the file) fails the import instead. Throttled per user "

@@ -358,10 +358,11 @@ def test_the_import_writes_in_short_chunks_and_others_can_like_meanwhile(monkeyp
     """A 30 000-point import (8 h 20 min at 1 Hz): every transaction it opens writes at most IMPORT_WRITE_CHUNK
     points and is short; another user likes posts while the job runs and never waits long (on main the import
     was one transaction of the whole request, 181 s for 250 000 points, and others' likes timed out)."""
+    from django_q.conf import Conf
+
     from accounts.tests.factories import UserFactory
     from community.tests.factories import PostFactory
     from conftest import client_for
-    from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", False)
     runner, liker = UserFactory(), UserFactory()
