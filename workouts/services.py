@@ -628,6 +628,10 @@ def user_stats_rebuild(*, user) -> UserStats:
 # chunks of IMPORT_WRITE_CHUNK, each its own short transaction, computes the metrics outside any transaction
 # and completes the workout in one short one. Nothing heavy runs while a write lock is held.
 
+# Runs an import may start before the next delivery gives up on it: a run that ended without a word (the
+# worker was killed: out of memory, or past Q_TIMEOUT) counts too. Below Q_CLUSTER["max_attempts"] (5), so the
+# queue still hands the import out once more to record it `import_failed` rather than leave it `running`.
+IMPORT_MAX_RUNS = 3
 # Points per write transaction: ~20 ms of SQLite's write lock each, so another user's like waits that at most.
 IMPORT_WRITE_CHUNK = 1000
 
@@ -734,7 +738,8 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     becomes visible, completed and counted in the stats exactly once, in the transaction that marks the
     import succeeded (re-checked under the import's row lock). Failures the file explains (not a track, too
     many points, over the time budget, a duplicate start) mark the import failed and delete the file; any
-    other error is raised so the queue retries, and the last attempt also marks the import `import_failed`.
+    other error is raised so the queue retries, and the last attempt also marks the import `import_failed`,
+    as does a delivery after IMPORT_MAX_RUNS runs that never finished (workers killed midway).
     """
     from django.conf import settings
 
@@ -744,10 +749,14 @@ def workout_import_process(*, import_id, now: datetime | None = None):
         workout_import = WorkoutImport.objects.select_for_update().filter(pk=import_id).first()
         if workout_import is None or workout_import.status in WorkoutImport.FINISHED:
             return workout_import
+        poisoned = workout_import.attempts >= IMPORT_MAX_RUNS
         workout_import.status = WorkoutImport.Status.RUNNING
         workout_import.attempts += 1
         workout_import.started_at = timezone.now()
         workout_import.save(update_fields=["status", "attempts", "started_at"])
+    if poisoned:
+        return _import_fail(workout_import.pk, error=ApiError("The import failed; try again later.",
+                                                            code="import_failed"))
     budget = ImportBudget(seconds=settings.IMPORT_TIME_BUDGET_S)
     phase_started = time.monotonic()
     phases_s = {}

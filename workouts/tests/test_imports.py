@@ -465,3 +465,14 @@ def test_a_budget_running_out_while_writing_discards_the_hidden_workout(auth_cli
     assert not WorkoutPoint.objects.exists() and not Workout.objects.filter(user=user).exists()
     assert not stored_files(upload_dir)
     assert auth_client.get("/api/v1/workouts").json()["data"]["results"] == []
+
+
+def test_an_import_that_killed_its_workers_is_failed_by_the_next_delivery(auth_client, user, queued_for_real):
+    """Runs that die without a word (out of memory, past Q_TIMEOUT) leave the import `running`; after
+    IMPORT_MAX_RUNS of them the next delivery records `import_failed` instead of trying again."""
+    data = upload(auth_client, raw_gpx(50)).json()["data"]
+    WorkoutImport.objects.filter(pk=data["id"]).update(status="running", attempts=services.IMPORT_MAX_RUNS)
+    assert tasks.run_import(data["id"]) == "failed"
+    failed = WorkoutImport.objects.get(pk=data["id"])
+    assert (failed.error_code, failed.attempts, failed.upload_name) == ("import_failed", 4, "")
+    assert not Workout.objects.filter(user=user).exists()
