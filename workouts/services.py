@@ -636,7 +636,8 @@ IMPORT_MAX_RUNS = 3
 IMPORT_WRITE_CHUNK = 1000
 
 
-def _import_storage():
+def import_storage():
+    """Where uploads wait for their import job (IMPORT_UPLOAD_DIR, read when called so tests can move it)."""
     from django.conf import settings
     from django.core.files.storage import FileSystemStorage
 
@@ -681,7 +682,7 @@ def workout_import_create(*, user, upload, now: datetime | None = None):
     if first_fix.recorded_at is not None:
         _refuse_duplicate_start(user=user, started_at=first_fix.recorded_at)  # at once, before storing
     import_id = uuid.uuid4()
-    storage = _import_storage()
+    storage = import_storage()
     upload.seek(0)
     upload_name = storage.save(f"{import_id}.{first_fix.source}", upload)  # outside any transaction
     try:
@@ -714,7 +715,7 @@ def _import_finish(workout_import, *, error: ApiError | None = None, now: dateti
     workout_import.finished_at = now
     workout_import.save()
     if upload_name:
-        transaction.on_commit(lambda: _import_storage().delete(upload_name))
+        transaction.on_commit(lambda: import_storage().delete(upload_name))
 
 
 def _import_discard_workout(workout_id) -> None:
@@ -761,7 +762,7 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     phase_started = time.monotonic()
     phases_s = {}
     try:
-        with _import_storage().open(workout_import.upload_name, "rb") as stored:
+        with import_storage().open(workout_import.upload_name, "rb") as stored:
             content = stored.read()
         activity = parse_activity_file(content=content, max_points=settings.IMPORT_MAX_POINTS, budget=budget)
         del content

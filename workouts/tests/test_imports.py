@@ -476,3 +476,14 @@ def test_an_import_that_killed_its_workers_is_failed_by_the_next_delivery(auth_c
     failed = WorkoutImport.objects.get(pk=data["id"])
     assert (failed.error_code, failed.attempts, failed.upload_name) == ("import_failed", 4, "")
     assert not Workout.objects.filter(user=user).exists()
+
+
+def test_deleting_an_account_with_a_pending_import_deletes_its_upload(auth_client, user, upload_dir,
+                                                                      queued_for_real,
+                                                                      django_capture_on_commit_callbacks):
+    data = upload(auth_client, raw_gpx(50)).json()["data"]
+    assert len(stored_files(upload_dir)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        user.delete()
+    assert not stored_files(upload_dir)
+    assert tasks.run_import(data["id"]) is None  # its delivery finds nothing to do
