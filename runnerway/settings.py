@@ -303,6 +303,9 @@ REST_FRAMEWORK = {
         "route_plan": env("THROTTLE_ROUTE_PLAN", default="20/min"),  # per user
         # per client address (several runners may share one)
         "route_plan_address": env("THROTTLE_ROUTE_PLAN_ADDRESS", default="60/min"),
+        # GPX/FIT imports per user: each queues a job of up to IMPORT_TIME_BUDGET_S; a runner bringing in
+        # their history uploads a few dozen files, not hundreds an hour.
+        "workout_import": env("THROTTLE_WORKOUT_IMPORT", default="30/hour"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -393,6 +396,15 @@ WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
 # Upload caps: the avatar limit is 5 MB; a GPX/FIT import may be larger, so the request cap is 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# GPX/FIT imports run as jobs (workouts/imports.py). An import holds at most IMPORT_MAX_POINTS fixes (100 000:
+# 27 hours at 1 Hz, an ultra plus its warm-up; more is refused as `too_many_points`) and stops after
+# IMPORT_TIME_BUDGET_S (`import_timeout`), which must stay below Q_TIMEOUT so the budget, not the queue, ends
+# a slow import. The uploaded file waits in IMPORT_UPLOAD_DIR (not under MEDIA_ROOT: never served) until its
+# job finished; every web and qcluster host must see the same directory.
+IMPORT_MAX_POINTS = env.int("IMPORT_MAX_POINTS", default=100_000)
+IMPORT_TIME_BUDGET_S = env.float("IMPORT_TIME_BUDGET_S", default=60.0)
+IMPORT_UPLOAD_DIR = BASE_DIR / env("IMPORT_UPLOAD_DIR", default="var/imports")  # relative to the checkout
 
 # Road networks built by `import_osm` (one file per network, memory-mapped by each process).
 ROAD_NETWORK_DIR = BASE_DIR / env("ROAD_NETWORK_DIR", default=str(VAR_DIR / "networks"))

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from workouts.models import UserStats, Workout, WorkoutPause, WorkoutPoint
+from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
 
 # The change page lists this many points (a 2-hour run has 7 200): enough to inspect the start of a track
 # without rendering thousands of rows. The SVG preview draws the whole track, thinned to this many vertices.
@@ -137,3 +137,18 @@ class UserStatsAdmin(admin.ModelAdmin):
     raw_id_fields = ["user", "longest_distance_workout", "fastest_1k_workout", "fastest_5k_workout",
                      "fastest_10k_workout"]
     readonly_fields = ["updated_at"]
+
+
+@admin.register(WorkoutImport)
+class WorkoutImportAdmin(admin.ModelAdmin):
+    """Imports and how they ended: a failed one shows its code and message (the job's own record of it)."""
+
+    list_display = ("created_at", "user", "file_name", "source", "status", "error_code", "attempts", "workout")
+    list_filter = ("status", "source", "error_code")
+    search_fields = ("user__email", "file_name")
+    raw_id_fields = ("user", "workout")
+    readonly_fields = [field.name for field in WorkoutImport._meta.fields]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # imports come from the API, with a file

@@ -199,3 +199,48 @@ class UserStats(models.Model):
 
     def __str__(self) -> str:
         return f"stats {self.user_id}: {self.total_workouts} workouts, {self.total_distance_m / 1000:.1f} km"
+
+
+class WorkoutImport(models.Model):
+    """One uploaded GPX/FIT file on its way to a workout: the request stores the file and queues a job
+    (`workouts.tasks.run_import`), which parses it, writes the points and completes the workout.
+
+    The file stays on disk (IMPORT_UPLOAD_DIR, named by `upload_name`) until the job has finished, then it is
+    deleted and `upload_name` cleared. While the job writes, `workout` is a workout kept out of sight
+    (soft-deleted) so nobody sees a half-imported track; success makes it visible and completed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workout_imports")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    source = models.CharField(max_length=8, choices=Workout.Source.choices,
+                              help_text="gpx | fit, from the file's first bytes.")
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    upload_name = models.CharField(max_length=255, blank=True, default="",
+                                   help_text="The stored file in IMPORT_UPLOAD_DIR; empty once the job finished.")
+    # The first timed fix the request found in the file's head: pending imports with the same one are
+    # duplicates. Null when it lies deeper (the job checks the start).
+    first_fix_at = models.DateTimeField(null=True, blank=True)
+    workout = models.ForeignKey(Workout, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error_code = models.CharField(max_length=32, blank=True, default="")
+    error_message = models.CharField(max_length=500, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Job runs so far (delivery is at least once).")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the latest job run began.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "status", "first_fix_at"], name="workout_import_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"import {self.file_name or self.pk} ({self.status})"

@@ -64,6 +64,13 @@ _OWN_OUTPUT_FIELDS = tuple(name for name in WORKOUT_OUTPUT_FIELDS if not name.st
 _DETAIL_COLUMNS = (*WORKOUT_OUTPUT_FIELDS, "route__shape")  # and the shape's primary key
 
 
+def workout_import_for_user(*, user, import_id):
+    """The user's own import (anyone else's is None: the API answers 404)."""
+    from workouts.models import WorkoutImport
+
+    return WorkoutImport.objects.filter(pk=import_id, user=user).first()
+
+
 def workout_detail_for_user(*, user, workout_id) -> Workout | None:
     """Like workout_get_for_user, with only what the API shows (WORKOUT_OUTPUT_FIELDS): for responses only.
     One query; the route and shape carry only their id, name, slug and icon."""

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from runnerway.api.fields import BoundedDateField
 from workouts.metrics import format_pace
-from workouts.models import Workout
+from workouts.models import Workout, WorkoutImport
 from workouts.selectors import STATS_PERIODS
 from workouts.services import POINTS_PER_BATCH_MAX
 
@@ -86,8 +86,43 @@ class WorkoutListQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class WorkoutImportSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A GPX 1.0/1.1 or FIT activity file, at most 20 MB.")
+class WorkoutImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A GPX 1.0/1.1 or FIT activity file, at most 20 MB and "
+                                           "IMPORT_MAX_POINTS (100 000) fixes.")
+
+
+class WorkoutImportSerializer(serializers.ModelSerializer):
+    """An import's state (API.md: POST /workouts/import answers it with 202, GET /workouts/imports/{id})."""
+
+    status = serializers.ChoiceField(choices=WorkoutImport.Status.choices, read_only=True,
+                                     help_text="queued → running → succeeded | failed.")
+    source = serializers.CharField(read_only=True, help_text="gpx | fit, from the file's first bytes.")
+    workout_id = serializers.UUIDField(read_only=True, allow_null=True,
+                                       help_text="The completed workout once `succeeded`; null before.")
+    error_code = serializers.SerializerMethodField(
+        help_text="When `failed`: unsupported_file (not a readable GPX/FIT track), too_many_points (more than "
+                  "IMPORT_MAX_POINTS fixes), import_timeout (longer than IMPORT_TIME_BUDGET_S), conflict (a "
+                  "workout with this start time exists), import_failed (an error of ours, after retries). "
+                  "Null otherwise.")
+    error_message = serializers.SerializerMethodField(help_text="Why it failed, for people; null otherwise.")
+
+    class Meta:
+        model = WorkoutImport
+        fields = ["id", "status", "source", "file_name", "file_size", "first_fix_at", "workout_id",
+                  "error_code", "error_message", "created_at", "finished_at"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "file_size": {"help_text": "Bytes uploaded."},
+            "first_fix_at": {"help_text": "The first timed fix found in the file's head (the duplicate check); "
+                                          "null when it lies deeper."},
+            "finished_at": {"help_text": "When the job succeeded or failed; null before."},
+        }
+
+    def get_error_code(self, workout_import) -> str | None:
+        return workout_import.error_code or None
+
+    def get_error_message(self, workout_import) -> str | None:
+        return workout_import.error_message or None
 
 
 class UserStatsQuerySerializer(serializers.Serializer):

@@ -6,11 +6,12 @@ shape's slug, name and icon. Bulk
 change only their status, deletion time and activity, which the output does not show.
 """
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from routes.models import Route, RouteOption, RouteShape
-from workouts.models import Workout
+from workouts.models import Workout, WorkoutImport
 from workouts.selectors import workout_detail_cache
 
 
@@ -38,3 +39,13 @@ def option_deleted(sender, instance: RouteOption, **kwargs) -> None:
 def shape_written(sender, instance: RouteShape, **kwargs) -> None:
     if workout_detail_cache.enabled:
         workout_detail_cache.invalidate(Workout.objects.filter(route__shape=instance).values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=WorkoutImport, dispatch_uid="workouts.delete_import_upload")
+def workout_import_deleted(sender, instance: WorkoutImport, **kwargs) -> None:
+    """An import deleted before its job finished (its account was deleted) takes its stored upload along."""
+    if instance.upload_name:
+        from workouts.services import import_storage
+
+        upload_name = instance.upload_name
+        transaction.on_commit(lambda: import_storage().delete(upload_name))

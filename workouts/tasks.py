@@ -18,3 +18,10 @@ def complete_stale_workouts() -> int:
     if completed:
         logger.info("completed %d stale workouts", completed)
     return completed
+
+
+def run_import(import_id: str) -> str | None:
+    """Import one uploaded GPX/FIT file (`WorkoutImport`) into a completed workout. Safe to run twice: a
+    finished import is left alone, a half-done one resumes. Returns the import's status."""
+    workout_import = services.workout_import_process(import_id=import_id)
+    return None if workout_import is None else workout_import.status

@@ -7,6 +7,7 @@ app_name = "workouts"
 urlpatterns = [
     path("workouts", views.WorkoutListCreateView.as_view(), name="workout-list"),
     path("workouts/import", views.WorkoutImportView.as_view(), name="workout-import"),
+    path("workouts/imports/<uuid:import_id>", views.WorkoutImportDetailView.as_view(), name="workout-import-detail"),
     path("workouts/<uuid:workout_id>", views.WorkoutDetailView.as_view(), name="workout-detail"),
     path("workouts/<uuid:workout_id>/points", views.WorkoutPointsView.as_view(), name="workout-points"),
     path("workouts/<uuid:workout_id>/pause", views.WorkoutPauseView.as_view(), name="workout-pause"),

@@ -3,12 +3,13 @@ selectors read. Another user's workout answers 404 on every endpoint (never 403)
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from runnerway.api.exceptions import ApiError
@@ -24,6 +25,7 @@ from workouts.serializers import (
     UserStatsSerializer,
     WorkoutCompleteSerializer,
     WorkoutImportSerializer,
+    WorkoutImportUploadSerializer,
     WorkoutListQuerySerializer,
     WorkoutPointsBatchSerializer,
     WorkoutPointsResultSerializer,
@@ -235,33 +237,98 @@ def _too_large() -> ApiError:
     return ApiError(message, fields={"file": [message]})
 
 
+class WorkoutImportThrottle(ScopedRateThrottle):
+    """`workout_import` scope (THROTTLE_WORKOUT_IMPORT, default 30/hour): imports started per user."""
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+def _import_example(name: str, status_code: str, data: dict) -> OpenApiExample:
+    """An import as clients receive it: inside the success envelope (the schema hook wraps the schema only)."""
+    return OpenApiExample(name, response_only=True, status_codes=[status_code],
+                          value={"success": True, "data": data})
+
+
+_IMPORT_EXAMPLE_QUEUED = _import_example(
+    "queued", "202", {"id": "6f1c2b9e-3a40-4c1e-9d57-2b8f0e4a7c11", "status": "queued", "source": "gpx",
+    "file_name": "morning_run.gpx", "file_size": 1482113, "first_fix_at": "2026-05-01T06:30:00Z",
+    "workout_id": None, "error_code": None, "error_message": None,
+    "created_at": "2026-05-01T09:12:03Z", "finished_at": None},
+)
+_IMPORT_EXAMPLE_SUCCEEDED = _import_example(
+    "succeeded", "200", {"id": "6f1c2b9e-3a40-4c1e-9d57-2b8f0e4a7c11", "status": "succeeded", "source": "gpx",
+    "file_name": "morning_run.gpx", "file_size": 1482113, "first_fix_at": "2026-05-01T06:30:00Z",
+    "workout_id": "0b7d4f7e-8a0c-4f5b-b1e3-5d2a9c6e8f40", "error_code": None, "error_message": None,
+    "created_at": "2026-05-01T09:12:03Z", "finished_at": "2026-05-01T09:12:05Z"},
+)
+_IMPORT_EXAMPLE_FAILED = _import_example(
+    "failed", "200", {"id": "9a3e5c1d-7b2f-4e60-8c94-1f0d2b3a4e55", "status": "failed", "source": "gpx",
+    "file_name": "ultra.gpx", "file_size": 20500173, "first_fix_at": "2026-05-01T06:30:00Z",
+    "workout_id": None, "error_code": "too_many_points",
+    "error_message": "The file holds more than 100000 track points.",
+    "created_at": "2026-05-01T09:12:03Z", "finished_at": "2026-05-01T09:12:07Z"},
+)
+
+
 class WorkoutImportView(APIView):
     parser_classes = [MultiPartParser]
+    throttle_scope = "workout_import"
+
+    def get_throttles(self):
+        return [*super().get_throttles(), WorkoutImportThrottle()]
 
     @extend_schema(
-        summary="Import a GPX or FIT file",
-        description="Multipart `file` (GPX 1.0/1.1 or a FIT activity, at most 20 MB) → 201 a `completed` "
-        "workout with metrics (calories from the file when the device recorded them). The same start time "
-        "(to the second) as one of my workouts → 409 `conflict`; a file without a timed track (waypoints, a "
-        "planned route, another format) → 400 `unsupported_file`.",
-        request={"multipart/form-data": WorkoutImportSerializer},
-        responses={201: WorkoutSerializer,
+        summary="Import a GPX or FIT file (a job)",
+        description="Multipart `file` (GPX 1.0/1.1 or a FIT activity, at most 20 MB and 100 000 fixes "
+        "(IMPORT_MAX_POINTS)) → 202 an import, `queued`: a background job parses it and creates a `completed` "
+        "workout with metrics (calories from the file when the device recorded them). Poll "
+        "`GET /workouts/imports/{id}` until `succeeded` (then `workout_id`) or `failed` (`error_code`). "
+        "Answered at once from the file's first 256 KB: another format, or a GPX refused by the hardened "
+        "parser (a DTD or entities, more than 64 namespace declarations, 32 attributes, 32 levels or a 128 kB "
+        "tag) or holding no timed "
+        "track → 400 `unsupported_file`; the first fix in the same second as one of my workouts or pending "
+        "imports → 409 `conflict`. What only the whole file shows (a bad FIT checksum, too many fixes, a "
+        "duplicate start deeper in the file) fails the import instead. Throttled per user "
+        "(THROTTLE_WORKOUT_IMPORT, default 30/hour) → 429 `throttled`.",
+        request={"multipart/form-data": WorkoutImportUploadSerializer},
+        responses={202: WorkoutImportSerializer,
                    400: error_response("`unsupported_file`: not a GPX/FIT track; `validation_error`: no "
                                        "file, or larger than 20 MB."),
-                   409: error_response("`conflict`: a workout with this start time exists.")},
+                   409: error_response("`conflict`: a workout (or a pending import) with this start time "
+                                       "exists.")},
+        examples=[_IMPORT_EXAMPLE_QUEUED],
         tags=TAGS,
     )
     def post(self, request):
         # refuse an oversized upload before Django spools it to disk
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_IMPORT_BYTES + 64 * 1024:
             raise _too_large()
-        data = WorkoutImportSerializer(data=request.data)
+        data = WorkoutImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             raise _too_large()
-        workout = services.workout_import(user=request.user, file_name=upload.name, content=upload.read())
-        return _workout_response(request, workout, status_code=status.HTTP_201_CREATED)
+        workout_import = services.workout_import_create(user=request.user, upload=upload)
+        return Response(WorkoutImportSerializer(workout_import).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkoutImportDetailView(APIView):
+    @extend_schema(
+        summary="An import's status",
+        description="`queued` | `running` | `succeeded` (with `workout_id`, the completed workout) | `failed` "
+        "(with `error_code` and `error_message`). Another user's import answers 404.",
+        responses={200: WorkoutImportSerializer, 404: error_response("`not_found`: no such import of mine.")},
+        examples=[_IMPORT_EXAMPLE_SUCCEEDED, _IMPORT_EXAMPLE_FAILED],
+        tags=TAGS,
+    )
+    def get(self, request, import_id):
+        workout_import = selectors.workout_import_for_user(user=request.user, import_id=import_id)
+        if workout_import is None:
+            raise NotFound("No such import.")
+        return Response(WorkoutImportSerializer(workout_import).data)
 
 
 class UserStatsView(ReplicaReadsMixin, APIView):

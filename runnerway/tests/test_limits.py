@@ -186,7 +186,7 @@ def test_workout_import_over_its_cap_is_400_and_not_read(user, auth_client, monk
     def must_not_parse(**kwargs):
         raise AssertionError("an oversized upload must be refused before it is parsed")
 
-    monkeypatch.setattr(workout_services, "workout_import", must_not_parse)
+    monkeypatch.setattr(workout_services, "workout_import_create", must_not_parse)
     big = SimpleUploadedFile("run.gpx", b"<gpx>" + b" " * MAX_IMPORT_BYTES + b"</gpx>",
                              content_type="application/gpx+xml")
     response = auth_client.post("/api/v1/workouts/import", {"file": big}, format="multipart")

@@ -2,52 +2,26 @@
 
 import io
 from datetime import timedelta
-from xml.etree import ElementTree
 
 import gpxpy
-import gpxpy.gpx
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from workouts.exports import GARMIN_TPX_NS
-from workouts.models import Workout, WorkoutPoint
+from workouts.models import Workout, WorkoutImport, WorkoutPoint
 from workouts.tests.factories import START, loop_points
 from workouts.tests.fit_builder import build_fit_activity
-
-IMPORT_URL = "/api/v1/workouts/import"
-
-
-def gpx_of(points: list[dict], *, heart_rate: bool = True, activity_type: str = "running") -> bytes:
-    """A GPX 1.1 track built with gpxpy from API point dicts, heart rate as Garmin TrackPointExtension."""
-    from datetime import datetime
-
-    document = gpxpy.gpx.GPX()
-    document.nsmap["gpxtpx"] = GARMIN_TPX_NS
-    track = gpxpy.gpx.GPXTrack(name="Test run")
-    track.type = activity_type
-    segment = gpxpy.gpx.GPXTrackSegment()
-    for point in points:
-        gpx_point = gpxpy.gpx.GPXTrackPoint(point["latitude"], point["longitude"], elevation=point["altitude"],
-                                            time=datetime.fromisoformat(point["recorded_at"]))
-        if heart_rate:
-            extension = ElementTree.Element(f"{{{GARMIN_TPX_NS}}}TrackPointExtension")
-            ElementTree.SubElement(extension, f"{{{GARMIN_TPX_NS}}}hr").text = str(point["heart_rate"])
-            gpx_point.extensions.append(extension)
-        segment.points.append(gpx_point)
-    track.segments.append(segment)
-    document.tracks.append(track)
-    return document.to_xml(version="1.1").encode()
+from workouts.tests.import_files import IMPORT_URL, gpx_of, import_workout, upload
 
 
-def upload(client, content: bytes, name: str = "run.gpx"):
-    return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, content)}, format="multipart")
-
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
 
 def test_gpx_import_export_import_round_trip(auth_client, user):
     # 1 201 fixes, 1 Hz, 5:00/km: 4.00 km in 1 200 s, heart rate 150, a gentle ±4 m hill each lap
     points = loop_points(count=1201, altitude_amplitude_m=4.0)
-    response = upload(auth_client, gpx_of(points))
-    assert response.status_code == 201, response.json()
+    response = import_workout(auth_client, gpx_of(points))
+    assert response.status_code == 200, response.json()
     first = response.json()["data"]
     assert (first["status"], first["source"], first["type"]) == ("completed", "gpx", "running")
     assert first["started_at"] == "2026-05-01T06:30:00Z"
@@ -81,7 +55,7 @@ def test_gpx_import_export_import_round_trip(auth_client, user):
 
     # once the original is deleted, the export imports back to the same figures
     assert auth_client.delete(f"/api/v1/workouts/{first['id']}").status_code == 204
-    second = upload(auth_client, exported.content, "again.gpx").json()["data"]
+    second = import_workout(auth_client, exported.content, "again.gpx").json()["data"]
     for field in ("distance", "duration", "elapsed_duration", "avg_pace", "heart_rate_avg", "elevation_gain",
                   "splits", "started_at", "completed_at"):
         assert second[field] == first[field], field
@@ -95,8 +69,8 @@ def test_fit_import(auth_client):
         for p in points
     ]
     content = build_fit_activity(fit_points, sport=11, total_calories=42)
-    response = upload(auth_client, content, "walk.fit")
-    assert response.status_code == 201, response.json()
+    response = import_workout(auth_client, content, "walk.fit")
+    assert response.status_code == 200, response.json()
     data = response.json()["data"]
     assert (data["source"], data["type"], data["status"]) == ("fit", "walking", "completed")
     assert data["started_at"] == "2026-05-01T06:30:00Z"
@@ -107,14 +81,19 @@ def test_fit_import(auth_client):
     assert (data["calories"], data["calories_source"], data["calories_estimated"]) == (42, "device", False)
 
 
-def test_a_fit_file_with_a_bad_crc_is_unsupported(auth_client):
+def test_a_fit_file_with_a_bad_crc_fails_its_import(auth_client, user):
+    """The checksum covers the whole file: the request only reads its head (202), the job finds it wrong."""
     points = [{"time": START + timedelta(seconds=i), "lat": 37.5, "lon": 127.0 + i * 1e-5, "alt": 10.0,
                "hr": 100, "speed": 1.0} for i in range(10)]
     content = bytearray(build_fit_activity(points))
     content[-1] ^= 0xFF
     response = upload(auth_client, bytes(content), "broken.fit")
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "unsupported_file"
+    assert response.status_code == 202
+    data = response.json()["data"]
+    assert (data["status"], data["error_code"], data["workout_id"]) == ("failed", "unsupported_file", None)
+    assert "FIT" in data["error_message"]
+    assert not Workout.objects.filter(user=user).exists()
+    assert WorkoutImport.objects.get(pk=data["id"]).upload_name == ""
 
 
 @pytest.mark.parametrize("content", [
@@ -128,6 +107,7 @@ def test_files_that_are_not_tracks_are_unsupported(auth_client, user, content):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "unsupported_file"
     assert not Workout.objects.filter(user=user).exists()
+    assert not WorkoutImport.objects.filter(user=user).exists()
 
 
 def test_a_gpx_route_without_times_is_not_a_track(auth_client):
@@ -155,6 +135,6 @@ def test_import_needs_a_file(auth_client):
 
 def test_gpx_without_heart_rate_or_zone(auth_client):
     content = gpx_of(loop_points(count=61), heart_rate=False).replace(b"Z</time>", b"</time>")
-    data = upload(auth_client, io.BytesIO(content).read()).json()["data"]
+    data = import_workout(auth_client, io.BytesIO(content).read()).json()["data"]
     assert data["heart_rate_avg"] is None
     assert data["started_at"] == "2026-05-01T06:30:00Z"  # a time without a zone is UTC (GPX schema)
