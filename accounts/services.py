@@ -136,7 +136,9 @@ def refresh_token_revoke(*, refresh: str, user: User | None = None) -> None:
 
 
 def user_update_profile(*, user: User, **changes) -> User:
-    allowed = {"name", "weight_kg", "height_cm", "birth_year", "gender", "timezone"}
+    if "privacy_zone" in changes:  # the API's name for the stored size
+        changes["privacy_zone_m"] = changes.pop("privacy_zone")
+    allowed = {"name", "weight_kg", "height_cm", "birth_year", "gender", "timezone", "privacy_zone_m"}
     for field, value in changes.items():
         if field not in allowed:
             raise ApiError(f"{field} cannot be changed.", fields={field: ["This field cannot be changed."]})

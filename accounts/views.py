@@ -213,8 +213,9 @@ class MeView(APIView):
 
     @extend_schema(summary="Update my profile", request=ProfileUpdateSerializer,
                    responses={200: UserSerializer},
-                   description="Only name, weight_kg, height_cm, birth_year, gender, timezone; any other "
-                   "field is refused (400 `validation_error`).", tags=["users"])
+                   description="Only name, weight_kg, height_cm, birth_year, gender, timezone, privacy_zone; "
+                   "any other field is refused (400 `validation_error`). `privacy_zone` (0 = off, 200, 400, 800 "
+                   "m; any other value 400) applies at once to every path of mine others see.", tags=["users"])
     def patch(self, request):
         data = ProfileUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

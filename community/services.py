@@ -16,16 +16,19 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 
+import polyline as polyline_codec
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from community import privacy, shared_paths
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
-from routes.models import Route, RouteOption
-from runnerway.api.exceptions import ApiError
+from routes.models import POLYLINE_PRECISION, Route, RouteOption
+from runnerway.api.exceptions import ApiError, Unprocessable
 from workouts.models import Workout
 
 logger = logging.getLogger(__name__)
@@ -262,19 +265,58 @@ def _copy_fields(instance, excluded: set[str]) -> dict:
             for field in type(instance)._meta.concrete_fields if field.name not in excluded}
 
 
+def _outside_privacy_zone(*, route_fields: dict, option_fields: dict, shown: list[list[float]],
+                          full_length_km: float) -> None:
+    """Make the copy's route and option say nothing of what the author's privacy zone hides: the path is the
+    visible part, the start its first point, no street address, a custom drawing only as its form."""
+    start_lat, start_lng = shown[0]
+    length_km = privacy.path_length_m(shown) / 1000.0
+    route_fields.update(start_latitude=Decimal(f"{start_lat:.7f}"), start_longitude=Decimal(f"{start_lng:.7f}"),
+                        location_address="")
+    if route_fields.get("custom_points"):
+        route_fields.update(custom_svg_path=privacy.drawing_as_svg_path(route_fields["custom_points"]),
+                            custom_points=None)
+    lats = [lat for lat, _ in shown]
+    lngs = [lng for _, lng in shown]
+    option_fields.update(
+        polyline=polyline_codec.encode([(lat, lng) for lat, lng in shown], POLYLINE_PRECISION),
+        point_count=len(shown), distance_km=length_km,
+        estimated_duration_s=round(option_fields["estimated_duration_s"] * length_km / full_length_km)
+        if full_length_km > 0 else option_fields["estimated_duration_s"],
+        start_latitude=Decimal(f"{start_lat:.7f}"), start_longitude=Decimal(f"{start_lng:.7f}"),
+        min_lat=min(lats), min_lon=min(lngs), max_lat=max(lats), max_lon=max(lngs),
+    )
+
+
 def route_copy_from_post(*, post: Post, user) -> Route:
     """Copy the route a visible post shares, with the option the post shows (as rank 1), into `user`'s routes.
-    404 when the post shares no route or the route was deleted."""
+    Another user's copy holds only what the post shows them: the path outside the author's privacy zone
+    (community.shared_paths), starting at its first visible point, without the street address. 404 when the
+    post shares no route or the route was deleted; 422 `route_hidden` when nothing of the path lies outside
+    the zone."""
     source = post.route
     if source is None or source.deleted_at is not None:
         raise NotFound("This post shares no route.")
-    option = post.route_option if post.route_option and post.route_option.route_id == source.pk else None
-    if option is None:
-        option = RouteOption.objects.filter(route_id=source.pk).order_by("rank").first()
+    option = shared_paths.shown_route_option(post)
+    route_fields = _copy_fields(source, _ROUTE_NOT_COPIED)
+    option_fields = _copy_fields(option, _OPTION_NOT_COPIED) if option is not None else None
+    if option is not None:
+        shared = shared_paths.post_route_path(viewer=user, post=post, option=option)
+        if shared.trimmed:
+            if not shared.coordinates:
+                raise Unprocessable("Nothing of this route lies outside its author's privacy zone.",
+                                    code="route_hidden")
+            _outside_privacy_zone(route_fields=route_fields, option_fields=option_fields,
+                                  shown=shared.coordinates, full_length_km=option.distance_km)
+    elif post.author_id != user.pk and shared_paths.privacy_zone_of(post.author).size_m > 0:
+        # No path to start from: the route's own start is what the zone hides.
+        raise Unprocessable("Nothing of this route lies outside its author's privacy zone.", code="route_hidden")
+    if post.author_id != user.pk:
+        route_fields["location_address"] = ""  # a street address the post never showed
     with transaction.atomic():
-        copy = Route.objects.create(user=user, status=Route.Status.ACTIVE, **_copy_fields(source, _ROUTE_NOT_COPIED))
-        if option is not None:
-            RouteOption.objects.create(route=copy, rank=1, **_copy_fields(option, _OPTION_NOT_COPIED))
+        copy = Route.objects.create(user=user, status=Route.Status.ACTIVE, **route_fields)
+        if option_fields is not None:
+            RouteOption.objects.create(route=copy, rank=1, **option_fields)
     return copy
 
 
