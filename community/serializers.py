@@ -5,6 +5,8 @@ Output serializers read only what `community.selectors` joined or annotated: no 
 
 from __future__ import annotations
 
+import uuid
+
 import polyline as polyline_codec
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,6 +15,7 @@ from accounts.serializers import avatar_url
 from community import shared_paths
 from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
 from community.selectors import FEED_ORDERINGS, shared_workout
+from community.services import DELETED_RUNNER_NAME
 from workouts.metrics import format_pace
 
 POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5
@@ -47,12 +50,22 @@ class PathSerializer(serializers.Serializer):
 
 
 class AuthorSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
+    """A runner as others see them; a deleted account is no one: no id, DELETED_RUNNER_NAME, no avatar."""
+
+    id = serializers.SerializerMethodField(
+        help_text="null for a deleted account (its comments that others answered stay, emptied, under "
+                  "that name; the app may show its own words for it).")
+    name = serializers.SerializerMethodField(help_text=f'"{DELETED_RUNNER_NAME}" for a deleted account.')
     avatar = serializers.SerializerMethodField()
 
+    def get_id(self, user) -> uuid.UUID | None:
+        return None if user.deleted_at is not None else user.pk
+
+    def get_name(self, user) -> str:
+        return DELETED_RUNNER_NAME if user.deleted_at is not None else user.name
+
     def get_avatar(self, user) -> str | None:
-        return avatar_url(user, self.context.get("request"))
+        return None if user.deleted_at is not None else avatar_url(user, self.context.get("request"))
 
 
 class WorkoutSummarySerializer(serializers.Serializer):
@@ -235,11 +248,16 @@ class CommentSerializer(serializers.ModelSerializer):
     post_id = serializers.UUIDField()
     author = AuthorSerializer()
     can_delete = serializers.SerializerMethodField(help_text="The viewer wrote the comment or the post.")
+    content = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
         fields = ["id", "post_id", "author", "content", "can_delete", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(help_text="Empty when its author deleted their account."))
+    def get_content(self, comment: Comment) -> str:
+        return "" if comment.author.deleted_at is not None else comment.content
 
     def get_can_delete(self, comment: Comment) -> bool:
         viewer_id = self.context["viewer_id"]

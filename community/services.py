@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import polyline as polyline_codec
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -318,6 +319,104 @@ def route_copy_from_post(*, post: Post, user) -> Route:
         if option_fields is not None:
             RouteOption.objects.create(route=copy, rank=1, **option_fields)
     return copy
+
+
+# --- deleted accounts ---------------------------------------------------------------------------------------
+
+DELETED_RUNNER_NAME = "Deleted runner"  # what others see as the author of a kept comment (`author.is_deleted`)
+
+
+@dataclass(frozen=True)
+class CommunityErasure:
+    posts: int = 0
+    likes: int = 0
+    comments_removed: int = 0
+    comments_emptied: int = 0
+    follows: int = 0
+    notifications: int = 0
+
+    @property
+    def total(self) -> int:
+        return (self.posts + self.likes + self.comments_removed + self.comments_emptied + self.follows
+                + self.notifications)
+
+
+def _answered_by_others(*, user_id, comments: list[tuple]) -> set:
+    """The ids among `comments` [(id, post_id, created_at), ...] that another author's later comment (not hidden)
+    follows: a reply may quote or answer them, so the thread keeps their place. One query."""
+    post_ids = {post_id for _, post_id, _ in comments}
+    last_by_others = dict(Comment.objects.filter(post_id__in=post_ids, is_hidden=False).exclude(author_id=user_id)
+                          .order_by().values("post_id").annotate(last=Max("created_at"))
+                          .values_list("post_id", "last"))
+    return {pk for pk, post_id, created_at in comments
+            if post_id in last_by_others and last_by_others[post_id] > created_at}
+
+
+@transaction.atomic
+def user_community_erase(*, user) -> CommunityErasure:
+    """Remove what others see of `user` in the community: the account-deletion step (idempotent; the
+    `community.tasks.erase_deleted_account` task and the hourly cleanup call it).
+
+    - their posts, with the likes and comments on them;
+    - their likes, each post's `like_count` moved with them;
+    - their comments: emptied and kept (shown as DELETED_RUNNER_NAME, no text) where another runner commented
+      later on the same post (a reply may answer them), removed with `comment_count` everywhere else;
+    - their follows both ways, with the other side's follower/following counts, and their counters row;
+    - every notification they caused (likes, comments with excerpts, follows) and every one they received.
+    The name and avatar are the accounts' part (`accounts.services.user_soft_delete`). Locks the posts and the
+    counter rows it moves, in primary-key order (the counter discipline of this module).
+    """
+    _, deleted_by_model = Post.objects.filter(author_id=user.pk).delete()
+    posts = deleted_by_model.get(Post._meta.label, 0)
+
+    liked = set(Like.objects.filter(user_id=user.pk).values_list("post_id", flat=True))
+    comments = list(Comment.objects.filter(author_id=user.pk).values_list("pk", "post_id", "created_at", "is_hidden"))
+    commented = {post for _, post, _, _ in comments}
+    # Every post whose counters move, locked at once in primary-key order (as comments_set_hidden does).
+    list(Post.objects.select_for_update().filter(pk__in=liked | commented).order_by("pk").values_list("pk"))
+
+    likes = 0
+    for post_id in liked:
+        if Like.objects.filter(user_id=user.pk, post_id=post_id).delete()[0]:
+            Post.objects.filter(pk=post_id).update(like_count=F("like_count") - 1)
+            likes += 1
+
+    answered = _answered_by_others(user_id=user.pk,
+                                   comments=[(pk, post, at) for pk, post, at, hidden in comments if not hidden])
+    removed = emptied = 0
+    for post_id in commented:
+        on_post = [(pk, hidden) for pk, post, _, hidden in comments if post == post_id]
+        gone = [pk for pk, _ in on_post if pk not in answered]
+        if gone:
+            removed += Comment.objects.filter(pk__in=gone).delete()[0]
+            shown_gone = sum(1 for pk, hidden in on_post if pk in gone and not hidden)
+            if shown_gone:
+                Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") - shown_gone)
+        kept = [pk for pk, _ in on_post if pk in answered]
+        if kept:
+            emptied += Comment.objects.filter(pk__in=kept).exclude(content="").update(content="")
+
+    follows = list(Follow.objects.filter(Q(follower_id=user.pk) | Q(followee_id=user.pk))
+                   .values_list("pk", "follower_id", "followee_id"))
+    if follows:
+        _lock_counters([user.pk, *(row[1] for row in follows), *(row[2] for row in follows)])
+        for follow_id, follower_id, followee_id in follows:
+            if Follow.objects.filter(pk=follow_id).delete()[0]:
+                UserCounters.objects.filter(user_id=followee_id).update(follower_count=F("follower_count") - 1)
+                UserCounters.objects.filter(user_id=follower_id).update(following_count=F("following_count") - 1)
+    UserCounters.objects.filter(user_id=user.pk).delete()
+
+    notifications, _ = Notification.objects.filter(Q(actor_id=user.pk) | Q(user_id=user.pk)).delete()
+    return CommunityErasure(posts=posts, likes=likes, comments_removed=removed, comments_emptied=emptied,
+                            follows=len(follows), notifications=notifications)
+
+
+def user_community_presence_remains(*, user_id) -> bool:
+    """Whether anything `user_community_erase` removes is still there (for the cleanup job's sweep)."""
+    return (Post.objects.filter(author_id=user_id).exists() or Like.objects.filter(user_id=user_id).exists()
+            or Comment.objects.filter(author_id=user_id).exclude(content="").exists()
+            or Follow.objects.filter(Q(follower_id=user_id) | Q(followee_id=user_id)).exists()
+            or Notification.objects.filter(Q(actor_id=user_id) | Q(user_id=user_id)).exists())
 
 
 # --- notifications ------------------------------------------------------------------------------------------
