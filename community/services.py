@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import polyline as polyline_codec
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -411,12 +411,17 @@ def user_community_erase(*, user) -> CommunityErasure:
                             follows=len(follows), notifications=notifications)
 
 
-def user_community_presence_remains(*, user_id) -> bool:
-    """Whether anything `user_community_erase` removes is still there (for the cleanup job's sweep)."""
-    return (Post.objects.filter(author_id=user_id).exists() or Like.objects.filter(user_id=user_id).exists()
-            or Comment.objects.filter(author_id=user_id).exclude(content="").exists()
-            or Follow.objects.filter(Q(follower_id=user_id) | Q(followee_id=user_id)).exists()
-            or Notification.objects.filter(Q(actor_id=user_id) | Q(user_id=user_id)).exists())
+def users_with_community_presence(users):
+    """The users of the queryset `users` that still have anything `user_community_erase` removes (one query;
+    the cleanup job's sweep over deleted accounts)."""
+    def has(model, **lookups):
+        return Exists(model.objects.filter(**lookups))
+
+    user = OuterRef("pk")
+    return users.filter(
+        has(Post, author_id=user) | has(Like, user_id=user) | has(Follow, follower_id=user)
+        | has(Follow, followee_id=user) | has(Notification, actor_id=user) | has(Notification, user_id=user)
+        | Exists(Comment.objects.filter(author_id=user).exclude(content="")))
 
 
 # --- notifications ------------------------------------------------------------------------------------------
