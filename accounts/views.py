@@ -222,9 +222,13 @@ class MeView(APIView):
         user = services.user_update_profile(user=request.user, **data.validated_data)
         return Response(UserSerializer(user, context={"request": request}).data)
 
-    @extend_schema(summary="Delete my account", description="Soft delete: tokens stop working at once "
-                   "(401 `token_invalid`) and the email can sign up again.", responses={204: None},
-                   tags=["users"])
+    @extend_schema(summary="Delete my account", description="Tokens stop working at once "
+                   "(401 `token_invalid`) and the email can sign up again. What others saw goes: the name, "
+                   "avatar and body figures at once; within moments (a job) my posts (with their likes and "
+                   "comments), my likes (like counts drop), my follows both ways (counts drop), the "
+                   "notifications I caused, and my comments — removed, except those another runner answered "
+                   "later, which stay emptied under `author: {id: null, name: \"Deleted runner\", avatar: "
+                   "null}`.", responses={204: None}, tags=["users"])
     def delete(self, request):
         enqueue_activity(user=request.user, action="delete", request=request)
         services.user_soft_delete(user=request.user)
