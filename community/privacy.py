@@ -118,9 +118,8 @@ def visible_path(coordinates, *, zone: PrivacyZone, anchors=()) -> list[list[flo
     if len(coordinates) == 0:
         return []
     points = np.asarray(coordinates, dtype=float).reshape(-1, 2)
-    all_anchors = path_anchors(coordinates) + [(float(a), float(b)) for a, b in anchors]
-    kept = visible_indices(points[:, 0], points[:, 1], zone=zone, anchors=all_anchors)
-    return [[float(points[i, 0]), float(points[i, 1])] for i in kept]
+    all_anchors = path_anchors(points) + [(float(a), float(b)) for a, b in anchors]
+    return points[visible_indices(points[:, 0], points[:, 1], zone=zone, anchors=all_anchors)].tolist()
 
 
 def path_length_m(coordinates) -> float:

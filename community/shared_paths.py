@@ -71,19 +71,19 @@ def post_anchors(post: Post, *, option: RouteOption | None = None) -> list[tuple
     return anchors
 
 
-def _track_coordinates(workout_id) -> list[list[float]]:
-    rows = np.array(
+def _track_coordinates(workout_id) -> np.ndarray:
+    return np.array(
         WorkoutPoint.objects.filter(workout_id=workout_id, rejected_reason="")
         .order_by("recorded_at", "seq").values_list("latitude", "longitude"),
         dtype=float,
     ).reshape(-1, 2)
-    return rows.tolist()
 
 
-def _shared(coordinates: list[list[float]], *, zone: PrivacyZone, anchors) -> SharedPath:
-    shown = visible_path(coordinates, zone=zone, anchors=anchors)
-    return SharedPath(coordinates=[[round(lat, 7), round(lng, 7)] for lat, lng in shown],
-                      privacy_zone_m=zone.size_m, trimmed=not zone.is_off)
+def _shared(coordinates, *, zone: PrivacyZone, anchors) -> SharedPath:
+    shown = np.asarray(visible_path(coordinates, zone=zone, anchors=anchors), dtype=float).reshape(-1, 2)
+    # 7 decimals (~1 cm), as every coordinate the API answers.
+    return SharedPath(coordinates=np.round(shown, 7).tolist(), privacy_zone_m=zone.size_m,
+                      trimmed=not zone.is_off)
 
 
 def post_track_path(*, viewer, post: Post) -> SharedPath | None:
