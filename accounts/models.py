@@ -1,5 +1,6 @@
 """Users and their activity log."""
 
+import secrets
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -7,7 +8,13 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone as dj_timezone
 
+from community.privacy import DEFAULT_ZONE_SIZE_M, ZONE_SIZES_M
 from runnerway.rowcache import InvalidatingQuerySet
+
+
+def new_privacy_zone_secret() -> str:
+    """The random per-user secret the privacy zone's radius and offset are drawn from (community.privacy)."""
+    return secrets.token_hex(16)
 
 
 class UserQuerySet(InvalidatingQuerySet):
@@ -72,6 +79,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default="")
     timezone = models.CharField(max_length=64, default="Asia/Seoul")
+    privacy_zone_m = models.PositiveSmallIntegerField(
+        choices=[(size, f"{size} m" if size else "Off") for size in ZONE_SIZES_M], default=DEFAULT_ZONE_SIZE_M,
+        help_text="Hidden around the start and end of every path others see (community.privacy).")
+    privacy_zone_secret = models.CharField(max_length=32, default=new_privacy_zone_secret, editable=False)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)

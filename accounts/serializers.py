@@ -3,7 +3,11 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from community.privacy import ZONE_SIZES_M
 from runnerway.api.fields import UserTextField
+
+PRIVACY_ZONE_HELP = ("Metres hidden around the start and end of every path others see (0 = off, 200 "
+                     "(default), 400, 800); see the privacy zone in the community endpoints.")
 
 
 def avatar_url(user: User, request=None) -> str | None:
@@ -20,11 +24,13 @@ class UserSerializer(serializers.ModelSerializer):
     # Stored as decimals; answered as JSON numbers like every other quantity (DRF would send "61.5").
     weight_kg = serializers.FloatField(read_only=True, allow_null=True, help_text="kg, 1 decimal.")
     height_cm = serializers.FloatField(read_only=True, allow_null=True, help_text="cm, 1 decimal.")
+    privacy_zone = serializers.ChoiceField(source="privacy_zone_m", choices=ZONE_SIZES_M, read_only=True,
+                                           help_text=PRIVACY_ZONE_HELP)
 
     class Meta:
         model = User
         fields = ["id", "email", "name", "avatar", "provider", "email_verified", "weight_kg", "height_cm",
-                  "birth_year", "gender", "timezone", "created_at"]
+                  "birth_year", "gender", "timezone", "privacy_zone", "created_at"]
         read_only_fields = fields
 
     def get_avatar(self, user: User) -> str | None:
@@ -113,6 +119,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     birth_year = serializers.IntegerField(min_value=1900, max_value=2100, required=False, allow_null=True)
     gender = serializers.ChoiceField(choices=User.Gender.choices, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False)
+    privacy_zone = serializers.ChoiceField(choices=ZONE_SIZES_M, required=False, help_text=PRIVACY_ZONE_HELP)
 
     def validate_timezone(self, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

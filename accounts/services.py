@@ -218,7 +218,9 @@ def refresh_token_revoke(*, refresh: str, user: User | None = None) -> None:
 
 
 def user_update_profile(*, user: User, **changes) -> User:
-    allowed = {"name", "weight_kg", "height_cm", "birth_year", "gender", "timezone"}
+    if "privacy_zone" in changes:  # the API's name for the stored size
+        changes["privacy_zone_m"] = changes.pop("privacy_zone")
+    allowed = {"name", "weight_kg", "height_cm", "birth_year", "gender", "timezone", "privacy_zone_m"}
     for field, value in changes.items():
         if field not in allowed:
             raise ApiError(f"{field} cannot be changed.", fields={field: ["This field cannot be changed."]})
@@ -242,6 +244,24 @@ def user_soft_delete(*, user: User) -> None:
         BlacklistedToken.objects.get_or_create(token=token)
     # A later Kakao login with the same Kakao account starts a new account, like a new email signup.
     SocialAccount.objects.filter(user=user).delete()
+    user_erase_shared_profile(user=user)
+
+
+def user_erase_shared_profile(*, user: User) -> None:
+    """Deletion means deletion (PIPA): the profile others could see goes now — name, avatar (the file too, on
+    commit) and the body figures — and a job removes the account's posts, likes, comments and follows
+    (community.services.user_community_erase, queued on commit; the hourly cleanup sweeps what a failed job
+    left). Call inside the deleting transaction."""
+    avatar_name = user.avatar.name if user.avatar else ""
+    storage = user.avatar.storage
+    user.name, user.avatar = "", ""
+    user.weight_kg = user.height_cm = user.birth_year = None
+    user.gender = ""
+    user.save(update_fields=["name", "avatar", "weight_kg", "height_cm", "birth_year", "gender", "updated_at"])
+    if avatar_name:
+        transaction.on_commit(lambda: storage.delete(avatar_name))
+    user_id = str(user.pk)
+    transaction.on_commit(lambda: async_task("community.tasks.erase_deleted_account", user_id))
 
 
 def user_set_avatar(*, user: User, upload) -> User:

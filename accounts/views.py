@@ -248,17 +248,22 @@ class MeView(APIView):
 
     @extend_schema(summary="Update my profile", request=ProfileUpdateSerializer,
                    responses={200: UserSerializer},
-                   description="Only name, weight_kg, height_cm, birth_year, gender, timezone; any other "
-                   "field is refused (400 `validation_error`).", tags=["users"])
+                   description="Only name, weight_kg, height_cm, birth_year, gender, timezone, privacy_zone; "
+                   "any other field is refused (400 `validation_error`). `privacy_zone` (0 = off, 200, 400, 800 "
+                   "m; any other value 400) applies at once to every path of mine others see.", tags=["users"])
     def patch(self, request):
         data = ProfileUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **data.validated_data)
         return Response(UserSerializer(user, context={"request": request}).data)
 
-    @extend_schema(summary="Delete my account", description="Soft delete: tokens stop working at once "
-                   "(401 `token_invalid`) and the email can sign up again.", responses={204: None},
-                   tags=["users"])
+    @extend_schema(summary="Delete my account", description="Tokens stop working at once "
+                   "(401 `token_invalid`) and the email can sign up again. What others saw goes: the name, "
+                   "avatar and body figures at once; within moments (a job) my posts (with their likes and "
+                   "comments), my likes (like counts drop), my follows both ways (counts drop), the "
+                   "notifications I caused, and my comments — removed, except those another runner answered "
+                   "later, which stay emptied under `author: {id: null, name: \"Deleted runner\", avatar: "
+                   "null}`.", responses={204: None}, tags=["users"])
     def delete(self, request):
         enqueue_activity(user=request.user, action="delete", request=request)
         services.user_soft_delete(user=request.user)

@@ -1,4 +1,5 @@
-"""Reads of the community app: who may see which post, the feed, comments, the shared track, notifications.
+"""Reads of the community app: who may see which post, the feed, comments, notifications (the paths a post
+shows, with the privacy zone: community.shared_paths).
 
 Visibility lives in ONE place, `posts_visible_to`: every post, comment, like, track and save-route endpoint
 starts from it, so a post nobody may see answers 404 everywhere alike.
@@ -9,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
-from community.privacy import PRIVACY_ZONE_M, trim_privacy_zone
-from workouts.models import Workout, WorkoutPoint
+from workouts.models import Workout
 
 # Popular feed: score = likes of the last 7 days + 2 * comments of the last 7 days (a comment costs the reader
 # more than a tap, so it says more); ties go to the newest post, then the id (a total order).
@@ -103,33 +102,6 @@ def shared_workout(post: Post) -> Workout | None:
     if workout is None or workout.deleted_at is not None or workout.status != Workout.Status.COMPLETED:
         return None
     return workout
-
-
-@dataclass(frozen=True)
-class SharedTrack:
-    coordinates: list[list[float]]  # [[lat, lng], ...] in time order
-    privacy_zone_m: float  # 0 for the owner
-    trimmed: bool
-
-
-def post_track(*, viewer, post: Post) -> SharedTrack | None:
-    """The shared workout's recorded path as `viewer` may see it: whole for the owner; for anyone else without
-    its first and last PRIVACY_ZONE_M metres and without points that close to its real ends. None when the
-    post shares no (longer existing) workout."""
-    workout = shared_workout(post)
-    if workout is None:
-        return None
-    rows = np.array(
-        WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="")
-        .order_by("recorded_at", "seq").values_list("latitude", "longitude"),
-        dtype=float,
-    ).reshape(-1, 2)
-    is_owner = viewer is not None and viewer.pk == post.author_id
-    if not is_owner:
-        rows = rows[trim_privacy_zone(rows[:, 0], rows[:, 1], zone_m=PRIVACY_ZONE_M)]
-    coordinates = [[round(float(lat), 7), round(float(lon), 7)] for lat, lon in rows]
-    return SharedTrack(coordinates=coordinates, privacy_zone_m=0.0 if is_owner else PRIVACY_ZONE_M,
-                       trimmed=not is_owner)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,17 @@ Output serializers read only what `community.selectors` joined or annotated: no 
 
 from __future__ import annotations
 
+import uuid
+
 import polyline as polyline_codec
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import avatar_url
+from community import shared_paths
 from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
 from community.selectors import FEED_ORDERINGS, shared_workout
+from community.services import DELETED_RUNNER_NAME
 from runnerway.api.fields import UserTextField
 from workouts.metrics import format_pace
 
@@ -47,12 +51,22 @@ class PathSerializer(serializers.Serializer):
 
 
 class AuthorSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
+    """A runner as others see them; a deleted account is no one: no id, DELETED_RUNNER_NAME, no avatar."""
+
+    id = serializers.SerializerMethodField(
+        help_text="null for a deleted account (its comments that others answered stay, emptied, under "
+                  "that name; the app may show its own words for it).")
+    name = serializers.SerializerMethodField(help_text=f'"{DELETED_RUNNER_NAME}" for a deleted account.')
     avatar = serializers.SerializerMethodField()
 
+    def get_id(self, user) -> uuid.UUID | None:
+        return None if user.deleted_at is not None else user.pk
+
+    def get_name(self, user) -> str:
+        return DELETED_RUNNER_NAME if user.deleted_at is not None else user.name
+
     def get_avatar(self, user) -> str | None:
-        return avatar_url(user, self.context.get("request"))
+        return None if user.deleted_at is not None else avatar_url(user, self.context.get("request"))
 
 
 class WorkoutSummarySerializer(serializers.Serializer):
@@ -108,7 +122,8 @@ class WorkoutSummarySerializer(serializers.Serializer):
 
 
 class RouteSummarySerializer(serializers.Serializer):
-    """A shared route with the option the post shows (its full path: the author chose to publish the route)."""
+    """A shared route with the option the post shows. Its path, for anyone but the author, without the author's
+    privacy zone (community.shared_paths)."""
 
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -151,10 +166,14 @@ class RouteSummarySerializer(serializers.Serializer):
         option = self._option(route)
         return round(option.shape_fidelity, 1) if option else None
 
-    @extend_schema_field(PathSerializer(allow_null=True))
+    @extend_schema_field(PathSerializer(
+        allow_null=True,
+        help_text="The shown option's path; for anyone but the author without the points inside the author's "
+                  "privacy zone around the route's start, the path's ends and the shared workout's ends. null "
+                  "when there is no option or nothing is left outside the zone."))
     def get_path(self, route) -> dict | None:
-        option = self._option(route)
-        return path_object(option.coordinates()) if option else None
+        shared = self.context.get("route_path")  # community.shared_paths.SharedPath, or None
+        return path_object(shared.coordinates) if shared else None
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -180,7 +199,10 @@ class PostSerializer(serializers.ModelSerializer):
         if route is None or route.deleted_at is not None:
             return None
         option = post.route_option if post.route_option_id else None
-        return RouteSummarySerializer(route, context={"route_option": option}).data
+        request = self.context.get("request")
+        path = shared_paths.post_route_path(viewer=getattr(request, "user", None), post=post, option=option) \
+            if option is not None else None
+        return RouteSummarySerializer(route, context={"route_option": option, "route_path": path}).data
 
 
 class PostCreateSerializer(serializers.Serializer):
@@ -227,11 +249,16 @@ class CommentSerializer(serializers.ModelSerializer):
     post_id = serializers.UUIDField()
     author = AuthorSerializer()
     can_delete = serializers.SerializerMethodField(help_text="The viewer wrote the comment or the post.")
+    content = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
         fields = ["id", "post_id", "author", "content", "can_delete", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(help_text="Empty when its author deleted their account."))
+    def get_content(self, comment: Comment) -> str:
+        return "" if comment.author.deleted_at is not None else comment.content
 
     def get_can_delete(self, comment: Comment) -> bool:
         viewer_id = self.context["viewer_id"]
@@ -246,8 +273,10 @@ class SharedTrackSerializer(serializers.Serializer):
     post_id = serializers.UUIDField()
     workout_id = serializers.UUIDField()
     path = PathSerializer(allow_null=True, help_text="null when nothing is left outside the privacy zone")
-    privacy_zone_m = serializers.FloatField(help_text="Metres hidden at each end (0 for the owner).")
-    trimmed = serializers.BooleanField()
+    privacy_zone_m = serializers.FloatField(
+        help_text="The author's privacy zone size (0, 200, 400 or 800): no point shown lies closer than this to "
+                  "the track's start or end; 0 for the author and when the author turned the zone off.")
+    trimmed = serializers.BooleanField(help_text="The privacy zone was applied (false for the author).")
 
 
 class NotificationSerializer(serializers.ModelSerializer):

@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
+import polyline as polyline_codec
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from community import privacy, shared_paths
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
-from routes.models import Route, RouteOption
-from runnerway.api.exceptions import ApiError
+from routes.models import POLYLINE_PRECISION, Route, RouteOption
+from runnerway.api.exceptions import ApiError, Unprocessable
 from workouts.models import Workout
 
 logger = logging.getLogger(__name__)
@@ -262,20 +266,162 @@ def _copy_fields(instance, excluded: set[str]) -> dict:
             for field in type(instance)._meta.concrete_fields if field.name not in excluded}
 
 
+def _outside_privacy_zone(*, route_fields: dict, option_fields: dict, shown: list[list[float]],
+                          full_length_km: float) -> None:
+    """Make the copy's route and option say nothing of what the author's privacy zone hides: the path is the
+    visible part, the start its first point, no street address, a custom drawing only as its form."""
+    start_lat, start_lng = shown[0]
+    length_km = privacy.path_length_m(shown) / 1000.0
+    route_fields.update(start_latitude=Decimal(f"{start_lat:.7f}"), start_longitude=Decimal(f"{start_lng:.7f}"),
+                        location_address="")
+    if route_fields.get("custom_points"):
+        route_fields.update(custom_svg_path=privacy.drawing_as_svg_path(route_fields["custom_points"]),
+                            custom_points=None)
+    lats = [lat for lat, _ in shown]
+    lngs = [lng for _, lng in shown]
+    option_fields.update(
+        polyline=polyline_codec.encode([(lat, lng) for lat, lng in shown], POLYLINE_PRECISION),
+        point_count=len(shown), distance_km=length_km,
+        estimated_duration_s=round(option_fields["estimated_duration_s"] * length_km / full_length_km)
+        if full_length_km > 0 else option_fields["estimated_duration_s"],
+        start_latitude=Decimal(f"{start_lat:.7f}"), start_longitude=Decimal(f"{start_lng:.7f}"),
+        min_lat=min(lats), min_lon=min(lngs), max_lat=max(lats), max_lon=max(lngs),
+    )
+
+
 def route_copy_from_post(*, post: Post, user) -> Route:
     """Copy the route a visible post shares, with the option the post shows (as rank 1), into `user`'s routes.
-    404 when the post shares no route or the route was deleted."""
+    Another user's copy holds only what the post shows them: the path outside the author's privacy zone
+    (community.shared_paths), starting at its first visible point, without the street address. 404 when the
+    post shares no route or the route was deleted; 422 `route_hidden` when nothing of the path lies outside
+    the zone."""
     source = post.route
     if source is None or source.deleted_at is not None:
         raise NotFound("This post shares no route.")
-    option = post.route_option if post.route_option and post.route_option.route_id == source.pk else None
-    if option is None:
-        option = RouteOption.objects.filter(route_id=source.pk).order_by("rank").first()
+    option = shared_paths.shown_route_option(post)
+    route_fields = _copy_fields(source, _ROUTE_NOT_COPIED)
+    option_fields = _copy_fields(option, _OPTION_NOT_COPIED) if option is not None else None
+    if option is not None:
+        shared = shared_paths.post_route_path(viewer=user, post=post, option=option)
+        if shared.trimmed:
+            if not shared.coordinates:
+                raise Unprocessable("Nothing of this route lies outside its author's privacy zone.",
+                                    code="route_hidden")
+            _outside_privacy_zone(route_fields=route_fields, option_fields=option_fields,
+                                  shown=shared.coordinates, full_length_km=option.distance_km)
+    elif post.author_id != user.pk and shared_paths.privacy_zone_of(post.author).size_m > 0:
+        # No path to start from: the route's own start is what the zone hides.
+        raise Unprocessable("Nothing of this route lies outside its author's privacy zone.", code="route_hidden")
+    if post.author_id != user.pk:
+        route_fields["location_address"] = ""  # a street address the post never showed
     with transaction.atomic():
-        copy = Route.objects.create(user=user, status=Route.Status.ACTIVE, **_copy_fields(source, _ROUTE_NOT_COPIED))
-        if option is not None:
-            RouteOption.objects.create(route=copy, rank=1, **_copy_fields(option, _OPTION_NOT_COPIED))
+        copy = Route.objects.create(user=user, status=Route.Status.ACTIVE, **route_fields)
+        if option_fields is not None:
+            RouteOption.objects.create(route=copy, rank=1, **option_fields)
     return copy
+
+
+# --- deleted accounts ---------------------------------------------------------------------------------------
+
+DELETED_RUNNER_NAME = "Deleted runner"  # what others see as the author of a kept comment (`author.is_deleted`)
+
+
+@dataclass(frozen=True)
+class CommunityErasure:
+    posts: int = 0
+    likes: int = 0
+    comments_removed: int = 0
+    comments_emptied: int = 0
+    follows: int = 0
+    notifications: int = 0
+
+    @property
+    def total(self) -> int:
+        return (self.posts + self.likes + self.comments_removed + self.comments_emptied + self.follows
+                + self.notifications)
+
+
+def _answered_by_others(*, user_id, comments: list[tuple]) -> set:
+    """The ids among `comments` [(id, post_id, created_at), ...] that another author's later comment (not hidden)
+    follows: a reply may quote or answer them, so the thread keeps their place. One query."""
+    post_ids = {post_id for _, post_id, _ in comments}
+    last_by_others = dict(Comment.objects.filter(post_id__in=post_ids, is_hidden=False).exclude(author_id=user_id)
+                          .order_by().values("post_id").annotate(last=Max("created_at"))
+                          .values_list("post_id", "last"))
+    return {pk for pk, post_id, created_at in comments
+            if post_id in last_by_others and last_by_others[post_id] > created_at}
+
+
+@transaction.atomic
+def user_community_erase(*, user) -> CommunityErasure:
+    """Remove what others see of `user` in the community: the account-deletion step (idempotent; the
+    `community.tasks.erase_deleted_account` task and the hourly cleanup call it).
+
+    - their posts, with the likes and comments on them;
+    - their likes, each post's `like_count` moved with them;
+    - their comments: emptied and kept (shown as DELETED_RUNNER_NAME, no text) where another runner commented
+      later on the same post (a reply may answer them), removed with `comment_count` everywhere else;
+    - their follows both ways, with the other side's follower/following counts, and their counters row;
+    - every notification they caused (likes, comments with excerpts, follows) and every one they received.
+    The name and avatar are the accounts' part (`accounts.services.user_soft_delete`). Locks the posts and the
+    counter rows it moves, in primary-key order (the counter discipline of this module).
+    """
+    _, deleted_by_model = Post.objects.filter(author_id=user.pk).delete()
+    posts = deleted_by_model.get(Post._meta.label, 0)
+
+    liked = set(Like.objects.filter(user_id=user.pk).values_list("post_id", flat=True))
+    comments = list(Comment.objects.filter(author_id=user.pk).values_list("pk", "post_id", "created_at", "is_hidden"))
+    commented = {post for _, post, _, _ in comments}
+    # Every post whose counters move, locked at once in primary-key order (as comments_set_hidden does).
+    list(Post.objects.select_for_update().filter(pk__in=liked | commented).order_by("pk").values_list("pk"))
+
+    likes = 0
+    for post_id in liked:
+        if Like.objects.filter(user_id=user.pk, post_id=post_id).delete()[0]:
+            Post.objects.filter(pk=post_id).update(like_count=F("like_count") - 1)
+            likes += 1
+
+    answered = _answered_by_others(user_id=user.pk,
+                                   comments=[(pk, post, at) for pk, post, at, hidden in comments if not hidden])
+    removed = emptied = 0
+    for post_id in commented:
+        on_post = [(pk, hidden) for pk, post, _, hidden in comments if post == post_id]
+        gone = [pk for pk, _ in on_post if pk not in answered]
+        if gone:
+            removed += Comment.objects.filter(pk__in=gone).delete()[0]
+            shown_gone = sum(1 for pk, hidden in on_post if pk in gone and not hidden)
+            if shown_gone:
+                Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") - shown_gone)
+        kept = [pk for pk, _ in on_post if pk in answered]
+        if kept:
+            emptied += Comment.objects.filter(pk__in=kept).exclude(content="").update(content="")
+
+    follows = list(Follow.objects.filter(Q(follower_id=user.pk) | Q(followee_id=user.pk))
+                   .values_list("pk", "follower_id", "followee_id"))
+    if follows:
+        _lock_counters([user.pk, *(row[1] for row in follows), *(row[2] for row in follows)])
+        for follow_id, follower_id, followee_id in follows:
+            if Follow.objects.filter(pk=follow_id).delete()[0]:
+                UserCounters.objects.filter(user_id=followee_id).update(follower_count=F("follower_count") - 1)
+                UserCounters.objects.filter(user_id=follower_id).update(following_count=F("following_count") - 1)
+    UserCounters.objects.filter(user_id=user.pk).delete()
+
+    notifications, _ = Notification.objects.filter(Q(actor_id=user.pk) | Q(user_id=user.pk)).delete()
+    return CommunityErasure(posts=posts, likes=likes, comments_removed=removed, comments_emptied=emptied,
+                            follows=len(follows), notifications=notifications)
+
+
+def users_with_community_presence(users):
+    """The users of the queryset `users` that still have anything `user_community_erase` removes (one query;
+    the cleanup job's sweep over deleted accounts)."""
+    def has(model, **lookups):
+        return Exists(model.objects.filter(**lookups))
+
+    user = OuterRef("pk")
+    return users.filter(
+        has(Post, author_id=user) | has(Like, user_id=user) | has(Follow, follower_id=user)
+        | has(Follow, followee_id=user) | has(Notification, actor_id=user) | has(Notification, user_id=user)
+        | Exists(Comment.objects.filter(author_id=user).exclude(content="")))
 
 
 # --- notifications ------------------------------------------------------------------------------------------

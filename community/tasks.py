@@ -23,3 +23,13 @@ def notify_personal_record(user_id: str, workout_id: str, record: str, value: fl
                            previous: float | None = None) -> bool:
     return services.notify_personal_record(user_id=user_id, workout_id=workout_id, record=record, value=value,
                                            previous=previous) is not None
+
+
+def erase_deleted_account(user_id: str) -> int:
+    """What others see of a deleted account, removed (community.services.user_community_erase); rows changed."""
+    from accounts.models import User
+
+    user = User.objects.filter(pk=user_id, deleted_at__isnull=False).first()
+    if user is None:
+        return 0  # not deleted (or gone): nothing to erase
+    return services.user_community_erase(user=user).total

@@ -7,13 +7,16 @@ save-route). A post or comment the viewer DOES see but may not change (not its a
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from community import selectors, services
+from community import selectors, services, shared_paths
 from community.pagination import OldestFirstCursorPagination, PositionCursorPagination
 from community.serializers import (
     CommentCreateSerializer,
@@ -30,13 +33,23 @@ from community.serializers import (
     SharedTrackSerializer,
     path_object,
 )
+from routes import exports
 from routes.selectors import route_get
 from routes.serializers import RouteSerializer
 from runnerway.api.pagination import CursorPagination
+from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, SvgRenderer
 from runnerway.api.schema import error_response
 from runnerway.replicas import ReplicaReadsMixin
 
 TAGS = ["community"]
+PRIVACY_ZONE_DESCRIPTION = (
+    "**Privacy zone.** For anyone but the author, every path a post shows (`route.path`, `/track`, the route "
+    "previews and save-route copies) leaves out the points inside the author's privacy zone: circles around the "
+    "workout's and the route's start and end whose radius (1.5-2x the size the author chose in "
+    "`PATCH /users/me` `privacy_zone`: 0 = off, 200, 400 or 800 m) and centre (moved 50-100 % of the radius minus "
+    "the size away from the real point, in a direction drawn per runner) are drawn per runner, so no shown "
+    "point lies closer than the chosen size to a start or end and the circles cannot be intersected back to it."
+)
 FORBIDDEN_NOT_AUTHOR = error_response("You see this object but are not its author (`permission_denied`).")
 
 
@@ -165,12 +178,10 @@ class PostTrackView(GenericAPIView):
     serializer_class = SharedTrackSerializer
 
     @extend_schema(tags=TAGS, responses=SharedTrackSerializer, summary="The shared workout's track",
-                   description="For anyone but the author, the first and last 200 m are cut off and no point "
-                               "within 200 m (straight line) of the real start or end is returned. 404 when "
-                               "the post shares no workout.")
+                   description=PRIVACY_ZONE_DESCRIPTION + " 404 when the post shares no workout.")
     def get(self, request, post_id):
         post = _visible_post(request, post_id)
-        track = selectors.post_track(viewer=request.user, post=post)
+        track = shared_paths.post_track_path(viewer=request.user, post=post)
         if track is None:
             raise NotFound("This post shares no workout.")
         return Response({"post_id": post.pk, "workout_id": post.workout_id,
@@ -178,14 +189,70 @@ class PostTrackView(GenericAPIView):
                          "trimmed": track.trimmed})
 
 
+def _shared_route_path(request, post_id):
+    """The post and the path of the route option it shows, as the viewer may see it (404 without one)."""
+    post = _visible_post(request, post_id)
+    shared = shared_paths.post_route_path(viewer=request.user, post=post)
+    if shared is None:
+        raise NotFound("This post shares no route.")
+    return post, shared
+
+
+class PostRoutePreviewView(FileResponseMixin, GenericAPIView):
+    renderer_classes = [EnvelopeJSONRenderer, SvgRenderer]
+
+    @extend_schema(
+        tags=TAGS, summary="The shared route drawn as an SVG image",
+        description="The option the post shows, as `route.path` shows it to me (" + PRIVACY_ZONE_DESCRIPTION
+                    + ") An empty drawing when nothing is left outside the zone. 404 when the post shares no "
+                    "route.",
+        parameters=[OpenApiParameter("size", int, description="Width and height in px (64-1024).")],
+        responses={(200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="SVG image")})
+    def get(self, request, post_id):
+        post, shared = _shared_route_path(request, post_id)
+        try:
+            size_px = min(max(int(request.query_params.get("size", 256)), 64), 1024)
+        except ValueError:
+            size_px = 256
+        svg = exports.svg_for_path(shared.coordinates, width_px=size_px, title=post.route.name)
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+        response["Cache-Control"] = "private, max-age=300"  # the author may change the zone or the post
+        return response
+
+
+class PostRouteGpxView(FileResponseMixin, GenericAPIView):
+    renderer_classes = [EnvelopeJSONRenderer, GpxRenderer]
+
+    @extend_schema(
+        tags=TAGS, summary="The shared route as a GPX 1.1 file",
+        description="One track through the points `route.path` shows me (" + PRIVACY_ZONE_DESCRIPTION + ") "
+                    "404 when the post shares no route.",
+        responses={(200, "application/gpx+xml"): OpenApiResponse(OpenApiTypes.STR,
+                                                                 description="GPX 1.1 document")})
+    def get(self, request, post_id):
+        post, shared = _shared_route_path(request, post_id)
+        gpx = exports.gpx_for_path(name=post.route.name, coordinates=shared.coordinates,
+                                   description="RunnerWay shared route")
+        response = HttpResponse(gpx, content_type="application/gpx+xml; charset=utf-8")
+        slug = slugify(post.route.name)[:50] or "route"
+        response["Content-Disposition"] = f'attachment; filename="runnerway-{slug}.gpx"'
+        return response
+
+
 class PostSaveRouteView(GenericAPIView):
     serializer_class = RouteSerializer
 
-    @extend_schema(tags=TAGS, request=None, responses={201: RouteSerializer},
+    @extend_schema(tags=TAGS, request=None,
+                   responses={201: RouteSerializer, 422: error_response(
+                       "`route_hidden`: nothing of the route lies outside its author's privacy zone.")},
                    summary="Save the shared route into my routes",
                    description="Copies the route with the option the post shows (as the copy's rank-1 option). "
                                "→ 201 the new route, as `GET /routes/{id}` shows it. 404 when the post shares "
-                               "no route (or it was deleted).")
+                               "no route (or it was deleted). Another runner's copy holds only what the post "
+                               "shows them: the path outside the author's privacy zone, the copy's start moved "
+                               "to its first point, no `location_address`, a custom drawing only as its form "
+                               "(`svg_path` in a 0..100 box instead of `custom_points` on the map). "
+                               + PRIVACY_ZONE_DESCRIPTION)
     def post(self, request, post_id):
         copy = services.route_copy_from_post(post=_visible_post(request, post_id), user=request.user)
         route = route_get(user=request.user, route_id=copy.pk)

@@ -94,6 +94,21 @@ def cleanup_read_notifications(now: datetime, dry_run: bool) -> int:
     return _delete(Notification.objects.filter(read_at__lt=horizon), dry_run)
 
 
+def cleanup_deleted_accounts_community(now: datetime, dry_run: bool) -> int:
+    """Deleted accounts whose posts, likes, comments, follows or notifications are still there (deleted before
+    this step existed, or their erase job failed for good): erased now (community.services.user_community_erase).
+    Counts the accounts."""
+    from accounts.models import User
+    from community import services as community_services
+
+    remaining = list(community_services.users_with_community_presence(
+        User.objects.filter(deleted_at__isnull=False)).only("pk", "deleted_at"))
+    if not dry_run:
+        for user in remaining:
+            community_services.user_community_erase(user=user)
+    return len(remaining)
+
+
 CLEANUP_STEPS: dict[str, Callable[[datetime, bool], int]] = {
     "otp_codes": cleanup_otp_codes,
     "expired_tokens": cleanup_expired_tokens,
@@ -101,6 +116,7 @@ CLEANUP_STEPS: dict[str, Callable[[datetime, bool], int]] = {
     "deleted_route_options": cleanup_deleted_route_options,
     "activity_logs": cleanup_activity_logs,
     "read_notifications": cleanup_read_notifications,
+    "deleted_accounts_community": cleanup_deleted_accounts_community,
 }
 
 

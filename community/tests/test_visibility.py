@@ -176,3 +176,23 @@ def test_hidden_comment_disappears_from_the_list(scene):
     assert post.comment_count == 0
     delete = client_for(users["owner"]).delete(f"/api/v1/community/comments/{comments['public'].pk}")
     assert delete.status_code == 404
+
+
+FILE_ENDPOINTS = [("route.svg", "image/svg+xml"), ("route.gpx", "application/gpx+xml")]
+
+
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("suffix", "media_type"), FILE_ENDPOINTS, ids=[e[0] for e in FILE_ENDPOINTS])
+def test_route_previews_visibility_matrix(scene, role, visibility, suffix, media_type):
+    """The shared route's previews answer like the post: the file when visible, the JSON envelope otherwise."""
+    users, posts, _ = scene
+    response = client_as(role, users).get(f"/api/v1/community/posts/{posts[visibility].pk}/{suffix}")
+    want = expected(role, visibility, 200)
+    assert response.status_code == want, response.content
+    if want == 200:
+        assert response["Content-Type"].startswith(media_type)
+    else:
+        body = response.json()
+        assert body["success"] is False
+        assert body["error"]["code"] == ("not_found" if want == 404 else "not_authenticated")

@@ -52,6 +52,8 @@ MATRIX = [
     ("GET", "/api/v1/community/posts/{post_id}/comments", None),
     ("POST", "/api/v1/community/posts/{post_id}/comments", {"content": "I can see your private post"}),
     ("GET", "/api/v1/community/posts/{post_id}/track", None),
+    ("GET", "/api/v1/community/posts/{post_id}/route.svg", None),
+    ("GET", "/api/v1/community/posts/{post_id}/route.gpx", None),
     ("POST", "/api/v1/community/posts/{post_id}/save-route", None),
     ("DELETE", "/api/v1/community/comments/{comment_id}", None),
     # notifications
