@@ -16,7 +16,9 @@ A cue is announced only where the runner has a real decision:
   because a runner following the street would go the other way;
 * cues closer than `MERGE_DISTANCE_M` along the path are one decision (a dual carriageway, a crossing offset
   from the corner, a junction drawn as two nodes): they merge into one cue with the turn measured from the
-  heading before the first to the heading after the last, and a jog that comes out straight says nothing.
+  heading before the first to the heading after the last, and a jog that comes out straight says nothing;
+* a decision within `MERGE_DISTANCE_M` of the start is how the runner sets off (the depart cue takes its
+  direction and street), and one that close to the finish is not announced: the finish is in sight.
 
 Headings are measured over `HEADING_WINDOW_M` of path on each side of a vertex, not over its two segments:
 OSM draws corners with several vertices a few metres apart and a single segment's direction is noise.
@@ -24,6 +26,7 @@ OSM draws corners with several vertices a few metres apart and a single segment'
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -155,13 +158,23 @@ def compute_cues(
     bearing_in = _bearing_deg(behind, xy)  # arriving at each vertex (undefined at 0)
     bearing_out = _bearing_deg(xy, ahead)  # leaving each vertex (undefined at the end)
 
-    context = _PathContext(points, xy, along_m, streets, vertex_exits, bearing_in, bearing_out, projection)
-    cues = [Cue(DEPART, 0.0, 0.0, float(points[0, 0]), float(points[0, 1]), float(bearing_out[0]),
-                *context.street_after(0))]
+    reversal = np.zeros(len(points), dtype=bool)
+    reversal[1:-1] = np.all(points[:-2] == points[2:], axis=1)
+    context = _PathContext(points, xy, along_m, streets, vertex_exits, bearing_in, bearing_out, projection,
+                           reversal)
+    depart_vertex = 0
+    decisions = []
     for first, last in _junction_clusters(context):
         turn = _decision(context, first, last)
-        if turn is None:
+        if turn is None or total_m - along_m[first] < MERGE_DISTANCE_M:
+            continue  # nothing to decide, or the finish is already in sight
+        if along_m[first] < MERGE_DISTANCE_M:
+            depart_vertex = last  # a turn within a few metres of the start is the way one sets off
             continue
+        decisions.append((first, last, turn))
+    cues = [Cue(DEPART, 0.0, 0.0, float(points[0, 0]), float(points[0, 1]), float(bearing_out[depart_vertex]),
+                *context.street_after(depart_vertex))]
+    for first, last, turn in decisions:
         previous = cues[-1].distance_from_start_m
         cues.append(Cue(turn, float(along_m[first]) - previous, float(along_m[first]), float(points[first, 0]),
                         float(points[first, 1]), float(bearing_out[last]), *context.street_after(last)))
@@ -225,9 +238,14 @@ class _PathContext:
     bearing_in: np.ndarray
     bearing_out: np.ndarray
     projection: LocalProjection
+    reversal: np.ndarray  # bool per vertex: the path goes back to the vertex it came from
+
+    def __post_init__(self):
+        east, north = self.projection.to_xy(1.0, 1.0) - self.projection.to_xy(0.0, 0.0)
+        self.metres_per_degree = (float(east), float(north))
 
     def is_reversal(self, i: int) -> bool:
-        return bool(np.array_equal(self.points[i - 1], self.points[i + 1]))
+        return bool(self.reversal[i])
 
     def street_after(self, i: int) -> tuple[str, str, str]:
         """The way taken after vertex i: its segment's, or where that is an unnamed link (a crossing, a
@@ -246,14 +264,15 @@ class _PathContext:
     def exit_angles(self, first: int, last: int) -> list[tuple[float, str]]:
         """(angle relative to the heading arriving at `first`, way name) of every exit of vertices first..last."""
         found = []
+        east_m_per_deg, north_m_per_deg = self.metres_per_degree
+        heading_in = float(self.bearing_in[first])
         for i in range(first, last + 1):
-            if not self.exits[i]:
-                continue
-            exit_xy = self.projection.to_xy(np.array([e.latitude for e in self.exits[i]]),
-                                            np.array([e.longitude for e in self.exits[i]]))
-            bearings = np.atleast_1d(_bearing_deg(np.broadcast_to(self.xy[i], exit_xy.shape), exit_xy))
-            found += [(_signed_change(self.bearing_in[first], float(bearing)), e.street)
-                      for bearing, e in zip(bearings, self.exits[i], strict=True)]
+            lat, lon = self.points[i]
+            for exit_ in self.exits[i]:
+                # plain floats: a handful of exits per junction, numpy's per-call overhead would dominate
+                bearing = math.degrees(math.atan2((exit_.longitude - lon) * east_m_per_deg,
+                                                  (exit_.latitude - lat) * north_m_per_deg)) % 360.0
+                found.append((_signed_change(heading_in, bearing), exit_.street))
         return found
 
 

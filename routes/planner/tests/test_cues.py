@@ -202,6 +202,19 @@ def test_a_jog_across_an_offset_crossing_says_nothing():
         DEPART, ARRIVE]
 
 
+def test_a_turn_a_few_metres_from_the_start_is_how_the_runner_sets_off():
+    # Starting 10 m west of the corner of Row 2 and Col 2, heading east, then north up Col 2.
+    streets = grid()
+    streets.node("start", 190, 200).way(["c1r2", "start", "c2r2"], "Row 2")
+    graph = streets.graph()
+    cues = cues_for_path(graph, streets.path(graph, ["start", "c2r2", "c2r3", "c2r4"]))
+    assert turns(cues) == [(DEPART, "Col 2"), (ARRIVE, "")]
+    assert round(cues[0].bearing_deg) % 360 == 0
+    # ... and the same near the finish: the runner already sees it.
+    cues = cues_for_path(graph, streets.path(graph, ["c2r4", "c2r3", "c2r2", "start"]))
+    assert turns(cues) == [(DEPART, "Col 2"), (ARRIVE, "")]
+
+
 @pytest.mark.parametrize(("angle", "turn"), [
     (0, CONTINUE), (-25, CONTINUE), (30, SLIGHT_RIGHT), (-50, SLIGHT_LEFT), (90, RIGHT), (-91, LEFT),
     (140, SHARP_RIGHT), (-160, SHARP_LEFT), (170, U_TURN), (-180, U_TURN),
