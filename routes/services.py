@@ -349,7 +349,8 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
 
     place = _geocode_result(geocoding, lat=lat, lon=lon, graph=loaded.graph)
     options = [_route_option(planned_route, activity_type=activity_type, intensity=intensity,
-                             estimate_duration_s=estimate_duration_s) for planned_route in planned]
+                             estimate_duration_s=estimate_duration_s, graph=loaded.graph)
+               for planned_route in planned]
     with transaction.atomic():
         route = Route.objects.create(
             user=user,
@@ -394,7 +395,11 @@ def _decimal7(value: float) -> Decimal:
     return Decimal(f"{value:.7f}")
 
 
-def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s) -> RouteOption:
+def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s,
+                  graph) -> RouteOption:
+    """An unsaved option of a planned route, with its turn cues from `graph` (the network it was planned on)."""
+    from routes.cues import cues_for_planned_route
+
     coordinates = np.asarray(planned_route.coordinates, dtype=np.float64)
     fidelity = planned_route.fidelity
     return RouteOption(
@@ -414,6 +419,7 @@ def _route_option(planned_route, *, activity_type: str, intensity: str, estimate
         start_latitude=_decimal7(coordinates[0, 0]), start_longitude=_decimal7(coordinates[0, 1]),
         min_lat=float(coordinates[:, 0].min()), min_lon=float(coordinates[:, 1].min()),
         max_lat=float(coordinates[:, 0].max()), max_lon=float(coordinates[:, 1].max()),
+        cues=cues_for_planned_route(graph, planned_route.node_ids),
     )
 
 
