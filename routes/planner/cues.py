@@ -16,7 +16,8 @@ A cue is announced only where the runner has a real decision:
   because a runner following the street would go the other way;
 * cues closer than `MERGE_DISTANCE_M` along the path are one decision (a dual carriageway, a crossing offset
   from the corner, a junction drawn as two nodes): they merge into one cue with the turn measured from the
-  heading before the first to the heading after the last, and a jog that comes out straight says nothing;
+  heading before the first to the heading after the last, placed at the vertex where the path bends most (the
+  corner, not the crossing before it), and a jog that comes out straight says nothing;
 * a decision within `MERGE_DISTANCE_M` of the start is how the runner sets off (the depart cue takes its
   direction and street), and one that close to the finish is not announced: the finish is in sight.
 
@@ -174,10 +175,15 @@ def compute_cues(
         decisions.append((first, last, turn))
     cues = [Cue(DEPART, 0.0, 0.0, float(points[0, 0]), float(points[0, 1]), float(bearing_out[depart_vertex]),
                 *context.street_after(depart_vertex))]
+    # Within a cluster the cue sits where the path bends most (the corner itself, not the crossing before it).
+    segment_bearing = _bearing_deg(xy[:-1], xy[1:])
+    vertex_turn = np.zeros(len(points))
+    vertex_turn[1:-1] = np.abs((segment_bearing[1:] - segment_bearing[:-1] + 180.0) % 360.0 - 180.0)
     for first, last, turn in decisions:
+        at = first + int(np.argmax(vertex_turn[first:last + 1]))
         previous = cues[-1].distance_from_start_m
-        cues.append(Cue(turn, float(along_m[first]) - previous, float(along_m[first]), float(points[first, 0]),
-                        float(points[first, 1]), float(bearing_out[last]), *context.street_after(last)))
+        cues.append(Cue(turn, float(along_m[at]) - previous, float(along_m[at]), float(points[at, 0]),
+                        float(points[at, 1]), float(bearing_out[last]), *context.street_after(last)))
     cues.append(Cue(ARRIVE, total_m - cues[-1].distance_from_start_m, total_m, float(points[-1, 0]),
                     float(points[-1, 1]), float(bearing_in[-1])))
     return cues
