@@ -8,6 +8,7 @@ in all three tags (`street`, `street_ko`, `street_en`). Rendering picks the name
 """
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from django.utils import translation
 from django.utils.text import capfirst
@@ -49,26 +50,36 @@ def cues_for_planned_route(graph, node_ids) -> list[dict]:
     return [cue.to_json() for cue in cues_for_path(graph, node_ids)]
 
 
-def _actions() -> dict[str, str]:
-    # What the runner does at a cue, as it reads inside "In 120 m ..." (looked up under the active language).
-    return {
-        LEFT: pgettext("turn cue", "turn left"),
-        RIGHT: pgettext("turn cue", "turn right"),
-        SLIGHT_LEFT: pgettext("turn cue", "keep left"),
-        SLIGHT_RIGHT: pgettext("turn cue", "keep right"),
-        SHARP_LEFT: pgettext("turn cue", "turn sharp left"),
-        SHARP_RIGHT: pgettext("turn cue", "turn sharp right"),
-        U_TURN: pgettext("turn cue", "make a U-turn"),
-        CONTINUE: pgettext("turn cue", "continue straight"),
-    }
-
-
-def _compass() -> list[str]:
-    return [
-        pgettext("compass", "north"), pgettext("compass", "northeast"), pgettext("compass", "east"),
-        pgettext("compass", "southeast"), pgettext("compass", "south"), pgettext("compass", "southwest"),
-        pgettext("compass", "west"), pgettext("compass", "northwest"),
-    ]
+@lru_cache(maxsize=len(CUE_LANGUAGES))
+def _phrases(language: str) -> dict:
+    """Every word and sentence frame of the cues in `language`, looked up once per process (the catalogue does
+    not change while it runs; a lookup per cue made a 40-cue option cost milliseconds per response)."""
+    with translation.override(language):
+        return {
+            # what the runner does at a cue, as it reads inside "In 120 m ..."
+            "actions": {
+                LEFT: pgettext("turn cue", "turn left"),
+                RIGHT: pgettext("turn cue", "turn right"),
+                SLIGHT_LEFT: pgettext("turn cue", "keep left"),
+                SLIGHT_RIGHT: pgettext("turn cue", "keep right"),
+                SHARP_LEFT: pgettext("turn cue", "turn sharp left"),
+                SHARP_RIGHT: pgettext("turn cue", "turn sharp right"),
+                U_TURN: pgettext("turn cue", "make a U-turn"),
+                CONTINUE: pgettext("turn cue", "continue straight"),
+            },
+            "compass": [
+                pgettext("compass", "north"), pgettext("compass", "northeast"), pgettext("compass", "east"),
+                pgettext("compass", "southeast"), pgettext("compass", "south"), pgettext("compass", "southwest"),
+                pgettext("compass", "west"), pgettext("compass", "northwest"),
+            ],
+            "depart_on": pgettext("turn cue", "Head %(direction)s on %(street)s"),
+            "depart": pgettext("turn cue", "Head %(direction)s"),
+            "finish": pgettext("turn cue", "Finish"),
+            "arrive_in": pgettext("turn cue", "In %(distance)s arrive at the finish"),
+            "action_onto": pgettext("turn cue", "%(action)s onto %(street)s"),
+            "in_action_onto": pgettext("turn cue", "In %(distance)s %(action)s onto %(street)s"),
+            "in_action": pgettext("turn cue", "In %(distance)s %(action)s"),
+        }
 
 
 def format_distance(distance_m: float) -> str:
@@ -84,27 +95,23 @@ def street_in(cue: dict, language: str) -> str | None:
     return preferred or cue.get("street") or None
 
 
-def _instruction_and_text(cue: dict, street: str | None) -> tuple[str, str]:
+def _instruction_and_text(cue: dict, street: str | None, phrases: dict) -> tuple[str, str]:
     turn = cue["turn"]
     distance = format_distance(cue["distance_m"])
     if turn == DEPART:
-        direction = _compass()[round(cue["bearing_deg"] / 45.0) % 8]
+        direction = phrases["compass"][round(cue["bearing_deg"] / 45.0) % 8]
         if street:
-            line = pgettext("turn cue", "Head %(direction)s on %(street)s") % {"direction": direction,
-                                                                              "street": street}
+            line = phrases["depart_on"] % {"direction": direction, "street": street}
         else:
-            line = pgettext("turn cue", "Head %(direction)s") % {"direction": direction}
+            line = phrases["depart"] % {"direction": direction}
         return line, line
     if turn == ARRIVE:
-        return (pgettext("turn cue", "Finish"),
-                pgettext("turn cue", "In %(distance)s arrive at the finish") % {"distance": distance})
-    action = _actions()[turn]
+        return phrases["finish"], phrases["arrive_in"] % {"distance": distance}
+    action = phrases["actions"][turn]
     if street and turn != U_TURN:  # a U-turn stays on its way: naming it again says nothing
         values = {"action": action, "street": street, "distance": distance}
-        return (capfirst(pgettext("turn cue", "%(action)s onto %(street)s") % values),
-                pgettext("turn cue", "In %(distance)s %(action)s onto %(street)s") % values)
-    return (capfirst(action),
-            pgettext("turn cue", "In %(distance)s %(action)s") % {"action": action, "distance": distance})
+        return capfirst(phrases["action_onto"] % values), phrases["in_action_onto"] % values
+    return capfirst(action), phrases["in_action"] % {"action": action, "distance": distance}
 
 
 def cues_render(cues: Sequence[dict], *, language: str) -> list[dict]:
@@ -112,22 +119,22 @@ def cues_render(cues: Sequence[dict], *, language: str) -> list[dict]:
     position, bearing, the way's name in that language and the instruction / announcement text."""
     if language not in CUE_LANGUAGES:
         raise ValueError(f"cue language must be one of {CUE_LANGUAGES}")
+    phrases = _phrases(language)
     rendered = []
-    with translation.override(language):
-        for cue in cues:
-            if cue.get("turn") not in TURNS:
-                continue  # written by a later version with a turn this one cannot say
-            street = street_in(cue, language) if cue["turn"] != ARRIVE else None
-            instruction, text = _instruction_and_text(cue, street)
-            rendered.append({
-                "turn": cue["turn"],
-                "distance_m": round(cue["distance_m"]),
-                "distance_from_start_m": round(cue["distance_from_start_m"]),
-                "street": street,
-                "latitude": cue["latitude"],
-                "longitude": cue["longitude"],
-                "bearing_deg": cue["bearing_deg"],
-                "instruction": instruction,
-                "text": text,
-            })
+    for cue in cues:
+        if cue.get("turn") not in TURNS:
+            continue  # written by a later version with a turn this one cannot say
+        street = street_in(cue, language) if cue["turn"] != ARRIVE else None
+        instruction, text = _instruction_and_text(cue, street, phrases)
+        rendered.append({
+            "turn": cue["turn"],
+            "distance_m": round(cue["distance_m"]),
+            "distance_from_start_m": round(cue["distance_from_start_m"]),
+            "street": street,
+            "latitude": cue["latitude"],
+            "longitude": cue["longitude"],
+            "bearing_deg": cue["bearing_deg"],
+            "instruction": instruction,
+            "text": text,
+        })
     return rendered
