@@ -5,8 +5,8 @@
 Plans heart, circle, star and square at 3 km (3 options each) from a few start points of the Helsinki demo
 network (`.cache/osm/Helsinki.osm.pbf`, `make sample`) and of the Suwon/Ajou extract when it is present
 (`../shared/data/suwon-ajou.osm`; skipped with a note otherwise), then for every option: how many cues (and per
-km), the time of `cues_for_path` (what planning adds per option) and of rendering them in Korean and English
-(what each response with the option adds).
+km), the time of `cues_for_path` (what planning adds per option), of rendering them in Korean and English
+(what each response with the option adds) and of the FIT and GPX exports; then a marathon-length FIT course.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +31,12 @@ import django  # noqa: E402
 django.setup()
 
 from routes.cues import cues_render  # noqa: E402
+from routes.exports import fit_course_for_path, gpx_for_path  # noqa: E402
 from routes.planner import PlanRequest, RouteNotFound, build_graph_from_osm, plan_routes, template_outline  # noqa: E402
 from routes.planner.cues import cues_for_path  # noqa: E402
 
 SHAPES = ("heart", "circle", "star", "square")
+START_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 DISTANCE_M = 3000.0
 # The Suwon extract lives in the shared folder beside the checkout (or beside the worktrees' folder).
 SUWON = next((candidate for candidate in (ROOT.parent / "shared" / "data" / "suwon-ajou.osm",
@@ -80,9 +83,17 @@ def bench_network(name: str, path: Path, starts: int) -> None:
                 cues_render(cues, language="ko")
                 cues_render(cues, language="en")
                 render_ms = (time.perf_counter() - started) * 1000 / 2
+                rendered = cues_render(cues, language="ko")
+                started = time.perf_counter()
+                fit_course_for_path(name=shape, coordinates=option.coordinates.tolist(), cues=rendered,
+                                    speed_mps=2.78, start_time=START_TIME)
+                fit_ms = (time.perf_counter() - started) * 1000
+                started = time.perf_counter()
+                gpx_for_path(name=shape, coordinates=option.coordinates.tolist(), cues=rendered)
+                gpx_ms = (time.perf_counter() - started) * 1000
                 rows.append({"shape": shape, "km": option.distance_m / 1000, "vertices": len(option.node_ids),
                              "cues": len(cues), "turns": len(cues) - 2, "compute_ms": compute_ms,
-                             "render_ms": render_ms})
+                             "render_ms": render_ms, "fit_ms": fit_ms, "gpx_ms": gpx_ms})
     if not rows:
         print("  no option planned")
         return
@@ -104,6 +115,23 @@ def bench_network(name: str, path: Path, starts: int) -> None:
     print(f"  compute per option: p50 {percentile(compute, 0.5):.2f} ms, p95 {percentile(compute, 0.95):.2f} ms, "
           f"max {max(compute):.2f} ms; render per option and language: p50 {percentile(render, 0.5):.2f} ms, "
           f"max {max(render):.2f} ms")
+    fit = [row["fit_ms"] for row in rows]
+    gpx = [row["gpx_ms"] for row in rows]
+    print(f"  exports per option: FIT course p50 {percentile(fit, 0.5):.0f} ms (max {max(fit):.0f}), "
+          f"GPX with route points p50 {percentile(gpx, 0.5):.1f} ms")
+
+
+def bench_long_fit() -> None:
+    """A marathon-length option: ~80 path points per km on city streets, a cue every ~80 m."""
+    points = 3400
+    angle = np.linspace(0, 6 * np.pi, points)
+    coordinates = np.stack([37.28 + 0.03 * np.sin(angle), 127.04 + 0.04 * np.cos(angle)], axis=1).tolist()
+    cues = [{"turn": "left", "latitude": lat, "longitude": lng, "distance_from_start_m": i * 80.0,
+             "street": "월드컵로", "instruction": "좌회전, 월드컵로"} for i, (lat, lng) in enumerate(coordinates[::7])]
+    started = time.process_time()
+    fit_course_for_path(name="marathon", coordinates=coordinates, cues=cues, speed_mps=2.78, start_time=START_TIME)
+    print(f"\nFIT course of {points} points and {len(cues)} course points (a marathon): "
+          f"{(time.process_time() - started) * 1000:.0f} ms CPU")
 
 
 def main() -> int:
@@ -112,6 +140,7 @@ def main() -> int:
     args = parser.parse_args()
     for name, path in NETWORKS:
         bench_network(name, path, max(1, min(args.starts, 5)))
+    bench_long_fit()
     return 0
 
 
