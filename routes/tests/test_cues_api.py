@@ -7,6 +7,7 @@ import re
 import fitdecode
 import gpxpy
 import numpy as np
+import polyline
 import pytest
 
 from routes.cues import cue_language, cues_for_planned_route, cues_render, format_distance
@@ -37,8 +38,6 @@ def _grid_square_option(grid_network, user) -> RouteOption:
         + [(r, 3) for r in range(5, 2, -1)]
     node_ids = np.array([node(r, c) for r, c in corners])
     coordinates = [[float(graph.node_lat[n]), float(graph.node_lon[n])] for n in node_ids]
-    import polyline
-
     return RouteOptionFactory(route__user=user, route__name="Grid square", polyline=polyline.encode(coordinates, 5),
                               point_count=len(coordinates), distance_km=0.96, estimated_duration_s=346,
                               cues=cues_for_planned_route(graph, node_ids))
