@@ -243,3 +243,32 @@ def test_fit_of_another_users_option_is_404_in_the_envelope(other_client, auth_c
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert auth_client.get(_option_url(option) + "/fit").status_code == 200
+
+
+# --- options planned before cues existed ---------------------------------------------------------------------
+
+def test_backfill_gives_old_options_the_cues_planning_would_have(grid_network, user, auth_client):
+    from django.core.management import call_command
+
+    planned = _grid_square_option(grid_network, user)
+    expected = planned.cues
+    old = RouteOptionFactory(route__user=user, route__network=grid_network, polyline=planned.polyline,
+                             point_count=planned.point_count, cues=[])
+    off_network = RouteOptionFactory(route__user=user, route__network=grid_network, cues=[])  # factory square
+    no_network = RouteOptionFactory(route__user=user, polyline=planned.polyline, cues=[])
+
+    out = io.StringIO()
+    call_command("backfill_cues", "--dry-run", stdout=out)
+    assert "1 options would get cues" in out.getvalue()
+    assert RouteOption.objects.get(pk=old.pk).cues == []
+
+    call_command("backfill_cues", stdout=out)
+    old.refresh_from_db()
+    assert old.cues == expected  # the same nodes, so the very cues planning stored
+    assert RouteOption.objects.get(pk=off_network.pk).cues == []
+    assert RouteOption.objects.get(pk=no_network.pk).cues == []
+    assert [c["turn"] for c in auth_client.get(_option_url(old)).json()["data"]["cues"]] == [
+        "depart", "left", "left", "left", "arrive"]
+    out = io.StringIO()
+    call_command("backfill_cues", stdout=out)  # again: nothing left to do
+    assert "0 options got cues; 2 had them; 1 no longer match their network; 1 have no network" in out.getvalue()
