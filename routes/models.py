@@ -203,6 +203,9 @@ class RouteOption(models.Model):
     min_lon = models.FloatField()
     max_lat = models.FloatField()
     max_lon = models.FloatField()
+    # Turn-by-turn cues, language-neutral (`routes.planner.cues.Cue.to_json()`); rendered per request by
+    # `routes.cues.cues_render`. Empty for options planned before cues existed.
+    cues = models.JSONField(default=list, blank=True, help_text="Turn cues: depart, the decisions, arrive.")
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:

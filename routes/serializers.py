@@ -4,6 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from routes.cues import cue_language, cues_render
 from routes.models import (
     DEFAULT_OPTIONS,
     MAX_CUSTOM_POINTS,
@@ -77,6 +78,49 @@ class FidelityPartsSerializer(serializers.Serializer):
     retrace_share = serializers.FloatField()
 
 
+# --- Turn cues (routes/cues.py) --------------------------------------------------------------------------
+CUE_EXAMPLE = [
+    {"turn": "depart", "distance_m": 0, "distance_from_start_m": 0, "street": "월드컵로", "latitude": 37.5663,
+     "longitude": 126.8972, "bearing_deg": 90, "instruction": "동쪽으로 출발, 월드컵로",
+     "text": "동쪽으로 출발, 월드컵로"},
+    {"turn": "right", "distance_m": 120, "distance_from_start_m": 120, "street": "성산로", "latitude": 37.5663,
+     "longitude": 126.8986, "bearing_deg": 180, "instruction": "우회전, 성산로", "text": "120 m 후 우회전, 성산로"},
+    {"turn": "arrive", "distance_m": 340, "distance_from_start_m": 460, "street": None, "latitude": 37.5633,
+     "longitude": 126.8986, "bearing_deg": 180, "instruction": "도착", "text": "340 m 후 도착"},
+]
+CUE_LIST_SCHEMA = {
+    "type": "array",
+    "description": "Turn-by-turn cues in the client's language (`Accept-Language`: `ko`, the default, or `en`): "
+    "`depart`, then only real decisions (a bend along one street and a crossing straight on are not announced), "
+    "then `arrive`. Empty for options planned before cues existed. With `Accept-Language: en` the second cue "
+    "reads \"In 120 m turn right onto Seongsan-ro\".",
+    "items": {
+        "type": "object",
+        "required": ["turn", "distance_m", "distance_from_start_m", "street", "latitude", "longitude",
+                     "bearing_deg", "instruction", "text"],
+        "properties": {
+            "turn": {"type": "string", "enum": ["depart", "left", "right", "slight_left", "slight_right",
+                                                "sharp_left", "sharp_right", "u_turn", "continue", "arrive"]},
+            "distance_m": {"type": "integer", "description": "m from the previous cue (0 for depart)"},
+            "distance_from_start_m": {"type": "integer", "description": "m along the path from its start"},
+            "street": {"type": "string", "nullable": True,
+                       "description": "The way taken after the cue, in the client's language where OSM has it "
+                       "(name:ko / name:en), else its local name; null where unnamed and for arrive"},
+            "latitude": {"type": "number", "format": "double"},
+            "longitude": {"type": "number", "format": "double"},
+            "bearing_deg": {"type": "integer", "minimum": 0, "maximum": 359,
+                            "description": "Direction of travel after the cue (arrive: of arrival), clockwise "
+                            "from north"},
+            "instruction": {"type": "string", "description": "What to do there: \"우회전, 성산로\" / "
+                            "\"Turn right onto Seongsan-ro\""},
+            "text": {"type": "string", "description": "The announcement from the previous cue: \"120 m 후 "
+                     "우회전, 성산로\" / \"In 120 m turn right onto Seongsan-ro\""},
+        },
+    },
+    "example": CUE_EXAMPLE,
+}
+
+
 class RouteOptionSerializer(serializers.ModelSerializer):
     distance = serializers.SerializerMethodField(help_text="km, 2 decimals")
     estimated_duration = serializers.IntegerField(source="estimated_duration_s", help_text="seconds")
@@ -91,6 +135,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
     )
     start = serializers.SerializerMethodField()
     path = serializers.SerializerMethodField()
+    cues = serializers.SerializerMethodField()
 
     class Meta:
         model = RouteOption
@@ -105,6 +150,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
             "lit_ratio",
             "start",
             "path",
+            "cues",
         ]
         read_only_fields = fields
 
@@ -131,6 +177,10 @@ class RouteOptionSerializer(serializers.ModelSerializer):
     def get_path(self, option: RouteOption) -> dict:
         return {"polyline": option.polyline, "coordinates": option.coordinates(),
                 "bbox": [round(value, 7) for value in option.bbox]}
+
+    @extend_schema_field(CUE_LIST_SCHEMA)
+    def get_cues(self, option: RouteOption) -> list[dict]:
+        return cues_render(option.cues, language=cue_language(self.context.get("request")))
 
 
 class RouteSerializer(serializers.ModelSerializer):

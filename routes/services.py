@@ -349,7 +349,8 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
 
     place = _geocode_result(geocoding, lat=lat, lon=lon, graph=loaded.graph)
     options = [_route_option(planned_route, activity_type=activity_type, intensity=intensity,
-                             estimate_duration_s=estimate_duration_s) for planned_route in planned]
+                             estimate_duration_s=estimate_duration_s, graph=loaded.graph)
+               for planned_route in planned]
     with transaction.atomic():
         route = Route.objects.create(
             user=user,
@@ -394,7 +395,11 @@ def _decimal7(value: float) -> Decimal:
     return Decimal(f"{value:.7f}")
 
 
-def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s) -> RouteOption:
+def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s,
+                  graph) -> RouteOption:
+    """An unsaved option of a planned route, with its turn cues from `graph` (the network it was planned on)."""
+    from routes.cues import cues_for_planned_route
+
     coordinates = np.asarray(planned_route.coordinates, dtype=np.float64)
     fidelity = planned_route.fidelity
     return RouteOption(
@@ -414,6 +419,7 @@ def _route_option(planned_route, *, activity_type: str, intensity: str, estimate
         start_latitude=_decimal7(coordinates[0, 0]), start_longitude=_decimal7(coordinates[0, 1]),
         min_lat=float(coordinates[:, 0].min()), min_lon=float(coordinates[:, 1].min()),
         max_lat=float(coordinates[:, 0].max()), max_lon=float(coordinates[:, 1].max()),
+        cues=cues_for_planned_route(graph, planned_route.node_ids),
     )
 
 
@@ -436,3 +442,47 @@ def route_soft_delete(*, route: Route) -> None:
     """Hide the route from its owner (`deleted_at`); workouts and posts that reference it keep working."""
     Route.objects.filter(pk=route.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(),
                                                                       updated_at=timezone.now())
+
+
+# --- Turn cues ---------------------------------------------------------------------------------------------
+
+# A stored path point is a network node to the polyline's precision (1e-5 degrees, ~1 m); 2 m leaves a margin.
+CUES_BACKFILL_MAX_SNAP_M = 2.0
+
+
+def route_options_backfill_cues(*, dry_run: bool = False) -> dict[str, int]:
+    """Give cues to options planned before cues existed: each stored path is matched back to the nodes of the
+    network its route was planned on, and the cues computed as planning would have. Options whose network is
+    gone, or whose path no longer matches it (a re-import changed the streets), are left without cues.
+    Idempotent: options that have cues are skipped. One short UPDATE per option, nothing computed inside a
+    transaction. Returns counts: `filled`, `unmatched`, `no_network`, `had_cues`.
+    """
+    from routes.cues import cues_for_planned_route
+    from routes.networks import graph_for
+
+    counts = {"filled": 0, "unmatched": 0, "no_network": 0, "had_cues": 0}
+    options = (RouteOption.objects.select_related("route__network").only(
+        "pk", "polyline", "cues", "route__network").order_by("pk"))
+    for option in options.iterator(chunk_size=200):
+        if option.cues:
+            counts["had_cues"] += 1
+            continue
+        network = option.route.network
+        try:
+            graph = graph_for(network) if network is not None else None
+        except (OSError, ValueError):
+            logger.exception("road network %s: cannot open %s", network.name, network.path)
+            graph = None
+        if graph is None:
+            counts["no_network"] += 1
+            continue
+        coordinates = np.asarray(option.coordinates(), dtype=np.float64)
+        distance_m, node_ids = graph.kdtree.query(graph.projection.to_xy(coordinates[:, 0], coordinates[:, 1]))
+        if len(node_ids) < 2 or float(np.max(distance_m)) > CUES_BACKFILL_MAX_SNAP_M \
+                or (graph.edge_ids_along(node_ids) < 0).any():
+            counts["unmatched"] += 1
+            continue
+        if not dry_run:
+            RouteOption.objects.filter(pk=option.pk).update(cues=cues_for_planned_route(graph, node_ids))
+        counts["filled"] += 1
+    return counts

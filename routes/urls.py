@@ -21,6 +21,11 @@ urlpatterns = [
         name="route-option-gpx",
     ),
     path(
+        "routes/<uuid:route_id>/options/<uuid:option_id>/fit",
+        views.RouteOptionFitView.as_view(),
+        name="route-option-fit",
+    ),
+    path(
         "routes/<uuid:route_id>/options/<uuid:option_id>/preview.svg",
         views.RouteOptionPreviewView.as_view(),
         name="route-option-preview",

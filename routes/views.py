@@ -3,6 +3,7 @@
 Thin views: serializers validate, services and selectors do the work."""
 
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -15,6 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from routes import exports, selectors, services
+from routes.cues import cue_language, cues_render
 from routes.planner import fidelity as fidelity_module
 from routes.serializers import (
     RouteCreateSerializer,
@@ -25,7 +27,13 @@ from routes.serializers import (
     ShapeListQuerySerializer,
     ShapeSerializer,
 )
-from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, SvgRenderer
+from runnerway.api.renderers import (
+    EnvelopeJSONRenderer,
+    FileResponseMixin,
+    FitRenderer,
+    GpxRenderer,
+    SvgRenderer,
+)
 from runnerway.api.schema import error_response
 
 FIDELITY_DESCRIPTION = (
@@ -39,8 +47,18 @@ OPTION_FIELDS_DESCRIPTION = (
     "Each option: `distance` (km), `estimated_duration` (s, at the intensity's pace: running easy 7:00, "
     "normal 6:00, hard 5:00 per km; walking 12:00, 10:30, 9:00), `shape_fidelity`, `elevation_gain` (always "
     "null: the OSM road network has no elevation), `lit_ratio` (null where the area's data has no lighting "
-    "tags), `start`, and `path` {polyline, coordinates, bbox}."
+    "tags), `start`, `path` {polyline, coordinates, bbox}, and `cues` (turn-by-turn, in the language of "
+    "`Accept-Language`: `ko` by default, or `en`)."
 )
+
+
+class CuesVaryByLanguage:
+    """Views whose answer holds cue text: it depends on Accept-Language, so caches must key on it."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
 
 
 # --- Shapes -----------------------------------------------------------------------------------------------
@@ -123,7 +141,7 @@ class RoutePlanAddressThrottle(_PlanningOnly, ScopedRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class RouteListCreateView(GenericAPIView):
+class RouteListCreateView(CuesVaryByLanguage, GenericAPIView):
     serializer_class = RouteSerializer
     throttle_scope = "route_plan"  # per user
     throttle_scope_address = "route_plan_address"
@@ -182,7 +200,7 @@ class RouteListCreateView(GenericAPIView):
         )
 
 
-class RouteDetailView(APIView):
+class RouteDetailView(CuesVaryByLanguage, APIView):
     def get_route(self, request, route_id):
         route = selectors.route_get(user=request.user, route_id=route_id)
         if route is None:
@@ -230,7 +248,7 @@ def _get_option(request, route_id, option_id):
     return option
 
 
-class RouteOptionDetailView(APIView):
+class RouteOptionDetailView(CuesVaryByLanguage, APIView):
     @extend_schema(
         summary="One option of my route, with its full path",
         description=OPTION_FIELDS_DESCRIPTION + "\n\n" + FIDELITY_DESCRIPTION,
@@ -246,12 +264,15 @@ def _file_name(option, extension: str) -> str:
     return f"runnerway-{slugify(option.route.name)[:50] or 'route'}-{option.rank}.{extension}"
 
 
-class RouteOptionGpxView(FileResponseMixin, APIView):
+class RouteOptionGpxView(CuesVaryByLanguage, FileResponseMixin, APIView):
     renderer_classes = [EnvelopeJSONRenderer, GpxRenderer]
 
     @extend_schema(
         summary="An option as a GPX 1.1 file",
-        description="One track named after the route, one segment through the path's points.",
+        description="One track named after the route, one segment through the path's points, and a route "
+        "(`<rte>`) whose points are the turn cues: each named with its instruction (`<name>`), described with "
+        "its announcement (`<desc>`) and typed with its turn (`<type>`), in the language of `Accept-Language` "
+        "(`ko` by default, or `en`).",
         responses={
             (200, "application/gpx+xml"): OpenApiResponse(OpenApiTypes.STR, description="GPX 1.1 document")
         },
@@ -263,9 +284,38 @@ class RouteOptionGpxView(FileResponseMixin, APIView):
             name=option.route.name,
             coordinates=option.coordinates(),
             description=f"RunnerWay option {option.rank}: {option.distance_km:.2f} km",
+            cues=cues_render(option.cues, language=cue_language(request)),
         )
         response = HttpResponse(gpx, content_type="application/gpx+xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{_file_name(option, "gpx")}"'
+        return response
+
+
+class RouteOptionFitView(CuesVaryByLanguage, FileResponseMixin, APIView):
+    renderer_classes = [EnvelopeJSONRenderer, FitRenderer]
+
+    @extend_schema(
+        summary="An option as a FIT course (Garmin)",
+        description="A FIT course file for Garmin Connect and Garmin watches: the path as records (with the "
+        "distance along it and timestamps at the option's estimated pace) and the turn cues as course points "
+        "(type `segment_start`/`left`/`right`/`slight_left`/`slight_right`/`sharp_left`/`sharp_right`/"
+        "`u_turn`/`straight`/`segment_end`, named with the street, else the instruction, cut to the 15 bytes a "
+        "watch shows), in the language of `Accept-Language` (`ko` by default, or `en`).",
+        responses={
+            (200, "application/vnd.ant.fit"): OpenApiResponse(OpenApiTypes.BINARY, description="FIT course file")
+        },
+        tags=["routes"],
+    )
+    def get(self, request, route_id, option_id):
+        option = _get_option(request, route_id, option_id)
+        speed_mps = option.distance_km * 1000 / max(option.estimated_duration_s, 1)
+        fit = exports.fit_course_for_path(
+            name=option.route.name, coordinates=option.coordinates(),
+            cues=cues_render(option.cues, language=cue_language(request)),
+            speed_mps=speed_mps, start_time=option.created_at,
+        )
+        response = HttpResponse(fit, content_type="application/vnd.ant.fit")
+        response["Content-Disposition"] = f'attachment; filename="{_file_name(option, "fit")}"'
         return response
 
 

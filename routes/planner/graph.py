@@ -5,9 +5,13 @@ Edges are undirected segments between consecutive nodes of a way. Adjacency is C
 `i` are `adj_node[indptr[i]:indptr[i + 1]]`, reached over edges `adj_edge[...]` (each edge appears twice).
 
 File format (`save` / `load`): the 8-byte magic `RWGRAPH1`, a little-endian uint64 header length, a UTF-8
-JSON header (metadata, name list, place list, and for each array its dtype, shape and byte offset), then the
+JSON header (metadata, name lists, place list, and for each array its dtype, shape and byte offset), then the
 raw arrays, each aligned to 64 bytes. `load` memory-maps the arrays read-only, so every worker process shares
 the same pages through the OS cache and loading is O(header).
+
+Street names: `names` (the way's `name` tag) with `names_ko` / `names_en` beside it (its `name:ko` / `name:en`,
+"" where untagged), all indexed by `edge_name_idx`. Files written before the language lists (or before names at
+all) still load: every edge then has only its `name` tag (or no name).
 """
 
 from __future__ import annotations
@@ -93,7 +97,8 @@ class RoadGraph:
     `indptr` (int64, n+1), `adj_node` / `adj_edge` (int32, 2E), `edge_u` / `edge_v` (int32, E),
     `edge_length_m` (float32), `edge_highway` (uint8, `HighwayClass`), `edge_lit` (int8: -1 unknown, 0 no,
     1 yes), `edge_flags` (uint8, FLAG_*), `edge_name_idx` (int32 into `names`, -1 for none).
-    `names`: street names. `places`: [{"name", "kind", "lat", "lon"}] for offline reverse geocoding.
+    `names`: street names (the `name` tag); `names_ko` / `names_en`: the same entries' `name:ko` / `name:en`
+    ("" where untagged; see `street_name`). `places`: [{"name", "kind", "lat", "lon"}] for offline reverse geocoding.
     `meta`: bbox, counts, `lit_tagged_share`, source details.
     """
 
@@ -103,10 +108,16 @@ class RoadGraph:
         names: list[str],
         places: list[dict[str, Any]],
         meta: dict[str, Any],
+        names_ko: list[str] | None = None,
+        names_en: list[str] | None = None,
     ):
         for key in _ARRAY_DTYPES:
             setattr(self, key, arrays[key])
         self.names = names
+        self.names_ko = list(names_ko) if names_ko is not None else [""] * len(names)
+        self.names_en = list(names_en) if names_en is not None else [""] * len(names)
+        if not len(self.names_ko) == len(self.names_en) == len(names):
+            raise ValueError("names, names_ko and names_en must have one entry per name")
         self.places = places
         self.meta = meta
         self._projection: LocalProjection | None = None
@@ -129,6 +140,8 @@ class RoadGraph:
         node_osm_id=None,
         edge_length_m=None,
         names=None,
+        names_ko=None,
+        names_en=None,
         places=None,
         meta=None,
     ) -> RoadGraph:
@@ -186,7 +199,8 @@ class RoadGraph:
             "edge_name_idx": edge_name_idx[idx],
         }
         arrays.update(_build_csr(n_nodes, edge_u, edge_v))
-        graph = cls(arrays, list(names or []), list(places or []), dict(meta or {}))
+        graph = cls(arrays, list(names or []), list(places or []), dict(meta or {}), names_ko=names_ko,
+                    names_en=names_en)
         graph.meta.update(graph._computed_meta())
         return graph
 
@@ -226,7 +240,8 @@ class RoadGraph:
             offset = _align(offset)
             layout[key] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
             offset += array.nbytes
-        header = {"meta": self.meta, "names": self.names, "places": self.places, "arrays": layout}
+        header = {"meta": self.meta, "names": self.names, "names_ko": self.names_ko, "names_en": self.names_en,
+                  "places": self.places, "arrays": layout}
         header_bytes = json.dumps(header, ensure_ascii=False).encode("utf-8")
         data_start = _align(len(FILE_MAGIC) + 8 + len(header_bytes))
         tmp_path = path.with_name(path.name + ".tmp")
@@ -244,7 +259,8 @@ class RoadGraph:
     def load(cls, path: str | os.PathLike) -> RoadGraph:
         """Open a file written by `save`; arrays are read-only memory maps.
 
-        Raises ValueError if the file is not a road-graph file.
+        Raises ValueError if the file is not a road-graph file. Files without `names_ko` / `names_en` (or
+        without names and `edge_name_idx` at all) load with those empty: every edge unnamed in that language.
         """
         path = Path(path)
         with open(path, "rb") as fh:
@@ -262,7 +278,12 @@ class RoadGraph:
             arrays[key] = np.memmap(
                 path, dtype=np.dtype(spec["dtype"]), mode="r", offset=data_start + spec["offset"], shape=shape
             )
-        return cls(arrays, header["names"], header["places"], header["meta"])
+        names = header.get("names") or []
+        if "edge_name_idx" not in arrays:
+            edge_count = int(np.prod(header["arrays"]["edge_u"]["shape"]))
+            arrays["edge_name_idx"] = np.full(edge_count, -1, dtype=_ARRAY_DTYPES["edge_name_idx"])
+        return cls(arrays, names, header.get("places") or [], header["meta"], names_ko=header.get("names_ko"),
+                   names_en=header.get("names_en"))
 
     # --- queries ----------------------------------------------------------------------------------------
     @property
@@ -319,6 +340,14 @@ class RoadGraph:
         ):
             return False
         return self.nearest_node(lat, lon)[1] <= max_distance_m
+
+    def street_name(self, name_idx: int, language: str | None = None) -> str:
+        """The street name of entry `name_idx` (an `edge_name_idx` value; "" for -1) in `language`: "ko" prefers
+        `name:ko`, "en" prefers `name:en`, each falling back to the `name` tag; None gives the `name` tag."""
+        if not 0 <= name_idx < len(self.names):
+            return ""
+        preferred = {"ko": self.names_ko, "en": self.names_en}.get(language or "")
+        return (preferred[name_idx] if preferred else "") or self.names[name_idx]
 
     def neighbours(self, node: int) -> tuple[np.ndarray, np.ndarray]:
         """(neighbour node indices, edge ids) of a node."""

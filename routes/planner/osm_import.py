@@ -198,7 +198,9 @@ class _WayCollector:
         self.way_flags = array("B")
         self.way_name = array("i")
         self.names: list[str] = []
-        self._name_index: dict[str, int] = {}
+        self.names_ko: list[str] = []
+        self.names_en: list[str] = []
+        self._name_index: dict[tuple[str, str, str], int] = {}
         self.places_by_node: dict[int, dict] = {}
         self.admin_labels: list[tuple[int, str, str]] = []
         self.skipped_ways = 0
@@ -256,15 +258,23 @@ class _WayCollector:
             FLAG_CROSSING if footway == "crossing" else 0
         )
         self.way_flags.append(flags)
-        self.way_name.append(self._name_id(tags.get("name")))
+        self.way_name.append(self._name_id(tags))
 
-    def _name_id(self, name: str | None) -> int:
+    def _name_id(self, tags) -> int:
+        """Index of the way's (name, name:ko, name:en) in the name table, -1 for an unnamed way. Turn cues speak
+        `name:ko` to Korean runners and `name:en` to others ("월드컵로" / "World Cup-ro"), each falling back to
+        `name`; a way tagged only in one language is named by that tag."""
+        name_ko, name_en = tags.get("name:ko") or "", tags.get("name:en") or ""
+        name = tags.get("name") or name_ko or name_en
         if not name:
             return -1
-        index = self._name_index.get(name)
+        key = (name, name_ko, name_en)
+        index = self._name_index.get(key)
         if index is None:
-            index = self._name_index[name] = len(self.names)
+            index = self._name_index[key] = len(self.names)
             self.names.append(name)
+            self.names_ko.append(name_ko)
+            self.names_en.append(name_en)
         return index
 
     # --- assembling the graph -------------------------------------------------------------------------
@@ -352,6 +362,8 @@ class _WayCollector:
             edge_name_idx=edge_name[keep_edge],
             edge_length_m=lengths,
             names=self.names,
+            names_ko=self.names_ko,
+            names_en=self.names_en,
             places=places,
             meta=meta,
         )

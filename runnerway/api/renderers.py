@@ -60,6 +60,11 @@ class GpxRenderer(FileRenderer):
     format = "gpx"
 
 
+class FitRenderer(FileRenderer):
+    media_type = "application/vnd.ant.fit"
+    format = "fit"
+
+
 class FileResponseMixin:
     """For views answering a file (GPX, SVG): their errors still come back as the JSON error envelope."""
 

@@ -28,6 +28,8 @@ MATRIX = [
     ("GET", "/api/v1/routes/{my_route_id}/options/{option_id}", None),
     ("GET", "/api/v1/routes/{route_id}/options/{option_id}/gpx", None),
     ("GET", "/api/v1/routes/{my_route_id}/options/{option_id}/gpx", None),
+    ("GET", "/api/v1/routes/{route_id}/options/{option_id}/fit", None),
+    ("GET", "/api/v1/routes/{my_route_id}/options/{option_id}/fit", None),
     ("GET", "/api/v1/routes/{route_id}/options/{option_id}/preview.svg", None),
     # workouts
     ("GET", "/api/v1/workouts/{workout_id}", None),
