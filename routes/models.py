@@ -142,6 +142,11 @@ class Route(models.Model):
     custom_points = models.JSONField(null=True, blank=True,
                                      help_text="[[lat, lng], ...] of a custom drawing.")
     custom_svg_path = models.TextField(blank=True, default="")
+    # The figure as planned, so that nothing after planning (workout completion, live placement) parses a
+    # drawing again: (N, 2) planar points, y up, in the 0..100 box for templates and SVG drawings, in metres
+    # for custom points. Null only for a route whose drawing could not be read.
+    outline = models.JSONField(null=True, blank=True, help_text="[[x, y], ...] planar outline the planner drew.")
+    outline_closed = models.BooleanField(default=True, help_text="Whether the outline is a closed ring.")
     start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
     start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
     condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.DISTANCE)

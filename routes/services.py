@@ -229,7 +229,7 @@ def _is_ring(xy: np.ndarray) -> bool:
 def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_path: str | None,
                    start_lat: float, start_lon: float) -> _Outline:
     from routes.planner.geometry import haversine_m
-    from routes.planner.shapes import outline_from_latlng
+    from routes.planner.shapes import DrawingTooComplex, outline_from_latlng
 
     if mode == Route.Mode.SHAPE:
         try:
@@ -250,9 +250,16 @@ def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_pa
         return _Outline(outline, _is_ring(outline))
     try:
         outline = _outline_from_svg(svg_path)
+    except DrawingTooComplex as exc:
+        raise ApiError("The drawing has too many segments.", fields={"svg_path": [str(exc)]}) from exc
     except ValueError as exc:
         raise ApiError("The SVG path cannot be read.", fields={"svg_path": [str(exc)]}) from exc
     return _Outline(outline, _is_ring(outline))
+
+
+def _outline_for_storage(xy: np.ndarray) -> list[list[float]]:
+    # 3 decimals: a thousandth of a box unit (or a millimetre) is far below anything a run can trace
+    return [[round(float(x), 3), round(float(y), 3)] for x, y in xy]
 
 
 def _target_length_m(*, condition: str, target_distance: float | None, target_duration: int | None,
@@ -357,6 +364,7 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
             type=activity_type, mode=mode, shape=shape,
             custom_points=[[float(a), float(b)] for a, b in custom_points] if custom_points else None,
             custom_svg_path=svg_path or "",
+            outline=_outline_for_storage(outline.xy), outline_closed=outline.closed,
             start_latitude=_decimal7(lat), start_longitude=_decimal7(lon),
             condition=condition, target_distance_km=Decimal(f"{target_length_m / 1000:.3f}"),
             target_duration_s=target_duration if condition == Route.Condition.DURATION else None,
