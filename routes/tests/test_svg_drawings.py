@@ -21,13 +21,15 @@ HUGE_TRIANGLE = "M 0 0 L 1000000 0 L 1000000 1000 Z"
 
 
 def _cost(svg_path: str):
-    tracemalloc.start()
+    """(outline, CPU seconds, peak traced bytes); timed without tracemalloc, which slows Python code ~10x."""
     started = time.process_time()
+    outline = outline_from_svg_path(svg_path)
+    cpu_s = time.process_time() - started
+    tracemalloc.start()
     try:
-        outline = outline_from_svg_path(svg_path)
-    finally:
-        cpu_s = time.process_time() - started
+        outline_from_svg_path(svg_path)
         _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
         tracemalloc.stop()
     return outline, cpu_s, peak_bytes
 
