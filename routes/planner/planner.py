@@ -40,6 +40,7 @@ from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGr
 from .types import (
     SAFETY_SIGNAL_LIT,
     SAFETY_SIGNAL_ROAD_CLASS,
+    Placement,
     PlannedRoute,
     PlannerError,
     PlanRequest,
@@ -48,12 +49,14 @@ from .types import (
 )
 
 __all__ = [
+    "Placement",
     "PlanRequest",
     "PlannedRoute",
     "PlannerError",
     "RouteNotFound",
     "StartOutsideNetwork",
     "estimate_duration_s",
+    "plan_at_placement",
     "plan_routes",
     "target_length_from_duration",
 ]
@@ -122,8 +125,17 @@ DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; le
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
 RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
 MAX_SCORE_GAP_TO_BEST = 25.0  # options ranking this many points below the best are dropped
+# Ranking: fidelity points lost per unit of approach share, so a figure through the start wins at equal
+# score (an approach of 20 % of the run costs 2 points).
+RANK_APPROACH_PENALTY = 10.0
 # An option running a quarter of its length over streets it already ran is an out-and-back, not a drawing.
 MAX_RETRACE_SHARE = 0.25
+
+# --- placement away from the start ----------------------------------------------------------------
+# An explicit placement's centre may be up to this far from the start (or half the target length, if more).
+MAX_PLACEMENT_DISTANCE_M = 3000.0
+# A figure passing within 60 m (the snapping radius) of the start is entered there: no approach.
+ON_FIGURE_M = SNAP_MAX_M
 
 
 def estimate_duration_s(distance_m: float, activity: str = "running", intensity: str = "normal") -> int:
@@ -163,8 +175,24 @@ class _Area:
     lit_tagged_share: float
     safety_signal: str | None
     node_tree: cKDTree = None  # type: ignore[assignment]
+    _matrix: csr_matrix | None = None
+    _degree: np.ndarray | None = None
     edge_key_sorted: np.ndarray = None  # type: ignore[assignment]
     edge_key_order: np.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def matrix(self) -> csr_matrix:
+        """The crop as a symmetric sparse matrix of length x safety factor (built on first use)."""
+        if self._matrix is None:
+            weight = np.maximum(self.length_m * self.factor, 1e-3)
+            self._matrix = _symmetric_matrix(self.edge_u, self.edge_v, weight, len(self.node_xy))
+        return self._matrix
+
+    @property
+    def degree(self) -> np.ndarray:
+        if self._degree is None:
+            self._degree = np.bincount(np.concatenate([self.edge_u, self.edge_v]), minlength=len(self.node_xy))
+        return self._degree
 
     def local_edges_along(self, local_nodes: np.ndarray) -> np.ndarray:
         """Indices into the crop's edge arrays for consecutive node pairs (they are always edges)."""
@@ -187,6 +215,12 @@ class _Candidate:
     rotation_deg: float
     cheap_score: float  # fidelity without Fréchet, minus the safety penalty in safety mode
     safety_cost: float = 0.0  # length-weighted mean of (safety factor - 1) along the route
+    # The figure is local_nodes[figure_range[0]:figure_range[1] + 1]; before it the approach from the start,
+    # after it the way back. (0, len - 1) when the figure passes through the start.
+    figure_range: tuple[int, int] | None = None
+    approach_m: float = 0.0
+    centre_xy: np.ndarray | None = None  # placed figure's centre, metres from the start node
+    perimeter_m: float = 0.0  # placed outline's perimeter
 
 
 def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
@@ -198,17 +232,8 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     """
     started = time.perf_counter()
     deadline = started + max(0.2, float(request.time_budget_s))
-    outline = np.asarray(request.outline_xy, dtype=np.float64)
-    target_m = float(request.target_length_m)
-    if outline.ndim != 2 or outline.shape[1] != 2 or len(outline) < 2:
-        raise ValueError("outline_xy must be an (N, 2) array with N >= 2")
-    if not (100.0 <= target_m <= 100_000.0):
-        raise ValueError("target_length_m must be between 100 m and 100 km")
+    outline, target_m = _validated(graph, request)
     options_count = int(request.options_count)
-    if not 1 <= options_count <= 5:
-        raise ValueError("options_count must be 1..5")
-    if not graph.covers(request.start_lat, request.start_lon):
-        raise StartOutsideNetwork("no road network covers the start point")
 
     unit_outline, corner_idx = _normalised_outline(outline, request.closed)
     start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
@@ -236,6 +261,177 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     for _ in range(REFINE_ROUNDS):
         chosen = [_refine(area, cand, request.closed, target_m, deadline=refine_deadline) for cand in chosen]
     return _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
+
+
+def _validated(graph: RoadGraph, request: PlanRequest) -> tuple[np.ndarray, float]:
+    """The request's outline as an array and its target length; raises ValueError / StartOutsideNetwork."""
+    outline = np.asarray(request.outline_xy, dtype=np.float64)
+    target_m = float(request.target_length_m)
+    if outline.ndim != 2 or outline.shape[1] != 2 or len(outline) < 2 or not np.isfinite(outline).all():
+        raise ValueError("outline_xy must be an (N, 2) array of finite numbers with N >= 2")
+    if not (100.0 <= target_m <= 100_000.0):
+        raise ValueError("target_length_m must be between 100 m and 100 km")
+    if not 1 <= int(request.options_count) <= 5:
+        raise ValueError("options_count must be 1..5")
+    if not graph.covers(request.start_lat, request.start_lon):
+        raise StartOutsideNetwork("no road network covers the start point")
+    return outline, target_m
+
+
+def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placement) -> PlannedRoute:
+    """Snap the figure at exactly `placement` (centre, rotation, size) to the streets: the live drag / turn /
+    resize of the app. The option runs from the start to the figure (approach), around it, and back the same
+    way; rank 1. With `placement.perimeter_m` None the figure is sized so the whole run matches
+    `request.target_length_m`; with a perimeter the length is whatever that size gives (its length_error is
+    reported, not enforced).
+
+    Raises ValueError for an invalid request or placement (centre further than MAX_PLACEMENT_DISTANCE_M or
+    half the target from the start, perimeter outside 100 m..100 km, non-finite numbers),
+    StartOutsideNetwork, RouteNotFound when the streets there cannot draw it.
+    Cost: 1-4 routings of the figure's corridor, ~30-150 ms on a 50k-node district.
+    """
+    started = time.perf_counter()
+    deadline = started + max(0.2, float(request.time_budget_s))
+    outline, target_m = _validated(graph, request)
+    numbers = (placement.center_lat, placement.center_lon, placement.rotation_deg)
+    if not all(math.isfinite(float(x)) for x in numbers):
+        raise ValueError("placement centre and rotation must be finite numbers")
+    if placement.perimeter_m is not None and not (100.0 <= float(placement.perimeter_m) <= 100_000.0):
+        raise ValueError("placement perimeter_m must be between 100 m and 100 km")
+    unit_outline, corner_idx = _normalised_outline(outline, request.closed)
+    start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
+    start_xy = graph.node_xy[start_node]
+    centre_xy = graph.projection.to_xy(float(placement.center_lat), float(placement.center_lon)) - start_xy
+    centre_m = float(np.hypot(*centre_xy))
+    if centre_m > max(MAX_PLACEMENT_DISTANCE_M, 0.5 * target_m):
+        raise ValueError("the figure's centre is too far from the start")
+    perimeter = (float(placement.perimeter_m) if placement.perimeter_m is not None
+                 else max(target_m - 2 * max(centre_m - target_m / 8, 0.0), 0.3 * target_m) / DETOUR_GUESS)
+    # The outline never reaches further than half its perimeter from its centroid.
+    reach_m = centre_m + 0.6 * max(perimeter, target_m / DETOUR_GUESS) + 300.0
+    area = _crop(graph, start_node, reach_m, request.safety_mode)
+    cand = _route_at_centre(area, unit_outline, corner_idx, centre_xy, float(placement.rotation_deg),
+                            perimeter, request.closed, None if placement.perimeter_m is not None else target_m,
+                            deadline=deadline)
+    if cand is None:
+        raise RouteNotFound("the streets at this placement cannot draw the figure")
+    options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
+                        enforce_tolerance=False)
+    return options[0]
+
+
+def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
+                     rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
+                     deadline: float) -> _Candidate | None:
+    """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
+
+    With `calibrate_to_m`, the perimeter is adjusted (secant steps) until approach + figure is within
+    CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length) or None.
+    """
+    history: list[tuple[float, float]] = []
+    best: _Candidate | None = None
+    scale = perimeter_m
+    steps = MAX_CALIBRATION_STEPS if calibrate_to_m is not None else 1
+    for _ in range(steps):
+        cand = _route_centred_once(area, unit_outline, corner_idx, centre_xy, rotation_deg, scale, closed)
+        if cand is None:
+            if history or calibrate_to_m is None:
+                break
+            scale *= 0.7
+            continue
+        if calibrate_to_m is None:
+            return cand
+        if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
+            best = cand
+        history.append((scale, cand.length_m))
+        ratio = cand.length_m / calibrate_to_m
+        if abs(ratio - 1) <= CALIBRATION_TOLERANCE or time.perf_counter() > deadline:
+            break
+        if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
+            (s0, l0), (s1, l1) = history[-2], history[-1]
+            new_scale = s1 + (calibrate_to_m - l1) * (s1 - s0) / (l1 - l0)
+        else:
+            # Only the figure grows with the scale, not the approach.
+            figure_m = max(cand.length_m - cand.approach_m, 1.0)
+            new_scale = scale * max(calibrate_to_m - cand.approach_m, 0.3 * calibrate_to_m) / figure_m
+        scale = float(np.clip(new_scale, scale * 0.6, scale * 1.6))
+    return best
+
+
+def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
+                        rotation_deg: float, perimeter_m: float, closed: bool) -> _Candidate | None:
+    """One routing of the figure at a fixed centre / rotation / perimeter, entered at its point nearest the
+    start. Within ON_FIGURE_M of the start there is no approach; otherwise the shortest street path from the
+    start to the entry junction is run there and back."""
+    theta = math.radians(rotation_deg)
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    placed = unit_outline @ rot.T * perimeter_m + centre_xy
+    n = len(placed)
+    if closed:
+        entry = int(np.argmin(np.hypot(*placed.T)))
+    else:
+        # An open figure starts at whichever end is nearer the start.
+        if np.hypot(*placed[-1]) < np.hypot(*placed[0]):
+            placed = placed[::-1].copy()
+            corner_idx = np.sort((n - 1 - corner_idx) % n) if len(corner_idx) else corner_idx
+        entry = 0
+    entry_gap_m = float(np.hypot(*placed[entry]))
+    rolled = np.roll(placed, -entry, axis=0)
+    corners = np.sort((corner_idx - entry) % n) if len(corner_idx) else corner_idx
+    approach = np.array([area.start], dtype=np.int64)
+    approach_m = 0.0
+    if entry_gap_m > ON_FIGURE_M:
+        entry_node = _entry_node(area, placed[entry])
+        if entry_node is None:
+            return None
+        approach = _shortest_path(area, area.start, entry_node)
+        if approach is None:
+            return None
+        approach_m = float(np.hypot(*np.diff(area.node_xy[approach], axis=0).T).sum())
+        # The figure starts where the approach arrives.
+        rolled = rolled - rolled[0] + area.node_xy[entry_node]
+    routed = _route_once(area, rolled, corners, closed, origin=int(approach[-1]))
+    if routed is None:
+        return None
+    figure_nodes, figure_m = routed
+    if len(approach) > 1:
+        way_back = approach[::-1][1:] if closed else np.zeros(0, dtype=np.int64)
+        local_nodes = np.concatenate([approach, figure_nodes[1:], way_back])
+        first = len(approach) - 1
+        figure_range = (first, first + len(figure_nodes) - 1)
+        total_approach = approach_m * (2 if closed else 1)
+    else:
+        local_nodes = figure_nodes
+        figure_range = (0, len(figure_nodes) - 1)
+        total_approach = 0.0
+    outline_m = np.vstack([rolled, rolled[:1]]) if closed else rolled
+    fig_xy = area.node_xy[figure_nodes]
+    fid = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
+    safety_cost = _safety_cost(area, local_nodes)
+    return _Candidate(local_nodes, figure_m + total_approach, outline_m, rotation_deg,
+                      fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost, figure_range=figure_range,
+                      approach_m=total_approach, centre_xy=outline_m[:-1 if closed else None].mean(axis=0),
+                      perimeter_m=perimeter_m)
+
+
+def _entry_node(area: _Area, point_xy: np.ndarray) -> int | None:
+    """The junction (degree >= 3, else any node) nearest `point_xy` within SNAP_MAX_M of it."""
+    dist, idx = area.node_tree.query(point_xy, k=SNAP_CANDIDATES, distance_upper_bound=SNAP_MAX_M)
+    found = np.isfinite(dist)
+    if not found.any():
+        return None
+    idx = idx[found]
+    degree = area.degree[idx]
+    junction = idx[degree >= 3]
+    return int(junction[0] if len(junction) else idx[0])
+
+
+def _shortest_path(area: _Area, a: int, b: int) -> np.ndarray | None:
+    """Shortest walkable path a..b in the crop (length x safety factor), as local node indices."""
+    if a == b:
+        return np.array([a], dtype=np.int64)
+    _, pred = dijkstra(area.matrix, directed=True, indices=a, return_predecessors=True)
+    return _walk_back(pred, a, b)
 
 
 def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: float) -> _Candidate:
@@ -462,8 +658,10 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
     return results
 
 
-def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bool):
-    """Route the placed outline (metres, starting at the start). Returns (local node path, length) or None."""
+def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bool, origin: int | None = None):
+    """Route the placed outline (metres, starting at node `origin`, default the start). Returns (local node
+    path from origin, length) or None."""
+    origin = area.start if origin is None else origin
     perimeter = polyline_length(placed, closed=closed)
     dense = resample_by_spacing(placed, 10.0, closed=closed)
     corridor_m = max(CORRIDOR_MIN_M, CORRIDOR_SHARE * perimeter)
@@ -483,7 +681,7 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     n_nodes = len(area.node_xy)
     matrix = _symmetric_matrix(u, v, weight, n_nodes)
 
-    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter)
+    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter, origin)
     if waypoints is None:
         return None
     # Legs are short: stop each search at a cost no sensible leg needs (a leg that is not reached within it
@@ -574,7 +772,7 @@ def _walk_back(pred: np.ndarray, a: int, b: int) -> np.ndarray | None:
 
 
 def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, placed: np.ndarray,
-               corners: np.ndarray, closed: bool, perimeter: float) -> list[int] | None:
+               corners: np.ndarray, closed: bool, perimeter: float, origin: int) -> list[int] | None:
     """Waypoint nodes in order along the outline: corners plus regular spacing, snapped preferably to
     junctions (a node on a dead end or a side path would make the route poke out and back)."""
     n = len(placed)
@@ -588,7 +786,7 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
     in_corridor = np.zeros(len(component), dtype=bool)
     in_corridor[u] = True
     in_corridor[v] = True
-    usable = in_corridor & (component == component[area.start])
+    usable = in_corridor & (component == component[origin])
     junction = usable & (np.diff(matrix.indptr) >= 3)
     targets = placed[wp_idx]
     # The crop's node KD-tree is built once; the nearest few candidates are filtered by the masks.
@@ -601,12 +799,12 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
         first = np.argmax(good, axis=1)  # candidates are sorted by distance
         has = good.any(axis=1) & (snapped < 0)
         snapped[has] = idx[np.flatnonzero(has), first[has]]
-    waypoints = [area.start]
+    waypoints = [origin]
     for node in snapped.tolist():
         if node >= 0 and node != waypoints[-1]:
             waypoints.append(node)
-    if closed and waypoints[-1] != area.start:
-        waypoints.append(area.start)
+    if closed and waypoints[-1] != origin:
+        waypoints.append(origin)
     return waypoints if len(waypoints) >= 2 else None
 
 
@@ -721,12 +919,17 @@ def _pick_diverse(graph: RoadGraph, area: _Area, ordered: list[_Candidate], coun
 
 
 def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: np.ndarray,
-              request: PlanRequest, target_m: float, *, deadline: float) -> list[PlannedRoute]:
+              request: PlanRequest, target_m: float, *, deadline: float,
+              enforce_tolerance: bool = True) -> list[PlannedRoute]:
+    """Score the chosen candidates (`shape_fidelity` of the figure part, which includes recognisability),
+    drop those outside the length tolerance or mostly retraced (unless `enforce_tolerance` is False) and
+    rank: recognisability-led fidelity minus length, approach and safety penalties."""
     lengths = np.asarray(graph.edge_length_m, dtype=np.float64)
     lit = np.asarray(graph.edge_lit)
     report_lit = area.lit_tagged_share >= LIT_RATIO_MIN_SHARE
     projection = graph.projection
     start_xy = graph.node_xy[area.nodes[area.start]]
+    node_lat, node_lon = np.asarray(graph.node_lat), np.asarray(graph.node_lon)
     scored = []
     for cand in chosen:
         if len(scored) >= request.options_count and time.perf_counter() > deadline:
@@ -735,23 +938,35 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
         edges = graph.edge_ids_along(node_ids)
         edge_len = lengths[edges]
         distance_m = float(edge_len.sum())
-        coords = np.stack([np.asarray(graph.node_lat)[node_ids], np.asarray(graph.node_lon)[node_ids]],
-                          axis=1)
-        fid = shape_fidelity(outline, coords, closed=request.closed)
-        _, first_use = np.unique(edges, return_index=True)
-        repeated = np.ones(len(edges), dtype=bool)
+        coords = np.stack([node_lat[node_ids], node_lon[node_ids]], axis=1)
+        first, last = cand.figure_range if cand.figure_range is not None else (0, len(node_ids) - 1)
+        figure_coords = coords[first:last + 1]
+        fid = shape_fidelity(outline, figure_coords, closed=request.closed)
+        figure_edges = edges[first:last]
+        figure_len = lengths[figure_edges]
+        _, first_use = np.unique(figure_edges, return_index=True)
+        repeated = np.ones(len(figure_edges), dtype=bool)
         repeated[first_use] = False
-        retrace = float(edge_len[repeated].sum() / distance_m) if distance_m > 0 else 0.0
+        figure_m = float(figure_len.sum())
+        retrace = float(figure_len[repeated].sum() / figure_m) if figure_m > 0 else 0.0
         lit_ratio = float(edge_len[lit[edges] == LIT_YES].sum() / distance_m) if report_lit else None
         length_error = abs(distance_m - target_m) / target_m
-        if length_error > LENGTH_TOLERANCE or retrace > MAX_RETRACE_SHARE:
+        if enforce_tolerance and (length_error > LENGTH_TOLERANCE or retrace > MAX_RETRACE_SHARE):
             continue
         outline_latlng = projection.to_latlng(cand.outline_m + start_xy)
-        rank_key = fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
+        approach_m = max(distance_m - figure_m, 0.0)
+        centre = cand.centre_xy if cand.centre_xy is not None else cand.outline_m.mean(axis=0)
+        centre_latlng = projection.to_latlng(np.asarray(centre) + start_xy)
+        rank_key = (fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
+                    - RANK_APPROACH_PENALTY * approach_m / max(distance_m, 1.0))
         scored.append((rank_key, PlannedRoute(
             coordinates=coords, node_ids=node_ids, distance_m=distance_m, fidelity=fid,
             length_error=length_error, lit_ratio=lit_ratio, safety_signal=area.safety_signal, rank=0,
-            outline_latlng=outline_latlng, retrace_share=retrace, rotation_deg=cand.rotation_deg)))
+            outline_latlng=outline_latlng, retrace_share=retrace, rotation_deg=cand.rotation_deg,
+            recognisability=fid.recognisability, approach_length_m=approach_m,
+            figure_range=(int(first), int(last)),
+            figure_center_latlng=(float(centre_latlng[0]), float(centre_latlng[1])),
+            figure_perimeter_m=float(polyline_length(cand.outline_m)))))
     if not scored:
         raise RouteNotFound("no route within ±10 % of the target length (and mostly without retracing) could be "
                             "drawn here")
