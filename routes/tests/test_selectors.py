@@ -1,6 +1,5 @@
 """The outline a route was planned to draw, for measuring a run's shape accuracy against it."""
 
-import numpy as np
 import pytest
 
 from routes.planner import shapes as shapes_module
