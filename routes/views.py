@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from routes import exports, selectors, services
 from routes.models import MAX_OPTIONS_PER_ROUTE, MAX_PLACEMENT_SCALE, MIN_PLACEMENT_SCALE
 from routes.planner import fidelity as fidelity_module
+from routes.planner import recognisability as recognisability_module
 from routes.serializers import (
     RouteCreateSerializer,
     RouteListQuerySerializer,
@@ -30,12 +31,17 @@ from routes.serializers import (
 from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, SvgRenderer
 from runnerway.api.schema import error_response
 
+def _module_doc(module) -> str:
+    return "\n".join(line[4:] if line.startswith("    ") else line
+                     for line in (module.__doc__ or "").strip().splitlines())
+
+
 FIDELITY_DESCRIPTION = (
     "**Shape fidelity** (`shape_fidelity`, 0-100, parts under `fidelity`):\n\n"
-    + "\n".join(
-        line[4:] if line.startswith("    ") else line
-        for line in (fidelity_module.__doc__ or "").strip().splitlines()
-    )
+    + _module_doc(fidelity_module)
+    + "\n\n**Recognisability** (`recognisability`, 0-100; `fidelity.iou`, `fidelity.rival_iou`, "
+    "`fidelity.rival_shape_id`):\n\n"
+    + _module_doc(recognisability_module)
 )
 OPTION_FIELDS_DESCRIPTION = (
     "Each option: `distance` (km), `estimated_duration` (s, at the intensity's pace: running easy 7:00, "
@@ -219,6 +225,10 @@ class RouteOptionPlaceView(APIView):
         request=RouteOptionPlaceSerializer,
         responses={
             201: RouteOptionSerializer,
+            409: error_response(
+                f"`conflict`: the route already has {MAX_OPTIONS_PER_ROUTE} options and every placed one is "
+                "followed by a workout or shared in a post."
+            ),
             422: error_response(
                 "`route_not_found`: the streets at this placement cannot draw the figure (move, turn or resize "
                 "it); `no_road_network`: no imported road network covers the route's start any more."
