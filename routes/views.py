@@ -31,6 +31,7 @@ from routes.serializers import (
 from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, SvgRenderer
 from runnerway.api.schema import error_response
 
+
 def _module_doc(module) -> str:
     return "\n".join(line[4:] if line.startswith("    ") else line
                      for line in (module.__doc__ or "").strip().splitlines())
