@@ -89,7 +89,9 @@ def svg_for_path(coordinates: Sequence[Sequence[float]], *, width_px: int = 256,
     first_index, last_index = max(0, min(first_index, last)), max(0, min(last_index, last))
     if first_index > last_index:
         first_index, last_index = 0, last
-    approach_legs = [leg for leg in (points[:first_index + 1], points[last_index:]) if len(leg) >= 2]
+    # Both legs drawn from the start outwards: where the way back retraces the approach, their dashes then
+    # coincide instead of interleaving into a solid line.
+    approach_legs = [leg for leg in (points[:first_index + 1], points[last_index:][::-1]) if len(leg) >= 2]
     inner = "".join(
         f'<polyline class="approach" points="{_points_attr(leg)}" fill="none" stroke="{SVG_APPROACH_COLOR}" '
         'stroke-width="6" stroke-dasharray="18 14" stroke-linejoin="round" stroke-linecap="round"/>'
