@@ -14,7 +14,7 @@ closer to the circle than to a heart, so a heart-sized blob scores ~0; the exact
 route drawing the figure half as clearly as the outline itself stands out scores ~50.
 
 The fit for IoU: centroids aligned and areas equalised (near-optimal for IoU), rotation searched over all
-angles on a coarse raster (every 5 degrees), then the best few rotations and small scale changes refined with
+angles on a coarse raster (every 3 degrees), then the best few rotations and small scale changes refined with
 exact shapely polygon areas. Figures that are the same under rotation (square and diamond: IoU ~1) are not
 each other's rivals (RIVAL_EQUIVALENT_IOU). The margin is floored at MIN_MARGIN so a custom drawing that
 is almost a catalogue figure does not divide by ~0.
@@ -39,9 +39,9 @@ import shapely
 
 from .geometry import bbox_diagonal, close_ring, polyline_length, resample_by_count
 
-# Coarse rotation search: 5 degree steps; raster of 48 x 48 over [-1.5, 1.5]^2 in units where the figure's
+# Coarse rotation search: 3 degree steps; raster of 48 x 48 over [-1.5, 1.5]^2 in units where the figure's
 # area is 1 (the widest catalogue figure, the star, reaches ~0.95 from its centroid).
-ROTATION_STEP_DEG = 5.0
+ROTATION_STEP_DEG = 3.0
 RASTER_SIZE = 48
 RASTER_HALF_EXTENT = 1.5
 # Rotations per figure refined with exact polygon areas, and the scale factors tried around equal area.
@@ -51,7 +51,7 @@ REFINE_SCALES = (0.95, 1.0, 1.05)
 REFINE_RIVALS = 3
 # Route polygons are simplified to this tolerance (normalised units, ~0.4 % of the figure) before exact areas.
 SIMPLIFY_TOLERANCE = 0.004
-REFINE_ROTATION_STEPS_DEG = (2.5, 1.25, 0.6)
+REFINE_ROTATION_STEPS_DEG = (1.5, 0.75, 0.4)
 # Two figures whose exact outlines overlap this much at the best fit are one family for this score: square
 # and diamond (0.94: a square turned 45 degrees is a diamond to the eye), circle and hexagon (0.93). At
 # street scale a route cannot tell them apart, and a margin of a few hundredths would make the score noise.
