@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
+from .recognisability import recognisability
 from .geometry import polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
 from .types import (
@@ -72,7 +73,7 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 # --- length tolerances ----------------------------------------------------------------------------
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
-MAX_CALIBRATION_STEPS = 4
+MAX_CALIBRATION_STEPS = 3
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -93,6 +94,7 @@ MIN_WAYPOINT_SPACING_M = 80.0
 SNAP_CANDIDATES = 32  # nearest nodes examined per waypoint
 SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
 CORNER_TURN_DEG = 30.0
+FEATURE_TURN_DEG = 60.0  # corners turning this much are the figure's features (kept by spur/teeth removal)
 
 # --- safety ---------------------------------------------------------------------------------------
 # Use `lit` as the safety signal where at least 25 % of the nearby network length has a lit tag.
@@ -118,9 +120,11 @@ SAFETY_RANK_WEIGHT = 30.0
 # --- search ---------------------------------------------------------------------------------------
 ROTATION_STEP_DEG = 15.0
 REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
-MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
+MAX_ROUTED_PLACEMENTS = 5  # placements fully routed per request (plus options_count)
 EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
+SPREAD_HEAD = 80
+PRESCORE_SAMPLES = 60  # outline samples per pre-scored placement (hundreds of placements per request)
 DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; learned per request)
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
 RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
@@ -132,6 +136,27 @@ RANK_APPROACH_PENALTY = 10.0
 MAX_RETRACE_SHARE = 0.25
 
 # --- placement away from the start ----------------------------------------------------------------
+# A figure may sit with its nearest point up to 15 % of the target length (at most 600 m) from the start: the
+# approach there and back then takes at most ~30 % of the run, and the figure keeps most of the length.
+APPROACH_REACH_SHARE = 0.15
+APPROACH_REACH_MAX_M = 600.0
+# Along streets the approach is longer than the straight gap: options spending over 35 % of the run on it
+# are dropped from the search (an explicit placement reports it instead).
+MAX_APPROACH_SHARE = 0.35
+OFFSTART_LATTICE_PER_PERIMETER = 12.0  # centre lattice spacing = perimeter / 12 (a 3 km figure: ~210 m)
+OFFSTART_MIN_SPACING_M = 60.0
+# Pre-score handicap (metres of alignment cost) of an off-start placement: through the start wins at equal fit.
+OFFSTART_PRESCORE_PENALTY_M = 2.0
+# recognisable = recognisability >= 50 (the route shows its figure at least half as clearly as the outline
+# itself stands out from its nearest rival) and the target is at least the estimated minimum length.
+RECOGNISABLE_MIN_SCORE = 50.0
+# When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target.
+UNRECOGNISABLE_GROWTH = 1.5
+# Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
+# feature must span 3 spacings; smooth figures (no corners) count as an octagon.
+RESOLUTION_RADIUS_M = 400.0
+FEATURE_JUNCTIONS = 3.0
+SMOOTH_FEATURE_SHARE = 0.125
 # An explicit placement's centre may be up to this far from the start (or half the target length, if more).
 MAX_PLACEMENT_DISTANCE_M = 3000.0
 # A figure passing within 60 m (the snapping radius) of the start is entered there: no approach.
@@ -175,7 +200,11 @@ class _Area:
     lit_tagged_share: float
     safety_signal: str | None
     node_tree: cKDTree = None  # type: ignore[assignment]
+    # The request's outline (normalised, upright): what recognisability compares routes with. Passing the
+    # placed outline instead would miss the per-outline cache at every new rotation.
+    figure_outline: np.ndarray | None = None
     _matrix: csr_matrix | None = None
+    predecessors_from: dict = dataclasses.field(default_factory=dict)
     _degree: np.ndarray | None = None
     edge_key_sorted: np.ndarray = None  # type: ignore[assignment]
     edge_key_order: np.ndarray = None  # type: ignore[assignment]
@@ -226,7 +255,11 @@ class _Candidate:
 def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     """Plan up to `request.options_count` ranked options drawing the outline near the start.
 
-    Returns options sorted by rank (1 first); each is within ±10 % of the target length.
+    Placements are searched both through the start and away from it (the figure's nearest point within
+    `approach_reach_m(target)` of the start, reached by an approach run there and back). Options are ranked
+    by `shape_fidelity` (recognisability-led) minus length, approach and safety penalties; each is within
+    ±10 % of the target length (approach included). Each option carries `recognisable` and the engine's
+    `min_recognisable_length_m` for this figure near this start.
     Raises StartOutsideNetwork when the graph does not cover the start, RouteNotFound when no option within
     the tolerance was found in the time budget, ValueError for an invalid request.
     """
@@ -237,30 +270,63 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
 
     unit_outline, corner_idx = _normalised_outline(outline, request.closed)
     start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
-    reach_m = target_m * (0.5 if request.closed else 1.0) * 1.15 + 300.0
+    reach_m = target_m * (0.5 if request.closed else 1.0) * 1.15 + approach_reach_m(target_m) + 300.0
     area = _crop(graph, start_node, reach_m, request.safety_mode)
+    area.figure_outline = outline
 
-    placements = _placements(area, unit_outline, corner_idx, request, target_m)
+    # Search gets 65 % of the budget, refinement up to 80 %; scoring the chosen few takes the rest.
+    budget_for_search = started + (deadline - started) * 0.65
+    placements = _all_placements(area, unit_outline, corner_idx, request, target_m)
     candidates: list[_Candidate] = []
-    # Search gets 70 % of the budget, refinement up to 85 %; scoring the chosen few takes the rest.
-    budget_for_search = started + (deadline - started) * 0.7
     max_routed = MAX_ROUTED_PLACEMENTS + options_count
-    for routed, (rotation_deg, anchor) in enumerate(_spread(placements, len(unit_outline))):
+    for routed, placement in enumerate(placements):
         if routed >= max_routed or time.perf_counter() > budget_for_search:
             break
-        candidates.extend(_route_with_calibration(area, unit_outline, corner_idx, rotation_deg, anchor,
-                                                  request.closed, target_m, deadline=budget_for_search))
+        if placement.anchor is not None:
+            candidates.extend(_route_with_calibration(area, unit_outline, corner_idx, placement.rotation_deg,
+                                                      placement.anchor, request.closed, target_m,
+                                                      deadline=budget_for_search))
+        else:
+            cand = _route_at_centre(area, unit_outline, corner_idx, placement.centre_xy, placement.rotation_deg,
+                                    placement.perimeter_m, request.closed, target_m, deadline=budget_for_search)
+            if cand is not None:
+                candidates.append(cand)
 
-    within = [c for c in candidates if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE]
+    within = [c for c in candidates
+              if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE and not _approach_too_long(c)]
     if not within:
         raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
-    within.sort(key=lambda c: c.cheap_score - RANK_LENGTH_PENALTY * abs(c.length_m / target_m - 1),
-                reverse=True)
+    within.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     chosen = _pick_diverse(graph, area, within, options_count)
     refine_deadline = budget_for_search + 0.15 * (deadline - started)
     for _ in range(REFINE_ROUNDS):
         chosen = [_refine(area, cand, request.closed, target_m, deadline=refine_deadline) for cand in chosen]
-    return _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
+    chosen.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
+    options = _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
+    min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
+    return [_with_recognisable(option, target_m, min_length_m) for option in options]
+
+
+def _approach_too_long(cand: _Candidate) -> bool:
+    """More than MAX_APPROACH_SHARE of the run spent getting to the figure and back: a small figure at the end
+    of a long out-and-back, not a drawing of the requested size."""
+    return cand.approach_m > MAX_APPROACH_SHARE * cand.length_m
+
+
+def _candidate_key(cand: _Candidate, target_m: float) -> float:
+    return (cand.cheap_score - RANK_LENGTH_PENALTY * abs(cand.length_m / target_m - 1)
+            - RANK_APPROACH_PENALTY * cand.approach_m / max(cand.length_m, 1.0))
+
+
+def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float) -> PlannedRoute:
+    """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`)."""
+    recognisable = target_m >= min_length_m and option.recognisability >= RECOGNISABLE_MIN_SCORE
+    suggested = min_length_m
+    if not recognisable and target_m >= min_length_m:
+        # The network here drew it less clearly than the estimate promised: suggest a clearly larger figure.
+        suggested = target_m * UNRECOGNISABLE_GROWTH
+    return dataclasses.replace(option, recognisable=recognisable,
+                               min_recognisable_length_m=float(round(suggested, -1)))
 
 
 def _validated(graph: RoadGraph, request: PlanRequest) -> tuple[np.ndarray, float]:
@@ -310,6 +376,7 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     # The outline never reaches further than half its perimeter from its centroid.
     reach_m = centre_m + 0.6 * max(perimeter, target_m / DETOUR_GUESS) + 300.0
     area = _crop(graph, start_node, reach_m, request.safety_mode)
+    area.figure_outline = outline
     cand = _route_at_centre(area, unit_outline, corner_idx, centre_xy, float(placement.rotation_deg),
                             perimeter, request.closed, None if placement.perimeter_m is not None else target_m,
                             deadline=deadline)
@@ -360,12 +427,18 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
 
 def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                         rotation_deg: float, perimeter_m: float, closed: bool) -> _Candidate | None:
-    """One routing of the figure at a fixed centre / rotation / perimeter, entered at its point nearest the
-    start. Within ON_FIGURE_M of the start there is no approach; otherwise the shortest street path from the
-    start to the entry junction is run there and back."""
+    """One routing of the figure at a fixed centre / rotation / perimeter (see `_route_placed`)."""
     theta = math.radians(rotation_deg)
     rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
     placed = unit_outline @ rot.T * perimeter_m + centre_xy
+    return _route_placed(area, placed, corner_idx, closed, rotation_deg, perimeter_m)
+
+
+def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, closed: bool, rotation_deg: float,
+                  perimeter_m: float) -> _Candidate | None:
+    """Route an outline placed anywhere (metres from the start, ring without the repeated point), entered at
+    its point nearest the start. Within ON_FIGURE_M of the start there is no approach; otherwise the shortest
+    street path from the start to the entry junction is run there and back (an open figure: there only)."""
     n = len(placed)
     if closed:
         entry = int(np.argmin(np.hypot(*placed.T)))
@@ -388,8 +461,6 @@ def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.nd
         if approach is None:
             return None
         approach_m = float(np.hypot(*np.diff(area.node_xy[approach], axis=0).T).sum())
-        # The figure starts where the approach arrives.
-        rolled = rolled - rolled[0] + area.node_xy[entry_node]
     routed = _route_once(area, rolled, corners, closed, origin=int(approach[-1]))
     if routed is None:
         return None
@@ -405,13 +476,24 @@ def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.nd
         figure_range = (0, len(figure_nodes) - 1)
         total_approach = 0.0
     outline_m = np.vstack([rolled, rolled[:1]]) if closed else rolled
-    fig_xy = area.node_xy[figure_nodes]
-    fid = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
     safety_cost = _safety_cost(area, local_nodes)
+    score = _quick_score(area, outline_m, figure_nodes, closed)
     return _Candidate(local_nodes, figure_m + total_approach, outline_m, rotation_deg,
-                      fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost, figure_range=figure_range,
-                      approach_m=total_approach, centre_xy=outline_m[:-1 if closed else None].mean(axis=0),
-                      perimeter_m=perimeter_m)
+                      score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost, figure_range=figure_range,
+                      approach_m=total_approach, centre_xy=rolled.mean(axis=0), perimeter_m=perimeter_m)
+
+
+def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, closed: bool) -> float:
+    """Cheap ranking score of a routed figure: sqrt(trace score without Fréchet x coarse recognisability),
+    the same form as `shape_fidelity`'s score (a few ms)."""
+    fig_xy = area.node_xy[figure_nodes]
+    trace = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
+    if area.figure_outline is not None:
+        figure = area.figure_outline
+    else:
+        figure = outline_m[:-1] if closed else outline_m
+    recog = recognisability(figure, fig_xy, closed=closed, exact=False)
+    return math.sqrt(max(trace.score, 0.0) * max(recog.recognisability, 0.0))
 
 
 def _entry_node(area: _Area, point_xy: np.ndarray) -> int | None:
@@ -427,40 +509,76 @@ def _entry_node(area: _Area, point_xy: np.ndarray) -> int | None:
 
 
 def _shortest_path(area: _Area, a: int, b: int) -> np.ndarray | None:
-    """Shortest walkable path a..b in the crop (length x safety factor), as local node indices."""
+    """Shortest walkable path a..b in the crop (length x safety factor), as local node indices. One Dijkstra
+    per source and request (every approach leaves from the start)."""
     if a == b:
         return np.array([a], dtype=np.int64)
-    _, pred = dijkstra(area.matrix, directed=True, indices=a, return_predecessors=True)
+    pred = area.predecessors_from.get(a)
+    if pred is None:
+        _, pred = dijkstra(area.matrix, directed=True, indices=a, return_predecessors=True)
+        area.predecessors_from[a] = pred
     return _walk_back(pred, a, b)
 
 
 def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: float) -> _Candidate:
     """Route once more towards the outline as best fitted to the route itself (an EM-style step: the fit
-    moves the figure to where the streets can draw it), re-anchored on the start. Kept if it scores better
-    and stays within the length tolerance."""
+    moves the figure to where the streets can draw it). A figure through the start is re-anchored on it; an
+    off-start figure keeps its fitted place and gets a new approach. Kept if it ranks better and stays within
+    the length tolerance."""
     if time.perf_counter() > deadline:
         return cand
-    route_xy = area.node_xy[cand.local_nodes]
+    first, last = cand.figure_range if cand.figure_range is not None else (0, len(cand.local_nodes) - 1)
+    route_xy = area.node_xy[cand.local_nodes[first:last + 1]]
     ring = cand.outline_m[:-1] if closed else cand.outline_m
     fitted = fit_outline_to_route(ring, route_xy, closed=closed).outline_xy
-    if closed:
-        anchor = int(np.argmin(np.hypot(*fitted.T)))
-        fitted = np.roll(fitted, -anchor, axis=0)
-    fitted = fitted - fitted[0]  # the start stays on the figure
-    routed = _route_once(area, fitted, _corner_indices(fitted, closed), closed)
-    if routed is None:
+    corners = _corner_indices(fitted, closed)
+    perimeter = polyline_length(fitted, closed=closed)
+    if cand.approach_m > 0:
+        refined = _route_placed(area, fitted, corners, closed, cand.rotation_deg, perimeter)
+        if refined is None:
+            return cand
+    else:
+        if closed:
+            anchor = int(np.argmin(np.hypot(*fitted.T)))
+            fitted = np.roll(fitted, -anchor, axis=0)
+            corners = _corner_indices(fitted, closed)
+        fitted = fitted - fitted[0]  # the start stays on the figure
+        routed = _route_once(area, fitted, corners, closed)
+        if routed is None:
+            return cand
+        local_nodes, length_m = routed
+        outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
+        safety_cost = _safety_cost(area, local_nodes)
+        refined = _Candidate(local_nodes, length_m, outline_m, cand.rotation_deg,
+                             _quick_score(area, outline_m, local_nodes, closed) - SAFETY_RANK_WEIGHT * safety_cost,
+                             safety_cost, centre_xy=fitted.mean(axis=0), perimeter_m=perimeter)
+    if abs(refined.length_m / target_m - 1) > LENGTH_TOLERANCE or _approach_too_long(refined):
         return cand
-    local_nodes, length_m = routed
-    if abs(length_m / target_m - 1) > LENGTH_TOLERANCE:
-        return cand
-    outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
-    fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
-    safety_cost = _safety_cost(area, local_nodes)
-    refined = _Candidate(local_nodes, length_m, outline_m, cand.rotation_deg,
-                         fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost)
-    old_key = cand.cheap_score - RANK_LENGTH_PENALTY * abs(cand.length_m / target_m - 1)
-    new_key = refined.cheap_score - RANK_LENGTH_PENALTY * abs(length_m / target_m - 1)
-    return refined if new_key > old_key else cand
+    return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand
+
+
+def min_recognisable_length_m(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray,
+                              closed: bool) -> float:
+    """Estimate of the smallest route length at which this figure reads as itself near this start.
+
+    The network's resolution is the spacing of its junctions within RESOLUTION_RADIUS_M of the start
+    (sqrt(area / junction count)): a street can only turn at a junction. The figure's finest feature is its
+    shortest stretch between two corners (a star's arm edge: 1/10 of its perimeter; a square's side: 1/4;
+    smooth figures count as an octagon, 1/8). That stretch must span FEATURE_JUNCTIONS junction spacings,
+    so min length = DETOUR_GUESS x FEATURE_JUNCTIONS x spacing / feature share (the approach comes on top).
+    """
+    near = np.hypot(*area.node_xy.T) <= RESOLUTION_RADIUS_M
+    junctions = int(np.count_nonzero(near & (area.degree >= 3)))
+    covered_m2 = math.pi * RESOLUTION_RADIUS_M ** 2
+    spacing = math.sqrt(covered_m2 / junctions) if junctions >= 4 else RESOLUTION_RADIUS_M / 2
+    n = len(unit_outline)
+    if len(corner_idx) >= 2:
+        gaps = np.diff(np.concatenate([corner_idx, [corner_idx[0] + n]])) if closed else np.diff(corner_idx)
+        feature_share = float(gaps.min()) / n
+    else:
+        feature_share = SMOOTH_FEATURE_SHARE
+    feature_share = min(max(feature_share, 0.02), SMOOTH_FEATURE_SHARE)
+    return DETOUR_GUESS * FEATURE_JUNCTIONS * spacing / feature_share
 
 
 # ==================================================================================================
@@ -547,9 +665,62 @@ def _place(unit_outline: np.ndarray, scale_m: float, rotation_deg: float, anchor
     return np.roll(placed, -anchor, axis=0)
 
 
+@dataclass
+class _PlacementSpec:
+    """A placement to route: through the start (anchor = the outline index on the start) or centred at
+    centre_xy (metres from the start) with an approach. cost: the street-alignment pre-score (lower is
+    better)."""
+
+    cost: float
+    rotation_deg: float
+    anchor: int | None = None
+    centre_xy: np.ndarray | None = None
+    perimeter_m: float = 0.0
+
+
+def approach_reach_m(target_m: float) -> float:
+    """How far from the start a figure may sit (its nearest point): APPROACH_REACH_SHARE of the target
+    length, at most APPROACH_REACH_MAX_M. The approach is run there and back, so it takes at most ~2x this."""
+    return min(APPROACH_REACH_SHARE * target_m, APPROACH_REACH_MAX_M)
+
+
+def _rotations(request: PlanRequest) -> list[float]:
+    max_rot = max(0.0, min(180.0, float(request.max_rotation_deg)))
+    steps = int(max_rot // ROTATION_STEP_DEG)
+    rotations = sorted({ROTATION_STEP_DEG * k for k in range(-steps, steps + 1)}, key=abs)
+    if max_rot >= 180:
+        rotations = [ROTATION_STEP_DEG * k for k in range(int(360 / ROTATION_STEP_DEG))]
+    return rotations
+
+
+def _unit_tangents(unit_outline: np.ndarray, closed: bool, sample_idx: np.ndarray) -> np.ndarray:
+    tangent_unit = np.roll(unit_outline, -2, axis=0) - np.roll(unit_outline, 2, axis=0)
+    if not closed:
+        tangent_unit[:2] = unit_outline[4:6] - unit_outline[0:2]
+        tangent_unit[-2:] = unit_outline[-2:] - unit_outline[-6:-4]
+    tangent_unit = tangent_unit[sample_idx]
+    return tangent_unit / np.maximum(np.hypot(*tangent_unit.T), 1e-12)[:, None]
+
+
+def _alignment_cost(street_tree: cKDTree, street_dir: np.ndarray, pts: np.ndarray,
+                    tangent: np.ndarray) -> np.ndarray:
+    """Mean street-alignment cost of placed outlines: pts (P, S, 2) samples with tangents (S, 2) or
+    (P, S, 2). A sample costs the distance to the nearest of 4 street pieces plus a penalty for running
+    across it, capped at PRESCORE_CAP_M. Returns (P,)."""
+    flat = pts.reshape(-1, 2)
+    dist, idx = street_tree.query(flat, k=4, distance_upper_bound=PRESCORE_CAP_M)
+    found = np.isfinite(dist)
+    idx = np.where(found, idx, 0)
+    tangent_flat = np.broadcast_to(tangent, pts.shape).reshape(-1, 2)
+    cos = np.abs((street_dir[idx] * tangent_flat[:, None, :]).sum(axis=2))
+    cost = np.where(found, dist + PRESCORE_CAP_M * 0.5 * (1 - cos), PRESCORE_CAP_M)
+    sample_cost = np.minimum(cost.min(axis=1), PRESCORE_CAP_M)
+    return sample_cost.reshape(pts.shape[0], pts.shape[1]).mean(axis=1)
+
+
 def _placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, request: PlanRequest,
-                target_m: float) -> list[tuple[float, int]]:
-    """Candidate (rotation, anchor) pairs, most drawable first.
+                target_m: float, street: tuple[cKDTree, np.ndarray]) -> list[_PlacementSpec]:
+    """Placements through the start: (rotation, anchor) pairs, pre-scored by street alignment.
 
     Drawability: the outline (at the expected scale) sampled every ~1/100 of its perimeter; each sample's
     cost is the distance to the nearest piece of street running in the same direction, plus a penalty for
@@ -560,50 +731,101 @@ def _placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, r
         anchors = set(corner_idx.tolist()) | set(np.linspace(0, n, EVEN_ANCHORS, endpoint=False).astype(int))
     else:
         anchors = {0}
-    max_rot = max(0.0, min(180.0, float(request.max_rotation_deg)))
-    steps = int(max_rot // ROTATION_STEP_DEG)
-    rotations = sorted({ROTATION_STEP_DEG * k for k in range(-steps, steps + 1)}, key=abs)
-    if max_rot >= 180:
-        rotations = [ROTATION_STEP_DEG * k for k in range(int(360 / ROTATION_STEP_DEG))]
-    street_tree, street_dir = _street_samples(area)
+    street_tree, street_dir = street
     scale_m = target_m / DETOUR_GUESS
-    sample_idx = np.linspace(0, n, 100, endpoint=False).astype(int)
-    tangent_unit = np.roll(unit_outline, -2, axis=0) - np.roll(unit_outline, 2, axis=0)
-    if not request.closed:
-        tangent_unit[:2] = unit_outline[4:6] - unit_outline[0:2]
-        tangent_unit[-2:] = unit_outline[-2:] - unit_outline[-6:-4]
-    tangent_unit = tangent_unit[sample_idx]
-    tangent_unit /= np.maximum(np.hypot(*tangent_unit.T), 1e-12)[:, None]
+    sample_idx = np.linspace(0, n, PRESCORE_SAMPLES, endpoint=False).astype(int)
+    tangent_unit = _unit_tangents(unit_outline, request.closed, sample_idx)
     scored = []
-    for rotation in rotations:
+    anchor_list = sorted(anchors)
+    for rotation in _rotations(request):
         theta = math.radians(rotation)
         rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
         tangent = tangent_unit @ rot.T
-        for anchor in sorted(anchors):
-            pts = _place(unit_outline, scale_m, rotation, anchor)
-            pts = np.roll(pts, anchor, axis=0)[sample_idx]  # back to outline order to match tangents
-            dist, idx = street_tree.query(pts, k=6, distance_upper_bound=PRESCORE_CAP_M)
-            found = np.isfinite(dist)
-            idx = np.where(found, idx, 0)
-            cos = np.abs((street_dir[idx] * tangent[:, None, :]).sum(axis=2))
-            cost = np.where(found, dist + PRESCORE_CAP_M * 0.5 * (1 - cos), PRESCORE_CAP_M)
-            sample_cost = np.minimum(cost.min(axis=1), PRESCORE_CAP_M)
+        rotated = unit_outline @ rot.T * scale_m
+        pts = np.stack([(rotated - rotated[anchor])[sample_idx] for anchor in anchor_list])
+        costs = _alignment_cost(street_tree, street_dir, pts, tangent)
+        for anchor, cost in zip(anchor_list, costs.tolist(), strict=True):
             # Slight preference for upright figures: they read best.
-            scored.append((float(sample_cost.mean()) + 0.1 * abs(rotation), rotation, anchor))
-    scored.sort()
-    return [(rotation, anchor) for _, rotation, anchor in scored]
+            scored.append(_PlacementSpec(cost + 0.1 * abs(rotation), rotation, anchor=anchor))
+    scored.sort(key=lambda p: p.cost)
+    return scored
 
 
-def _spread(placements: list[tuple[float, int]], n: int) -> list[tuple[float, int]]:
-    """Reorder placements so near-copies (same anchor within 5 % of the outline and rotation within 30°)
-    come after the distinct ones: routing them first would mostly yield duplicate options."""
-    first: list[tuple[float, int]] = []
-    later: list[tuple[float, int]] = []
-    for rotation, anchor in placements:
-        near_copy = any(abs(rotation - r) < 30.0 and min(abs(anchor - a), n - abs(anchor - a)) < 0.05 * n
-                        for r, a in first)
-        (later if near_copy else first).append((rotation, anchor))
-    return first + later
+def _offstart_placements(area: _Area, unit_outline: np.ndarray, request: PlanRequest, target_m: float,
+                         street: tuple[cKDTree, np.ndarray]) -> list[_PlacementSpec]:
+    """Placements away from the start: centres on a lattice (spacing ~1/15 of the figure's perimeter) around
+    the start where the figure's nearest point is within `approach_reach_m` of it, at every allowed
+    rotation, sized so approach there and back plus figure makes the target; pre-scored like `_placements`
+    (street alignment), so the search goes where the streets already run like the figure's edges."""
+    if not request.closed:
+        return []
+    reach = approach_reach_m(target_m)
+    n = len(unit_outline)
+    sample_idx = np.linspace(0, n, PRESCORE_SAMPLES, endpoint=False).astype(int)
+    tangent_unit = _unit_tangents(unit_outline, True, sample_idx)
+    street_tree, street_dir = street
+    base_perimeter = target_m / DETOUR_GUESS
+    radius = float(np.hypot(*unit_outline.T).max()) * base_perimeter
+    spacing = max(OFFSTART_MIN_SPACING_M, base_perimeter / OFFSTART_LATTICE_PER_PERIMETER)
+    axis = np.arange(-(radius + reach), radius + reach + spacing, spacing)
+    centres = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    scored = []
+    for rotation in _rotations(request):
+        theta = math.radians(rotation)
+        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        rotated = unit_outline @ rot.T
+        tangent = tangent_unit @ rot.T
+        # Gap from the start to the figure at the base size, then the size that leaves room for the approach.
+        gaps = np.hypot(*(rotated[None, :, :] * base_perimeter + centres[:, None, :]).transpose(2, 0, 1)).min(axis=1)
+        keep = (gaps > ON_FIGURE_M) & (gaps <= reach)
+        if not keep.any():
+            continue
+        kept_centres = centres[keep]
+        perimeters = np.maximum(target_m - 2 * DETOUR_GUESS * gaps[keep], 0.5 * target_m) / DETOUR_GUESS
+        pts = rotated[sample_idx][None, :, :] * perimeters[:, None, None] + kept_centres[:, None, :]
+        costs = _alignment_cost(street_tree, street_dir, pts, tangent)
+        for centre, perimeter, cost in zip(kept_centres, perimeters.tolist(), costs.tolist(), strict=True):
+            scored.append(_PlacementSpec(cost + 0.1 * abs(rotation) + OFFSTART_PRESCORE_PENALTY_M, rotation,
+                                         centre_xy=centre, perimeter_m=perimeter))
+    scored.sort(key=lambda p: p.cost)
+    return scored
+
+
+def _all_placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, request: PlanRequest,
+                    target_m: float) -> list[_PlacementSpec]:
+    """Through-start and off-start placements merged by pre-score, near-copies moved after distinct ones."""
+    street = _street_samples(area)
+    through = _placements(area, unit_outline, corner_idx, request, target_m, street)
+    away = _offstart_placements(area, unit_outline, request, target_m, street)
+    merged = sorted(through + away, key=lambda p: p.cost)
+    return _spread(merged, unit_outline, target_m)
+
+
+def _spread(placements: list[_PlacementSpec], unit_outline: np.ndarray, target_m: float) -> list[_PlacementSpec]:
+    """Reorder placements so near-copies (centres within 8 % of the perimeter and rotation within 30°) come
+    after the distinct ones: routing them first would mostly yield duplicate options."""
+    scale_m = target_m / DETOUR_GUESS
+
+    def centre_of(p: _PlacementSpec) -> np.ndarray:
+        if p.centre_xy is not None:
+            return p.centre_xy
+        theta = math.radians(p.rotation_deg)
+        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        return -(unit_outline[p.anchor] @ rot.T) * scale_m
+
+    first: list[tuple[_PlacementSpec, np.ndarray]] = []
+    later: list[_PlacementSpec] = []
+    # Only the head of the list can be routed within a request's budget: spreading it is enough.
+    placements, tail = placements[:SPREAD_HEAD], placements[SPREAD_HEAD:]
+    for placement in placements:
+        centre = centre_of(placement)
+        near_copy = any(abs(placement.rotation_deg - q.rotation_deg) < 30.0
+                        and float(np.hypot(*(centre - c))) < 0.08 * scale_m for q, c in first)
+        if near_copy:
+            later.append(placement)
+        else:
+            first.append((placement, centre))
+    return [p for p, _ in first] + later + tail
 
 
 def _street_samples(area: _Area) -> tuple[cKDTree, np.ndarray]:
@@ -641,10 +863,11 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
             continue
         local_nodes, length_m = routed
         outline_m = np.vstack([placed, placed[:1]]) if closed else placed
-        fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
         safety_cost = _safety_cost(area, local_nodes)
         results.append(_Candidate(local_nodes, length_m, outline_m, rotation,
-                                  fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost))
+                                  _quick_score(area, outline_m, local_nodes, closed)
+                                  - SAFETY_RANK_WEIGHT * safety_cost, safety_cost,
+                                  centre_xy=placed.mean(axis=0), perimeter_m=scale))
         history.append((scale, length_m))
         ratio = length_m / target_m
         if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
@@ -681,7 +904,8 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     n_nodes = len(area.node_xy)
     matrix = _symmetric_matrix(u, v, weight, n_nodes)
 
-    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter, origin)
+    features: set[int] = set()
+    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter, origin, features)
     if waypoints is None:
         return None
     # Legs are short: stop each search at a cost no sensible leg needs (a leg that is not reached within it
@@ -733,13 +957,48 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
 
     legs = _reroute_retraced_legs(area, legs, waypoints, corridor_edges, u, v, weight, n_nodes, limit, closed)
     path = np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]])
-    nodes = _remove_spurs(path, closed)
-    nodes = _remove_short_loops(area, nodes, max_loop_m=min(SHORT_LOOP_MAX_M, SHORT_LOOP_SHARE * perimeter))
-    nodes = _remove_spurs(nodes, closed)
-    if len(nodes) < 3:
+    max_loop_m = min(SHORT_LOOP_MAX_M, SHORT_LOOP_SHARE * perimeter)
+    variants = [_cleaned(area, path, closed, max_loop_m, frozenset())]
+    if features:
+        # Spurs and teeth are cut except where they draw a feature of the figure (a star's tip, the heart's
+        # point or notch, a corner): both versions are scored and the better kept, so an out-and-back tip
+        # stays only when it raises the score (it counts in the retrace share).
+        kept = _cleaned(area, path, closed, max_loop_m, frozenset(features))
+        if len(kept) != len(variants[0]) or not np.array_equal(kept, variants[0]):
+            variants.append(kept)
+    variants = [nodes for nodes in variants if len(nodes) >= 3]
+    if not variants:
         return None
+    if len(variants) > 1 and area.figure_outline is not None:
+        outline_m = np.vstack([placed, placed[:1]]) if closed else placed
+        nodes = max(variants, key=lambda nodes: _quick_score(area, outline_m, nodes, closed))
+    else:
+        nodes = variants[0]
     seg = np.hypot(*np.diff(area.node_xy[nodes], axis=0).T)
     return nodes, float(seg.sum())
+
+
+def _cleaned(area: _Area, path: np.ndarray, closed: bool, max_loop_m: float,
+             protected: frozenset[int]) -> np.ndarray:
+    nodes = _remove_spurs(path, closed, protected)
+    nodes = _remove_short_loops(area, nodes, max_loop_m=max_loop_m, protected=protected)
+    return _remove_spurs(nodes, closed, protected)
+
+
+def _feature_corners(placed: np.ndarray, corners: np.ndarray, closed: bool) -> np.ndarray:
+    """The corners that make the figure: turning by FEATURE_TURN_DEG or more (a star's tips and inner
+    corners, the heart's point and notch, a square's corners), measured over ±2 % of the outline."""
+    if len(corners) == 0:
+        return corners
+    n = len(placed)
+    k = max(2, n // 50)
+    ahead = placed[(corners + k) % n] - placed[corners]
+    behind = placed[corners] - placed[(corners - k) % n]
+    cross = ahead[:, 0] * behind[:, 1] - ahead[:, 1] * behind[:, 0]
+    angle = np.degrees(np.abs(np.arctan2(cross, (ahead * behind).sum(axis=1))))
+    if not closed:
+        angle[(corners < k) | (corners >= n - k)] = 0.0
+    return corners[angle >= FEATURE_TURN_DEG]
 
 
 def _symmetric_matrix(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n_nodes: int) -> csr_matrix:
@@ -772,7 +1031,8 @@ def _walk_back(pred: np.ndarray, a: int, b: int) -> np.ndarray | None:
 
 
 def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, placed: np.ndarray,
-               corners: np.ndarray, closed: bool, perimeter: float, origin: int) -> list[int] | None:
+               corners: np.ndarray, closed: bool, perimeter: float, origin: int,
+               features: set[int] | None = None) -> list[int] | None:
     """Waypoint nodes in order along the outline: corners plus regular spacing, snapped preferably to
     junctions (a node on a dead end or a side path would make the route poke out and back)."""
     n = len(placed)
@@ -800,9 +1060,12 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
         has = good.any(axis=1) & (snapped < 0)
         snapped[has] = idx[np.flatnonzero(has), first[has]]
     waypoints = [origin]
-    for node in snapped.tolist():
+    feature_idx = set(_feature_corners(placed, corners, closed).tolist())
+    for i, node in zip(wp_idx.tolist(), snapped.tolist(), strict=True):
         if node >= 0 and node != waypoints[-1]:
             waypoints.append(node)
+            if features is not None and i in feature_idx:
+                features.add(node)
     if closed and waypoints[-1] != origin:
         waypoints.append(origin)
     return waypoints if len(waypoints) >= 2 else None
@@ -850,9 +1113,11 @@ def _repeated_edges(area: _Area, legs: list[np.ndarray], closed: bool) -> tuple[
     return repeated, extra_m / max(float(area.length_m[edges].sum()), 1e-9)
 
 
-def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float) -> np.ndarray:
+def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float,
+                        protected: frozenset[int] = frozenset()) -> np.ndarray:
     """Cut small cycles: the route comes back to a node it passed less than `max_loop_m` ago (a "tooth" up
-    one street and back down a parallel path). The closing of the whole figure is far longer and stays."""
+    one street and back down a parallel path). The closing of the whole figure is far longer and stays; a
+    cycle through a `protected` node (a feature of the figure) stays too."""
     seg = np.hypot(*np.diff(area.node_xy[path], axis=0).T)
     out: list[int] = [int(path[0])]
     out_len: list[float] = [0.0]
@@ -860,7 +1125,8 @@ def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float) -> 
     for node, step in zip(path[1:].tolist(), seg.tolist(), strict=True):
         travelled = out_len[-1] + step
         i = seen.get(node)
-        if i is not None and travelled - out_len[i] < max_loop_m:
+        if (i is not None and travelled - out_len[i] < max_loop_m
+                and not (protected and any(n in protected for n in out[i + 1:]))):
             for dropped in out[i + 1:]:
                 if seen.get(dropped, -1) > i:
                     del seen[dropped]
@@ -882,11 +1148,12 @@ def _safety_cost(area: _Area, local_nodes: np.ndarray) -> float:
     return float(((area.factor[edges] - 1.0) * length).sum() / max(length.sum(), 1e-9))
 
 
-def _remove_spurs(path: np.ndarray, closed: bool) -> np.ndarray:
-    """Cut out-and-back spurs: any a -> ... -> a detour that returns along itself (a, b, a → a)."""
+def _remove_spurs(path: np.ndarray, closed: bool, protected: frozenset[int] = frozenset()) -> np.ndarray:
+    """Cut out-and-back spurs: any a -> ... -> a detour that returns along itself (a, b, a → a), unless its
+    tip is a `protected` node (it draws a feature of the figure, e.g. a star's tip)."""
     stack: list[int] = []
     for node in path.tolist():
-        if len(stack) >= 2 and stack[-2] == node:
+        if len(stack) >= 2 and stack[-2] == node and stack[-1] not in protected:
             stack.pop()
             continue
         if stack and stack[-1] == node:
