@@ -14,7 +14,7 @@ from routes.tests.test_routes_api import URL
 pytestmark = pytest.mark.django_db
 
 COARSE_BLOCK_M = 250.0  # long blocks: a star's arms need several of them
-COARSE_SIZE = 11
+COARSE_SIZE = 13
 
 
 @pytest.fixture
@@ -44,12 +44,14 @@ def _star_request(distance_km: float) -> dict:
 
 def test_a_star_too_small_for_coarse_blocks_is_marked_with_a_suggested_distance(auth_client, coarse_network,
                                                                                  shapes):
-    response = auth_client.post(URL, _star_request(2.0), format="json")
+    response = auth_client.post(URL, _star_request(3.0), format="json")
     assert response.status_code == 201, response.json()
     route = response.json()["data"]
     assert route["options"], "still answered"
     assert route["options"][0]["recognisable"] is False
-    assert route["suggested_distance"] is not None and route["suggested_distance"] > 2.0
+    # never a blob with a high score: the unrecognisable star scores low on both counts
+    assert all(option["recognisability"] < 50 and option["shape_fidelity"] < 50 for option in route["options"])
+    assert route["suggested_distance"] is not None and route["suggested_distance"] > 3.0
     assert Route.objects.get(pk=route["id"]).suggested_distance_km == pytest.approx(route["suggested_distance"])
 
 
