@@ -577,7 +577,7 @@ def min_recognisable_length_m(area: _Area, unit_outline: np.ndarray, corner_idx:
         feature_share = float(gaps.min()) / n
     else:
         feature_share = SMOOTH_FEATURE_SHARE
-    feature_share = min(max(feature_share, 0.02), SMOOTH_FEATURE_SHARE)
+    feature_share = max(feature_share, 0.02)
     return DETOUR_GUESS * FEATURE_JUNCTIONS * spacing / feature_share
 
 
