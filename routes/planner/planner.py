@@ -73,7 +73,10 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 # --- length tolerances ----------------------------------------------------------------------------
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
-MAX_CALIBRATION_STEPS = 3
+MAX_CALIBRATION_STEPS = 4
+# Live placement sizes the figure in at most 2 routings (the first guess already subtracts the approach): a
+# drag must answer in a fraction of a second, and the next drag corrects the size anyway.
+PLACEMENT_CALIBRATION_STEPS = 2
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -120,11 +123,12 @@ SAFETY_RANK_WEIGHT = 30.0
 # --- search ---------------------------------------------------------------------------------------
 ROTATION_STEP_DEG = 15.0
 REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
-MAX_ROUTED_PLACEMENTS = 5  # placements fully routed per request (plus options_count)
+MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
 EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
 SPREAD_HEAD = 80
-PRESCORE_SAMPLES = 60  # outline samples per pre-scored placement (hundreds of placements per request)
+QUICK_TRACE_WEIGHT = 0.2
+PRESCORE_SAMPLES = 100  # outline samples per pre-scored placement (hundreds of placements per request)
 DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; learned per request)
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
 RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
@@ -379,7 +383,7 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     area.figure_outline = outline
     cand = _route_at_centre(area, unit_outline, corner_idx, centre_xy, float(placement.rotation_deg),
                             perimeter, request.closed, None if placement.perimeter_m is not None else target_m,
-                            deadline=deadline)
+                            deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS)
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
     options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
@@ -389,7 +393,7 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
 
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                      rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
-                     deadline: float) -> _Candidate | None:
+                     deadline: float, max_steps: int = MAX_CALIBRATION_STEPS) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
     With `calibrate_to_m`, the perimeter is adjusted (secant steps) until approach + figure is within
@@ -398,7 +402,7 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
     history: list[tuple[float, float]] = []
     best: _Candidate | None = None
     scale = perimeter_m
-    steps = MAX_CALIBRATION_STEPS if calibrate_to_m is not None else 1
+    steps = max_steps if calibrate_to_m is not None else 1
     for _ in range(steps):
         cand = _route_centred_once(area, unit_outline, corner_idx, centre_xy, rotation_deg, scale, closed)
         if cand is None:
@@ -485,7 +489,7 @@ def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, close
 
 def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, closed: bool) -> float:
     """Cheap ranking score of a routed figure: sqrt(trace score without Fréchet x coarse recognisability),
-    the same form as `shape_fidelity`'s score (a few ms)."""
+    the same form as `shape_fidelity`'s score, plus QUICK_TRACE_WEIGHT x trace score (a few ms)."""
     fig_xy = area.node_xy[figure_nodes]
     trace = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
     if area.figure_outline is not None:
@@ -493,7 +497,10 @@ def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, c
     else:
         figure = outline_m[:-1] if closed else outline_m
     recog = recognisability(figure, fig_xy, closed=closed, exact=False)
-    return math.sqrt(max(trace.score, 0.0) * max(recog.recognisability, 0.0))
+    # + a fifth of the trace score: among candidates that do not read as the figure yet (recognisability
+    # 0), the one following the outline best is the one the refinement step can still turn into it.
+    return (math.sqrt(max(trace.score, 0.0) * max(recog.recognisability, 0.0))
+            + QUICK_TRACE_WEIGHT * trace.score)
 
 
 def _entry_node(area: _Area, point_xy: np.ndarray) -> int | None:
@@ -577,7 +584,7 @@ def min_recognisable_length_m(area: _Area, unit_outline: np.ndarray, corner_idx:
         feature_share = float(gaps.min()) / n
     else:
         feature_share = SMOOTH_FEATURE_SHARE
-    feature_share = min(max(feature_share, 0.02), SMOOTH_FEATURE_SHARE)
+    feature_share = max(feature_share, 0.02)
     return DETOUR_GUESS * FEATURE_JUNCTIONS * spacing / feature_share
 
 
@@ -705,10 +712,10 @@ def _unit_tangents(unit_outline: np.ndarray, closed: bool, sample_idx: np.ndarra
 def _alignment_cost(street_tree: cKDTree, street_dir: np.ndarray, pts: np.ndarray,
                     tangent: np.ndarray) -> np.ndarray:
     """Mean street-alignment cost of placed outlines: pts (P, S, 2) samples with tangents (S, 2) or
-    (P, S, 2). A sample costs the distance to the nearest of 4 street pieces plus a penalty for running
+    (P, S, 2). A sample costs the distance to the nearest of 6 street pieces plus a penalty for running
     across it, capped at PRESCORE_CAP_M. Returns (P,)."""
     flat = pts.reshape(-1, 2)
-    dist, idx = street_tree.query(flat, k=4, distance_upper_bound=PRESCORE_CAP_M)
+    dist, idx = street_tree.query(flat, k=6, distance_upper_bound=PRESCORE_CAP_M)
     found = np.isfinite(dist)
     idx = np.where(found, idx, 0)
     tangent_flat = np.broadcast_to(tangent, pts.shape).reshape(-1, 2)
@@ -797,8 +804,21 @@ def _all_placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarra
     street = _street_samples(area)
     through = _placements(area, unit_outline, corner_idx, request, target_m, street)
     away = _offstart_placements(area, unit_outline, request, target_m, street)
-    merged = sorted(through + away, key=lambda p: p.cost)
-    return _spread(merged, unit_outline, target_m)
+    through = _spread(through, unit_outline, target_m)
+    away = _spread(away, unit_outline, target_m)
+    # Interleaved, two through the start for one away from it: the through-start search is the one that
+    # finds figures needing no approach (they win at equal score), and an off-start placement beating the
+    # best through-start pre-score jumps the queue.
+    merged: list[_PlacementSpec] = []
+    while through or away:
+        if away and (not through or away[0].cost < through[0].cost - OFFSTART_PRESCORE_PENALTY_M):
+            merged.append(away.pop(0))
+            continue
+        merged.extend(through[:2])
+        del through[:2]
+        if away:
+            merged.append(away.pop(0))
+    return merged
 
 
 def _spread(placements: list[_PlacementSpec], unit_outline: np.ndarray, target_m: float) -> list[_PlacementSpec]:
