@@ -34,15 +34,24 @@ def test_completion_reads_the_stored_outline_and_parses_no_svg(user, monkeypatch
     # the issue's path: parsed during completion it cost 17 s inside the write transaction
     lap, route, option = _circle_route(user, svg_path="M 0 0 L 1000000 0 L 1000000 1000 Z")
 
-    def no_parsing(*args, **kwargs):
-        raise AssertionError("completion must not parse SVG")
+    real_parse = shapes_module.parse_path
+    parsed = []
 
-    monkeypatch.setattr(shapes_module, "parse_path", no_parsing)
+    def parse_but_not_the_drawing(path_data, *args, **kwargs):
+        # the engine may read its own catalogue templates (trusted, cached); never the runner's drawing
+        parsed.append(path_data)
+        if path_data == route.custom_svg_path:
+            raise AssertionError("completion must not parse the route's SVG")
+        return real_parse(path_data, *args, **kwargs)
+
+    route.refresh_from_db()
+    monkeypatch.setattr(shapes_module, "parse_path", parse_but_not_the_drawing)
     workout = WorkoutFactory(user=user, route=route, route_option=option)
     services.workout_add_points(workout=workout, points=_parsed(lap))
     completed = services.workout_complete(workout=workout, completed_at=START + timedelta(minutes=5))
     # measured against the stored circle (a lap of a circle matches it well), not the triangle of the svg
     assert completed.shape_accuracy is not None and completed.shape_accuracy > 80
+    assert route.custom_svg_path not in parsed
 
 
 def test_metrics_are_computed_with_no_transaction_open(user, monkeypatch):
@@ -103,3 +112,22 @@ def test_stale_completion_computes_before_locking(user, monkeypatch):
     assert depths == [baseline]
 
 
+
+
+def test_a_workout_that_keeps_changing_is_completed_under_the_lock_at_last(user, monkeypatch):
+    """A phone streaming batches faster than the metrics compute cannot keep its workout from completing."""
+    workout = WorkoutFactory(user=user)
+    services.workout_add_points(workout=workout, points=_parsed(loop_points(count=120)))
+    monkeypatch.setattr(services, "_unchanged_since", lambda locked, snapshot: False)
+    baseline = len(connection.atomic_blocks)
+    depths = []
+    real_compute = services.compute_workout_metrics
+
+    def recording_compute(*args, **kwargs):
+        depths.append(len(connection.atomic_blocks))
+        return real_compute(*args, **kwargs)
+
+    monkeypatch.setattr(services, "compute_workout_metrics", recording_compute)
+    completed = services.workout_complete(workout=workout, completed_at=START + timedelta(seconds=121))
+    assert completed.status == "completed"
+    assert depths == [baseline] * services.COMPLETE_ATTEMPTS + [baseline + 1]
