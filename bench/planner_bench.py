@@ -16,6 +16,7 @@ heart/circle/star/square at 3 km on Helsinki: fidelity ≥ 70, buffer-F1 ≥ 0.8
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -29,16 +30,20 @@ sys.path.insert(0, str(ROOT))
 
 import osmium  # noqa: E402
 
+from bench.contact_sheet import write_sheet  # noqa: E402
 from routes.planner import (  # noqa: E402
     HighwayClass,
     LocalProjection,
+    Placement,
     PlanRequest,
     RoadGraph,
     RouteNotFound,
     build_graph_from_osm,
+    plan_at_placement,
     plan_routes,
     template_outline,
 )
+from routes.planner.recognisability import warm_up  # noqa: E402
 
 SHAPES = ("heart", "circle", "star", "square", "triangle")
 DISTANCES_KM = (2.0, 3.0, 5.0)
@@ -142,7 +147,7 @@ def district_graph(seed: int = 1) -> RoadGraph:
                                 edge_v=edges[:, 1], edge_highway=highway, meta={"source": "synthetic-district"})
 
 
-def bench_network(path: Path | None, starts: int) -> list[dict]:
+def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         graph_path = Path(tmp) / "network.rwgraph"
         if path is None:
@@ -166,48 +171,90 @@ def bench_network(path: Path | None, starts: int) -> list[dict]:
         rows = []
         points = start_points(graph, starts)
         graph.kdtree  # noqa: B018 - build the KD-tree outside the timings, as a long-lived process would
+        warm_up()  # the catalogue rasters, built once per process (as the API's worker does at start)
+        sheet: list[tuple[str, object, np.ndarray, bool]] = []
         for shape in SHAPES:
             outline = template_outline(shape)
             for km in DISTANCES_KM:
-                times, options, failures = [], [], 0
+                times, cpu_times, options, failures = [], [], [], 0
                 for lat, lon in points:
                     request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon,
                                           target_length_m=km * 1000, options_count=3)
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.process_time()
                     try:
                         result = plan_routes(graph, request)
                     except RouteNotFound:
                         result = []
                         failures += 1
                     times.append(time.perf_counter() - t0)
+                    cpu_times.append(time.process_time() - c0)
                     options.extend(result)
-                rows.append({"network": name, "shape": shape, "km": km, "times": times,
+                    sheet.extend((shape, option, outline, True) for option in result)
+                rows.append({"network": name, "shape": shape, "km": km, "times": times, "cpu": cpu_times,
                              "options": options, "failures": failures, "runs": len(points)})
+        drags = bench_drag(graph, points)
+        rows.append({"network": name, "drag_times": drags})
+        sheet.sort(key=lambda entry: entry[1].fidelity.score, reverse=True)
+        sheet_path = sheet_dir / f"{name.split('.')[0]}-options-by-score.png"
+        write_sheet(sheet_path, graph, sheet, columns=8,
+                    heading=f"{name}: {len(sheet)} options sorted by shape_fidelity (R = recognisability)")
+        print(f"contact sheet: {sheet_path} ({len(sheet)} options)")
     return rows
 
 
+def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> list[float]:
+    """Live placement: the best 3 km heart from each start, then its figure moved 300 m east, 300 m north
+    and turned 15 degrees via `plan_at_placement` (sized to the target). Returns the call times."""
+    outline = template_outline("heart")
+    times = []
+    for lat, lon in points:
+        request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon, target_length_m=3000.0)
+        try:
+            best = plan_routes(graph, request)[0]
+        except RouteNotFound:
+            continue
+        centre_xy = graph.projection.to_xy(*best.figure_center_latlng)
+        for dx, dy, turn in ((300.0, 0.0, 0.0), (0.0, 300.0, 0.0), (0.0, 0.0, 15.0)):
+            c_lat, c_lon = graph.projection.to_latlng(centre_xy + np.array([dx, dy]))
+            placement = Placement(float(c_lat), float(c_lon), best.rotation_deg + turn, None)
+            t0 = time.perf_counter()
+            try:
+                moved = plan_at_placement(graph, request, placement)
+                print(f"  drag {dx:+.0f},{dy:+.0f} m turn {turn:+.0f}: {moved.distance_m:.0f} m, R "
+                      f"{moved.recognisability:.0f} (was {best.recognisability:.0f}), approach "
+                      f"{moved.approach_length_m:.0f} m, {(time.perf_counter() - t0) * 1000:.0f} ms")
+            except (RouteNotFound, ValueError) as exc:
+                print(f"  drag {dx:+.0f},{dy:+.0f} m turn {turn:+.0f}: {type(exc).__name__}")
+            times.append(time.perf_counter() - t0)
+    return times
+
+
 def print_table(rows: list[dict]) -> None:
-    header = (f"{'shape':9} {'km':>3} {'p50 s':>6} {'p95 s':>6} {'opts':>4} {'fail':>4} {'lenerr med':>10} "
-              f"{'lenerr max':>10} {'fid med':>7} {'fid best':>8} {'F1 med':>6} {'fréch':>6} {'Lerr':>5} "
-              f"{'retr max':>8}")
+    header = (f"{'shape':9} {'km':>3} {'p50 s':>6} {'p95 s':>6} {'opts':>4} {'fail':>4} {'R best':>6} "
+              f"{'R med':>6} {'F best':>6} {'unrec':>5} {'suggest km':>10} {'lenerr med':>10} {'lenerr max':>10} "
+              f"{'appr med':>8} {'retr max':>8}")
     network = None
     for row in rows:
+        if "drag_times" in row:
+            continue
         if row["network"] != network:
             network = row["network"]
             print(f"\n{network}\n{header}")
         times = np.array(row["times"])
         opts = row["options"]
         if opts:
-            len_err = [o.length_error for o in opts]
             best = [o for o in opts if o.rank == 1]
+            unrec = [o for o in opts if not o.recognisable]
+            suggested = sorted({round(o.min_recognisable_length_m / 1000, 1) for o in unrec})
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
                   f"{np.percentile(times, 95):6.2f} {len(opts):4d} {row['failures']:4d} "
-                  f"{statistics.median(len_err):10.2%} {max(len_err):10.2%} "
-                  f"{statistics.median(o.fidelity.score for o in opts):7.1f} "
-                  f"{statistics.median(o.fidelity.score for o in best):8.1f} "
-                  f"{statistics.median(o.fidelity.buffer_f1 for o in opts):6.2f} "
-                  f"{statistics.median(o.fidelity.frechet_norm for o in opts):6.3f} "
-                  f"{statistics.median(o.fidelity.length_error for o in opts):5.2f} "
+                  f"{statistics.median(o.recognisability for o in best):6.1f} "
+                  f"{statistics.median(o.recognisability for o in opts):6.1f} "
+                  f"{statistics.median(o.fidelity.score for o in best):6.1f} "
+                  f"{len(unrec):5d} {','.join(f'{k:g}' for k in suggested) or '-':>10} "
+                  f"{statistics.median(o.length_error for o in opts):10.2%} "
+                  f"{max(o.length_error for o in opts):10.2%} "
+                  f"{statistics.median(o.approach_length_m / o.distance_m for o in opts):8.1%} "
                   f"{max(o.retrace_share for o in opts):8.1%}")
         else:
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
@@ -215,47 +262,57 @@ def print_table(rows: list[dict]) -> None:
 
 
 def print_summary(rows: list[dict]) -> None:
-    all_opts = [o for r in rows for o in r["options"]]
+    plan_rows = [r for r in rows if "drag_times" not in r]
+    all_opts = [o for r in plan_rows for o in r["options"]]
     print("\nsummary (targets in brackets)")
-    for network in dict.fromkeys(r["network"] for r in rows):
-        mid = [r for r in rows if 3 <= r["km"] <= 5 and r["network"] == network]
-        times = np.concatenate([r["times"] for r in mid])
-        print(f"  {network}: planning 3-5 km, 3 options: p50 {np.percentile(times, 50):.2f} s [≤ 1.0], "
-              f"p95 {np.percentile(times, 95):.2f} s [≤ 2.5]")
+    for network in dict.fromkeys(r["network"] for r in plan_rows):
+        times = np.concatenate([r["times"] for r in plan_rows if r["network"] == network])
+        cpu = np.concatenate([r["cpu"] for r in plan_rows if r["network"] == network])
+        drags = [t for r in rows if r["network"] == network and "drag_times" in r for t in r["drag_times"]]
+        print(f"  {network}: planning 3 options: p50 {np.percentile(times, 50):.2f} s [≤ 1.0], "
+              f"p95 {np.percentile(times, 95):.2f} s [≤ 2.5] (CPU p50 {np.percentile(cpu, 50):.2f} s, "
+              f"p95 {np.percentile(cpu, 95):.2f} s; load average {os.getloadavg()[0]:.1f})"
+              + (f"; plan_at_placement p50 {np.percentile(drags, 50) * 1000:.0f} ms [≤ 200], "
+                 f"p95 {np.percentile(drags, 95) * 1000:.0f} ms ({len(drags)} calls)" if drags else ""))
+        weak = [(r["shape"], r["km"], o.recognisability) for r in plan_rows if r["network"] == network
+                for o in r["options"] if o.rank == 1 and o.recognisable and o.recognisability < 60]
+        print(f"    best options marked recognisable but under 60: {len(weak)} {weak[:6]}")
     if all_opts:
         errs = [o.length_error for o in all_opts]
         print(f"  length error over {len(all_opts)} options: median {statistics.median(errs):.1%} [≤ 5 %], "
               f"max {max(errs):.2%} [≤ 10 %]")
-    for row in rows:
-        if row["network"].startswith("Helsinki") and row["km"] == 3 and row["shape"] in SHAPES[:4]:
+    for row in plan_rows:
+        if row["network"] == "synthetic-district" and (row["km"], row["shape"]) in (
+                (3, "heart"), (3, "circle"), (3, "square"), (3, "triangle"), (5, "star")):
             best = [o for o in row["options"] if o.rank == 1]
             if best:
-                fidelity = statistics.median(o.fidelity.score for o in best)
-                print(f"  {row['shape']:7} 3 km rank-1: fidelity {fidelity:.1f}"
-                      f" [≥ 70], F1 {statistics.median(o.fidelity.buffer_f1 for o in best):.2f} [≥ 0.8], "
-                      f"retrace {max(o.retrace_share for o in best):.1%} [≤ 10 %]")
-    print(f"  failures (RouteNotFound): {sum(r['failures'] for r in rows)} of {sum(r['runs'] for r in rows)} runs")
+                print(f"  district {row['shape']:8} {row['km']:.0f} km best recognisability "
+                      f"{statistics.median(o.recognisability for o in best):.1f} [≥ 60]")
+    print(f"  failures (RouteNotFound): {sum(r['failures'] for r in plan_rows)} of "
+          f"{sum(r['runs'] for r in plan_rows)} runs")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pbf", nargs="?", default=str(ROOT / ".cache/osm/Helsinki.osm.pbf"))
-    parser.add_argument("--suwon", default=str(ROOT / "../shared/data/suwon-ajou.osm"))
-    parser.add_argument("--starts", type=int, default=3, help="start points per shape and distance")
+    parser.add_argument("--suwon", default="/work/shared/data/suwon-ajou.osm")
+    parser.add_argument("--starts", type=int, default=2, help="start points per shape and distance")
     parser.add_argument("--no-district", action="store_true", help="skip the synthetic district network")
     parser.add_argument("--no-import", action="store_true", help="skip the 1 M-node import speed run")
+    parser.add_argument("--sheets", default=str(ROOT / "var/bench"), help="folder for the PNG contact sheets")
     args = parser.parse_args()
     if not args.no_import:
         bench_import_speed()
     rows = []
+    sheet_dir = Path(args.sheets)
     for path_str in (args.pbf, args.suwon):
         path = Path(path_str)
         if not path.exists():
             print(f"(skipping {path}: not found{' - run make sample' if path_str == args.pbf else ''})")
             continue
-        rows.extend(bench_network(path, args.starts))
+        rows.extend(bench_network(path, args.starts, sheet_dir))
     if not args.no_district:
-        rows.extend(bench_network(None, args.starts))
+        rows.extend(bench_network(None, args.starts, sheet_dir))
     if not rows:
         return 1
     print_table(rows)

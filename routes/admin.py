@@ -122,7 +122,8 @@ class RouteOptionInline(admin.TabularInline):
     model = RouteOption
     extra = 0
     can_delete = False
-    fields = ["preview", "rank", "distance_km", "estimated_duration_s", "shape_fidelity", "buffer_f1",
+    fields = ["preview", "rank", "source", "distance_km", "approach_length_m", "estimated_duration_s",
+              "shape_fidelity", "recognisability", "recognisable", "rival_shape_id", "buffer_f1",
               "frechet_norm", "length_error", "retrace_share", "target_error", "lit_ratio", "point_count"]
     readonly_fields = fields
     ordering = ["rank"]
@@ -132,7 +133,8 @@ class RouteOptionInline(admin.TabularInline):
 
     @admin.display(description="Path")
     def preview(self, option: RouteOption) -> str:
-        return _inline_svg(exports.svg_for_path(option.coordinates(), width_px=120), 120)
+        return _inline_svg(exports.svg_for_path(option.coordinates(), width_px=120,
+                                                figure_range=option.figure_range), 120)
 
 
 @admin.register(Route)
@@ -147,7 +149,8 @@ class RouteAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "user", "type", "mode", "shape", "custom_points", "custom_svg_path",
                        "start_latitude", "start_longitude", "condition", "target_distance_km",
                        "target_duration_s", "intensity", "safety_mode", "safety_signal", "location_address",
-                       "location_district", "network", "planning_ms", "created_at", "updated_at"]
+                       "location_district", "network", "planning_ms", "suggested_distance_km", "created_at",
+                       "updated_at"]
     fields = ["name", "status", "deleted_at", *readonly_fields]
     inlines = [RouteOptionInline]
 

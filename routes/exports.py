@@ -14,6 +14,8 @@ import gpxpy.gpx
 
 SVG_STROKE_COLOR = "#FF5A36"  # the app's accent colour
 SVG_START_COLOR = "#1F7A4D"
+# The approach to a figure placed away from the start: quiet beside the figure, but visible on a map.
+SVG_APPROACH_COLOR = "#8A8F98"
 # Padding around the drawing as a share of the viewBox, so round line caps are not clipped.
 _PADDING_SHARE = 0.06
 _METRES_PER_DEGREE_LAT = 111_320.0
@@ -72,11 +74,14 @@ def svg_for_template(svg_path: str, *, width_px: int = 128, title: str = "") -> 
     return _svg_document(inner, size=size, width_px=width_px, title=title)
 
 
-def svg_for_path(coordinates: Sequence[Sequence[float]], *, width_px: int = 256, title: str = "") -> str:
+def svg_for_path(coordinates: Sequence[Sequence[float]], *, width_px: int = 256, title: str = "",
+                 figure_range: tuple[int, int] | None = None) -> str:
     """An SVG image of a path given as [[lat, lng], ...].
 
     Projected locally (equirectangular at the path's mean latitude, north up, true aspect), scaled into a
-    1000-unit square viewBox, the start marked with a dot.
+    1000-unit square viewBox, the start marked with a dot. With `figure_range` (i, j), only
+    coordinates[i..j] is drawn as the figure; the approach from the start and the way back (before i, after
+    j) are drawn thinner, dashed and grey beneath it, so the figure reads on its own.
     """
     size = 1000.0
     if len(coordinates) == 0:
@@ -95,11 +100,23 @@ def svg_for_path(coordinates: Sequence[Sequence[float]], *, width_px: int = 256,
     min_x, min_y = min(xs), min(ys)
     points = [((x - min_x) * scale + offset_x, size - ((y - min_y) * scale + offset_y))
               for x, y in zip(xs, ys, strict=True)]
-    points_attr = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    last = len(points) - 1
+    first_index, last_index = figure_range if figure_range is not None else (0, last)
+    first_index, last_index = max(0, min(first_index, last)), max(0, min(last_index, last))
+    if first_index > last_index:
+        first_index, last_index = 0, last
+    # Both legs drawn from the start outwards: where the way back retraces the approach, their dashes then
+    # coincide instead of interleaving into a solid line.
+    approach_legs = [leg for leg in (points[:first_index + 1], points[last_index:][::-1]) if len(leg) >= 2]
+    inner = "".join(
+        f'<polyline class="approach" points="{_points_attr(leg)}" fill="none" stroke="{SVG_APPROACH_COLOR}" '
+        'stroke-width="6" stroke-dasharray="18 14" stroke-linejoin="round" stroke-linecap="round"/>'
+        for leg in approach_legs
+    )
     start_x, start_y = points[0]
-    inner = (
-        f'<polyline points="{points_attr}" fill="none" stroke="{SVG_STROKE_COLOR}" stroke-width="12" '
-        'stroke-linejoin="round" stroke-linecap="round"/>'
+    inner += (
+        f'<polyline class="figure" points="{_points_attr(points[first_index:last_index + 1])}" fill="none" '
+        f'stroke="{SVG_STROKE_COLOR}" stroke-width="12" stroke-linejoin="round" stroke-linecap="round"/>'
         f'<circle cx="{start_x:.1f}" cy="{start_y:.1f}" r="18" fill="{SVG_START_COLOR}"/>'
     )
     return _svg_document(inner, size=size, width_px=width_px, title=title)
@@ -233,3 +250,5 @@ def fit_course_for_path(*, name: str, coordinates: Sequence[Sequence[float]], cu
     builder.add(lap)
     return builder.build().to_bytes()
 
+def _points_attr(points: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)

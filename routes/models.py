@@ -20,6 +20,12 @@ MAX_TARGET_DURATION_S = 6 * 60 * 60
 MAX_CUSTOM_POINTS = 500
 MAX_SVG_PATH_CHARS = 20_000
 MAX_OPTIONS = 5
+# Options a route keeps: the planned ones plus figures the runner placed by hand (`POST .../options`). At the
+# cap the oldest placed option nobody follows or shared makes room, so live dragging never hits a wall.
+MAX_OPTIONS_PER_ROUTE = 20
+# A hand-placed figure's size is a multiple of the route's best option's figure (the app's pinch-to-resize).
+MIN_PLACEMENT_SCALE = 0.2
+MAX_PLACEMENT_SCALE = 5.0
 DEFAULT_OPTIONS = 3
 POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5 (~1 m)
 
@@ -142,6 +148,11 @@ class Route(models.Model):
     custom_points = models.JSONField(null=True, blank=True,
                                      help_text="[[lat, lng], ...] of a custom drawing.")
     custom_svg_path = models.TextField(blank=True, default="")
+    # The figure as planned, so that nothing after planning (workout completion, live placement) parses a
+    # drawing again: (N, 2) planar points, y up, in the 0..100 box for templates and SVG drawings, in metres
+    # for custom points. Null only for a route whose drawing could not be read.
+    outline = models.JSONField(null=True, blank=True, help_text="[[x, y], ...] planar outline the planner drew.")
+    outline_closed = models.BooleanField(default=True, help_text="Whether the outline is a closed ring.")
     start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
     start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
     condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.DISTANCE)
@@ -159,6 +170,9 @@ class Route(models.Model):
     network = models.ForeignKey(RoadNetwork, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="routes")
     planning_ms = models.PositiveIntegerField(null=True, blank=True)
+    suggested_distance_km = models.FloatField(
+        null=True, blank=True,
+        help_text="When the best option is not recognisable: the planner's smallest recognisable length here.")
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -208,6 +222,33 @@ class RouteOption(models.Model):
     cues = models.JSONField(default=list, blank=True, help_text="Turn cues: depart, the decisions, arrive.")
     created_at = models.DateTimeField(default=dj_timezone.now)
 
+    # Recognisability (issue 11): 0..100 how clearly the route shows its figure rather than another catalogue
+    # figure; `shape_fidelity` includes it. The parts: filled-area IoU against the fitted outline and the
+    # best IoU of another figure (which one), and the line-following score alone. Null on options planned
+    # before the score existed (never measured, not zero).
+    recognisability = models.FloatField(null=True, blank=True)
+    recognisable = models.BooleanField(
+        default=True, help_text="False when the target is below the smallest length that draws this figure here.")
+    iou = models.FloatField(null=True, blank=True)
+    rival_iou = models.FloatField(null=True, blank=True)
+    rival_shape_id = models.CharField(max_length=50, blank=True, default="")
+    trace_score = models.FloatField(null=True, blank=True)
+    # Where the figure sits: an approach may run from the start to the figure and back (reported apart), and
+    # the figure is path[figure_start_index:figure_end_index + 1].
+    approach_length_m = models.FloatField(default=0.0)
+    figure_start_index = models.PositiveIntegerField(null=True, blank=True)
+    figure_end_index = models.PositiveIntegerField(null=True, blank=True)
+    figure_center_latitude = models.DecimalField(max_digits=10, decimal_places=7, null=True, blank=True)
+    figure_center_longitude = models.DecimalField(max_digits=10, decimal_places=7, null=True, blank=True)
+    rotation_deg = models.FloatField(default=0.0)
+    figure_perimeter_m = models.FloatField(null=True, blank=True)
+
+    class Source(models.TextChoices):
+        PLANNED = "planned", "Planned with the route"
+        PLACED = "placed", "Placed by the runner"
+
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PLANNED)
+
     class Meta:
         ordering = ["route", "rank"]
         constraints = [models.UniqueConstraint(fields=["route", "rank"], name="routeoption_route_rank_uniq")]
@@ -218,6 +259,14 @@ class RouteOption(models.Model):
     @property
     def bbox(self) -> list[float]:
         return [self.min_lat, self.min_lon, self.max_lat, self.max_lon]
+
+    @property
+    def figure_range(self) -> tuple[int, int]:
+        """(i, j): path[i:j + 1] is the figure, before i the approach, after j the way back."""
+        last = max(self.point_count - 1, 0)
+        if self.figure_start_index is None or self.figure_end_index is None:
+            return 0, last
+        return min(self.figure_start_index, last), min(self.figure_end_index, last)
 
     def coordinates(self) -> list[list[float]]:
         """The path as [[lat, lng], ...], decoded from the stored polyline (5 decimals)."""

@@ -50,22 +50,14 @@ def route_option_get(*, user, route_id, option_id) -> RouteOption | None:
 
 
 def route_outline(route: Route) -> tuple[np.ndarray | None, bool]:
-    """The shape a route was planned to draw, as a planar outline (the planner's convention), and whether it
-    is closed: the template's for a shape route, else the user's drawing (points or SVG path).
+    """The outline a route was planned to draw (stored at planning time, the planner's convention) and
+    whether it is closed. Never parses a drawing: a route whose drawing could not be read has none.
 
-    (None, True) when the outline cannot be read — callers then measure against the planned path itself.
+    (None, True) when the route has no stored outline — callers then measure against the planned path itself.
     """
-    from routes.planner import is_closed, outline_from_latlng, outline_from_svg_path
-
-    try:
-        if route.shape_id is not None:
-            return outline_from_svg_path(route.shape.svg_template), route.shape.closed
-        if route.custom_points:
-            outline = outline_from_latlng(route.custom_points)
-            return outline, is_closed(outline)
-        if route.custom_svg_path:
-            outline = outline_from_svg_path(route.custom_svg_path)
-            return outline, is_closed(outline)
-    except ValueError:
-        return None, True  # an unreadable outline only costs the outline; the planned path remains
-    return None, True
+    if not route.outline:
+        return None, True
+    outline = np.asarray(route.outline, dtype=np.float64)
+    if outline.ndim != 2 or outline.shape[1] != 2 or len(outline) < 2:
+        return None, True
+    return outline, bool(route.outline_closed)

@@ -9,9 +9,11 @@ from routes.models import (
     DEFAULT_OPTIONS,
     MAX_CUSTOM_POINTS,
     MAX_OPTIONS,
+    MAX_PLACEMENT_SCALE,
     MAX_SVG_PATH_CHARS,
     MAX_TARGET_DISTANCE_KM,
     MAX_TARGET_DURATION_S,
+    MIN_PLACEMENT_SCALE,
     MIN_TARGET_DISTANCE_KM,
     MIN_TARGET_DURATION_S,
     Route,
@@ -76,6 +78,28 @@ class FidelityPartsSerializer(serializers.Serializer):
     frechet_norm = serializers.FloatField()
     length_error = serializers.FloatField()
     retrace_share = serializers.FloatField()
+    trace_score = serializers.FloatField(
+        allow_null=True, help_text="0-100, the line-following part alone (F1, Fréchet, length, retrace)")
+    recognisability = serializers.FloatField(allow_null=True, help_text="0-100, as the option's `recognisability`")
+    iou = serializers.FloatField(
+        allow_null=True, help_text="0..1, filled route vs the filled fitted outline (area intersection over union)")
+    rival_iou = serializers.FloatField(
+        allow_null=True, help_text="0..1, the best such overlap with any other catalogue figure")
+    rival_shape_id = serializers.CharField(
+        allow_null=True, help_text="the catalogue figure the route looks most like after its own (null: none)")
+
+
+class FigurePlacementSerializer(serializers.Serializer):
+    """Where the option's figure sits; send it back (moved, turned, resized) to `POST .../options`."""
+
+    center_latitude = serializers.FloatField(allow_null=True, help_text="the figure's centre, degrees")
+    center_longitude = serializers.FloatField(allow_null=True, help_text="the figure's centre, degrees")
+    rotation_deg = serializers.FloatField(help_text="counter-clockwise turn from upright, 0..360")
+    perimeter = serializers.FloatField(allow_null=True, help_text="km, the figure's outline perimeter")
+    figure_range = serializers.ListField(
+        child=serializers.IntegerField(), min_length=2, max_length=2,
+        help_text="[i, j]: path.coordinates[i..j] (inclusive) is the figure; before i the approach from the "
+        "start, after j the way back. [0, last] when the figure passes through the start.")
 
 
 # --- Turn cues (routes/cues.py) --------------------------------------------------------------------------
@@ -136,15 +160,33 @@ class RouteOptionSerializer(serializers.ModelSerializer):
     start = serializers.SerializerMethodField()
     path = serializers.SerializerMethodField()
     cues = serializers.SerializerMethodField()
+    recognisability = serializers.SerializerMethodField(
+        help_text="0-100 (null for options planned before it existed): how clearly the route shows its own "
+        "figure rather than another catalogue figure; see the formula in the description")
+    recognisable = serializers.BooleanField(
+        help_text="false when the target distance is below the smallest one at which this figure can be "
+        "drawn recognisably near the start (the route's `suggested_distance`)")
+    approach_distance = serializers.SerializerMethodField(
+        help_text="km, 2 decimals: the approach from the start to the figure plus the way back (0 when the "
+        "figure passes through the start); included in `distance`")
+    placement = serializers.SerializerMethodField()
+    source = serializers.ChoiceField(
+        choices=RouteOption.Source.choices,
+        help_text="`planned` with the route, or `placed` by `POST /routes/{id}/options`")
 
     class Meta:
         model = RouteOption
         fields = [
             "id",
             "rank",
+            "source",
             "distance",
             "estimated_duration",
             "shape_fidelity",
+            "recognisability",
+            "recognisable",
+            "approach_distance",
+            "placement",
             "fidelity",
             "elevation_gain",
             "lit_ratio",
@@ -160,13 +202,40 @@ class RouteOptionSerializer(serializers.ModelSerializer):
     def get_shape_fidelity(self, option: RouteOption) -> float:
         return round(option.shape_fidelity, 1)
 
+    def get_recognisability(self, option: RouteOption) -> float | None:
+        return None if option.recognisability is None else round(option.recognisability, 1)
+
+    def get_approach_distance(self, option: RouteOption) -> float:
+        return round(option.approach_length_m / 1000.0, 2)
+
+    @extend_schema_field(FigurePlacementSerializer)
+    def get_placement(self, option: RouteOption) -> dict:
+        def degrees(value):
+            return None if value is None else round(float(value), 7)
+
+        return {
+            "center_latitude": degrees(option.figure_center_latitude),
+            "center_longitude": degrees(option.figure_center_longitude),
+            "rotation_deg": round(option.rotation_deg, 1),
+            "perimeter": None if option.figure_perimeter_m is None else round(option.figure_perimeter_m / 1000, 2),
+            "figure_range": list(option.figure_range),
+        }
+
     @extend_schema_field(FidelityPartsSerializer)
     def get_fidelity(self, option: RouteOption) -> dict:
+        def maybe(value, digits):
+            return None if value is None else round(value, digits)
+
         return {
             "buffer_f1": round(option.buffer_f1, 3),
             "frechet_norm": round(option.frechet_norm, 3),
             "length_error": round(option.length_error, 3),
             "retrace_share": round(option.retrace_share, 3),
+            "trace_score": maybe(option.trace_score, 1),
+            "recognisability": maybe(option.recognisability, 1),
+            "iou": maybe(option.iou, 3),
+            "rival_iou": maybe(option.rival_iou, 3),
+            "rival_shape_id": option.rival_shape_id or None,
         }
 
     @extend_schema_field(LatLngField)
@@ -199,6 +268,9 @@ class RouteSerializer(serializers.ModelSerializer):
         "the data has no lighting tags), or null when safety mode was off"
     )
     options = RouteOptionSerializer(many=True, read_only=True)
+    suggested_distance = serializers.SerializerMethodField(
+        help_text="km, 2 decimals: when the best option is not `recognisable`, the smallest distance at which "
+        "the planner estimates this figure reads as itself near the start; null otherwise")
 
     class Meta:
         model = Route
@@ -223,6 +295,7 @@ class RouteSerializer(serializers.ModelSerializer):
             "status",
             "location_address",
             "location_district",
+            "suggested_distance",
             "options",
             "created_at",
             "updated_at",
@@ -254,6 +327,9 @@ class RouteSerializer(serializers.ModelSerializer):
 
     def get_safety_signal(self, route: Route) -> str | None:
         return route.safety_signal or None
+
+    def get_suggested_distance(self, route: Route) -> float | None:
+        return None if route.suggested_distance_km is None else round(route.suggested_distance_km, 2)
 
 
 # --- Input ----------------------------------------------------------------------------------------------
@@ -332,6 +408,29 @@ class RouteCreateSerializer(serializers.Serializer):
             errors["target_duration"] = ["Required when condition is duration."]
         if errors:
             raise serializers.ValidationError(errors)
+        return attrs
+
+
+class RouteOptionPlaceSerializer(serializers.Serializer):
+    """POST /routes/{id}/options: the figure at an explicit placement. Exactly one of scale and
+    target_distance. `services.route_option_place` checks what needs the network (the centre lies on it, near
+    enough to the start)."""
+
+    center_latitude = serializers.FloatField(min_value=-90, max_value=90, help_text="the figure's centre, degrees")
+    center_longitude = serializers.FloatField(min_value=-180, max_value=180, help_text="the figure's centre, degrees")
+    rotation_deg = serializers.FloatField(
+        min_value=-360, max_value=360, default=0.0, help_text="counter-clockwise turn from upright, degrees")
+    scale = serializers.FloatField(
+        min_value=MIN_PLACEMENT_SCALE, max_value=MAX_PLACEMENT_SCALE, required=False, allow_null=True,
+        help_text="the figure's size as a multiple of the route's best planned option's figure (1 = same size); "
+        "the run's distance follows from it")
+    target_distance = serializers.FloatField(
+        min_value=MIN_TARGET_DISTANCE_KM, max_value=MAX_TARGET_DISTANCE_KM, required=False, allow_null=True,
+        help_text="km for the whole run (approach included): the figure is sized to match")
+
+    def validate(self, attrs):
+        if (attrs.get("scale") is None) == (attrs.get("target_distance") is None):
+            raise serializers.ValidationError({"scale": ["Send exactly one of scale and target_distance."]})
         return attrs
 
 

@@ -16,13 +16,18 @@ import polyline as polyline_codec
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from rest_framework.exceptions import NotFound
 
 from routes.models import (
     MAX_OPTIONS,
+    MAX_OPTIONS_PER_ROUTE,
+    MAX_PLACEMENT_SCALE,
     MAX_TARGET_DISTANCE_KM,
     MAX_TARGET_DURATION_S,
+    MIN_PLACEMENT_SCALE,
     MIN_TARGET_DISTANCE_KM,
     MIN_TARGET_DURATION_S,
     POLYLINE_PRECISION,
@@ -32,7 +37,7 @@ from routes.models import (
     RouteShape,
 )
 from routes.selectors import SHAPE_CATALOG_CACHE_KEY
-from runnerway.api.exceptions import ApiError, Unprocessable
+from runnerway.api.exceptions import ApiError, Conflict, Unprocessable
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +234,7 @@ def _is_ring(xy: np.ndarray) -> bool:
 def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_path: str | None,
                    start_lat: float, start_lon: float) -> _Outline:
     from routes.planner.geometry import haversine_m
-    from routes.planner.shapes import outline_from_latlng
+    from routes.planner.shapes import DrawingTooComplex, outline_from_latlng
 
     if mode == Route.Mode.SHAPE:
         try:
@@ -250,9 +255,16 @@ def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_pa
         return _Outline(outline, _is_ring(outline))
     try:
         outline = _outline_from_svg(svg_path)
+    except DrawingTooComplex as exc:
+        raise ApiError("The drawing has too many segments.", fields={"svg_path": [str(exc)]}) from exc
     except ValueError as exc:
         raise ApiError("The SVG path cannot be read.", fields={"svg_path": [str(exc)]}) from exc
     return _Outline(outline, _is_ring(outline))
+
+
+def _outline_for_storage(xy: np.ndarray) -> list[list[float]]:
+    # 3 decimals: a thousandth of a box unit (or a millimetre) is far below anything a run can trace
+    return [[round(float(x), 3), round(float(y), 3)] for x, y in xy]
 
 
 def _target_length_m(*, condition: str, target_distance: float | None, target_duration: int | None,
@@ -358,6 +370,7 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
             type=activity_type, mode=mode, shape=shape,
             custom_points=[[float(a), float(b)] for a, b in custom_points] if custom_points else None,
             custom_svg_path=svg_path or "",
+            outline=_outline_for_storage(outline.xy), outline_closed=outline.closed,
             start_latitude=_decimal7(lat), start_longitude=_decimal7(lon),
             condition=condition, target_distance_km=Decimal(f"{target_length_m / 1000:.3f}"),
             target_duration_s=target_duration if condition == Route.Condition.DURATION else None,
@@ -366,6 +379,7 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
             location_address=(place.address if place else "")[:255],
             location_district=(place.district if place else "")[:100],
             network=loaded.network, planning_ms=planning_ms,
+            suggested_distance_km=_suggested_distance_km(planned),
         )
         for option in options:
             option.route = route
@@ -396,14 +410,17 @@ def _decimal7(value: float) -> Decimal:
 
 
 def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s,
-                  graph) -> RouteOption:
+                  graph, source: str = RouteOption.Source.PLANNED) -> RouteOption:
     """An unsaved option of a planned route, with its turn cues from `graph` (the network it was planned on)."""
     from routes.cues import cues_for_planned_route
 
     coordinates = np.asarray(planned_route.coordinates, dtype=np.float64)
     fidelity = planned_route.fidelity
+    figure_start, figure_end = _figure_range(planned_route.figure_range, len(coordinates))
+    centre = planned_route.figure_center_latlng
     return RouteOption(
         rank=planned_route.rank,
+        source=source,
         polyline=polyline_codec.encode([(float(a), float(b)) for a, b in coordinates], POLYLINE_PRECISION),
         point_count=len(coordinates),
         distance_km=planned_route.distance_m / 1000.0,
@@ -413,6 +430,18 @@ def _route_option(planned_route, *, activity_type: str, intensity: str, estimate
         frechet_norm=float(fidelity.frechet_norm),
         length_error=float(fidelity.length_error),
         retrace_share=float(fidelity.retrace_share),
+        recognisability=float(planned_route.recognisability),
+        recognisable=bool(planned_route.recognisable),
+        iou=float(fidelity.iou),
+        rival_iou=float(fidelity.rival_iou),
+        rival_shape_id=(fidelity.rival_shape_id or "")[:50],
+        trace_score=float(fidelity.trace_score),
+        approach_length_m=float(planned_route.approach_length_m),
+        figure_start_index=figure_start, figure_end_index=figure_end,
+        figure_center_latitude=None if centre is None else _decimal7(float(centre[0])),
+        figure_center_longitude=None if centre is None else _decimal7(float(centre[1])),
+        rotation_deg=float(planned_route.rotation_deg) % 360.0,
+        figure_perimeter_m=float(planned_route.figure_perimeter_m) or None,
         target_error=float(planned_route.length_error),
         elevation_gain=None,  # OSM has no elevation; a DEM lookup would fill this
         lit_ratio=None if planned_route.lit_ratio is None else float(planned_route.lit_ratio),
@@ -421,6 +450,140 @@ def _route_option(planned_route, *, activity_type: str, intensity: str, estimate
         max_lat=float(coordinates[:, 0].max()), max_lon=float(coordinates[:, 1].max()),
         cues=cues_for_planned_route(graph, planned_route.node_ids),
     )
+
+
+def _figure_range(figure_range, point_count: int) -> tuple[int, int]:
+    """The engine's (i, j) with negative indices resolved and both clamped into the path."""
+    last = max(point_count - 1, 0)
+    start, end = (int(index) if int(index) >= 0 else point_count + int(index) for index in figure_range)
+    start, end = min(max(start, 0), last), min(max(end, 0), last)
+    return (start, end) if start <= end else (0, last)
+
+
+def _suggested_distance_km(planned: list) -> float | None:
+    """The smallest recognisable length near this start, when the best option is not recognisable."""
+    best = min(planned, key=lambda planned_route: planned_route.rank, default=None)
+    if best is None or best.recognisable or best.min_recognisable_length_m is None:
+        return None
+    return round(float(best.min_recognisable_length_m) / 1000.0, 2)
+
+
+def route_option_place(*, route: Route, center_latitude: float, center_longitude: float,
+                       rotation_deg: float = 0.0, scale: float | None = None,
+                       target_distance: float | None = None) -> RouteOption:
+    """Snap the route's figure to the streets at an explicit placement and store it as one more option.
+
+    The placement: the figure's centre (degrees), its turn from upright (counter-clockwise degrees), and its
+    size as exactly one of `scale` (a multiple of the route's best option's figure perimeter) or
+    `target_distance` (km for the whole run, approach included; the figure is sized to match).
+    The outline is the one stored with the route (nothing is parsed). The planner runs with no transaction
+    open, within ROUTE_PLACE_TIME_BUDGET_S; then one short transaction locks the route row, makes room under
+    MAX_OPTIONS_PER_ROUTE (dropping the oldest placed option no workout or post uses) and inserts the
+    option with the next rank.
+    Raises ApiError (400 `validation_error` with fields: bad numbers, centre off the route's network or too
+    far from the start, size out of range), Unprocessable (422 `no_road_network`, `route_not_found`),
+    Conflict (409 `conflict`: the route is full of options in use), NotFound (the route was deleted).
+    """
+    import math
+
+    from routes.networks import graph_for, network_covering
+    from routes.planner.geometry import haversine_m
+    from routes.planner.planner import (
+        MAX_PLACEMENT_DISTANCE_M,
+        PlanRequest,
+        RouteNotFound,
+        StartOutsideNetwork,
+        estimate_duration_s,
+        plan_at_placement,
+    )
+    from routes.planner.types import Placement
+    from routes.selectors import route_outline
+
+    lat, lon, rotation = float(center_latitude), float(center_longitude), float(rotation_deg)
+    errors: dict[str, list[str]] = {}
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        errors["center_latitude"] = ["Must be -90..90."]
+    if not (math.isfinite(lon) and -180 <= lon <= 180):
+        errors["center_longitude"] = ["Must be -180..180."]
+    if not (math.isfinite(rotation) and -360 <= rotation <= 360):
+        errors["rotation_deg"] = ["Must be -360..360."]
+    if (scale is None) == (target_distance is None):
+        errors["scale"] = ["Send exactly one of scale and target_distance."]
+    elif scale is not None and not (math.isfinite(scale) and MIN_PLACEMENT_SCALE <= scale <= MAX_PLACEMENT_SCALE):
+        errors["scale"] = [f"Must be between {MIN_PLACEMENT_SCALE} and {MAX_PLACEMENT_SCALE}."]
+    elif target_distance is not None and not MIN_TARGET_DISTANCE_KM <= target_distance <= MAX_TARGET_DISTANCE_KM:
+        errors["target_distance"] = [f"Must be between {MIN_TARGET_DISTANCE_KM} and {MAX_TARGET_DISTANCE_KM} km."]
+    if errors:
+        raise ApiError("The placement is not valid.", fields=errors)
+
+    outline_xy, closed = route_outline(route)
+    if outline_xy is None:
+        raise ApiError("This route's drawing cannot be placed.", fields={"non_field_errors": [
+            "The route has no stored figure; plan it again."]})
+    start_lat, start_lon = float(route.start_latitude), float(route.start_longitude)
+    network = route.network if route.network_id is not None and route.network.is_active else None
+    graph = graph_for(network) if network is not None else None
+    if graph is None or not graph.covers(start_lat, start_lon):
+        loaded = network_covering(lat=start_lat, lon=start_lon)
+        if loaded is None:
+            raise Unprocessable("No road network covers the route's start.", code="no_road_network")
+        graph = loaded.graph
+    off_network = ["The figure's centre is outside this route's road network."]
+    if not graph.covers(lat, lon):
+        raise ApiError("The figure's centre is outside this route's road network.",
+                       fields={"center_latitude": off_network, "center_longitude": off_network})
+    target_length_m = (target_distance if target_distance is not None else float(route.target_distance_km)) * 1000
+    reach_m = max(MAX_PLACEMENT_DISTANCE_M, 0.5 * target_length_m)
+    centre_m = float(haversine_m(lat, lon, start_lat, start_lon))
+    if centre_m > reach_m:
+        too_far = [f"The figure's centre is {centre_m / 1000:.1f} km from the start; at most "
+                   f"{reach_m / 1000:.1f} km."]
+        raise ApiError("The figure is too far from the start.",
+                       fields={"center_latitude": too_far, "center_longitude": too_far})
+    perimeter_m = None
+    if scale is not None:
+        reference = (route.options.filter(source=RouteOption.Source.PLANNED, figure_perimeter_m__isnull=False)
+                     .order_by("rank").values_list("figure_perimeter_m", flat=True).first())
+        if reference is None:
+            raise ApiError("This route has no figure size to scale.", fields={"scale": [
+                "No planned option records its figure's size; send target_distance instead."]})
+        perimeter_m = float(reference) * float(scale)
+
+    started = time.perf_counter()
+    try:
+        planned = plan_at_placement(graph, PlanRequest(
+            outline_xy=outline_xy, closed=closed, start_lat=start_lat, start_lon=start_lon,
+            target_length_m=target_length_m, options_count=1, safety_mode=route.safety_mode,
+            time_budget_s=float(settings.ROUTE_PLACE_TIME_BUDGET_S)),
+            Placement(center_lat=lat, center_lon=lon, rotation_deg=rotation, perimeter_m=perimeter_m))
+    except StartOutsideNetwork as exc:
+        raise Unprocessable("No road network covers the route's start.", code="no_road_network") from exc
+    except RouteNotFound as exc:
+        raise Unprocessable("The streets here cannot draw the figure; move it, turn it or change its size.",
+                            code="route_not_found") from exc
+    except ValueError as exc:
+        raise ApiError("The figure cannot be placed there.", fields={"non_field_errors": [str(exc)]}) from exc
+    planning_ms = round((time.perf_counter() - started) * 1000)
+    option = _route_option(planned, activity_type=route.type, intensity=route.intensity,
+                           estimate_duration_s=estimate_duration_s, graph=graph, source=RouteOption.Source.PLACED)
+
+    with transaction.atomic():
+        locked = Route.objects.alive().select_for_update().filter(pk=route.pk).first()
+        if locked is None:
+            raise NotFound("No such route.")
+        options = RouteOption.objects.filter(route=locked)
+        if options.count() >= MAX_OPTIONS_PER_ROUTE:
+            unused = (options.filter(source=RouteOption.Source.PLACED, workouts__isnull=True, posts__isnull=True)
+                      .order_by("created_at", "rank").values_list("pk", flat=True).first())
+            if unused is None:
+                raise Conflict(f"This route has {MAX_OPTIONS_PER_ROUTE} options in use; plan a new route.")
+            RouteOption.objects.filter(pk=unused).delete()
+        option.route = locked
+        option.rank = (options.aggregate(top=Max("rank"))["top"] or 0) + 1
+        option.save(force_insert=True)
+    logger.info("route %s: figure placed at %.5f,%.5f (%.0f°) in %d ms, %.2f km, recognisability %.0f",
+                route.pk, lat, lon, rotation, planning_ms, option.distance_km, option.recognisability or 0)
+    return option
 
 
 @transaction.atomic

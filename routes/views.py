@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -17,10 +17,13 @@ from rest_framework.views import APIView
 
 from routes import exports, selectors, services
 from routes.cues import cue_language, cues_render
+from routes.models import MAX_OPTIONS_PER_ROUTE, MAX_PLACEMENT_SCALE, MIN_PLACEMENT_SCALE
 from routes.planner import fidelity as fidelity_module
+from routes.planner import recognisability as recognisability_module
 from routes.serializers import (
     RouteCreateSerializer,
     RouteListQuerySerializer,
+    RouteOptionPlaceSerializer,
     RouteOptionSerializer,
     RouteSerializer,
     RouteUpdateSerializer,
@@ -36,19 +39,31 @@ from runnerway.api.renderers import (
 )
 from runnerway.api.schema import error_response
 
+
+def _module_doc(module) -> str:
+    return "\n".join(line[4:] if line.startswith("    ") else line
+                     for line in (module.__doc__ or "").strip().splitlines())
+
+
 FIDELITY_DESCRIPTION = (
     "**Shape fidelity** (`shape_fidelity`, 0-100, parts under `fidelity`):\n\n"
-    + "\n".join(
-        line[4:] if line.startswith("    ") else line
-        for line in (fidelity_module.__doc__ or "").strip().splitlines()
-    )
+    + _module_doc(fidelity_module)
+    + "\n\n**Recognisability** (`recognisability`, 0-100; `fidelity.iou`, `fidelity.rival_iou`, "
+    "`fidelity.rival_shape_id`):\n\n"
+    + _module_doc(recognisability_module)
 )
 OPTION_FIELDS_DESCRIPTION = (
     "Each option: `distance` (km), `estimated_duration` (s, at the intensity's pace: running easy 7:00, "
-    "normal 6:00, hard 5:00 per km; walking 12:00, 10:30, 9:00), `shape_fidelity`, `elevation_gain` (always "
-    "null: the OSM road network has no elevation), `lit_ratio` (null where the area's data has no lighting "
-    "tags), `start`, `path` {polyline, coordinates, bbox}, and `cues` (turn-by-turn, in the language of "
-    "`Accept-Language`: `ko` by default, or `en`)."
+    "normal 6:00, hard 5:00 per km; walking 12:00, 10:30, 9:00), `shape_fidelity`, `recognisability` and "
+    "`recognisable`, `approach_distance` (km of the approach from the start to the figure and back, part of "
+    "`distance`), `placement` (the figure's centre, turn, perimeter and `figure_range`, the indices of "
+    "`path.coordinates` that draw the figure itself), `source` (`planned` or `placed`), `elevation_gain` "
+    "(always null: the OSM road network has no elevation), `lit_ratio` (null where the area's data has no "
+    "lighting tags), `start`, `path` {polyline, coordinates, bbox}, and `cues` (turn-by-turn, in the language "
+    "of `Accept-Language`: `ko` by default, or `en`). Planned options come first in the planner's rank (by "
+    "recognisability); placed options follow in the order they were placed.\n\n"
+    "The route's `suggested_distance` (km) is set when its best option is not `recognisable`: the target was "
+    "below the smallest distance at which this figure reads as itself on the streets near the start."
 )
 
 
@@ -200,6 +215,64 @@ class RouteListCreateView(CuesVaryByLanguage, GenericAPIView):
         )
 
 
+class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
+    throttle_scope = "route_plan"  # per user, shared with planning
+    throttle_scope_address = "route_plan_address"
+
+    def get_throttles(self):
+        return [*super().get_throttles(), RoutePlanThrottle(), RoutePlanAddressThrottle()]
+
+    @extend_schema(
+        summary="Place the figure by hand: one more option",
+        description="Snaps the route's figure to the streets at an explicit placement — the app's drag, turn "
+        "and resize with the route following live — and saves it as one more option of the route (`source: "
+        "placed`, the next rank), returned with its score. The figure sits at `center_latitude`/"
+        "`center_longitude` turned by `rotation_deg` (counter-clockwise from upright), sized by exactly one "
+        "of `scale` (a multiple of the route's best planned option's figure; the distance follows) or "
+        "`target_distance` (km for the whole run, approach included; the figure is sized to match). An "
+        "approach runs from the route's start to the figure and back the same way (`approach_distance`). "
+        "Feed an option's `placement` back, changed, to move it again.\n\n"
+        f"A route keeps at most {MAX_OPTIONS_PER_ROUTE} options: when full, the oldest placed option that no "
+        "workout or post uses is dropped to make room (409 `conflict` when every one is in use). Answers in "
+        "a fraction of a second (the planner's budget is `ROUTE_PLACE_TIME_BUDGET_S`). Throttled with route "
+        "planning, per user (`route_plan`) and per client address (`route_plan_address`). Another user's "
+        "route answers 404.\n\n"
+        "400 `validation_error` with `fields` for: a latitude/longitude/rotation out of range, a `scale` "
+        f"outside {MIN_PLACEMENT_SCALE}-{MAX_PLACEMENT_SCALE}, a `target_distance` out of range, both or "
+        "neither of `scale` and `target_distance`, a centre outside the route's road network or further from "
+        "the start than max(3 km, half the distance).\n\n" + FIDELITY_DESCRIPTION,
+        request=RouteOptionPlaceSerializer,
+        responses={
+            201: RouteOptionSerializer,
+            409: error_response(
+                f"`conflict`: the route already has {MAX_OPTIONS_PER_ROUTE} options and every placed one is "
+                "followed by a workout or shared in a post."
+            ),
+            422: error_response(
+                "`route_not_found`: the streets at this placement cannot draw the figure (move, turn or resize "
+                "it); `no_road_network`: no imported road network covers the route's start any more."
+            ),
+        },
+        examples=[
+            OpenApiExample("Drag 300 m east, same size", request_only=True, value={
+                "center_latitude": 60.1699, "center_longitude": 24.9438, "rotation_deg": 0, "scale": 1.0}),
+            OpenApiExample("Turn and resize to a 4 km run", request_only=True, value={
+                "center_latitude": 60.1699, "center_longitude": 24.9438, "rotation_deg": 30,
+                "target_distance": 4.0}),
+        ],
+        tags=["routes"],
+    )
+    def post(self, request, route_id):
+        route = selectors.route_get(user=request.user, route_id=route_id)
+        if route is None:
+            raise NotFound("No such route.")
+        data = RouteOptionPlaceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        option = services.route_option_place(route=route, **data.validated_data)
+        return Response(RouteOptionSerializer(option, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
 class RouteDetailView(CuesVaryByLanguage, APIView):
     def get_route(self, request, route_id):
         route = selectors.route_get(user=request.user, route_id=route_id)
@@ -324,6 +397,8 @@ class RouteOptionPreviewView(FileResponseMixin, APIView):
 
     @extend_schema(
         summary="An option drawn as an SVG image",
+        description="The figure in the app's accent colour; an approach from the start to a figure placed "
+        "away from it (and the way back) thinner, dashed and grey; the start as a green dot.",
         parameters=[OpenApiParameter("size", int, description="Width and height in px (64-1024).")],
         responses={(200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, description="SVG image")},
         tags=["routes"],
@@ -334,7 +409,8 @@ class RouteOptionPreviewView(FileResponseMixin, APIView):
             size_px = min(max(int(request.query_params.get("size", 256)), 64), 1024)
         except ValueError:
             size_px = 256
-        svg = exports.svg_for_path(option.coordinates(), width_px=size_px, title=option.route.name)
+        svg = exports.svg_for_path(option.coordinates(), width_px=size_px, title=option.route.name,
+                                   figure_range=option.figure_range)
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
         response["Cache-Control"] = "private, max-age=3600"
         return response

@@ -411,6 +411,9 @@ ROAD_NETWORK_DIR = BASE_DIR / env("ROAD_NETWORK_DIR", default=str(VAR_DIR / "net
 # Route planning runs inside the request: its search stops after this budget and returns the best options
 # found, so a request never holds a worker for long (DESIGN.md target: p95 <= 2.5 s on 2 cores).
 ROUTE_PLAN_TIME_BUDGET_S = env.float("ROUTE_PLAN_TIME_BUDGET_S", default=3.0)
+# Placing a figure by hand (`POST /routes/{id}/options`, the live drag) routes one placement: it must answer
+# in a fraction of a second, so its budget is far below planning's.
+ROUTE_PLACE_TIME_BUDGET_S = env.float("ROUTE_PLACE_TIME_BUDGET_S", default=0.8)
 
 # --- Security (production values come from the environment; `check --deploy` must pass) ----------------
 # Empty means the default: on when served over HTTPS (not embedded, not DEBUG), off on the embedded mode's plain

@@ -134,7 +134,9 @@ def planned_path_latlng(*, workout: Workout) -> np.ndarray | None:
 def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
     """The intended shape's outline (planar, the planner's convention) and whether it is closed.
 
-    (None, True) when the workout follows no route or the outline cannot be read: the engine then measures
+    Read as the route stored it at planning time: completion never parses a drawing (an SVG path's cost
+    depends on its coordinates, and completion writes under the workout's row lock).
+    (None, True) when the workout follows no route or the route has no outline: the engine then measures
     shape accuracy against the planned path itself.
     """
     if workout.route_id is None:
@@ -142,7 +144,7 @@ def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
     from routes.models import Route
     from routes.selectors import route_outline
 
-    route = Route.objects.select_related("shape").filter(pk=workout.route_id).first()
+    route = Route.objects.only("id", "outline", "outline_closed").filter(pk=workout.route_id).first()
     return route_outline(route) if route is not None else (None, True)
 
 
@@ -389,6 +391,12 @@ def workout_resume(*, workout: Workout, at: datetime | None = None, now: datetim
     return locked
 
 
+# Completion computes the metrics before it takes the workout's row lock, then checks in a short transaction
+# that nothing arrived meanwhile; a batch, pause or resume that did means computing again, at most this often
+# (then once under the lock, so a phone streaming batches cannot keep its workout from completing).
+COMPLETE_ATTEMPTS = 3
+
+
 def workout_complete(
     *,
     workout: Workout,
@@ -399,29 +407,67 @@ def workout_complete(
 ) -> Workout:
     """active|paused → completed: final metrics, flags on the points the engine left out, stats and records.
 
-    A second call answers 409 invalid_state and changes nothing (the status is checked under the row lock), so
-    the stats are added exactly once. An open pause is closed at the completion time.
+    The metrics are computed with no transaction open; the write is one short transaction under the workout's
+    row lock that first checks the workout did not change since (else it computes again). A second call
+    answers 409 invalid_state and changes nothing (the status is checked under the row lock), so the stats
+    are added exactly once. An open pause is closed at the completion time.
     """
     now = now or timezone.now()
+    for _attempt in range(COMPLETE_ATTEMPTS):
+        snapshot = Workout.objects.select_related("user").get(pk=workout.pk)
+        if snapshot.status == Workout.Status.COMPLETED:
+            raise InvalidState("This workout is already completed.")
+        finished_at = _transition_time(workout=snapshot, at=completed_at, now=now, field="completed_at")
+        final = _compute_final(snapshot, completed_at=finished_at, now=now)
+        with transaction.atomic():
+            locked = _lock(workout)
+            if locked.status == Workout.Status.COMPLETED:
+                raise InvalidState("This workout is already completed.")
+            if _unchanged_since(locked, snapshot):
+                return _write_completion(locked, final, completed_at=finished_at,
+                                         end_latitude=end_latitude, end_longitude=end_longitude)
+        # a batch, pause or resume landed while computing: compute again with it
     with transaction.atomic():
         locked = _lock(workout)
         if locked.status == Workout.Status.COMPLETED:
             raise InvalidState("This workout is already completed.")
-        completed_at = _transition_time(workout=locked, at=completed_at, now=now, field="completed_at")
-        _close_open_pause(locked, at=completed_at)
-        _finalise(locked, completed_at=completed_at, now=now)
-        if end_latitude is not None and end_longitude is not None:
-            locked.end_latitude, locked.end_longitude = end_latitude, end_longitude
-        locked.save()
-        _record_completion(locked)
+        finished_at = _transition_time(workout=locked, at=completed_at, now=now, field="completed_at")
+        final = _compute_final(locked, completed_at=finished_at, now=now)
+        return _write_completion(locked, final, completed_at=finished_at,
+                                 end_latitude=end_latitude, end_longitude=end_longitude)
+
+
+def _write_completion(locked: Workout, final: _FinalMetrics, *, completed_at: datetime,
+                      end_latitude: float | None, end_longitude: float | None) -> Workout:
+    """The completion's writes; call inside a transaction holding the workout's row lock."""
+    _close_open_pause(locked, at=completed_at)
+    _apply_final(locked, final, completed_at=completed_at)
+    if end_latitude is not None and end_longitude is not None:
+        locked.end_latitude, locked.end_longitude = end_latitude, end_longitude
+    locked.save()
+    _record_completion(locked)
     return locked
 
 
-def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
-              device_calories_kcal: float | None = None) -> None:
-    """Compute the final metrics into `workout` (not saved) and flag the points the engine left out."""
+def _unchanged_since(locked: Workout, snapshot: Workout) -> bool:
+    # Every batch, pause and resume saves the row (auto_now `updated_at`) and batches count points.
+    return (locked.status, locked.points_count, locked.updated_at) == (
+        snapshot.status, snapshot.points_count, snapshot.updated_at)
+
+
+@dataclass(frozen=True)
+class _FinalMetrics:
+    points: PointArrays
+    filtered: object  # the engine's FilteredPoints
+    metrics: object  # the engine's WorkoutMetrics
+
+
+def _compute_final(workout: Workout, *, completed_at: datetime, now: datetime,
+                   device_calories_kcal: float | None = None) -> _FinalMetrics:
+    """Read the workout's points, pauses, planned path and outline, and run the metrics engine. Writes nothing."""
     points = kept_point_arrays(workout=workout)
-    pauses = pause_spans(workout=workout)
+    # an open pause ends at the completion (completion closes it when it writes)
+    pauses = [(start, end if end is not None else completed_at) for start, end in pause_spans(workout=workout)]
     planned = planned_path_latlng(workout=workout)
     outline, outline_closed = shape_outline(workout=workout) if planned is not None else (None, True)
     weight_kg = float(workout.user.weight_kg) if workout.user.weight_kg is not None else None
@@ -432,6 +478,19 @@ def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
         activity_type=workout.type, weight_kg=weight_kg, device_calories_kcal=device_calories_kcal,
         planned_path_latlng=planned, shape_outline_xy=outline, shape_closed=outline_closed,
     )
+    return _FinalMetrics(points=points, filtered=filtered, metrics=metrics)
+
+
+def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
+              device_calories_kcal: float | None = None) -> None:
+    """Compute the final metrics into `workout` (not saved) and flag the points the engine left out."""
+    final = _compute_final(workout, completed_at=completed_at, now=now, device_calories_kcal=device_calories_kcal)
+    _apply_final(workout, final, completed_at=completed_at)
+
+
+def _apply_final(workout: Workout, final: _FinalMetrics, *, completed_at: datetime) -> None:
+    """Copy computed final metrics into `workout` (not saved) and flag the points the engine left out."""
+    points, filtered, metrics = final.points, final.filtered, final.metrics
     _flag_left_out_points(workout, points, filtered)
 
     workout.status = Workout.Status.COMPLETED
@@ -504,23 +563,29 @@ def _flag_left_out_points(workout: Workout, points: PointArrays, filtered) -> No
 
 def workout_complete_if_stale(*, workout_id, now: datetime | None = None) -> Workout | None:
     """Complete an abandoned workout (no sign of life for STALE_AFTER), at its last fix. Safe to run twice:
-    a workout completed, deleted or revived meanwhile is left alone (returns None)."""
+    a workout completed, deleted or revived meanwhile is left alone (returns None). Like `workout_complete`,
+    the metrics are computed before the row lock is taken."""
     now = now or timezone.now()
+
+    def stale():
+        return Workout.objects.alive().filter(
+            pk=workout_id, status__in=[Workout.Status.ACTIVE, Workout.Status.PAUSED],
+            updated_at__lt=now - STALE_AFTER)
+
+    snapshot = stale().select_related("user").first()
+    if snapshot is None:
+        return None
+    completed_at = max(snapshot.last_point_at or snapshot.started_at, snapshot.started_at)
+    last_pause = WorkoutPause.objects.filter(workout_id=snapshot.pk).order_by("-started_at").first()
+    if last_pause is not None:
+        completed_at = max(completed_at, last_pause.ended_at or last_pause.started_at)
+    final = _compute_final(snapshot, completed_at=completed_at, now=now)
     with transaction.atomic():
-        workout = (
-            Workout.objects.alive().select_for_update()
-            .filter(pk=workout_id, status__in=[Workout.Status.ACTIVE, Workout.Status.PAUSED],
-                    updated_at__lt=now - STALE_AFTER)
-            .first()
-        )
-        if workout is None:
-            return None
-        completed_at = max(workout.last_point_at or workout.started_at, workout.started_at)
-        last_pause = WorkoutPause.objects.filter(workout_id=workout.pk).order_by("-started_at").first()
-        if last_pause is not None:
-            completed_at = max(completed_at, last_pause.ended_at or last_pause.started_at)
+        workout = stale().select_for_update().first()
+        if workout is None or not _unchanged_since(workout, snapshot):
+            return None  # completed, deleted or revived meanwhile
         _close_open_pause(workout, at=completed_at)
-        _finalise(workout, completed_at=completed_at, now=now)
+        _apply_final(workout, final, completed_at=completed_at)
         workout.save()
         _record_completion(workout)
     return workout

@@ -9,13 +9,16 @@ Public interface (details in each module's docstrings):
 * `fidelity.shape_fidelity(outline_xy, route_latlng, *, closed=True) -> Fidelity`
 * `planner.plan_routes(graph, PlanRequest) -> list[PlannedRoute]`, raising `RouteNotFound` /
   `StartOutsideNetwork`; `estimate_duration_s`, `target_length_from_duration`
+* `planner.plan_at_placement(graph, PlanRequest, Placement) -> PlannedRoute`: the figure snapped at an
+  explicit centre / rotation / size (live drag), with its approach from the start
+* `recognisability.recognisability(outline_xy, route_xy, *, closed)`: the score options are ranked by
 """
 
 from .fidelity import Fidelity, shape_fidelity
 from .geometry import LocalProjection, latlng_to_local_xy
 from .graph import HighwayClass, RoadGraph
 from .osm_import import build_graph_from_osm
-from .planner import estimate_duration_s, plan_routes, target_length_from_duration
+from .planner import estimate_duration_s, plan_at_placement, plan_routes, target_length_from_duration
 from .shapes import (
     SHAPE_TEMPLATES,
     ShapeTemplate,
@@ -25,7 +28,7 @@ from .shapes import (
     outline_from_svg_path,
     template_outline,
 )
-from .types import PlannedRoute, PlannerError, PlanRequest, RouteNotFound, StartOutsideNetwork
+from .types import Placement, PlannedRoute, PlannerError, PlanRequest, RouteNotFound, StartOutsideNetwork
 
 __all__ = [
     "SHAPE_TEMPLATES",
@@ -33,6 +36,7 @@ __all__ = [
     "HighwayClass",
     "LocalProjection",
     "PlanRequest",
+    "Placement",
     "PlannedRoute",
     "PlannerError",
     "RoadGraph",
@@ -46,6 +50,7 @@ __all__ = [
     "latlng_to_local_xy",
     "outline_from_latlng",
     "outline_from_svg_path",
+    "plan_at_placement",
     "plan_routes",
     "shape_fidelity",
     "target_length_from_duration",

@@ -1,7 +1,13 @@
 """Shape fidelity: how well a route (planned or recorded) draws an outline.
 
-    score = 100 * (0.55*F1 + 0.30*max(0, 1 - frechet_norm/0.3) + 0.15*max(0, 1 - length_error/1.0))
-                * (1 - retrace_share)
+    score = sqrt(trace_score * recognisability)            (both 0..100, so score is 0..100)
+    trace_score = 100 * (0.55*F1 + 0.30*max(0, 1 - frechet_norm/0.3) + 0.15*max(0, 1 - length_error/1.0))
+                      * (1 - retrace_share)
+
+`recognisability` (module `recognisability`) asks whether the filled route shows its figure rather than
+another catalogue figure; `trace_score` whether the route follows the line. The geometric mean needs both:
+a right-sized blob follows a heart's line within 30 m almost everywhere (trace_score ~85) but reads as a
+circle (recognisability ~0), so it scores ~0; a clear figure drawn with a zig-zag loses on trace_score.
 
 measured on both curves resampled every 5 m (the route first thinned to 10 m and lightly smoothed, which
 removes GPS jitter), after the best similarity fit (scale, rotation, translation; no reflection) of the
@@ -25,6 +31,8 @@ directions for closed curves, via complex numbers), refined by a few symmetric I
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +47,7 @@ from .geometry import (
     resample_by_count,
     resample_by_spacing,
 )
+from .recognisability import recognisability
 
 # 5 m: fine enough that point-to-point distances approximate point-to-curve distances within 2.5 m.
 RESAMPLE_SPACING_M = 5.0
@@ -79,6 +88,14 @@ class Fidelity:
     precision: float = 0.0
     recall: float = 0.0
     frechet_m: float = 0.0
+    # Recognisability 0..100 (module `recognisability`): the filled route against the fitted outline (iou)
+    # and against the closest other catalogue figure (rival_iou, rival_shape_id).
+    recognisability: float = 0.0
+    iou: float = 0.0
+    rival_iou: float = 0.0
+    rival_shape_id: str | None = None
+    # The line-following part alone (F1, Fréchet, length, retrace); `score` combines it with recognisability.
+    trace_score: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -113,11 +130,25 @@ def shape_fidelity(outline_xy: np.ndarray, route_latlng: np.ndarray, *, closed: 
     if route_latlng.ndim != 2 or len(route_latlng) < 2:
         return ZERO_FIDELITY
     projection = projection_for(route_latlng)
-    route_xy = simplify_track(projection.to_xy(route_latlng[:, 0], route_latlng[:, 1]))
+    raw_xy = projection.to_xy(route_latlng[:, 0], route_latlng[:, 1])
+    route_xy = simplify_track(raw_xy)
     if polyline_length(route_xy) < 2 * RESAMPLE_SPACING_M:
         return ZERO_FIDELITY
     fitted = fit_outline_to_route(outline_xy, route_xy, closed=closed, projection=projection)
-    return fidelity_of_placed(fitted.outline_xy, route_xy, closed=closed)
+    trace = fidelity_of_placed(fitted.outline_xy, route_xy, closed=closed)
+    # Areas are measured on the unsmoothed route: smoothing would round a small star's tips, and GPS jitter
+    # of a few metres hardly changes an enclosed area.
+    return with_recognisability(trace, outline_xy, raw_xy, closed=closed)
+
+
+def with_recognisability(trace: Fidelity, outline_xy: np.ndarray, route_xy: np.ndarray, *,
+                         closed: bool) -> Fidelity:
+    """`trace` (from `fidelity_of_placed`) with the recognisability parts and the combined score."""
+    recog = recognisability(outline_xy, route_xy, closed=closed)
+    score = math.sqrt(max(trace.score, 0.0) * max(recog.recognisability, 0.0))
+    return dataclasses.replace(trace, score=round(score, 2), recognisability=recog.recognisability,
+                               iou=recog.iou, rival_iou=recog.rival_iou, rival_shape_id=recog.rival_shape_id,
+                               trace_score=trace.score)
 
 
 def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: bool,
@@ -158,7 +189,7 @@ def fidelity_of_placed(outline_m: np.ndarray, route_xy: np.ndarray, *, closed: b
                   + WEIGHT_FRECHET * max(0.0, 1.0 - frechet_norm / FRECHET_NORM_ZERO)
                   + WEIGHT_LENGTH * max(0.0, 1.0 - length_error / LENGTH_ERROR_ZERO))
     score = float(np.clip(100.0 * shape_term * (1.0 - retrace), 0.0, 100.0))
-    return Fidelity(score=round(score, 2), buffer_f1=f1, frechet_norm=float(frechet_norm),
+    return Fidelity(score=round(score, 2), trace_score=round(score, 2), buffer_f1=f1, frechet_norm=float(frechet_norm),
                     length_error=float(length_error), retrace_share=float(retrace), precision=precision,
                     recall=recall, frechet_m=float(frechet_m))
 

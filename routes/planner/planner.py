@@ -35,11 +35,13 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
+from .recognisability import recognisability
 from .geometry import polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
 from .types import (
     SAFETY_SIGNAL_LIT,
     SAFETY_SIGNAL_ROAD_CLASS,
+    Placement,
     PlannedRoute,
     PlannerError,
     PlanRequest,
@@ -48,12 +50,14 @@ from .types import (
 )
 
 __all__ = [
+    "Placement",
     "PlanRequest",
     "PlannedRoute",
     "PlannerError",
     "RouteNotFound",
     "StartOutsideNetwork",
     "estimate_duration_s",
+    "plan_at_placement",
     "plan_routes",
     "target_length_from_duration",
 ]
@@ -70,6 +74,9 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
 MAX_CALIBRATION_STEPS = 4
+# Live placement sizes the figure in at most 2 routings (the first guess already subtracts the approach): a
+# drag must answer in a fraction of a second, and the next drag corrects the size anyway.
+PLACEMENT_CALIBRATION_STEPS = 2
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -90,6 +97,7 @@ MIN_WAYPOINT_SPACING_M = 80.0
 SNAP_CANDIDATES = 32  # nearest nodes examined per waypoint
 SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
 CORNER_TURN_DEG = 30.0
+FEATURE_TURN_DEG = 60.0  # corners turning this much are the figure's features (kept by spur/teeth removal)
 
 # --- safety ---------------------------------------------------------------------------------------
 # Use `lit` as the safety signal where at least 25 % of the nearby network length has a lit tag.
@@ -118,12 +126,45 @@ REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for t
 MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
 EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
+SPREAD_HEAD = 80
+QUICK_TRACE_WEIGHT = 0.2
+PRESCORE_SAMPLES = 100  # outline samples per pre-scored placement (hundreds of placements per request)
 DETOUR_GUESS = 1.2  # streets add ~20 % to a figure's perimeter (first guess; learned per request)
 DUPLICATE_OVERLAP = 0.5  # options sharing over half their length are near-copies
 RANK_LENGTH_PENALTY = 50.0  # fidelity points per unit of length error when ranking
 MAX_SCORE_GAP_TO_BEST = 25.0  # options ranking this many points below the best are dropped
+# Ranking: fidelity points lost per unit of approach share, so a figure through the start wins at equal
+# score (an approach of 20 % of the run costs 2 points).
+RANK_APPROACH_PENALTY = 10.0
 # An option running a quarter of its length over streets it already ran is an out-and-back, not a drawing.
 MAX_RETRACE_SHARE = 0.25
+
+# --- placement away from the start ----------------------------------------------------------------
+# A figure may sit with its nearest point up to 15 % of the target length (at most 600 m) from the start: the
+# approach there and back then takes at most ~30 % of the run, and the figure keeps most of the length.
+APPROACH_REACH_SHARE = 0.15
+APPROACH_REACH_MAX_M = 600.0
+# Along streets the approach is longer than the straight gap: options spending over 35 % of the run on it
+# are dropped from the search (an explicit placement reports it instead).
+MAX_APPROACH_SHARE = 0.35
+OFFSTART_LATTICE_PER_PERIMETER = 12.0  # centre lattice spacing = perimeter / 12 (a 3 km figure: ~210 m)
+OFFSTART_MIN_SPACING_M = 60.0
+# Pre-score handicap (metres of alignment cost) of an off-start placement: through the start wins at equal fit.
+OFFSTART_PRESCORE_PENALTY_M = 2.0
+# recognisable = recognisability >= 50 (the route shows its figure at least half as clearly as the outline
+# itself stands out from its nearest rival) and the target is at least the estimated minimum length.
+RECOGNISABLE_MIN_SCORE = 50.0
+# When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target.
+UNRECOGNISABLE_GROWTH = 1.5
+# Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
+# feature must span 3 spacings; smooth figures (no corners) count as an octagon.
+RESOLUTION_RADIUS_M = 400.0
+FEATURE_JUNCTIONS = 3.0
+SMOOTH_FEATURE_SHARE = 0.125
+# An explicit placement's centre may be up to this far from the start (or half the target length, if more).
+MAX_PLACEMENT_DISTANCE_M = 3000.0
+# A figure passing within 60 m (the snapping radius) of the start is entered there: no approach.
+ON_FIGURE_M = SNAP_MAX_M
 
 
 def estimate_duration_s(distance_m: float, activity: str = "running", intensity: str = "normal") -> int:
@@ -163,8 +204,28 @@ class _Area:
     lit_tagged_share: float
     safety_signal: str | None
     node_tree: cKDTree = None  # type: ignore[assignment]
+    # The request's outline (normalised, upright): what recognisability compares routes with. Passing the
+    # placed outline instead would miss the per-outline cache at every new rotation.
+    figure_outline: np.ndarray | None = None
+    _matrix: csr_matrix | None = None
+    predecessors_from: dict = dataclasses.field(default_factory=dict)
+    _degree: np.ndarray | None = None
     edge_key_sorted: np.ndarray = None  # type: ignore[assignment]
     edge_key_order: np.ndarray = None  # type: ignore[assignment]
+
+    @property
+    def matrix(self) -> csr_matrix:
+        """The crop as a symmetric sparse matrix of length x safety factor (built on first use)."""
+        if self._matrix is None:
+            weight = np.maximum(self.length_m * self.factor, 1e-3)
+            self._matrix = _symmetric_matrix(self.edge_u, self.edge_v, weight, len(self.node_xy))
+        return self._matrix
+
+    @property
+    def degree(self) -> np.ndarray:
+        if self._degree is None:
+            self._degree = np.bincount(np.concatenate([self.edge_u, self.edge_v]), minlength=len(self.node_xy))
+        return self._degree
 
     def local_edges_along(self, local_nodes: np.ndarray) -> np.ndarray:
         """Indices into the crop's edge arrays for consecutive node pairs (they are always edges)."""
@@ -187,84 +248,344 @@ class _Candidate:
     rotation_deg: float
     cheap_score: float  # fidelity without Fréchet, minus the safety penalty in safety mode
     safety_cost: float = 0.0  # length-weighted mean of (safety factor - 1) along the route
+    # The figure is local_nodes[figure_range[0]:figure_range[1] + 1]; before it the approach from the start,
+    # after it the way back. (0, len - 1) when the figure passes through the start.
+    figure_range: tuple[int, int] | None = None
+    approach_m: float = 0.0
+    centre_xy: np.ndarray | None = None  # placed figure's centre, metres from the start node
+    perimeter_m: float = 0.0  # placed outline's perimeter
 
 
 def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     """Plan up to `request.options_count` ranked options drawing the outline near the start.
 
-    Returns options sorted by rank (1 first); each is within ±10 % of the target length.
+    Placements are searched both through the start and away from it (the figure's nearest point within
+    `approach_reach_m(target)` of the start, reached by an approach run there and back). Options are ranked
+    by `shape_fidelity` (recognisability-led) minus length, approach and safety penalties; each is within
+    ±10 % of the target length (approach included). Each option carries `recognisable` and the engine's
+    `min_recognisable_length_m` for this figure near this start.
     Raises StartOutsideNetwork when the graph does not cover the start, RouteNotFound when no option within
     the tolerance was found in the time budget, ValueError for an invalid request.
     """
     started = time.perf_counter()
     deadline = started + max(0.2, float(request.time_budget_s))
-    outline = np.asarray(request.outline_xy, dtype=np.float64)
-    target_m = float(request.target_length_m)
-    if outline.ndim != 2 or outline.shape[1] != 2 or len(outline) < 2:
-        raise ValueError("outline_xy must be an (N, 2) array with N >= 2")
-    if not (100.0 <= target_m <= 100_000.0):
-        raise ValueError("target_length_m must be between 100 m and 100 km")
+    outline, target_m = _validated(graph, request)
     options_count = int(request.options_count)
-    if not 1 <= options_count <= 5:
-        raise ValueError("options_count must be 1..5")
-    if not graph.covers(request.start_lat, request.start_lon):
-        raise StartOutsideNetwork("no road network covers the start point")
 
     unit_outline, corner_idx = _normalised_outline(outline, request.closed)
     start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
-    reach_m = target_m * (0.5 if request.closed else 1.0) * 1.15 + 300.0
+    reach_m = target_m * (0.5 if request.closed else 1.0) * 1.15 + approach_reach_m(target_m) + 300.0
     area = _crop(graph, start_node, reach_m, request.safety_mode)
+    area.figure_outline = outline
 
-    placements = _placements(area, unit_outline, corner_idx, request, target_m)
+    # Search gets 65 % of the budget, refinement up to 80 %; scoring the chosen few takes the rest.
+    budget_for_search = started + (deadline - started) * 0.65
+    placements = _all_placements(area, unit_outline, corner_idx, request, target_m)
     candidates: list[_Candidate] = []
-    # Search gets 70 % of the budget, refinement up to 85 %; scoring the chosen few takes the rest.
-    budget_for_search = started + (deadline - started) * 0.7
     max_routed = MAX_ROUTED_PLACEMENTS + options_count
-    for routed, (rotation_deg, anchor) in enumerate(_spread(placements, len(unit_outline))):
+    for routed, placement in enumerate(placements):
         if routed >= max_routed or time.perf_counter() > budget_for_search:
             break
-        candidates.extend(_route_with_calibration(area, unit_outline, corner_idx, rotation_deg, anchor,
-                                                  request.closed, target_m, deadline=budget_for_search))
+        if placement.anchor is not None:
+            candidates.extend(_route_with_calibration(area, unit_outline, corner_idx, placement.rotation_deg,
+                                                      placement.anchor, request.closed, target_m,
+                                                      deadline=budget_for_search))
+        else:
+            cand = _route_at_centre(area, unit_outline, corner_idx, placement.centre_xy, placement.rotation_deg,
+                                    placement.perimeter_m, request.closed, target_m, deadline=budget_for_search)
+            if cand is not None:
+                candidates.append(cand)
 
-    within = [c for c in candidates if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE]
+    within = [c for c in candidates
+              if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE and not _approach_too_long(c)]
     if not within:
         raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
-    within.sort(key=lambda c: c.cheap_score - RANK_LENGTH_PENALTY * abs(c.length_m / target_m - 1),
-                reverse=True)
+    within.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     chosen = _pick_diverse(graph, area, within, options_count)
     refine_deadline = budget_for_search + 0.15 * (deadline - started)
     for _ in range(REFINE_ROUNDS):
         chosen = [_refine(area, cand, request.closed, target_m, deadline=refine_deadline) for cand in chosen]
-    return _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
+    chosen.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
+    options = _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
+    min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
+    return [_with_recognisable(option, target_m, min_length_m) for option in options]
+
+
+def _approach_too_long(cand: _Candidate) -> bool:
+    """More than MAX_APPROACH_SHARE of the run spent getting to the figure and back: a small figure at the end
+    of a long out-and-back, not a drawing of the requested size."""
+    return cand.approach_m > MAX_APPROACH_SHARE * cand.length_m
+
+
+def _candidate_key(cand: _Candidate, target_m: float) -> float:
+    return (cand.cheap_score - RANK_LENGTH_PENALTY * abs(cand.length_m / target_m - 1)
+            - RANK_APPROACH_PENALTY * cand.approach_m / max(cand.length_m, 1.0))
+
+
+def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float) -> PlannedRoute:
+    """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`)."""
+    recognisable = target_m >= min_length_m and option.recognisability >= RECOGNISABLE_MIN_SCORE
+    suggested = min_length_m
+    if not recognisable and target_m >= min_length_m:
+        # The network here drew it less clearly than the estimate promised: suggest a clearly larger figure.
+        suggested = target_m * UNRECOGNISABLE_GROWTH
+    return dataclasses.replace(option, recognisable=recognisable,
+                               min_recognisable_length_m=float(round(suggested, -1)))
+
+
+def _validated(graph: RoadGraph, request: PlanRequest) -> tuple[np.ndarray, float]:
+    """The request's outline as an array and its target length; raises ValueError / StartOutsideNetwork."""
+    outline = np.asarray(request.outline_xy, dtype=np.float64)
+    target_m = float(request.target_length_m)
+    if outline.ndim != 2 or outline.shape[1] != 2 or len(outline) < 2 or not np.isfinite(outline).all():
+        raise ValueError("outline_xy must be an (N, 2) array of finite numbers with N >= 2")
+    if not (100.0 <= target_m <= 100_000.0):
+        raise ValueError("target_length_m must be between 100 m and 100 km")
+    if not 1 <= int(request.options_count) <= 5:
+        raise ValueError("options_count must be 1..5")
+    if not graph.covers(request.start_lat, request.start_lon):
+        raise StartOutsideNetwork("no road network covers the start point")
+    return outline, target_m
+
+
+def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placement) -> PlannedRoute:
+    """Snap the figure at exactly `placement` (centre, rotation, size) to the streets: the live drag / turn /
+    resize of the app. The option runs from the start to the figure (approach), around it, and back the same
+    way; rank 1. With `placement.perimeter_m` None the figure is sized so the whole run matches
+    `request.target_length_m`; with a perimeter the length is whatever that size gives (its length_error is
+    reported, not enforced).
+
+    Raises ValueError for an invalid request or placement (centre further than MAX_PLACEMENT_DISTANCE_M or
+    half the target from the start, perimeter outside 100 m..100 km, non-finite numbers),
+    StartOutsideNetwork, RouteNotFound when the streets there cannot draw it.
+    Cost: 1-4 routings of the figure's corridor, ~30-150 ms on a 50k-node district.
+    """
+    started = time.perf_counter()
+    deadline = started + max(0.2, float(request.time_budget_s))
+    outline, target_m = _validated(graph, request)
+    numbers = (placement.center_lat, placement.center_lon, placement.rotation_deg)
+    if not all(math.isfinite(float(x)) for x in numbers):
+        raise ValueError("placement centre and rotation must be finite numbers")
+    if placement.perimeter_m is not None and not (100.0 <= float(placement.perimeter_m) <= 100_000.0):
+        raise ValueError("placement perimeter_m must be between 100 m and 100 km")
+    unit_outline, corner_idx = _normalised_outline(outline, request.closed)
+    start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
+    start_xy = graph.node_xy[start_node]
+    centre_xy = graph.projection.to_xy(float(placement.center_lat), float(placement.center_lon)) - start_xy
+    centre_m = float(np.hypot(*centre_xy))
+    if centre_m > max(MAX_PLACEMENT_DISTANCE_M, 0.5 * target_m):
+        raise ValueError("the figure's centre is too far from the start")
+    perimeter = (float(placement.perimeter_m) if placement.perimeter_m is not None
+                 else max(target_m - 2 * max(centre_m - target_m / 8, 0.0), 0.3 * target_m) / DETOUR_GUESS)
+    # The outline never reaches further than half its perimeter from its centroid.
+    reach_m = centre_m + 0.6 * max(perimeter, target_m / DETOUR_GUESS) + 300.0
+    area = _crop(graph, start_node, reach_m, request.safety_mode)
+    area.figure_outline = outline
+    cand = _route_at_centre(area, unit_outline, corner_idx, centre_xy, float(placement.rotation_deg),
+                            perimeter, request.closed, None if placement.perimeter_m is not None else target_m,
+                            deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS)
+    if cand is None:
+        raise RouteNotFound("the streets at this placement cannot draw the figure")
+    options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
+                        enforce_tolerance=False)
+    return options[0]
+
+
+def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
+                     rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
+                     deadline: float, max_steps: int = MAX_CALIBRATION_STEPS) -> _Candidate | None:
+    """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
+
+    With `calibrate_to_m`, the perimeter is adjusted (secant steps) until approach + figure is within
+    CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length) or None.
+    """
+    history: list[tuple[float, float]] = []
+    best: _Candidate | None = None
+    scale = perimeter_m
+    steps = max_steps if calibrate_to_m is not None else 1
+    for _ in range(steps):
+        cand = _route_centred_once(area, unit_outline, corner_idx, centre_xy, rotation_deg, scale, closed)
+        if cand is None:
+            if history or calibrate_to_m is None:
+                break
+            scale *= 0.7
+            continue
+        if calibrate_to_m is None:
+            return cand
+        if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
+            best = cand
+        history.append((scale, cand.length_m))
+        ratio = cand.length_m / calibrate_to_m
+        if abs(ratio - 1) <= CALIBRATION_TOLERANCE or time.perf_counter() > deadline:
+            break
+        if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
+            (s0, l0), (s1, l1) = history[-2], history[-1]
+            new_scale = s1 + (calibrate_to_m - l1) * (s1 - s0) / (l1 - l0)
+        else:
+            # Only the figure grows with the scale, not the approach.
+            figure_m = max(cand.length_m - cand.approach_m, 1.0)
+            new_scale = scale * max(calibrate_to_m - cand.approach_m, 0.3 * calibrate_to_m) / figure_m
+        scale = float(np.clip(new_scale, scale * 0.6, scale * 1.6))
+    return best
+
+
+def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
+                        rotation_deg: float, perimeter_m: float, closed: bool) -> _Candidate | None:
+    """One routing of the figure at a fixed centre / rotation / perimeter (see `_route_placed`)."""
+    theta = math.radians(rotation_deg)
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    placed = unit_outline @ rot.T * perimeter_m + centre_xy
+    return _route_placed(area, placed, corner_idx, closed, rotation_deg, perimeter_m)
+
+
+def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, closed: bool, rotation_deg: float,
+                  perimeter_m: float) -> _Candidate | None:
+    """Route an outline placed anywhere (metres from the start, ring without the repeated point), entered at
+    its point nearest the start. Within ON_FIGURE_M of the start there is no approach; otherwise the shortest
+    street path from the start to the entry junction is run there and back (an open figure: there only)."""
+    n = len(placed)
+    if closed:
+        entry = int(np.argmin(np.hypot(*placed.T)))
+    else:
+        # An open figure starts at whichever end is nearer the start.
+        if np.hypot(*placed[-1]) < np.hypot(*placed[0]):
+            placed = placed[::-1].copy()
+            corner_idx = np.sort((n - 1 - corner_idx) % n) if len(corner_idx) else corner_idx
+        entry = 0
+    entry_gap_m = float(np.hypot(*placed[entry]))
+    rolled = np.roll(placed, -entry, axis=0)
+    corners = np.sort((corner_idx - entry) % n) if len(corner_idx) else corner_idx
+    approach = np.array([area.start], dtype=np.int64)
+    approach_m = 0.0
+    if entry_gap_m > ON_FIGURE_M:
+        entry_node = _entry_node(area, placed[entry])
+        if entry_node is None:
+            return None
+        approach = _shortest_path(area, area.start, entry_node)
+        if approach is None:
+            return None
+        approach_m = float(np.hypot(*np.diff(area.node_xy[approach], axis=0).T).sum())
+    routed = _route_once(area, rolled, corners, closed, origin=int(approach[-1]))
+    if routed is None:
+        return None
+    figure_nodes, figure_m = routed
+    if len(approach) > 1:
+        way_back = approach[::-1][1:] if closed else np.zeros(0, dtype=np.int64)
+        local_nodes = np.concatenate([approach, figure_nodes[1:], way_back])
+        first = len(approach) - 1
+        figure_range = (first, first + len(figure_nodes) - 1)
+        total_approach = approach_m * (2 if closed else 1)
+    else:
+        local_nodes = figure_nodes
+        figure_range = (0, len(figure_nodes) - 1)
+        total_approach = 0.0
+    outline_m = np.vstack([rolled, rolled[:1]]) if closed else rolled
+    safety_cost = _safety_cost(area, local_nodes)
+    score = _quick_score(area, outline_m, figure_nodes, closed)
+    return _Candidate(local_nodes, figure_m + total_approach, outline_m, rotation_deg,
+                      score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost, figure_range=figure_range,
+                      approach_m=total_approach, centre_xy=rolled.mean(axis=0), perimeter_m=perimeter_m)
+
+
+def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, closed: bool) -> float:
+    """Cheap ranking score of a routed figure: sqrt(trace score without Fréchet x coarse recognisability),
+    the same form as `shape_fidelity`'s score, plus QUICK_TRACE_WEIGHT x trace score (a few ms)."""
+    fig_xy = area.node_xy[figure_nodes]
+    trace = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
+    if area.figure_outline is not None:
+        figure = area.figure_outline
+    else:
+        figure = outline_m[:-1] if closed else outline_m
+    recog = recognisability(figure, fig_xy, closed=closed, exact=False)
+    # + a fifth of the trace score: among candidates that do not read as the figure yet (recognisability
+    # 0), the one following the outline best is the one the refinement step can still turn into it.
+    return (math.sqrt(max(trace.score, 0.0) * max(recog.recognisability, 0.0))
+            + QUICK_TRACE_WEIGHT * trace.score)
+
+
+def _entry_node(area: _Area, point_xy: np.ndarray) -> int | None:
+    """The junction (degree >= 3, else any node) nearest `point_xy` within SNAP_MAX_M of it."""
+    dist, idx = area.node_tree.query(point_xy, k=SNAP_CANDIDATES, distance_upper_bound=SNAP_MAX_M)
+    found = np.isfinite(dist)
+    if not found.any():
+        return None
+    idx = idx[found]
+    degree = area.degree[idx]
+    junction = idx[degree >= 3]
+    return int(junction[0] if len(junction) else idx[0])
+
+
+def _shortest_path(area: _Area, a: int, b: int) -> np.ndarray | None:
+    """Shortest walkable path a..b in the crop (length x safety factor), as local node indices. One Dijkstra
+    per source and request (every approach leaves from the start)."""
+    if a == b:
+        return np.array([a], dtype=np.int64)
+    pred = area.predecessors_from.get(a)
+    if pred is None:
+        _, pred = dijkstra(area.matrix, directed=True, indices=a, return_predecessors=True)
+        area.predecessors_from[a] = pred
+    return _walk_back(pred, a, b)
 
 
 def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: float) -> _Candidate:
     """Route once more towards the outline as best fitted to the route itself (an EM-style step: the fit
-    moves the figure to where the streets can draw it), re-anchored on the start. Kept if it scores better
-    and stays within the length tolerance."""
+    moves the figure to where the streets can draw it). A figure through the start is re-anchored on it; an
+    off-start figure keeps its fitted place and gets a new approach. Kept if it ranks better and stays within
+    the length tolerance."""
     if time.perf_counter() > deadline:
         return cand
-    route_xy = area.node_xy[cand.local_nodes]
+    first, last = cand.figure_range if cand.figure_range is not None else (0, len(cand.local_nodes) - 1)
+    route_xy = area.node_xy[cand.local_nodes[first:last + 1]]
     ring = cand.outline_m[:-1] if closed else cand.outline_m
     fitted = fit_outline_to_route(ring, route_xy, closed=closed).outline_xy
-    if closed:
-        anchor = int(np.argmin(np.hypot(*fitted.T)))
-        fitted = np.roll(fitted, -anchor, axis=0)
-    fitted = fitted - fitted[0]  # the start stays on the figure
-    routed = _route_once(area, fitted, _corner_indices(fitted, closed), closed)
-    if routed is None:
+    corners = _corner_indices(fitted, closed)
+    perimeter = polyline_length(fitted, closed=closed)
+    if cand.approach_m > 0:
+        refined = _route_placed(area, fitted, corners, closed, cand.rotation_deg, perimeter)
+        if refined is None:
+            return cand
+    else:
+        if closed:
+            anchor = int(np.argmin(np.hypot(*fitted.T)))
+            fitted = np.roll(fitted, -anchor, axis=0)
+            corners = _corner_indices(fitted, closed)
+        fitted = fitted - fitted[0]  # the start stays on the figure
+        routed = _route_once(area, fitted, corners, closed)
+        if routed is None:
+            return cand
+        local_nodes, length_m = routed
+        outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
+        safety_cost = _safety_cost(area, local_nodes)
+        refined = _Candidate(local_nodes, length_m, outline_m, cand.rotation_deg,
+                             _quick_score(area, outline_m, local_nodes, closed) - SAFETY_RANK_WEIGHT * safety_cost,
+                             safety_cost, centre_xy=fitted.mean(axis=0), perimeter_m=perimeter)
+    if abs(refined.length_m / target_m - 1) > LENGTH_TOLERANCE or _approach_too_long(refined):
         return cand
-    local_nodes, length_m = routed
-    if abs(length_m / target_m - 1) > LENGTH_TOLERANCE:
-        return cand
-    outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
-    fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
-    safety_cost = _safety_cost(area, local_nodes)
-    refined = _Candidate(local_nodes, length_m, outline_m, cand.rotation_deg,
-                         fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost)
-    old_key = cand.cheap_score - RANK_LENGTH_PENALTY * abs(cand.length_m / target_m - 1)
-    new_key = refined.cheap_score - RANK_LENGTH_PENALTY * abs(length_m / target_m - 1)
-    return refined if new_key > old_key else cand
+    return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand
+
+
+def min_recognisable_length_m(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray,
+                              closed: bool) -> float:
+    """Estimate of the smallest route length at which this figure reads as itself near this start.
+
+    The network's resolution is the spacing of its junctions within RESOLUTION_RADIUS_M of the start
+    (sqrt(area / junction count)): a street can only turn at a junction. The figure's finest feature is its
+    shortest stretch between two corners (a star's arm edge: 1/10 of its perimeter; a square's side: 1/4;
+    smooth figures count as an octagon, 1/8). That stretch must span FEATURE_JUNCTIONS junction spacings,
+    so min length = DETOUR_GUESS x FEATURE_JUNCTIONS x spacing / feature share (the approach comes on top).
+    """
+    near = np.hypot(*area.node_xy.T) <= RESOLUTION_RADIUS_M
+    junctions = int(np.count_nonzero(near & (area.degree >= 3)))
+    covered_m2 = math.pi * RESOLUTION_RADIUS_M ** 2
+    spacing = math.sqrt(covered_m2 / junctions) if junctions >= 4 else RESOLUTION_RADIUS_M / 2
+    n = len(unit_outline)
+    if len(corner_idx) >= 2:
+        gaps = np.diff(np.concatenate([corner_idx, [corner_idx[0] + n]])) if closed else np.diff(corner_idx)
+        feature_share = float(gaps.min()) / n
+    else:
+        feature_share = SMOOTH_FEATURE_SHARE
+    feature_share = max(feature_share, 0.02)
+    return DETOUR_GUESS * FEATURE_JUNCTIONS * spacing / feature_share
 
 
 # ==================================================================================================
@@ -351,9 +672,62 @@ def _place(unit_outline: np.ndarray, scale_m: float, rotation_deg: float, anchor
     return np.roll(placed, -anchor, axis=0)
 
 
+@dataclass
+class _PlacementSpec:
+    """A placement to route: through the start (anchor = the outline index on the start) or centred at
+    centre_xy (metres from the start) with an approach. cost: the street-alignment pre-score (lower is
+    better)."""
+
+    cost: float
+    rotation_deg: float
+    anchor: int | None = None
+    centre_xy: np.ndarray | None = None
+    perimeter_m: float = 0.0
+
+
+def approach_reach_m(target_m: float) -> float:
+    """How far from the start a figure may sit (its nearest point): APPROACH_REACH_SHARE of the target
+    length, at most APPROACH_REACH_MAX_M. The approach is run there and back, so it takes at most ~2x this."""
+    return min(APPROACH_REACH_SHARE * target_m, APPROACH_REACH_MAX_M)
+
+
+def _rotations(request: PlanRequest) -> list[float]:
+    max_rot = max(0.0, min(180.0, float(request.max_rotation_deg)))
+    steps = int(max_rot // ROTATION_STEP_DEG)
+    rotations = sorted({ROTATION_STEP_DEG * k for k in range(-steps, steps + 1)}, key=abs)
+    if max_rot >= 180:
+        rotations = [ROTATION_STEP_DEG * k for k in range(int(360 / ROTATION_STEP_DEG))]
+    return rotations
+
+
+def _unit_tangents(unit_outline: np.ndarray, closed: bool, sample_idx: np.ndarray) -> np.ndarray:
+    tangent_unit = np.roll(unit_outline, -2, axis=0) - np.roll(unit_outline, 2, axis=0)
+    if not closed:
+        tangent_unit[:2] = unit_outline[4:6] - unit_outline[0:2]
+        tangent_unit[-2:] = unit_outline[-2:] - unit_outline[-6:-4]
+    tangent_unit = tangent_unit[sample_idx]
+    return tangent_unit / np.maximum(np.hypot(*tangent_unit.T), 1e-12)[:, None]
+
+
+def _alignment_cost(street_tree: cKDTree, street_dir: np.ndarray, pts: np.ndarray,
+                    tangent: np.ndarray) -> np.ndarray:
+    """Mean street-alignment cost of placed outlines: pts (P, S, 2) samples with tangents (S, 2) or
+    (P, S, 2). A sample costs the distance to the nearest of 6 street pieces plus a penalty for running
+    across it, capped at PRESCORE_CAP_M. Returns (P,)."""
+    flat = pts.reshape(-1, 2)
+    dist, idx = street_tree.query(flat, k=6, distance_upper_bound=PRESCORE_CAP_M)
+    found = np.isfinite(dist)
+    idx = np.where(found, idx, 0)
+    tangent_flat = np.broadcast_to(tangent, pts.shape).reshape(-1, 2)
+    cos = np.abs((street_dir[idx] * tangent_flat[:, None, :]).sum(axis=2))
+    cost = np.where(found, dist + PRESCORE_CAP_M * 0.5 * (1 - cos), PRESCORE_CAP_M)
+    sample_cost = np.minimum(cost.min(axis=1), PRESCORE_CAP_M)
+    return sample_cost.reshape(pts.shape[0], pts.shape[1]).mean(axis=1)
+
+
 def _placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, request: PlanRequest,
-                target_m: float) -> list[tuple[float, int]]:
-    """Candidate (rotation, anchor) pairs, most drawable first.
+                target_m: float, street: tuple[cKDTree, np.ndarray]) -> list[_PlacementSpec]:
+    """Placements through the start: (rotation, anchor) pairs, pre-scored by street alignment.
 
     Drawability: the outline (at the expected scale) sampled every ~1/100 of its perimeter; each sample's
     cost is the distance to the nearest piece of street running in the same direction, plus a penalty for
@@ -364,50 +738,114 @@ def _placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, r
         anchors = set(corner_idx.tolist()) | set(np.linspace(0, n, EVEN_ANCHORS, endpoint=False).astype(int))
     else:
         anchors = {0}
-    max_rot = max(0.0, min(180.0, float(request.max_rotation_deg)))
-    steps = int(max_rot // ROTATION_STEP_DEG)
-    rotations = sorted({ROTATION_STEP_DEG * k for k in range(-steps, steps + 1)}, key=abs)
-    if max_rot >= 180:
-        rotations = [ROTATION_STEP_DEG * k for k in range(int(360 / ROTATION_STEP_DEG))]
-    street_tree, street_dir = _street_samples(area)
+    street_tree, street_dir = street
     scale_m = target_m / DETOUR_GUESS
-    sample_idx = np.linspace(0, n, 100, endpoint=False).astype(int)
-    tangent_unit = np.roll(unit_outline, -2, axis=0) - np.roll(unit_outline, 2, axis=0)
-    if not request.closed:
-        tangent_unit[:2] = unit_outline[4:6] - unit_outline[0:2]
-        tangent_unit[-2:] = unit_outline[-2:] - unit_outline[-6:-4]
-    tangent_unit = tangent_unit[sample_idx]
-    tangent_unit /= np.maximum(np.hypot(*tangent_unit.T), 1e-12)[:, None]
+    sample_idx = np.linspace(0, n, PRESCORE_SAMPLES, endpoint=False).astype(int)
+    tangent_unit = _unit_tangents(unit_outline, request.closed, sample_idx)
     scored = []
-    for rotation in rotations:
+    anchor_list = sorted(anchors)
+    for rotation in _rotations(request):
         theta = math.radians(rotation)
         rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
         tangent = tangent_unit @ rot.T
-        for anchor in sorted(anchors):
-            pts = _place(unit_outline, scale_m, rotation, anchor)
-            pts = np.roll(pts, anchor, axis=0)[sample_idx]  # back to outline order to match tangents
-            dist, idx = street_tree.query(pts, k=6, distance_upper_bound=PRESCORE_CAP_M)
-            found = np.isfinite(dist)
-            idx = np.where(found, idx, 0)
-            cos = np.abs((street_dir[idx] * tangent[:, None, :]).sum(axis=2))
-            cost = np.where(found, dist + PRESCORE_CAP_M * 0.5 * (1 - cos), PRESCORE_CAP_M)
-            sample_cost = np.minimum(cost.min(axis=1), PRESCORE_CAP_M)
+        rotated = unit_outline @ rot.T * scale_m
+        pts = np.stack([(rotated - rotated[anchor])[sample_idx] for anchor in anchor_list])
+        costs = _alignment_cost(street_tree, street_dir, pts, tangent)
+        for anchor, cost in zip(anchor_list, costs.tolist(), strict=True):
             # Slight preference for upright figures: they read best.
-            scored.append((float(sample_cost.mean()) + 0.1 * abs(rotation), rotation, anchor))
-    scored.sort()
-    return [(rotation, anchor) for _, rotation, anchor in scored]
+            scored.append(_PlacementSpec(cost + 0.1 * abs(rotation), rotation, anchor=anchor))
+    scored.sort(key=lambda p: p.cost)
+    return scored
 
 
-def _spread(placements: list[tuple[float, int]], n: int) -> list[tuple[float, int]]:
-    """Reorder placements so near-copies (same anchor within 5 % of the outline and rotation within 30°)
-    come after the distinct ones: routing them first would mostly yield duplicate options."""
-    first: list[tuple[float, int]] = []
-    later: list[tuple[float, int]] = []
-    for rotation, anchor in placements:
-        near_copy = any(abs(rotation - r) < 30.0 and min(abs(anchor - a), n - abs(anchor - a)) < 0.05 * n
-                        for r, a in first)
-        (later if near_copy else first).append((rotation, anchor))
-    return first + later
+def _offstart_placements(area: _Area, unit_outline: np.ndarray, request: PlanRequest, target_m: float,
+                         street: tuple[cKDTree, np.ndarray]) -> list[_PlacementSpec]:
+    """Placements away from the start: centres on a lattice (spacing ~1/15 of the figure's perimeter) around
+    the start where the figure's nearest point is within `approach_reach_m` of it, at every allowed
+    rotation, sized so approach there and back plus figure makes the target; pre-scored like `_placements`
+    (street alignment), so the search goes where the streets already run like the figure's edges."""
+    if not request.closed:
+        return []
+    reach = approach_reach_m(target_m)
+    n = len(unit_outline)
+    sample_idx = np.linspace(0, n, PRESCORE_SAMPLES, endpoint=False).astype(int)
+    tangent_unit = _unit_tangents(unit_outline, True, sample_idx)
+    street_tree, street_dir = street
+    base_perimeter = target_m / DETOUR_GUESS
+    radius = float(np.hypot(*unit_outline.T).max()) * base_perimeter
+    spacing = max(OFFSTART_MIN_SPACING_M, base_perimeter / OFFSTART_LATTICE_PER_PERIMETER)
+    axis = np.arange(-(radius + reach), radius + reach + spacing, spacing)
+    centres = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    scored = []
+    for rotation in _rotations(request):
+        theta = math.radians(rotation)
+        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        rotated = unit_outline @ rot.T
+        tangent = tangent_unit @ rot.T
+        # Gap from the start to the figure at the base size, then the size that leaves room for the approach.
+        gaps = np.hypot(*(rotated[None, :, :] * base_perimeter + centres[:, None, :]).transpose(2, 0, 1)).min(axis=1)
+        keep = (gaps > ON_FIGURE_M) & (gaps <= reach)
+        if not keep.any():
+            continue
+        kept_centres = centres[keep]
+        perimeters = np.maximum(target_m - 2 * DETOUR_GUESS * gaps[keep], 0.5 * target_m) / DETOUR_GUESS
+        pts = rotated[sample_idx][None, :, :] * perimeters[:, None, None] + kept_centres[:, None, :]
+        costs = _alignment_cost(street_tree, street_dir, pts, tangent)
+        for centre, perimeter, cost in zip(kept_centres, perimeters.tolist(), costs.tolist(), strict=True):
+            scored.append(_PlacementSpec(cost + 0.1 * abs(rotation) + OFFSTART_PRESCORE_PENALTY_M, rotation,
+                                         centre_xy=centre, perimeter_m=perimeter))
+    scored.sort(key=lambda p: p.cost)
+    return scored
+
+
+def _all_placements(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, request: PlanRequest,
+                    target_m: float) -> list[_PlacementSpec]:
+    """Through-start and off-start placements merged by pre-score, near-copies moved after distinct ones."""
+    street = _street_samples(area)
+    through = _placements(area, unit_outline, corner_idx, request, target_m, street)
+    away = _offstart_placements(area, unit_outline, request, target_m, street)
+    through = _spread(through, unit_outline, target_m)
+    away = _spread(away, unit_outline, target_m)
+    # Interleaved, two through the start for one away from it: the through-start search is the one that
+    # finds figures needing no approach (they win at equal score), and an off-start placement beating the
+    # best through-start pre-score jumps the queue.
+    merged: list[_PlacementSpec] = []
+    while through or away:
+        if away and (not through or away[0].cost < through[0].cost - OFFSTART_PRESCORE_PENALTY_M):
+            merged.append(away.pop(0))
+            continue
+        merged.extend(through[:2])
+        del through[:2]
+        if away:
+            merged.append(away.pop(0))
+    return merged
+
+
+def _spread(placements: list[_PlacementSpec], unit_outline: np.ndarray, target_m: float) -> list[_PlacementSpec]:
+    """Reorder placements so near-copies (centres within 8 % of the perimeter and rotation within 30°) come
+    after the distinct ones: routing them first would mostly yield duplicate options."""
+    scale_m = target_m / DETOUR_GUESS
+
+    def centre_of(p: _PlacementSpec) -> np.ndarray:
+        if p.centre_xy is not None:
+            return p.centre_xy
+        theta = math.radians(p.rotation_deg)
+        rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+        return -(unit_outline[p.anchor] @ rot.T) * scale_m
+
+    first: list[tuple[_PlacementSpec, np.ndarray]] = []
+    later: list[_PlacementSpec] = []
+    # Only the head of the list can be routed within a request's budget: spreading it is enough.
+    placements, tail = placements[:SPREAD_HEAD], placements[SPREAD_HEAD:]
+    for placement in placements:
+        centre = centre_of(placement)
+        near_copy = any(abs(placement.rotation_deg - q.rotation_deg) < 30.0
+                        and float(np.hypot(*(centre - c))) < 0.08 * scale_m for q, c in first)
+        if near_copy:
+            later.append(placement)
+        else:
+            first.append((placement, centre))
+    return [p for p, _ in first] + later + tail
 
 
 def _street_samples(area: _Area) -> tuple[cKDTree, np.ndarray]:
@@ -445,10 +883,11 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
             continue
         local_nodes, length_m = routed
         outline_m = np.vstack([placed, placed[:1]]) if closed else placed
-        fid = fidelity_of_placed(outline_m, area.node_xy[local_nodes], closed=closed, with_frechet=False)
         safety_cost = _safety_cost(area, local_nodes)
         results.append(_Candidate(local_nodes, length_m, outline_m, rotation,
-                                  fid.score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost))
+                                  _quick_score(area, outline_m, local_nodes, closed)
+                                  - SAFETY_RANK_WEIGHT * safety_cost, safety_cost,
+                                  centre_xy=placed.mean(axis=0), perimeter_m=scale))
         history.append((scale, length_m))
         ratio = length_m / target_m
         if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
@@ -462,8 +901,10 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
     return results
 
 
-def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bool):
-    """Route the placed outline (metres, starting at the start). Returns (local node path, length) or None."""
+def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bool, origin: int | None = None):
+    """Route the placed outline (metres, starting at node `origin`, default the start). Returns (local node
+    path from origin, length) or None."""
+    origin = area.start if origin is None else origin
     perimeter = polyline_length(placed, closed=closed)
     dense = resample_by_spacing(placed, 10.0, closed=closed)
     corridor_m = max(CORRIDOR_MIN_M, CORRIDOR_SHARE * perimeter)
@@ -483,7 +924,8 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     n_nodes = len(area.node_xy)
     matrix = _symmetric_matrix(u, v, weight, n_nodes)
 
-    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter)
+    features: set[int] = set()
+    waypoints = _waypoints(area, matrix, u, v, placed, corners, closed, perimeter, origin, features)
     if waypoints is None:
         return None
     # Legs are short: stop each search at a cost no sensible leg needs (a leg that is not reached within it
@@ -535,13 +977,48 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
 
     legs = _reroute_retraced_legs(area, legs, waypoints, corridor_edges, u, v, weight, n_nodes, limit, closed)
     path = np.concatenate([legs[0]] + [leg[1:] for leg in legs[1:]])
-    nodes = _remove_spurs(path, closed)
-    nodes = _remove_short_loops(area, nodes, max_loop_m=min(SHORT_LOOP_MAX_M, SHORT_LOOP_SHARE * perimeter))
-    nodes = _remove_spurs(nodes, closed)
-    if len(nodes) < 3:
+    max_loop_m = min(SHORT_LOOP_MAX_M, SHORT_LOOP_SHARE * perimeter)
+    variants = [_cleaned(area, path, closed, max_loop_m, frozenset())]
+    if features:
+        # Spurs and teeth are cut except where they draw a feature of the figure (a star's tip, the heart's
+        # point or notch, a corner): both versions are scored and the better kept, so an out-and-back tip
+        # stays only when it raises the score (it counts in the retrace share).
+        kept = _cleaned(area, path, closed, max_loop_m, frozenset(features))
+        if len(kept) != len(variants[0]) or not np.array_equal(kept, variants[0]):
+            variants.append(kept)
+    variants = [nodes for nodes in variants if len(nodes) >= 3]
+    if not variants:
         return None
+    if len(variants) > 1 and area.figure_outline is not None:
+        outline_m = np.vstack([placed, placed[:1]]) if closed else placed
+        nodes = max(variants, key=lambda nodes: _quick_score(area, outline_m, nodes, closed))
+    else:
+        nodes = variants[0]
     seg = np.hypot(*np.diff(area.node_xy[nodes], axis=0).T)
     return nodes, float(seg.sum())
+
+
+def _cleaned(area: _Area, path: np.ndarray, closed: bool, max_loop_m: float,
+             protected: frozenset[int]) -> np.ndarray:
+    nodes = _remove_spurs(path, closed, protected)
+    nodes = _remove_short_loops(area, nodes, max_loop_m=max_loop_m, protected=protected)
+    return _remove_spurs(nodes, closed, protected)
+
+
+def _feature_corners(placed: np.ndarray, corners: np.ndarray, closed: bool) -> np.ndarray:
+    """The corners that make the figure: turning by FEATURE_TURN_DEG or more (a star's tips and inner
+    corners, the heart's point and notch, a square's corners), measured over ±2 % of the outline."""
+    if len(corners) == 0:
+        return corners
+    n = len(placed)
+    k = max(2, n // 50)
+    ahead = placed[(corners + k) % n] - placed[corners]
+    behind = placed[corners] - placed[(corners - k) % n]
+    cross = ahead[:, 0] * behind[:, 1] - ahead[:, 1] * behind[:, 0]
+    angle = np.degrees(np.abs(np.arctan2(cross, (ahead * behind).sum(axis=1))))
+    if not closed:
+        angle[(corners < k) | (corners >= n - k)] = 0.0
+    return corners[angle >= FEATURE_TURN_DEG]
 
 
 def _symmetric_matrix(u: np.ndarray, v: np.ndarray, weight: np.ndarray, n_nodes: int) -> csr_matrix:
@@ -574,7 +1051,8 @@ def _walk_back(pred: np.ndarray, a: int, b: int) -> np.ndarray | None:
 
 
 def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, placed: np.ndarray,
-               corners: np.ndarray, closed: bool, perimeter: float) -> list[int] | None:
+               corners: np.ndarray, closed: bool, perimeter: float, origin: int,
+               features: set[int] | None = None) -> list[int] | None:
     """Waypoint nodes in order along the outline: corners plus regular spacing, snapped preferably to
     junctions (a node on a dead end or a side path would make the route poke out and back)."""
     n = len(placed)
@@ -588,7 +1066,7 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
     in_corridor = np.zeros(len(component), dtype=bool)
     in_corridor[u] = True
     in_corridor[v] = True
-    usable = in_corridor & (component == component[area.start])
+    usable = in_corridor & (component == component[origin])
     junction = usable & (np.diff(matrix.indptr) >= 3)
     targets = placed[wp_idx]
     # The crop's node KD-tree is built once; the nearest few candidates are filtered by the masks.
@@ -601,12 +1079,15 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
         first = np.argmax(good, axis=1)  # candidates are sorted by distance
         has = good.any(axis=1) & (snapped < 0)
         snapped[has] = idx[np.flatnonzero(has), first[has]]
-    waypoints = [area.start]
-    for node in snapped.tolist():
+    waypoints = [origin]
+    feature_idx = set(_feature_corners(placed, corners, closed).tolist())
+    for i, node in zip(wp_idx.tolist(), snapped.tolist(), strict=True):
         if node >= 0 and node != waypoints[-1]:
             waypoints.append(node)
-    if closed and waypoints[-1] != area.start:
-        waypoints.append(area.start)
+            if features is not None and i in feature_idx:
+                features.add(node)
+    if closed and waypoints[-1] != origin:
+        waypoints.append(origin)
     return waypoints if len(waypoints) >= 2 else None
 
 
@@ -652,9 +1133,11 @@ def _repeated_edges(area: _Area, legs: list[np.ndarray], closed: bool) -> tuple[
     return repeated, extra_m / max(float(area.length_m[edges].sum()), 1e-9)
 
 
-def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float) -> np.ndarray:
+def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float,
+                        protected: frozenset[int] = frozenset()) -> np.ndarray:
     """Cut small cycles: the route comes back to a node it passed less than `max_loop_m` ago (a "tooth" up
-    one street and back down a parallel path). The closing of the whole figure is far longer and stays."""
+    one street and back down a parallel path). The closing of the whole figure is far longer and stays; a
+    cycle through a `protected` node (a feature of the figure) stays too."""
     seg = np.hypot(*np.diff(area.node_xy[path], axis=0).T)
     out: list[int] = [int(path[0])]
     out_len: list[float] = [0.0]
@@ -662,7 +1145,8 @@ def _remove_short_loops(area: _Area, path: np.ndarray, *, max_loop_m: float) -> 
     for node, step in zip(path[1:].tolist(), seg.tolist(), strict=True):
         travelled = out_len[-1] + step
         i = seen.get(node)
-        if i is not None and travelled - out_len[i] < max_loop_m:
+        if (i is not None and travelled - out_len[i] < max_loop_m
+                and not (protected and any(n in protected for n in out[i + 1:]))):
             for dropped in out[i + 1:]:
                 if seen.get(dropped, -1) > i:
                     del seen[dropped]
@@ -684,11 +1168,12 @@ def _safety_cost(area: _Area, local_nodes: np.ndarray) -> float:
     return float(((area.factor[edges] - 1.0) * length).sum() / max(length.sum(), 1e-9))
 
 
-def _remove_spurs(path: np.ndarray, closed: bool) -> np.ndarray:
-    """Cut out-and-back spurs: any a -> ... -> a detour that returns along itself (a, b, a → a)."""
+def _remove_spurs(path: np.ndarray, closed: bool, protected: frozenset[int] = frozenset()) -> np.ndarray:
+    """Cut out-and-back spurs: any a -> ... -> a detour that returns along itself (a, b, a → a), unless its
+    tip is a `protected` node (it draws a feature of the figure, e.g. a star's tip)."""
     stack: list[int] = []
     for node in path.tolist():
-        if len(stack) >= 2 and stack[-2] == node:
+        if len(stack) >= 2 and stack[-2] == node and stack[-1] not in protected:
             stack.pop()
             continue
         if stack and stack[-1] == node:
@@ -721,12 +1206,17 @@ def _pick_diverse(graph: RoadGraph, area: _Area, ordered: list[_Candidate], coun
 
 
 def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: np.ndarray,
-              request: PlanRequest, target_m: float, *, deadline: float) -> list[PlannedRoute]:
+              request: PlanRequest, target_m: float, *, deadline: float,
+              enforce_tolerance: bool = True) -> list[PlannedRoute]:
+    """Score the chosen candidates (`shape_fidelity` of the figure part, which includes recognisability),
+    drop those outside the length tolerance or mostly retraced (unless `enforce_tolerance` is False) and
+    rank: recognisability-led fidelity minus length, approach and safety penalties."""
     lengths = np.asarray(graph.edge_length_m, dtype=np.float64)
     lit = np.asarray(graph.edge_lit)
     report_lit = area.lit_tagged_share >= LIT_RATIO_MIN_SHARE
     projection = graph.projection
     start_xy = graph.node_xy[area.nodes[area.start]]
+    node_lat, node_lon = np.asarray(graph.node_lat), np.asarray(graph.node_lon)
     scored = []
     for cand in chosen:
         if len(scored) >= request.options_count and time.perf_counter() > deadline:
@@ -735,23 +1225,35 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
         edges = graph.edge_ids_along(node_ids)
         edge_len = lengths[edges]
         distance_m = float(edge_len.sum())
-        coords = np.stack([np.asarray(graph.node_lat)[node_ids], np.asarray(graph.node_lon)[node_ids]],
-                          axis=1)
-        fid = shape_fidelity(outline, coords, closed=request.closed)
-        _, first_use = np.unique(edges, return_index=True)
-        repeated = np.ones(len(edges), dtype=bool)
+        coords = np.stack([node_lat[node_ids], node_lon[node_ids]], axis=1)
+        first, last = cand.figure_range if cand.figure_range is not None else (0, len(node_ids) - 1)
+        figure_coords = coords[first:last + 1]
+        fid = shape_fidelity(outline, figure_coords, closed=request.closed)
+        figure_edges = edges[first:last]
+        figure_len = lengths[figure_edges]
+        _, first_use = np.unique(figure_edges, return_index=True)
+        repeated = np.ones(len(figure_edges), dtype=bool)
         repeated[first_use] = False
-        retrace = float(edge_len[repeated].sum() / distance_m) if distance_m > 0 else 0.0
+        figure_m = float(figure_len.sum())
+        retrace = float(figure_len[repeated].sum() / figure_m) if figure_m > 0 else 0.0
         lit_ratio = float(edge_len[lit[edges] == LIT_YES].sum() / distance_m) if report_lit else None
         length_error = abs(distance_m - target_m) / target_m
-        if length_error > LENGTH_TOLERANCE or retrace > MAX_RETRACE_SHARE:
+        if enforce_tolerance and (length_error > LENGTH_TOLERANCE or retrace > MAX_RETRACE_SHARE):
             continue
         outline_latlng = projection.to_latlng(cand.outline_m + start_xy)
-        rank_key = fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
+        approach_m = max(distance_m - figure_m, 0.0)
+        centre = cand.centre_xy if cand.centre_xy is not None else cand.outline_m.mean(axis=0)
+        centre_latlng = projection.to_latlng(np.asarray(centre) + start_xy)
+        rank_key = (fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
+                    - RANK_APPROACH_PENALTY * approach_m / max(distance_m, 1.0))
         scored.append((rank_key, PlannedRoute(
             coordinates=coords, node_ids=node_ids, distance_m=distance_m, fidelity=fid,
             length_error=length_error, lit_ratio=lit_ratio, safety_signal=area.safety_signal, rank=0,
-            outline_latlng=outline_latlng, retrace_share=retrace, rotation_deg=cand.rotation_deg)))
+            outline_latlng=outline_latlng, retrace_share=retrace, rotation_deg=cand.rotation_deg,
+            recognisability=fid.recognisability, approach_length_m=approach_m,
+            figure_range=(int(first), int(last)),
+            figure_center_latlng=(float(centre_latlng[0]), float(centre_latlng[1])),
+            figure_perimeter_m=float(polyline_length(cand.outline_m)))))
     if not scored:
         raise RouteNotFound("no route within ±10 % of the target length (and mostly without retracing) could be "
                             "drawn here")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from svg.path import Move, parse_path
+from svg.path import Arc, Move, parse_path
 
 from .geometry import bbox_diagonal, polyline_length, projection_for, resample_by_spacing
 
@@ -88,35 +88,100 @@ def get_template(shape_id: str) -> ShapeTemplate:
     return _TEMPLATES_BY_ID[shape_id]
 
 
-def outline_from_svg_path(svg_path: str, *, spacing: float = 1.0) -> np.ndarray:
-    """Outline of SVG path data as (N, 2) planar points, y UP, evenly spaced every `spacing` viewBox units.
+# Limits of a drawing given as SVG path data (issue: a 34-character path spanning 1 000 000 units once cost
+# 17 s and 470 MB because it was sampled every 0.25 units in its own coordinates). Drawings are first fitted
+# into the fixed 0..100 box, then sampled with a bounded number of points whatever their coordinates.
+MAX_SVG_SEGMENTS = 1_000  # a finger drawing smoothed by the app has tens; a path with more is not a drawing
+MAX_SVG_SAMPLES = 20_000  # fine samples over the whole path before resampling (~10 ms of numpy)
+MAX_OUTLINE_POINTS = 2_000  # the outline handed to the planner; the templates have 300-500
+# A drawing already inside the box and spanning at least half of it keeps its coordinates (the catalogue's
+# templates and anything drawn on the app's 100-unit canvas); any other is scaled and centred into the box.
+_KEEP_IN_BOX_MIN_SPAN = 0.5 * SVG_VIEWBOX_SIZE
+_COARSE_SAMPLES_PER_SEGMENT = 17  # enough to estimate a Bézier's or an arc's length within a few percent
 
-    svg_path: SVG path data (any commands: lines, arcs, cubic/quadratic Béziers) in a 0..100 viewBox.
+
+class DrawingTooComplex(ValueError):
+    """SVG path data with more segments than MAX_SVG_SEGMENTS."""
+
+
+def _segment_points(segment, ts: np.ndarray) -> np.ndarray:
+    """Points of one svg.path segment at parameters `ts`, as complex numbers (vectorised)."""
+    if isinstance(segment, Arc) and segment.start != segment.end and segment.radius.real != 0 \
+            and segment.radius.imag != 0:
+        # svg.path's Arc.point uses math.* on one float; the same formula on arrays
+        angle = np.radians(segment.theta + segment.delta * ts)
+        cosr, sinr = np.cos(np.radians(segment.rotation)), np.sin(np.radians(segment.rotation))
+        radius = segment.radius * segment.radius_scale
+        x = cosr * np.cos(angle) * radius.real - sinr * np.sin(angle) * radius.imag + segment.center.real
+        y = sinr * np.cos(angle) * radius.real + cosr * np.sin(angle) * radius.imag + segment.center.imag
+        return x + 1j * y
+    # Lines, Béziers and degenerate arcs evaluate numpy arrays as they are
+    return np.broadcast_to(np.asarray(segment.point(ts), dtype=np.complex128), ts.shape)
+
+
+def outline_from_svg_path(svg_path: str, *, spacing: float = 1.0) -> np.ndarray:
+    """Outline of SVG path data as (N, 2) planar points, y UP, in the 0..100 box, evenly spaced.
+
+    svg_path: SVG path data (any commands: lines, arcs, cubic/quadratic Béziers), in any coordinates. A
+    drawing that already lies in the 0..100 viewBox and spans at least half of it keeps its coordinates;
+    any other is scaled uniformly and centred into that box first (only its form matters to the planner).
+    Points are `spacing` box units apart, widened where needed so there are at most MAX_OUTLINE_POINTS.
     Several subpaths are joined in order by straight lines. A path ending with `Z` (or back at its start)
     returns a closed ring whose last point equals its first.
-    Raises ValueError for unparsable or degenerate paths.
+    Cost: O(segments + MAX_SVG_SAMPLES) whatever the coordinates.
+    Raises DrawingTooComplex (a ValueError) above MAX_SVG_SEGMENTS segments, ValueError for unparsable,
+    non-finite or degenerate paths.
     """
     try:
         path = parse_path(svg_path)
-    except Exception as exc:  # svg.path raises bare ValueError/IndexError on bad data
+    except Exception as exc:  # svg.path raises bare ValueError/IndexError/ZeroDivisionError on bad data
         raise ValueError(f"invalid SVG path data: {exc}") from exc
-    points: list[np.ndarray] = []
-    fine_step = max(spacing / 4.0, 1e-3)
-    for segment in path:
-        if isinstance(segment, Move):
-            continue
-        seg_len = float(segment.length(error=1e-4))
-        count = max(2, int(np.ceil(seg_len / fine_step)) + 1)
-        ts = np.linspace(0.0, 1.0, count)
-        pts = np.array([segment.point(float(t)) for t in ts])
-        points.append(np.stack([pts.real, SVG_VIEWBOX_SIZE - pts.imag], axis=1))
-    if not points:
+    segments = [segment for segment in path if not isinstance(segment, Move)]
+    if not segments:
         raise ValueError("SVG path has no drawable segments")
-    xy = np.vstack(points)
+    if len(segments) > MAX_SVG_SEGMENTS:
+        raise DrawingTooComplex(f"The drawing has {len(segments)} segments; at most {MAX_SVG_SEGMENTS} "
+                                f"are allowed.")
+    with np.errstate(all="ignore"):
+        try:
+            boxes = np.array([segment.boundingbox() for segment in segments], dtype=np.float64)
+        except (ArithmeticError, ValueError) as exc:
+            raise ValueError(f"invalid SVG path data: {exc}") from exc
+        min_x, min_y = boxes[:, 0].min(), boxes[:, 1].min()
+        max_x, max_y = boxes[:, 2].max(), boxes[:, 3].max()
+        span = max(max_x - min_x, max_y - min_y)
+    if not np.isfinite([min_x, min_y, max_x, max_y, span]).all():
+        raise ValueError("SVG path coordinates are not finite")
+    if span <= 0:
+        raise ValueError("SVG path is degenerate")
+    in_box = min_x >= 0 and min_y >= 0 and max_x <= SVG_VIEWBOX_SIZE and max_y <= SVG_VIEWBOX_SIZE
+    if in_box and span >= _KEEP_IN_BOX_MIN_SPAN:
+        scale, offset = 1.0, 0j
+    else:
+        scale = SVG_VIEWBOX_SIZE / span
+        centre = complex((min_x + max_x) / 2, (min_y + max_y) / 2)
+        offset = complex(SVG_VIEWBOX_SIZE / 2, SVG_VIEWBOX_SIZE / 2) - centre * scale
+
+    # Lengths in box units from a coarse sampling, then fine samples shared out by length under the cap.
+    coarse_ts = np.linspace(0.0, 1.0, _COARSE_SAMPLES_PER_SEGMENT)
+    lengths = np.array([
+        float(np.abs(np.diff(_segment_points(segment, coarse_ts) * scale)).sum()) for segment in segments
+    ])
+    total_length = float(lengths.sum())
+    if not np.isfinite(total_length) or total_length <= 0:
+        raise ValueError("SVG path is degenerate")
+    fine_step = max(spacing / 4.0, 1e-3, total_length / MAX_SVG_SAMPLES)
+    counts = np.maximum(2, np.ceil(lengths / fine_step).astype(np.int64) + 1)
+    points = np.concatenate([
+        _segment_points(segment, np.linspace(0.0, 1.0, int(count))) for segment, count in zip(
+            segments, counts, strict=True)
+    ]) * scale + offset
+    xy = np.stack([points.real, SVG_VIEWBOX_SIZE - points.imag], axis=1)
     closed = bool(np.hypot(*(xy[0] - xy[-1])) <= 1e-6 * max(1.0, bbox_diagonal(xy)))
     if polyline_length(xy) <= 0 or bbox_diagonal(xy) <= 0:
         raise ValueError("SVG path is degenerate")
-    return resample_by_spacing(xy[:-1] if closed else xy, spacing, closed=closed)
+    return resample_by_spacing(xy[:-1] if closed else xy, spacing, closed=closed,
+                               max_points=MAX_OUTLINE_POINTS)
 
 
 @lru_cache(maxsize=64)

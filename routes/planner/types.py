@@ -56,6 +56,22 @@ class PlanRequest:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where the figure sits on the map, for `planner.plan_at_placement` (live drag / turn / resize).
+
+    center_lat, center_lon: the figure's centre (the centroid of its outline), degrees WGS84.
+    rotation_deg: counter-clockwise turn from upright, degrees.
+    perimeter_m: the outline's perimeter in metres (its size); None = sized so that the whole run (figure plus
+        approach from and back to the start) matches the request's `target_length_m`.
+    """
+
+    center_lat: float
+    center_lon: float
+    rotation_deg: float = 0.0
+    perimeter_m: float | None = None
+
+
+@dataclass(frozen=True)
 class PlannedRoute:
     """One ranked option.
 
@@ -68,7 +84,21 @@ class PlannedRoute:
     safety_signal: "lit" or "road_class" when safety mode shaped the route (which signal), else None.
     rank: 1 = best.
     outline_latlng: (K, 2) the intended figure as placed on the map (for previews/debugging).
-    retrace_share: share of the length on edges already used earlier in the route.
+    retrace_share: share of the FIGURE's length on edges it already used earlier (the approach and its way
+        back are reported apart, in approach_length_m).
+    rotation_deg: the figure's turn from upright (counter-clockwise degrees).
+    recognisability: 0..100, how clearly the figure shows its shape rather than another catalogue figure
+        (`recognisability` module); also in fidelity.recognisability. Options are ranked by it.
+    recognisable: False when the request is shorter than the smallest length at which this figure can be
+        drawn recognisably near this start (see min_recognisable_length_m); the option is still returned.
+    approach_length_m: metres of the approach from the start to the figure plus the way back (0 when the
+        figure passes through the start).
+    figure_range: (i, j) indices into `coordinates`: coordinates[i:j + 1] is the figure itself; before i the
+        approach, after j the way back. (0, M - 1) when there is no approach.
+    figure_center_latlng: the placed figure's centre [lat, lng] (feed it back as a `Placement`).
+    figure_perimeter_m: the placed outline's perimeter in metres (feed it back as `Placement.perimeter_m`).
+    min_recognisable_length_m: the engine's estimate of the smallest route length at which this figure is
+        recognisable near this start (None when not estimated).
     """
 
     coordinates: np.ndarray
@@ -82,3 +112,10 @@ class PlannedRoute:
     outline_latlng: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 2)))
     retrace_share: float = 0.0
     rotation_deg: float = 0.0
+    recognisability: float = 0.0
+    recognisable: bool = True
+    approach_length_m: float = 0.0
+    figure_range: tuple[int, int] = (0, -1)
+    figure_center_latlng: tuple[float, float] | None = None
+    figure_perimeter_m: float = 0.0
+    min_recognisable_length_m: float | None = None

@@ -85,6 +85,23 @@ def test_route_change_page_shows_option_previews(staff_client):
     assert staff_client.get(reverse("admin:routes_roadnetwork_changelist")).status_code == 200
 
 
+def test_route_change_page_draws_a_placed_options_approach_apart(staff_client):
+    import polyline
+
+    # out 2 points to a square figure and back the same way
+    path = [(37.2800, 127.0400), (37.2805, 127.0400), (37.2810, 127.0410), (37.2810, 127.0420),
+            (37.2818, 127.0420), (37.2818, 127.0410), (37.2810, 127.0410), (37.2805, 127.0400),
+            (37.2800, 127.0400)]
+    option = RouteOptionFactory(polyline=polyline.encode(path, 5), point_count=len(path), source="placed",
+                                figure_start_index=2, figure_end_index=6, approach_length_m=240.0)
+    response = staff_client.get(reverse("admin:routes_route_change", args=[option.route.pk]))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.count('class="approach"') == 2 and content.count('class="figure"') == 1
+    assert "stroke-dasharray" in content
+    assert "placed" in content.lower() and "240" in content  # source and approach length shown
+
+
 def test_deleting_a_network_in_the_admin_removes_its_file(staff_client, grid_network,
                                                           django_capture_on_commit_callbacks):
     path = grid_network.path

@@ -333,7 +333,8 @@ def test_option_detail_gpx_and_svg(planned_route, auth_client):
     path = detail.json()["data"]["path"]
     assert path["coordinates"] == option["path"]["coordinates"]
     assert set(detail.json()["data"]["fidelity"]) == {"buffer_f1", "frechet_norm", "length_error",
-                                                      "retrace_share"}
+                                                      "retrace_share", "trace_score", "recognisability",
+                                                      "iou", "rival_iou", "rival_shape_id"}
 
     gpx_response = auth_client.get(option_url + "/gpx")
     assert gpx_response.status_code == 200
@@ -350,7 +351,9 @@ def test_option_detail_gpx_and_svg(planned_route, auth_client):
     assert svg_response.status_code == 200
     assert svg_response["Content-Type"].startswith("image/svg+xml")
     root = ET.fromstring(svg_response.content)  # noqa: S314 - our own output
-    line = root.find("{http://www.w3.org/2000/svg}polyline")
+    line = root.find("{http://www.w3.org/2000/svg}polyline[@class='figure']")
+    figure_start, figure_end = detail.json()["data"]["placement"]["figure_range"]
+    path["coordinates"] = path["coordinates"][figure_start:figure_end + 1]
     assert len(line.get("points").split()) == len(path["coordinates"])
     xy = np.array([[float(v) for v in pair.split(",")] for pair in line.get("points").split()])
     assert xy.min() >= 0 and xy.max() <= 1000  # inside the viewBox

@@ -1,0 +1,145 @@
+"""Figures away from the start, live placement, feature-keeping clean-up and the recognisable flag."""
+
+import numpy as np
+import pytest
+
+from routes.planner.geometry import haversine_m
+from routes.planner.planner import (
+    Placement,
+    PlanRequest,
+    RouteNotFound,
+    _crop,
+    _normalised_outline,
+    _remove_short_loops,
+    _remove_spurs,
+    approach_reach_m,
+    min_recognisable_length_m,
+    plan_at_placement,
+    plan_routes,
+)
+from routes.planner.shapes import template_outline
+
+from .synthetic import grid_graph, grid_node_latlng
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return grid_graph()
+
+
+def _check_route(graph, route):
+    edges = graph.edge_ids_along(route.node_ids)
+    assert (edges >= 0).all(), "every consecutive pair of node_ids must be an edge"
+    assert route.distance_m == pytest.approx(float(np.asarray(graph.edge_length_m)[edges].sum()), rel=1e-6)
+    first, last = route.figure_range
+    assert 0 <= first < last <= len(route.coordinates) - 1
+    figure_m = float(np.asarray(graph.edge_length_m)[edges[first:last]].sum())
+    assert route.approach_length_m == pytest.approx(route.distance_m - figure_m, abs=1.0)
+    return first, last
+
+
+def test_plan_at_placement_moves_the_figure_with_an_approach(grid):
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("square"), start_lat=lat, start_lon=lon,
+                          target_length_m=2400.0)
+    centre = grid_node_latlng(grid, 500.0, 0.0)
+    route = plan_at_placement(grid, request, Placement(*centre, rotation_deg=0.0, perimeter_m=None))
+    first, last = _check_route(grid, route)
+    assert route.rank == 1
+    assert first > 0 and route.approach_length_m > 0
+    # Starts and ends at the start; the figure part is a loop of its own.
+    np.testing.assert_allclose(route.coordinates[0], [lat, lon], atol=1e-6)
+    np.testing.assert_allclose(route.coordinates[-1], [lat, lon], atol=1e-6)
+    np.testing.assert_allclose(route.coordinates[first], route.coordinates[last], atol=1e-9)
+    assert route.length_error <= 0.10
+    moved_m = haversine_m(route.figure_center_latlng[0], route.figure_center_latlng[1], *centre)
+    assert moved_m < 60.0
+    assert route.recognisability > 60
+
+
+def test_plan_at_placement_with_a_size_keeps_that_size(grid):
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("square"), start_lat=lat, start_lon=lon,
+                          target_length_m=3000.0)
+    route = plan_at_placement(grid, request, Placement(lat, lon, 0.0, perimeter_m=1600.0))
+    _check_route(grid, route)
+    # The start is inside the figure, 200 m from its nearest side: run there and back.
+    assert route.approach_length_m == pytest.approx(400.0, abs=60.0)
+    assert route.figure_perimeter_m == pytest.approx(1600.0, rel=0.01)
+    assert 1400.0 < route.distance_m - route.approach_length_m < 2000.0
+
+
+@pytest.mark.parametrize("placement", [
+    Placement(float("nan"), 24.94, 0.0, None),
+    Placement(60.17, 24.94, 0.0, perimeter_m=5.0),
+    Placement(61.5, 24.94, 0.0, None),  # ~150 km away
+])
+def test_bad_placements_are_value_errors(grid, placement):
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("heart"), start_lat=lat, start_lon=lon,
+                          target_length_m=3000.0)
+    with pytest.raises(ValueError):
+        plan_at_placement(grid, request, placement)
+
+
+def test_plan_at_placement_over_no_streets_is_route_not_found():
+    graph = grid_graph(cols=9, rows=9, spacing_m=50.0)
+    lat, lon = grid_node_latlng(graph, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("square"), start_lat=lat, start_lon=lon,
+                          target_length_m=2000.0)
+    far = grid_node_latlng(graph, 1500.0, 0.0)
+    with pytest.raises(RouteNotFound):
+        plan_at_placement(graph, request, Placement(*far, 0.0, 1200.0))
+
+
+def test_plan_routes_reports_approach_and_figure(grid):
+    lat, lon = grid_node_latlng(grid, 100.0, -50.0)
+    request = PlanRequest(outline_xy=template_outline("square"), start_lat=lat, start_lon=lon,
+                          target_length_m=2400.0, time_budget_s=6.0)
+    options = plan_routes(grid, request)
+    for option in options:
+        _check_route(grid, option)
+        assert option.length_error <= 0.10
+        assert option.approach_length_m <= 2 * 1.5 * approach_reach_m(2400.0)
+        assert option.recognisable and option.recognisability >= 50
+    assert options[0].recognisability > 70
+    keys = [o.fidelity.score - 50 * o.length_error for o in options]
+    assert keys[0] >= max(keys) - 2.0  # rank 1 is (within the approach/safety penalties) the best scored
+
+
+def test_a_star_on_a_coarse_network_is_marked_unrecognisable():
+    coarse = grid_graph(cols=21, rows=21, spacing_m=200.0)
+    lat, lon = grid_node_latlng(coarse, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("star"), start_lat=lat, start_lon=lon,
+                          target_length_m=2000.0, time_budget_s=6.0)
+    options = plan_routes(coarse, request)
+    assert options, "still answers"
+    for option in options:
+        assert option.recognisable is False
+        assert option.min_recognisable_length_m > 2000.0
+    # The estimate: a square's side (1/4 of it) spans 3 junction spacings of 200 m → 1.2 x 3 x 200 x 4.
+    start, _ = coarse.nearest_node(lat, lon)
+    area = _crop(coarse, start, 2000.0, False)
+    square, corners = _normalised_outline(np.asarray(template_outline("square")), True)
+    assert min_recognisable_length_m(area, square, corners, True) == pytest.approx(2880.0, rel=0.1)
+    star, corners = _normalised_outline(np.asarray(template_outline("star")), True)
+    assert min_recognisable_length_m(area, star, corners, True) > 2.4 * 2880.0
+
+
+def test_spur_removal_keeps_a_protected_tip():
+    path = np.array([0, 1, 2, 3, 2, 1, 4, 0])
+    assert _remove_spurs(path, True).tolist() == [0, 1, 4, 0]
+    assert _remove_spurs(path, True, frozenset({3})).tolist() == path.tolist()
+
+
+def test_short_loop_through_a_feature_is_kept(grid):
+    start, _ = grid.nearest_node(*grid_node_latlng(grid, 0.0, 0.0))
+    area = _crop(grid, start, 400.0, False)
+    local = {int(g): i for i, g in enumerate(area.nodes)}
+    cols = 41
+    centre = start
+    ring = [centre, centre + 1, centre + 1 + cols, centre + cols, centre]  # one 50 m block
+    path = np.array([local[n] for n in ring] + [local[centre - 1]])
+    assert len(_remove_short_loops(area, path, max_loop_m=300.0)) == 2
+    kept = _remove_short_loops(area, path, max_loop_m=300.0, protected=frozenset({local[centre + 1 + cols]}))
+    assert kept.tolist() == path.tolist()

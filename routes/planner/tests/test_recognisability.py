@@ -1,0 +1,98 @@
+"""Recognisability: the filled route against its outline and the other catalogue figures."""
+
+import numpy as np
+import pytest
+
+from routes.planner.fidelity import shape_fidelity
+from routes.planner.geometry import LocalProjection, polygon_area, resample_by_count
+from routes.planner.recognisability import filled_polygon, recognisability
+from routes.planner.shapes import template_outline
+
+PROJECTION = LocalProjection(60.17, 24.94)
+
+
+def _metres(shape_id: str, size_m: float = 8.0, angle_rad: float = 0.0) -> np.ndarray:
+    xy = np.asarray(template_outline(shape_id), dtype=np.float64) * size_m
+    xy = xy - xy.mean(axis=0)
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    return xy @ np.array([[c, -s], [s, c]]).T
+
+
+def _blob_like(xy: np.ndarray) -> np.ndarray:
+    """An ellipse with the figure's area and bounding-box aspect: what a planner used to return for it."""
+    area = polygon_area(xy)
+    span = np.ptp(xy, axis=0)
+    ratio = span[1] / span[0]
+    a = np.sqrt(area / (np.pi * ratio))
+    t = np.linspace(0, 2 * np.pi, 240, endpoint=False)
+    return np.stack([a * np.cos(t), a * ratio * np.sin(t), ], axis=1) + xy.mean(axis=0)
+
+
+def _distorted(xy: np.ndarray, seed: int = 3, amount_m: float = 25.0) -> np.ndarray:
+    """The figure with its corners rounded (a moving average) and a street-like wobble."""
+    ring = resample_by_count(xy, 400, closed=True)
+    kernel = 9
+    padded = np.concatenate([ring[-kernel:], ring, ring[:kernel]])
+    smooth = np.stack([np.convolve(padded[:, k], np.ones(kernel) / kernel, mode="same")[kernel:-kernel]
+                       for k in range(2)], axis=1)
+    rng = np.random.default_rng(seed)
+    return smooth + rng.normal(0, amount_m / 5, smooth.shape)
+
+
+@pytest.mark.parametrize("shape_id", ["heart", "star", "triangle", "square"])
+def test_perfect_beats_distorted_beats_blob(shape_id):
+    outline = template_outline(shape_id)
+    exact = _metres(shape_id)
+    perfect = recognisability(outline, exact, closed=True)
+    distorted = recognisability(outline, _distorted(exact), closed=True)
+    blob = recognisability(outline, _blob_like(exact), closed=True)
+    assert perfect.recognisability > 90
+    assert perfect.recognisability > distorted.recognisability + 5 > blob.recognisability + 5
+    assert blob.recognisability < 20
+    assert perfect.iou > 0.97
+
+
+def test_a_figure_scores_low_as_another_figure():
+    # A perfect circle scored as a heart: its nearest other figure (the circle itself) overlaps it best.
+    as_heart = recognisability(template_outline("heart"), _metres("circle"), closed=True)
+    assert as_heart.recognisability == 0.0
+    assert as_heart.rival_shape_id == "circle"
+    as_triangle = recognisability(template_outline("triangle"), _metres("square"), closed=True)
+    assert as_triangle.recognisability < 10
+
+
+def test_recognisability_ignores_size_and_rotation():
+    outline = template_outline("star")
+    upright = recognisability(outline, _metres("star", 5.0), closed=True)
+    turned = recognisability(outline, _metres("star", 30.0, angle_rad=2.2), closed=True)
+    assert abs(upright.recognisability - turned.recognisability) < 4
+
+
+def test_blob_that_follows_a_heart_line_no_longer_scores_high():
+    exact = _metres("heart", 10.0)
+    blob = PROJECTION.to_latlng(_blob_like(exact))
+    fidelity = shape_fidelity(template_outline("heart"), blob)
+    assert fidelity.trace_score > 50  # the old score alone would have called it a decent heart
+    assert fidelity.score < 30
+    assert fidelity.recognisability < 20
+    perfect = shape_fidelity(template_outline("heart"), PROJECTION.to_latlng(exact))
+    assert perfect.score > 90 and perfect.recognisability > 90
+
+
+def test_spurs_and_approach_add_no_area():
+    square = _metres("square")
+    corner = square[np.argmin(square.sum(axis=1))]
+    spur = np.array([corner, corner + [-200.0, -200.0], corner])
+    with_spur = np.vstack([spur, square[np.argmin(square.sum(axis=1)):], square[: np.argmin(square.sum(axis=1))]])
+    assert filled_polygon(with_spur).area == pytest.approx(filled_polygon(square).area, rel=0.01)
+    assert recognisability(template_outline("square"), with_spur, closed=True).recognisability > 90
+
+
+def test_open_figure_curve_variant():
+    wave = np.asarray(template_outline("wave"), dtype=np.float64) * 10.0
+    good = recognisability(template_outline("wave"), wave, closed=False)
+    straight = np.stack([np.linspace(0, 900, 100), np.zeros(100)], axis=1)
+    line = recognisability(template_outline("wave"), straight, closed=False)
+    assert good.recognisability > 90
+    assert line.recognisability < 10
+    assert line.rival_shape_id == "line"
