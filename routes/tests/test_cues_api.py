@@ -224,6 +224,10 @@ def test_fit_course_decodes_to_the_same_track_and_course_points(auth_client, gri
     assert [p["distance"] for p in points] == pytest.approx([c["distance_from_start_m"] for c in cues], abs=0.01)
     assert fit["lap"][0]["total_distance"] == pytest.approx(distances[-1])
     assert [e["event_type"] for e in fit["event"]] == ["start", "stop_all"]
+    # fit-tool's own conformance check of the FIT profile finds nothing to report
+    from fit_tool import FitFile, validate_fit_file
+
+    assert validate_fit_file(FitFile.from_bytes(response.content)).findings == []
 
 
 def test_fit_course_point_names_in_korean_are_cut_on_character_boundaries(auth_client, user):
