@@ -40,6 +40,7 @@ MATRIX = [
     ("POST", "/api/v1/workouts/{active_workout_id}/complete", {}),
     ("GET", "/api/v1/workouts/{workout_id}/track", None),
     ("GET", "/api/v1/workouts/{workout_id}/gpx", None),
+    ("GET", "/api/v1/workouts/imports/{import_id}", None),
     # goals
     ("GET", "/api/v1/goals/{goal_id}", None),
     ("PATCH", "/api/v1/goals/{goal_id}", {"target_value": "1", "is_active": False}),
@@ -75,8 +76,9 @@ PUBLIC_BY_DESIGN = {
 
 SNAPSHOT_MODELS = [
     "accounts.User", "routes.Route", "routes.RouteOption", "workouts.Workout", "workouts.WorkoutPoint",
-    "workouts.WorkoutPause", "workouts.UserStats", "goals.Goal", "community.Post", "community.Like",
-    "community.Comment", "community.Follow", "community.UserCounters", "community.Notification", "push.Device",
+    "workouts.WorkoutPause", "workouts.UserStats", "workouts.WorkoutImport", "goals.Goal", "community.Post",
+    "community.Like", "community.Comment", "community.Follow", "community.UserCounters", "community.Notification",
+    "push.Device",
 ]
 
 
@@ -104,8 +106,12 @@ def owner_and_intruder(user, other_user, grid_network, shapes):
                                              "start_longitude": 127.04}, format="json").json()["data"]
     assert owner.post(f"/api/v1/workouts/{paused['id']}/pause", {}, format="json").status_code == 200
     my_option = RouteOptionFactory(route__user=other_user)
+    from workouts.models import WorkoutImport
+
+    workout_import = WorkoutImport.objects.create(user=user, source="gpx", status="succeeded",
+                                                  workout_id=data.workout_id, file_name="run.gpx")
     ids = {**asdict(data), "paused_workout_id": paused["id"], "my_route_id": str(my_option.route_id),
-           "my_option_id": str(my_option.pk)}
+           "my_option_id": str(my_option.pk), "import_id": str(workout_import.pk)}
     return ids, client_for(other_user)
 
 
