@@ -327,6 +327,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
+if WHITENOISE_USE_FINDERS:
+    import warnings
+
+    # STATIC_ROOT is collectstatic's output, which serving from the finders does not need.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 # Upload caps: the avatar limit is 5 MB; a GPX/FIT import may be larger, so the request cap is 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
