@@ -53,13 +53,18 @@ def _checkout_secret_key(path: Path) -> str:
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        # O_EXCL: when runserver and qcluster start together, one writes and the other reads what it wrote.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    # Written whole to a private file, then linked into place: when runserver and qcluster start together, the
+    # first link wins, the other process reads the winner's key, and nobody ever reads a half-written file.
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(secrets.token_urlsafe(64) + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
     return path.read_text().strip()
 
 
@@ -393,6 +398,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = EMBEDDED or DEBUG
+if WHITENOISE_USE_FINDERS:
+    import warnings
+
+    # STATIC_ROOT is collectstatic's output, which serving from the finders does not need.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 # Upload caps: the avatar limit is 5 MB; a GPX/FIT import may be larger, so the request cap is 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

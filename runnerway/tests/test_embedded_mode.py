@@ -76,6 +76,18 @@ def test_the_checkout_key_is_made_once_random_and_private(tmp_path):
     assert _checkout_secret_key(tmp_path / "other" / "secret_key") != key  # another checkout, another key
 
 
+def test_processes_starting_together_share_one_key(tmp_path):
+    path = tmp_path / "var" / "secret_key"
+    code = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2]); "
+            "import runnerway.settings as s; print(s._checkout_secret_key(Path(sys.argv[1])))")
+    starters = [subprocess.Popen([sys.executable, "-c", code, str(path), str(BASE_DIR)], stdout=subprocess.PIPE,
+                                 text=True, env=_clean_env(SECRET_KEY="s" * 60, DJANGO_SETTINGS_MODULE="x"))
+                for _ in range(6)]
+    keys = {starter.communicate(timeout=60)[0].strip() for starter in starters}
+    assert keys == {path.read_text().strip()} and len(keys.pop()) >= 64
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no draft left behind
+
+
 # --- the settings matrix, each in a fresh interpreter -----------------------------------------------------------------
 
 
