@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routes', '0001_initial'),
+        ('routes', '0003_option_recognisability_and_placement'),
     ]
 
     operations = [

@@ -20,7 +20,7 @@ def fill_secrets(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0002_email_otp_and_activity_event_id"),
+        ("accounts", "0003_token_version_and_otp_failures_per_address"),
     ]
 
     operations = [
