@@ -44,9 +44,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
-from .recognisability import recognisability
 from .geometry import polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
+from .recognisability import recognisability
 from .types import (
     SAFETY_SIGNAL_LIT,
     SAFETY_SIGNAL_ROAD_CLASS,
@@ -160,9 +160,9 @@ OFFSTART_LATTICE_PER_PERIMETER = 12.0  # centre lattice spacing = perimeter / 12
 OFFSTART_MIN_SPACING_M = 60.0
 # Pre-score handicap (metres of alignment cost) of an off-start placement: through the start wins at equal fit.
 OFFSTART_PRESCORE_PENALTY_M = 2.0
-# recognisable = recognisability >= 50 (the route shows its figure at least half as clearly as the outline
-# itself stands out from its nearest rival) and the target is at least the estimated minimum length.
-RECOGNISABLE_MIN_SCORE = 50.0
+# recognisable = recognisability >= 60 (on the contact sheets, where options start to read as their figure
+# without being told which it is) and the target is at least the estimated minimum length.
+RECOGNISABLE_MIN_SCORE = 60.0
 # When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target.
 UNRECOGNISABLE_GROWTH = 1.5
 # Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
@@ -501,9 +501,8 @@ def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, c
     the same form as `shape_fidelity`'s score, plus QUICK_TRACE_WEIGHT x trace score (a few ms)."""
     fig_xy = area.node_xy[figure_nodes]
     trace = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
-    if area.figure_outline is not None:
-        figure = area.figure_outline
-    else:
+    figure = area.figure_outline
+    if figure is None:
         figure = outline_m[:-1] if closed else outline_m
     recog = recognisability(figure, fig_xy, closed=closed, exact=False)
     # + a fifth of the trace score: among candidates that do not read as the figure yet (recognisability
