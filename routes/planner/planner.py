@@ -1266,9 +1266,11 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
         raise RouteNotFound("no route within ±10 % of the target length (and mostly without retracing) could be "
                             "drawn here")
     scored.sort(key=lambda item: item[0], reverse=True)
-    # Alternatives far worse than the best are not worth showing (a scribble is not an option).
-    floor = scored[0][0] - MAX_SCORE_GAP_TO_BEST
-    scored = [item for item in scored if item[0] >= floor]
+    # Alternatives far worse than a best that reads as its figure are not worth showing (a scribble is not an
+    # option); when even the best does not read well, the alternatives are shown so the runner can choose.
+    if scored[0][1].recognisability >= RECOGNISABLE_MIN_SCORE:
+        floor = scored[0][0] - MAX_SCORE_GAP_TO_BEST
+        scored = [item for item in scored if item[0] >= floor]
     options = []
     for rank, (_, route) in enumerate(scored[: request.options_count], start=1):
         options.append(dataclasses.replace(route, rank=rank))
