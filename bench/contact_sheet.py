@@ -13,12 +13,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
 
-from routes.planner.fidelity import fit_outline_to_route, simplify_track  # noqa: E402
-from routes.planner.geometry import LocalProjection  # noqa: E402
+from routes.planner.fidelity import fit_outline_to_route, simplify_track
+from routes.planner.geometry import LocalProjection
 
 
 def _street_segments(graph, projection: LocalProjection, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -147,6 +147,9 @@ def district_graph(seed: int = 1) -> RoadGraph:
                                 edge_v=edges[:, 1], edge_highway=highway, meta={"source": "synthetic-district"})
 
 
+BUDGET_S = 2.0
+
+
 def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         graph_path = Path(tmp) / "network.rwgraph"
@@ -179,7 +182,7 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
                 times, cpu_times, options, failures = [], [], [], 0
                 for lat, lon in points:
                     request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon,
-                                          target_length_m=km * 1000, options_count=3)
+                                          target_length_m=km * 1000, options_count=3, time_budget_s=BUDGET_S)
                     t0, c0 = time.perf_counter(), time.process_time()
                     try:
                         result = plan_routes(graph, request)
@@ -208,7 +211,8 @@ def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> list[floa
     outline = template_outline("heart")
     times = []
     for lat, lon in points:
-        request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon, target_length_m=3000.0)
+        request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon, target_length_m=3000.0,
+                              time_budget_s=BUDGET_S)
         try:
             best = plan_routes(graph, request)[0]
         except RouteNotFound:
@@ -298,14 +302,22 @@ def main() -> int:
     parser.add_argument("--suwon", default="/work/shared/data/suwon-ajou.osm")
     parser.add_argument("--starts", type=int, default=2, help="start points per shape and distance")
     parser.add_argument("--no-district", action="store_true", help="skip the synthetic district network")
+    parser.add_argument("--only-district", action="store_true", help="only the synthetic district network")
     parser.add_argument("--no-import", action="store_true", help="skip the 1 M-node import speed run")
+    parser.add_argument("--budget", type=float, default=2.0,
+                        help="PlanRequest.time_budget_s (wall seconds; on a loaded machine a request gets only a "
+                             "share of a core, so a larger budget shows what the search finds with its CPU)")
     parser.add_argument("--sheets", default=str(ROOT / "var/bench"), help="folder for the PNG contact sheets")
     args = parser.parse_args()
+    global BUDGET_S
+    BUDGET_S = args.budget
+    print(f"time budget per request {BUDGET_S:.1f} s; load average at start {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
     if not args.no_import:
         bench_import_speed()
     rows = []
     sheet_dir = Path(args.sheets)
-    for path_str in (args.pbf, args.suwon):
+    for path_str in () if args.only_district else (args.pbf, args.suwon):
         path = Path(path_str)
         if not path.exists():
             print(f"(skipping {path}: not found{' - run make sample' if path_str == args.pbf else ''})")

@@ -4,20 +4,29 @@ Algorithm (DESIGN.md "The route planner"):
 
 1. Crop the network to a disc around the start that any placement of the figure fits in (a loop of length L
    never goes further than L/2 from its start).
-2. Normalise the outline to unit perimeter. Placements = rotation (within +-`max_rotation_deg`) x anchor (the
-   outline point that sits on the start: corners and evenly spaced points). Each is pre-scored by how well
-   streets running in the same direction lie along the figure; the best, mutually different ones are routed.
+2. Normalise the outline to unit perimeter. Placements come in two kinds: through the start (rotation within
+   +-`max_rotation_deg` x anchor, the outline point on the start: corners and evenly spaced points) and away
+   from it (rotation x centre on a lattice around the start, the figure's nearest point within
+   `approach_reach_m` = min(15 % of the target, 600 m) of the start, sized so approach there and back plus the
+   figure make the target). All are pre-scored by how well streets running in the same direction lie along
+   the figure's edges; the best, mutually different ones are routed, two through the start for one away.
 3. Routing one placement at scale s (metres of outline perimeter): edges in a corridor around the placed
    outline get cost = length x (1 + ALPHA * min((d / TAU)^2, CAP)) x safety/class factor, d = distance of the
    edge midpoint to the outline. Waypoints (corners + every ~1/20 of the perimeter) snap to nearby junctions
    and scipy's C Dijkstra (one call, all waypoints as sources, with a cost limit) joins them leg by leg; a
    waypoint whose leg would be a long detour is skipped. A closed figure returns to the start node.
 4. Clean-up: legs that run over streets another leg already uses are routed again with those edges made
-   dearer; out-and-back spurs (a -> b -> a) and short cycles ("teeth") are cut.
+   dearer; out-and-back spurs (a -> b -> a) and short cycles ("teeth") are cut, except where they draw a
+   feature corner of the figure (a star's tip) and that version scores better. An off-start figure gets the
+   shortest street path from the start to its entry junction, run there and back (`figure_range`).
 5. The scale is calibrated with secant steps until the length is within 3 % of the target.
-6. The best distinct candidates are re-routed once towards the outline as similarity-fitted to their own
-   route (an EM-style step), scored with `shape_fidelity`, kept if within +-10 % of the target and under
-   25 % retraced, and ranked by fidelity minus penalties for length error (and unsafe ways in safety mode).
+6. Candidates are ranked by a quick score (sqrt(trace score x coarse recognisability)). The best distinct
+   ones are re-routed once towards the outline as similarity-fitted to their own route (an EM-style step),
+   scored with `shape_fidelity` on the figure part (recognisability-led), kept if within +-10 % of the target
+   (approach included) and under 25 % retraced, and ranked by fidelity minus penalties for length error,
+   approach share (through-start figures win at equal score) and unsafe ways in safety mode. Each option is
+   marked `recognisable` against `min_recognisable_length_m` (junction spacing near the start).
+7. `plan_at_placement` routes one explicit placement (live drag): steps 3-4 at that centre/rotation/size.
 
 Cost: a routed placement is a few Dijkstra runs on the corridor subgraph, ~10-40 ms; a request routes about
 ten placements, so 0.3-1.5 s on 2 cores for 3-5 km figures on a district graph.
@@ -35,9 +44,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
-from .recognisability import recognisability
 from .geometry import polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
+from .recognisability import recognisability
 from .types import (
     SAFETY_SIGNAL_LIT,
     SAFETY_SIGNAL_ROAD_CLASS,
@@ -151,9 +160,9 @@ OFFSTART_LATTICE_PER_PERIMETER = 12.0  # centre lattice spacing = perimeter / 12
 OFFSTART_MIN_SPACING_M = 60.0
 # Pre-score handicap (metres of alignment cost) of an off-start placement: through the start wins at equal fit.
 OFFSTART_PRESCORE_PENALTY_M = 2.0
-# recognisable = recognisability >= 50 (the route shows its figure at least half as clearly as the outline
-# itself stands out from its nearest rival) and the target is at least the estimated minimum length.
-RECOGNISABLE_MIN_SCORE = 50.0
+# recognisable = recognisability >= 60 (on the contact sheets, where options start to read as their figure
+# without being told which it is) and the target is at least the estimated minimum length.
+RECOGNISABLE_MIN_SCORE = 60.0
 # When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target.
 UNRECOGNISABLE_GROWTH = 1.5
 # Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
@@ -492,9 +501,8 @@ def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, c
     the same form as `shape_fidelity`'s score, plus QUICK_TRACE_WEIGHT x trace score (a few ms)."""
     fig_xy = area.node_xy[figure_nodes]
     trace = fidelity_of_placed(outline_m, fig_xy, closed=closed, with_frechet=False)
-    if area.figure_outline is not None:
-        figure = area.figure_outline
-    else:
+    figure = area.figure_outline
+    if figure is None:
         figure = outline_m[:-1] if closed else outline_m
     recog = recognisability(figure, fig_xy, closed=closed, exact=False)
     # + a fifth of the trace score: among candidates that do not read as the figure yet (recognisability
@@ -1258,9 +1266,11 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
         raise RouteNotFound("no route within ±10 % of the target length (and mostly without retracing) could be "
                             "drawn here")
     scored.sort(key=lambda item: item[0], reverse=True)
-    # Alternatives far worse than the best are not worth showing (a scribble is not an option).
-    floor = scored[0][0] - MAX_SCORE_GAP_TO_BEST
-    scored = [item for item in scored if item[0] >= floor]
+    # Alternatives far worse than a best that reads as its figure are not worth showing (a scribble is not an
+    # option); when even the best does not read well, the alternatives are shown so the runner can choose.
+    if scored[0][1].recognisability >= RECOGNISABLE_MIN_SCORE:
+        floor = scored[0][0] - MAX_SCORE_GAP_TO_BEST
+        scored = [item for item in scored if item[0] >= floor]
     options = []
     for rank, (_, route) in enumerate(scored[: request.options_count], start=1):
         options.append(dataclasses.replace(route, rank=rank))

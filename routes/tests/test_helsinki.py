@@ -31,7 +31,9 @@ def test_heart_3km_in_central_helsinki_gives_three_loops_on_the_network(auth_cli
     route = response.json()["data"]
     print(f"\nPOST /routes heart 3 km Helsinki: {elapsed_s:.2f} s; options "
           + ", ".join(f"{o['distance']} km fidelity {o['shape_fidelity']}" for o in route["options"]))
-    assert len(route["options"]) == 3
+    # Up to 3: alternatives scoring over 25 points below a best option that reads as a heart are dropped
+    # (issue 11: a scribble beside a clear heart is not an option), and fewer distinct loops may exist.
+    assert 1 <= len(route["options"]) <= 3
     nodes = cKDTree(np.column_stack([graph.node_lat, graph.node_lon]))
     for option in route["options"]:
         assert 2.7 <= option["distance"] <= 3.3

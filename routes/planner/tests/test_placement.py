@@ -101,7 +101,7 @@ def test_plan_routes_reports_approach_and_figure(grid):
         _check_route(grid, option)
         assert option.length_error <= 0.10
         assert option.approach_length_m <= 2 * 1.5 * approach_reach_m(2400.0)
-        assert option.recognisable and option.recognisability >= 50
+        assert option.recognisable == (option.recognisability >= 60)
     assert options[0].recognisability > 70
     keys = [o.fidelity.score - 50 * o.length_error for o in options]
     assert keys[0] >= max(keys) - 2.0  # rank 1 is (within the approach/safety penalties) the best scored

@@ -25,7 +25,7 @@ def _blob_like(xy: np.ndarray) -> np.ndarray:
     ratio = span[1] / span[0]
     a = np.sqrt(area / (np.pi * ratio))
     t = np.linspace(0, 2 * np.pi, 240, endpoint=False)
-    return np.stack([a * np.cos(t), a * ratio * np.sin(t), ], axis=1) + xy.mean(axis=0)
+    return np.stack([a * np.cos(t), a * ratio * np.sin(t)], axis=1) + xy.mean(axis=0)
 
 
 def _distorted(xy: np.ndarray, seed: int = 3, amount_m: float = 25.0) -> np.ndarray:
@@ -81,9 +81,10 @@ def test_blob_that_follows_a_heart_line_no_longer_scores_high():
 
 def test_spurs_and_approach_add_no_area():
     square = _metres("square")
-    corner = square[np.argmin(square.sum(axis=1))]
-    spur = np.array([corner, corner + [-200.0, -200.0], corner])
-    with_spur = np.vstack([spur, square[np.argmin(square.sum(axis=1)):], square[: np.argmin(square.sum(axis=1))]])
+    k = int(np.argmin(square.sum(axis=1)))
+    corner = square[k]
+    spur = np.array([corner, corner - 200.0, corner])
+    with_spur = np.vstack([spur, square[k:], square[:k]])
     assert filled_polygon(with_spur).area == pytest.approx(filled_polygon(square).area, rel=0.01)
     assert recognisability(template_outline("square"), with_spur, closed=True).recognisability > 90
 
