@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def planned_square(auth_client, grid_network, shapes):
-    # a square follows the grid at any size, so every placement below can be snapped
+def planned_square(auth_client, grid_network, shapes, settings):
+    # a square follows the grid at any size, so every placement below can be snapped; a generous budget
+    # because these tests check the placement, not planning speed on a busy machine
+    settings.ROUTE_PLAN_TIME_BUDGET_S = 6.0
     response = auth_client.post(URL, heart_request(shape_id="square", target_distance=1.6, options_count=2),
                                 format="json")
     assert response.status_code == 201, response.json()
