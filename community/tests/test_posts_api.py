@@ -135,13 +135,14 @@ class TestFeed:
         tie_old = PostFactory(created_at=now - timedelta(hours=3))
         tie_new = PostFactory(created_at=now - timedelta(hours=2))
         for _ in range(3):
-            Like.objects.create(post=liked_3, user=UserFactory())
+            services.post_like(post=liked_3, user=UserFactory())
         for _ in range(2):
             services.comment_create(post=commented_2, author=UserFactory(), content="wow")
         for days in (8, 9, 10, 11, 12):  # five likes, all older than the window
             Like.objects.create(post=old_likes, user=UserFactory(), created_at=now - timedelta(days=days))
-        Like.objects.create(post=tie_old, user=UserFactory())
-        Like.objects.create(post=tie_new, user=UserFactory())
+        services.post_like(post=tie_old, user=UserFactory())
+        services.post_like(post=tie_new, user=UserFactory())
+        services.posts_refresh_popularity(now=now)
         ids = [item["id"] for item in _feed(auth_client, ordering="popular")["results"]]
         assert ids == [str(p.pk) for p in (commented_2, liked_3, tie_new, tie_old, old_likes)]
 
