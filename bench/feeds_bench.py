@@ -109,7 +109,18 @@ class BulkWriter:
                     f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({names})"
                     + (" SET " + ", ".join(assignments) if assignments else ""))
 
+    seconds_by_table: dict[str, float] = {}
+
     def write(self, rows) -> int:
+        started = time.perf_counter()
+        try:
+            return self._write(rows)
+        finally:
+            table = self.model._meta.db_table
+            BulkWriter.seconds_by_table[table] = BulkWriter.seconds_by_table.get(table, 0.0) + (
+                time.perf_counter() - started)
+
+    def _write(self, rows) -> int:
         import tempfile
 
         written, lines = 0, []
@@ -338,8 +349,8 @@ class Dataset:
             return min(created[post_index] + timedelta(seconds=int(after[draw])), now)
 
         counts["likes"] = BulkWriter(Like, ["user_id", "post_id", "created_at"]).write(
-            (user_ids[u], new_posts[p], soon_after(p, i)) for i, (u, p) in enumerate(zip(likers.tolist(),
-                                                                                          liked.tolist())))
+            (user_ids[u], new_posts[p], soon_after(p, i))
+            for i, (u, p) in enumerate(zip(likers.tolist(), liked.tolist(), strict=True)))
         comment_ids = _uuids(rng, len(comment_posts))
         offset = len(liked)
         counts["comments"] = BulkWriter(Comment, ["id", "post_id", "author_id", "content", "created_at"]).write(
@@ -374,7 +385,6 @@ def after_bulk_load() -> str:
 
 def feed_reads(viewer) -> dict[str, str]:
     from goals import services as goals
-
     from goals.models import Goal
 
     today = datetime.now(UTC).date()
@@ -394,6 +404,41 @@ def feed_reads(viewer) -> dict[str, str]:
     }
 
 
+REFERENCE_TIMEOUT_S = float(os.environ.get("FEEDS_BENCH_REFERENCE_TIMEOUT_S", "30"))
+
+
+def measure_reference(viewer, ordering: str, shape_id: str | None) -> tuple[float | None, tuple]:
+    """The feed's first page by the straightforward query (community/tests/reference.py: the visibility OR,
+    the shape joins, scores counted per request; what the feeds ran before), SQL only, stopped after
+    REFERENCE_TIMEOUT_S. (p50 seconds or None, its SQL)."""
+    from django.db import OperationalError, connection
+
+    from community.selectors import _with_display_data
+    from community.tests.reference import reference_feed
+
+    page = _with_display_data(reference_feed(viewer=viewer, ordering=ordering, shape_id=shape_id),
+                              viewer=viewer)[:21]
+    sql = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET SESSION max_statement_time={REFERENCE_TIMEOUT_S}")
+    timings = []
+    try:
+        for _ in range(3):
+            started = time.perf_counter()
+            list(page.all())
+            timings.append(time.perf_counter() - started)
+            if timings[-1] > 2:
+                break  # slow enough: one run shows it
+    except OperationalError as error:
+        if "max_statement_time" not in str(error) and "1969" not in str(error):
+            raise
+        return None, sql
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET SESSION max_statement_time={TIMEOUT_S}")
+    return statistics.median(timings), sql
+
+
 def _page_query(captured) -> str | None:
     """The feed's page query: the longest statement on the posts table."""
     statements = [q["sql"] for q in captured if "community_post" in q["sql"] and q["sql"].lstrip().upper()
@@ -401,11 +446,13 @@ def _page_query(captured) -> str | None:
     return max(statements, key=len) if statements else None
 
 
-def explain(sql: str) -> list[str]:
+def explain(sql: str | tuple) -> list[str]:
+    """EXPLAIN of a captured statement (SQL text) or of a query's (SQL, params)."""
     from django.db import connection
 
+    sql, params = (sql, None) if isinstance(sql, str) else sql
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql)
+        cursor.execute("EXPLAIN " + sql, params)
         names = [c[0] for c in cursor.description]
         rows = cursor.fetchall()
     wanted = ["id", "select_type", "table", "type", "key", "rows", "Extra"]
@@ -483,7 +530,11 @@ def main() -> int:
         total = sum(counts.values())
         print(f"\n## {scale}x: +{total:,} rows in {inserted:.1f} s ({total / inserted:,.0f} rows/s): "
               + ", ".join(f"{name} +{n:,}" for name, n in counts.items()), flush=True)
-        print(f"   {note}", flush=True)
+        print("   load seconds: " + ", ".join(f"{table.split('_', 1)[1]} {seconds:.1f}" for table, seconds
+                                              in BulkWriter.seconds_by_table.items()), flush=True)
+        BulkWriter.seconds_by_table.clear()
+        print(f"   {note}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (a shared machine)",
+              flush=True)
         viewer = User.objects.get(pk=dataset.user_ids[0])
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(viewer).access_token}")
@@ -500,10 +551,19 @@ def main() -> int:
             results.setdefault(name, {})[scale] = p50
             if response is not None and name.startswith("feed"):
                 next_links[url] = response.json()["data"].get("next")
-            shown = "> %.0f s (stopped)" % TIMEOUT_S if p50 is None else f"{p50 * 1000:,.1f} ms"
+            shown = f"> {TIMEOUT_S:.0f} s (stopped)" if p50 is None else f"{p50 * 1000:,.1f} ms"
             print(f"   {name:<22} p50 {shown}", flush=True)
             if name.startswith("feed") and page_sql:
                 plans.setdefault(name, {})[scale] = explain(page_sql)
+        for name, ordering, shape_id in (("before: latest (SQL)", "latest", None),
+                                         ("before: popular (SQL)", "popular", None),
+                                         ("before: shape (SQL)", "latest", "heart")):
+            seconds, sql = measure_reference(viewer, ordering, shape_id)
+            results.setdefault(name, {})[scale] = seconds
+            shown = f"> {REFERENCE_TIMEOUT_S:.0f} s (stopped)" if seconds is None else f"{seconds * 1000:,.1f} ms"
+            print(f"   {name:<22} {shown}", flush=True)
+            if scale == SCALES[-1]:
+                plans.setdefault(name, {})[scale] = explain(sql)
         with connection.cursor() as cursor:
             cursor.execute("SET SESSION max_statement_time=0")
 
@@ -512,11 +572,12 @@ def main() -> int:
     print(header)
     worst = 0.0
     for name, by_scale in results.items():
-        cells = "".join(f"{'> %.0f s' % TIMEOUT_S if v is None else f'{v * 1000:,.1f}':>12}"
+        cells = "".join(f"{f'> {TIMEOUT_S:.0f} s' if v is None else f'{v * 1000:,.1f}':>12}"
                         for v in (by_scale.get(s) for s in SCALES))
         base, top = by_scale.get(SCALES[0]), by_scale.get(SCALES[-1])
         ratio = (top / base) if base and top else float("inf")
-        worst = max(worst, ratio)
+        if not name.startswith("before"):
+            worst = max(worst, ratio)
         print(name.ljust(22) + cells + f"{ratio:>9.2f}x")
     print(f"worst ratio {SCALES[-1]}x/{SCALES[0]}x: {worst:.2f}x (target <= 2x)")
     print("\n## EXPLAIN of each feed's page query")

@@ -22,7 +22,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models import Case, Count, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -49,12 +49,13 @@ def _lock_post(post_id) -> Post:
 
 
 def _move_popularity(post_id, change: int) -> None:
-    """Call holding the post's lock. Never below 0 (a refresh may have counted the row out already)."""
+    """Call holding the post's lock. Never below 0 (a refresh may have counted the row out already); the CASE
+    keeps MariaDB from computing a negative UNSIGNED value."""
     if change > 0:
         Post.objects.filter(pk=post_id).update(popularity=F("popularity") + change)
     elif change < 0:
-        Post.objects.filter(pk=post_id, popularity__gte=-change).update(popularity=F("popularity") + change)
-        Post.objects.filter(pk=post_id, popularity__lt=-change).update(popularity=0)
+        Post.objects.filter(pk=post_id).update(popularity=Case(
+            When(popularity__gte=-change, then=F("popularity") + change), default=Value(0)))
 
 
 def _in_window(created_at: datetime, now: datetime | None = None) -> bool:

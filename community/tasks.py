@@ -1,4 +1,5 @@
-"""django-q2 tasks of the community app: notifications, created outside the request.
+"""django-q2 tasks of the community app: notifications, created outside the request, and the daily refresh of
+the posts' popularity.
 
 Thin (wger style): IDs in, fresh rows loaded by the service, safe to run twice (each notification carries a
 unique dedupe key derived from its event). Errors are not swallowed: the queue retries and records failures.
@@ -23,3 +24,8 @@ def notify_personal_record(user_id: str, workout_id: str, record: str, value: fl
                            previous: float | None = None) -> bool:
     return services.notify_personal_record(user_id=user_id, workout_id=workout_id, record=record, value=value,
                                            previous=previous) is not None
+
+
+def refresh_popularity() -> int:
+    """Daily (runnerway.jobs.SCHEDULES): likes and comments older than the window leave the posts' scores."""
+    return services.posts_refresh_popularity()

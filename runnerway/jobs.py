@@ -25,6 +25,7 @@ TASKS: dict[str, str] = {
     "community.tasks.notify_comment": "Notify a post's author of a comment.",
     "community.tasks.notify_followed": "Notify a user of a new follower.",
     "community.tasks.notify_personal_record": "Notify a runner of a new personal record.",
+    "community.tasks.refresh_popularity": "Recompute the popular feed's scores of recently liked/commented posts.",
     "goals.tasks.goals_check_after_workout": "Check a user's active goals after a workout; notify achievements once.",
     "runnerway.tasks.run_cleanup": "Hourly cleanup (runnerway/maintenance.py).",
     "runnerway.tasks.run_daily_analytics": "Daily aggregates and service figures (runnerway/analytics.py).",
@@ -47,6 +48,10 @@ SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(name="analytics", func="runnerway.tasks.run_daily_analytics", schedule_type="D",
                  first_run_local=time(3, 0),
                  description="Yesterday's per-user aggregates and service figures, at 03:00 Asia/Seoul."),
+    ScheduleSpec(name="popularity", func="community.tasks.refresh_popularity", schedule_type="D",
+                 first_run_local=time(4, 0),
+                 description="Likes and comments older than 7 days leave the posts' popularity (the popular "
+                             "feed's key), at 04:00 Asia/Seoul (an hour after analytics)."),
 ]
 
 

@@ -43,7 +43,7 @@ def test_setup_schedules_is_idempotent_and_runs_analytics_at_3am_seoul():
     call_command("setup_schedules", stdout=second)
     assert "schedule cleanup: created" in first.getvalue()
     assert "schedule analytics: unchanged" in second.getvalue()
-    assert Schedule.objects.count() == 2
+    assert Schedule.objects.count() == len(jobs.SCHEDULES)
     assert Schedule.objects.get(name="analytics").next_run == analytics_next_run
     assert analytics_next_run.astimezone(jobs.ZoneInfo("Asia/Seoul")).time().hour == 3
     assert Schedule.objects.get(name="cleanup").schedule_type == Schedule.HOURLY
