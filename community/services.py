@@ -254,7 +254,8 @@ def _popularity_scores(post_ids: list, *, since: datetime) -> dict:
 
 def posts_refresh_popularity(*, now: datetime | None = None, post_ids=None) -> int:
     """Recompute `popularity` (likes + 2 x comments not hidden, of the POPULAR_WINDOW before `now`) of the posts
-    liked or commented since `now - POPULAR_WINDOW - POPULARITY_REFRESH_LOOKBACK` (or of `post_ids`), in
+    liked or commented since `now - POPULAR_WINDOW - POPULARITY_REFRESH_LOOKBACK` and of those scoring above 0
+    (or of `post_ids`), in
     batches, each under `select_for_update()` of its posts (as the like/comment services take it, so no
     concurrent move is lost). Returns how many scores changed. Idempotent: the daily job."""
     now = now or timezone.now()
@@ -264,8 +265,10 @@ def posts_refresh_popularity(*, now: datetime | None = None, post_ids=None) -> i
         candidates = set(Like.objects.filter(created_at__gte=horizon).values_list("post_id", flat=True).distinct())
         candidates |= set(Comment.objects.filter(created_at__gte=horizon).values_list("post_id", flat=True)
                           .distinct())
-        candidates |= set(Post.objects.filter(popularity__gt=0, created_at__gte=horizon)
-                          .values_list("pk", flat=True))
+        # Every post still scoring, whatever its age (its likes may have been deleted since): ranges of
+        # post_popular_idx, one per (is_hidden, visibility).
+        candidates |= set(Post.objects.filter(is_hidden__in=[False, True], visibility__in=Post.Visibility.values,
+                                              popularity__gt=0).values_list("pk", flat=True))
     else:
         candidates = set(post_ids)
     ordered = sorted(candidates, key=str)

@@ -60,11 +60,12 @@ class TestDailyRefresh:
 
     def test_repairs_a_score_written_around_the_services(self):
         now = timezone.now()
-        post = PostFactory()
+        post, old_post = PostFactory(), PostFactory(created_at=now - timedelta(days=90))
         Like.objects.create(post=post, user=UserFactory(), created_at=now - timedelta(days=1))
-        Post.objects.filter(pk=post.pk).update(popularity=40)
-        services.posts_refresh_popularity(now=now)
-        assert _popularity(post) == 1
+        # A score left behind by likes deleted without the services (an old post, no recent activity).
+        Post.objects.filter(pk__in=[post.pk, old_post.pk]).update(popularity=40)
+        assert services.posts_refresh_popularity(now=now) == 2
+        assert (_popularity(post), _popularity(old_post)) == (1, 0)
 
     def test_task_and_schedule(self):
         post = PostFactory()
