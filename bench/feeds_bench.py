@@ -423,10 +423,13 @@ def measure_reference(viewer, ordering: str, shape_id: str | None) -> tuple[floa
         cursor.execute(f"SET SESSION max_statement_time={REFERENCE_TIMEOUT_S}")
     timings = []
     try:
+        before_reads = handler_reads()
         for _ in range(3):
             started = time.perf_counter()
             list(page.all())
             timings.append(time.perf_counter() - started)
+            if len(timings) == 1:
+                measure_reference.rows_read = handler_reads() - before_reads
             if timings[-1] > 2:
                 break  # slow enough: one run shows it
     except OperationalError as error:
@@ -463,6 +466,23 @@ def explain(sql: str | tuple) -> list[str]:
     return out
 
 
+HANDLER_READS = ("Handler_read_first", "Handler_read_key", "Handler_read_last", "Handler_read_next",
+                 "Handler_read_prev", "Handler_read_rnd", "Handler_read_rnd_next")
+
+
+def handler_reads() -> int:
+    """Rows this session's statements have read from the storage engine so far (index and table reads): what a
+    read costs the database, whatever else the shared machine is doing."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW SESSION STATUS LIKE 'Handler_read%%'")
+        return sum(int(value) for name, value in cursor.fetchall() if name in HANDLER_READS)
+
+
+ROWS_READ: dict[str, dict[int, int]] = {}
+
+
 def measure(client, url: str) -> tuple[float | None, str | None, object]:
     """(p50 seconds or None when it timed out, the page query's SQL, the response)."""
     from django.db import OperationalError, connection
@@ -479,6 +499,9 @@ def measure(client, url: str) -> tuple[float | None, str | None, object]:
     try:
         with CaptureQueriesContext(connection) as captured:
             first, response = once()  # warm-up, and the statements for EXPLAIN
+        before_reads = handler_reads()
+        once()
+        measure.rows_read = handler_reads() - before_reads
     except OperationalError as error:  # max_statement_time
         if "max_statement_time" not in str(error) and "1969" not in str(error):
             raise
@@ -547,19 +570,23 @@ def main() -> int:
                 if url is None:
                     results.setdefault(name, {})[scale] = None
                     continue
+            measure.rows_read = None
             p50, page_sql, response = measure(client, url)
             results.setdefault(name, {})[scale] = p50
+            ROWS_READ.setdefault(name, {})[scale] = measure.rows_read
             if response is not None and name.startswith("feed"):
                 next_links[url] = response.json()["data"].get("next")
             shown = f"> {TIMEOUT_S:.0f} s (stopped)" if p50 is None else f"{p50 * 1000:,.1f} ms"
-            print(f"   {name:<22} p50 {shown}", flush=True)
+            print(f"   {name:<22} p50 {shown}, rows read {measure.rows_read}", flush=True)
             if name.startswith("feed") and page_sql:
                 plans.setdefault(name, {})[scale] = explain(page_sql)
         for name, ordering, shape_id in (("before: latest (SQL)", "latest", None),
                                          ("before: popular (SQL)", "popular", None),
                                          ("before: shape (SQL)", "latest", "heart")):
+            measure_reference.rows_read = None
             seconds, sql = measure_reference(viewer, ordering, shape_id)
             results.setdefault(name, {})[scale] = seconds
+            ROWS_READ.setdefault(name, {})[scale] = measure_reference.rows_read
             shown = f"> {REFERENCE_TIMEOUT_S:.0f} s (stopped)" if seconds is None else f"{seconds * 1000:,.1f} ms"
             print(f"   {name:<22} {shown}", flush=True)
             if scale == SCALES[-1]:
@@ -580,6 +607,11 @@ def main() -> int:
             worst = max(worst, ratio)
         print(name.ljust(22) + cells + f"{ratio:>9.2f}x")
     print(f"worst ratio {SCALES[-1]}x/{SCALES[0]}x: {worst:.2f}x (target <= 2x)")
+    print("\n## rows read by the storage engine per request (Handler_read_*; independent of the machine's load)")
+    print("read".ljust(22) + "".join(f"{f'{s}x':>12}" for s in SCALES))
+    for name, by_scale in ROWS_READ.items():
+        print(name.ljust(22) + "".join(f"{'-' if by_scale.get(s) is None else f'{by_scale[s]:,}':>12}"
+                                       for s in SCALES))
     print("\n## EXPLAIN of each feed's page query")
     for name, by_scale in plans.items():
         for scale, lines in by_scale.items():
