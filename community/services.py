@@ -238,8 +238,8 @@ def comments_set_hidden(*, comment_ids, hidden: bool) -> int:
 
 # --- popularity ---------------------------------------------------------------------------------------------
 
-# The daily refresh also looks at posts whose likes/comments left the window up to this long ago: a week of
-# missed runs still decays every score.
+# The daily refresh also recounts the posts liked or commented up to this long before the window (a score a
+# like written around the services never moved), besides every post still scoring.
 POPULARITY_REFRESH_LOOKBACK = timedelta(days=7)
 POPULARITY_REFRESH_BATCH = 500
 
