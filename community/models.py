@@ -4,6 +4,13 @@ Counters (`like_count`, `comment_count`, `follower_count`, `following_count`) ar
 They are changed only with F() expressions inside the transaction that inserts or deletes the row they count,
 and only when that insert/delete really happened (the unique constraints are the truth), so they stay exact
 under concurrent requests.
+
+The feeds read three derived columns of a post, so that each of their queries walks one index and stops after
+a page (community.selectors.post_feed_page):
+- `shape_slug` / `other_shape_slug`: the shapes the post shares (`?shape_id=`), written when it is made (a
+  route's shape never changes, and a post's route and workout are its author's own);
+- `popularity`: likes + 2 x comments of the last POPULAR_WINDOW, moved by the services as they happen and
+  recomputed daily by `posts_refresh_popularity` (the likes and comments that left the window).
 """
 
 import uuid
@@ -37,14 +44,28 @@ class Post(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0, help_text="Comments not hidden.")
     is_hidden = models.BooleanField(default=False, help_text="Hidden by staff: gone from every feed and endpoint.")
+    shape_slug = models.CharField(max_length=50, blank=True, default="",
+                                  help_text="Shape of the shared route, else of the shared workout's route.")
+    other_shape_slug = models.CharField(max_length=50, blank=True, default="",
+                                        help_text="Shape of the shared workout's route when the post also shares "
+                                                  "a route of another shape (rare).")
+    popularity = models.PositiveIntegerField(default=0, help_text="Likes + 2 x comments (not hidden) of the last "
+                                                                  "7 days, as of the last daily refresh.")
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        # Ascending columns: read backwards they give (created_at DESC, id DESC), the feeds' total order (InnoDB
+        # appends the primary key to every secondary index); a DESC column would not give `id DESC`.
         indexes = [
-            models.Index(fields=["is_hidden", "visibility", "-created_at"], name="post_feed_idx"),
-            models.Index(fields=["author", "-created_at"], name="post_author_created_idx"),
+            models.Index(fields=["is_hidden", "visibility", "created_at"], name="post_latest_idx"),
+            models.Index(fields=["is_hidden", "visibility", "popularity", "created_at"], name="post_popular_idx"),
+            models.Index(fields=["shape_slug", "is_hidden", "visibility", "created_at"], name="post_shape_idx"),
+            models.Index(fields=["shape_slug", "is_hidden", "visibility", "popularity", "created_at"],
+                         name="post_shape_popular_idx"),
+            models.Index(fields=["other_shape_slug", "is_hidden"], name="post_other_shape_idx"),
+            models.Index(fields=["author", "created_at"], name="post_author_latest_idx"),
         ]
 
     def __str__(self) -> str:
@@ -59,8 +80,9 @@ class Like(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "post"], name="like_user_post_uniq")]
-        # The popular feed counts a post's likes since a date.
-        indexes = [models.Index(fields=["post", "created_at"], name="like_post_created_idx")]
+        # The popularity refresh counts a post's likes since a date, and finds the posts liked since a date.
+        indexes = [models.Index(fields=["post", "created_at"], name="like_post_created_idx"),
+                   models.Index(fields=["created_at"], name="like_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.post_id}"
@@ -77,7 +99,8 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["post", "is_hidden", "created_at"], name="comment_post_created_idx")]
+        indexes = [models.Index(fields=["post", "is_hidden", "created_at"], name="comment_post_created_idx"),
+                   models.Index(fields=["created_at"], name="comment_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.author_id} on {self.post_id}: {self.content[:40]}"

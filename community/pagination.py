@@ -1,37 +1,68 @@
 """Paginators of the community lists.
 
-`latest` feed and notifications: the project's cursor pagination on -created_at. Comments: the same, oldest
-first. The `popular` feed is ordered by a score computed at request time (likes and comments of the last 7
-days), which no stored column carries, so a keyset cursor over it would not be stable anyway: it is paginated
-by position. The `cursor` stays opaque (base64 of the offset) and the order is total (score, created_at, id),
-so a page boundary is well defined; as scores move between two requests a post can move across a boundary
-(seen twice or not at all) — the usual trade-off of a popularity ranking.
+Notifications: the project's cursor pagination on -created_at. Comments: the same, oldest first.
+
+The feed (both orderings): keyset pagination on the feed's total order (community.selectors.FEED_ORDER_FIELDS,
+an indexed key): the `cursor` is opaque (URL-safe base64 of the ordering, the direction and the key of the
+page's last or first post), so a page costs the same however deep it is. A post whose popularity moves
+between two requests can move across a page boundary (seen twice or not at all): the usual trade-off of a
+ranking that changes.
 """
 
+import json
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from binascii import Error as BinasciiError
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
 
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
+from community.selectors import FEED_ORDER_FIELDS, FeedKey
 from runnerway.api.pagination import INVALID_CURSOR, CursorPagination
-
-MAX_POPULAR_OFFSET = 10_000  # deeper than anyone scrolls a ranking; bounds the OFFSET the database skips
 
 
 class OldestFirstCursorPagination(CursorPagination):
     ordering = "created_at"
 
 
-class PositionCursorPagination(BasePagination):
-    """`?page_size=` (default 20, max 100) and an opaque `?cursor=` holding the position in the ordering."""
+def _encode_value(value) -> str | int:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return value.hex
+    return value
+
+
+def _decode_value(name: str, value):
+    if name == "created_at":
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("naive time")
+        return moment
+    if name == "id":
+        return UUID(hex=value)
+    if name == "popularity":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError("popularity")
+        return value
+    raise ValueError(name)
+
+
+class FeedKeysetPagination:
+    """`?page_size=` (default 20, max 100) and an opaque `?cursor=`; the answer is the project's page object
+    (`results`, `next`, `previous`)."""
 
     page_size = CursorPagination.page_size
     max_page_size = CursorPagination.max_page_size
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
+
+    def __init__(self, ordering: str):
+        self.ordering = ordering
+        self.fields = FEED_ORDER_FIELDS[ordering]
 
     def _page_size(self, request) -> int:
         try:
@@ -40,39 +71,45 @@ class PositionCursorPagination(BasePagination):
             return self.page_size
         return self.page_size if size <= 0 else min(size, self.max_page_size)
 
-    def _offset(self, request) -> int:
+    def _cursor(self, request) -> tuple[str, FeedKey] | None:
+        """(direction "n"ext | "p"revious, key) from `?cursor=`; 400 `validation_error` when it is not one of
+        ours for this ordering."""
         encoded = request.query_params.get(self.cursor_query_param)
         if not encoded:
-            return 0
-        try:
-            offset = int(urlsafe_b64decode(encoded.encode("ascii")).decode("ascii").removeprefix("o="))
-        except (ValueError, UnicodeError, BinasciiError):
-            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
-        if not 0 <= offset <= MAX_POPULAR_OFFSET:
-            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
-        return offset
-
-    def _link(self, offset: int | None) -> str | None:
-        if offset is None:
             return None
-        url = self.request.build_absolute_uri()
-        if offset == 0:
-            return remove_query_param(url, self.cursor_query_param)
-        token = urlsafe_b64encode(f"o={offset}".encode("ascii")).decode("ascii")
-        return replace_query_param(url, self.cursor_query_param, token)
+        try:
+            token = json.loads(urlsafe_b64decode(encoded.encode("ascii")))
+            if token["o"] != self.ordering or token["d"] not in ("n", "p") or len(token["k"]) != len(self.fields):
+                raise ValueError("another feed's cursor")
+            key = FeedKey(tuple(_decode_value(name, value) for name, value in zip(self.fields, token["k"],
+                                                                                 strict=True)))
+        except (ValueError, TypeError, KeyError, UnicodeError, BinasciiError):
+            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]}) from None
+        return token["d"], key
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def _link(self, direction: str, post) -> str:
+        key = FeedKey.of(post, self.ordering)
+        token = json.dumps({"o": self.ordering, "d": direction, "k": [_encode_value(v) for v in key.values]},
+                           separators=(",", ":"))
+        encoded = urlsafe_b64encode(token.encode("ascii")).decode("ascii")
+        return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, encoded)
+
+    def paginate(self, request, fetch: Callable[..., list]) -> list:
+        """The page: `fetch(after=, before=, size=)` returns posts in feed order (one more than the page
+        asks, to know whether there is more)."""
         self.request = request
-        size, offset = self._page_size(request), self._offset(request)
-        rows = list(queryset[offset:offset + size + 1])
-        has_next = len(rows) > size and offset + size <= MAX_POPULAR_OFFSET
-        self.next_offset = offset + size if has_next else None
-        self.previous_offset = max(0, offset - size) if offset > 0 else None
-        return rows[:size]
+        size, cursor = self._page_size(request), self._cursor(request)
+        if cursor is not None and cursor[0] == "p":
+            rows = fetch(after=None, before=cursor[1], size=size + 1)
+            page = rows[-size:]
+            has_previous, has_next = len(rows) > size, True
+        else:
+            rows = fetch(after=cursor[1] if cursor else None, before=None, size=size + 1)
+            page = rows[:size]
+            has_previous, has_next = cursor is not None, len(rows) > size
+        self.next = self._link("n", page[-1]) if has_next and page else None
+        self.previous = self._link("p", page[0]) if has_previous and page else None
+        return page
 
-    def get_paginated_response(self, data):
-        return Response({"results": data, "next": self._link(self.next_offset),
-                         "previous": self._link(self.previous_offset)})
-
-    def get_paginated_response_schema(self, schema):
-        return CursorPagination().get_paginated_response_schema(schema)
+    def get_paginated_response(self, data) -> Response:
+        return Response({"results": data, "next": self.next, "previous": self.previous})

@@ -8,20 +8,30 @@ starts from it, so a post nobody may see answers 404 everywhere alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
 from workouts.models import Workout
 
 # Popular feed: score = likes of the last 7 days + 2 * comments of the last 7 days (a comment costs the reader
-# more than a tap, so it says more); ties go to the newest post, then the id (a total order).
+# more than a tap, so it says more), stored on the post (Post.popularity); ties go to the newest post, then the
+# id (a total order).
 POPULAR_WINDOW = timedelta(days=7)
 POPULAR_COMMENT_WEIGHT = 2
 FEED_ORDERINGS = ("latest", "popular")
+
+
+def _author_may_be_shown() -> Q:
+    """The author is neither deleted nor disabled, as a scalar subquery on the user's primary key: MariaDB runs
+    it per candidate post (one eq_ref), where a JOIN or EXISTS lets it start from the users table (all of
+    them are candidates) and sort every post they wrote."""
+    from accounts.models import User
+
+    shown = User.objects.filter(pk=OuterRef("author_id"), deleted_at__isnull=True, is_active=True).values("pk")[:1]
+    return Q(author_id=Subquery(shown))
 
 
 def posts_visible_to(*, viewer) -> QuerySet[Post]:
@@ -50,33 +60,90 @@ def _with_display_data(posts: QuerySet[Post], *, viewer) -> QuerySet[Post]:
     return posts.annotate(liked_by_me=liked)
 
 
-def popular_score_expression(*, since: datetime):
-    """recent_likes + POPULAR_COMMENT_WEIGHT * recent_comments (not hidden), as correlated subquery counts."""
-
-    def count_since(model, **extra):
-        rows = (model.objects.filter(post_id=OuterRef("pk"), created_at__gte=since, **extra)
-                .order_by().values("post_id").annotate(n=Count("pk")).values("n"))
-        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-    return count_since(Like) + POPULAR_COMMENT_WEIGHT * count_since(Comment, is_hidden=False)
+# The total order of each feed, every column descending (community.models: the indexes that give it).
+FEED_ORDER_FIELDS = {"latest": ("created_at", "id"), "popular": ("popularity", "created_at", "id")}
 
 
-def post_feed(*, viewer, ordering: str = "latest", shape_id: str | None = None, user_id=None,
-              now: datetime | None = None) -> QuerySet[Post]:
-    """The feed of `viewer`: visible posts, optionally of one shape (the shared route's or the shared workout's
-    route's shape slug) or one author. `latest` is ordered by the paginator (-created_at); `popular` is
-    annotated with `popularity` and ordered by (-popularity, -created_at, -id)."""
-    posts = posts_visible_to(viewer=viewer)
-    if shape_id:
-        posts = posts.filter(Q(route__shape__shape_id=shape_id) | Q(workout__route__shape__shape_id=shape_id))
+@dataclass(frozen=True)
+class FeedKey:
+    """Where a post stands in a feed's order: the values of FEED_ORDER_FIELDS[ordering], in order."""
+
+    values: tuple
+
+    @classmethod
+    def of(cls, post: Post, ordering: str) -> FeedKey:
+        return cls(tuple(getattr(post, name) for name in FEED_ORDER_FIELDS[ordering]))
+
+
+def _beyond(fields: tuple[str, ...], key: FeedKey, *, forwards: bool) -> Q:
+    """Rows strictly after `key` in the descending order (`forwards`), or strictly before it. Written as an OR
+    of prefix-equal ranges, (a < x) | (a = x & b < y) | ..., which MariaDB turns into index ranges (it does
+    not for a row comparison)."""
+    lookup = "lt" if forwards else "gt"
+    condition = Q()
+    for depth, name in enumerate(fields):
+        equal = dict(zip(fields[:depth], key.values[:depth], strict=True))
+        condition |= Q(**equal, **{f"{name}__{lookup}": key.values[depth]})
+    return condition
+
+
+def _feed_branches(*, viewer, shape_id: str | None) -> list[QuerySet[Post]]:
+    """The visible posts as a few sets that each walk one index in feed order: public posts; then, for a
+    signed-in viewer, their own posts and the followers-only posts of the people they follow (both bounded by
+    the viewer's circle). Their union is `posts_visible_to(viewer)` (a test checks it on random data)."""
+    shown = Post.objects.filter(_author_may_be_shown(), is_hidden=False)
+    public = shown.filter(visibility=Post.Visibility.PUBLIC)
+    # With a shape, two sets of public posts, each on its own index (other_shape_slug is set only on the rare
+    # post sharing a route and a workout of different shapes).
+    branches = ([public.filter(shape_slug=shape_id), public.filter(other_shape_slug=shape_id)] if shape_id
+                else [public])
+    if viewer is not None and viewer.is_authenticated:
+        followed = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
+        circle = [shown.filter(author_id=viewer.pk),
+                  shown.filter(visibility=Post.Visibility.FOLLOWERS, author_id__in=Subquery(followed))]
+        if shape_id:
+            circle = [posts.filter(Q(shape_slug=shape_id) | Q(other_shape_slug=shape_id)) for posts in circle]
+        branches += circle
+    return branches
+
+
+def post_feed_page(*, viewer, ordering: str = "latest", shape_id: str | None = None, user_id=None,
+                   after: FeedKey | None = None, before: FeedKey | None = None, size: int = 20) -> list[Post]:
+    """Up to `size` posts of `viewer`'s feed in feed order, with display data: the first ones, those right
+    after `after`, or (reading backwards) those right before `before`.
+
+    `latest`: by (created_at, id) descending; `popular`: by (popularity, created_at, id) descending, where
+    popularity = likes + 2 x comments of the last POPULAR_WINDOW (Post.popularity). `shape_id`: posts sharing a
+    route, or a workout on a route, of that shape; `user_id`: one author's posts.
+
+    One query: a UNION of per-visibility sets, each ordered on its index and limited to `size`, merged and cut
+    to `size`, and the page's posts fetched by primary key with their display data. Its cost follows the page
+    and the viewer's circle, not the size of the tables.
+    """
+    fields = FEED_ORDER_FIELDS[ordering]
+    forwards = before is None
+    key = after if forwards else before
+    order = [f"-{name}" if forwards else name for name in fields]
     if user_id:
-        posts = posts.filter(author_id=user_id)
-    posts = _with_display_data(posts, viewer=viewer)
-    if ordering == "popular":
-        since = (now or timezone.now()) - POPULAR_WINDOW
-        posts = posts.annotate(popularity=popular_score_expression(since=since)).order_by(
-            F("popularity").desc(), "-created_at", "-id")
-    return posts
+        # One author: their posts come from the (author, created_at) index, whatever the visibility rule.
+        branches = [posts_visible_to(viewer=viewer).filter(author_id=user_id)]
+        if shape_id:
+            branches = [branches[0].filter(Q(shape_slug=shape_id) | Q(other_shape_slug=shape_id))]
+    else:
+        branches = _feed_branches(viewer=viewer, shape_id=shape_id)
+    # The SQL text comes from the ORM's compiler and constants of this function; every value is a parameter.
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        if key is not None:
+            branch = branch.filter(_beyond(fields, key, forwards=forwards))
+        sql, branch_params = branch.order_by(*order).values_list(*fields)[:size].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) feed_{index}")  # noqa: S608
+        params += branch_params
+    direction = "DESC" if forwards else "ASC"
+    union = " UNION ".join(parts) + " ORDER BY " + ", ".join(f"{name} {direction}" for name in fields)
+    page_ids = RawSQL(f"SELECT id FROM ({union} LIMIT {int(size)}) feed_page", params)  # noqa: S608, S611
+    posts = list(_with_display_data(Post.objects.filter(pk__in=page_ids), viewer=viewer).order_by(*order))
+    return posts if forwards else posts[::-1]
 
 
 def post_get_visible(*, viewer, post_id) -> Post | None:

@@ -7,6 +7,10 @@ with an F() expression only if it did. Locking first matters on MariaDB: the for
 takes a shared lock on the parent row, and two transactions both holding it and both wanting to UPDATE that
 row would deadlock.
 
+Popularity (`Post.popularity`, the popular feed's key) moves in the same transactions as the counters: +1 for a
+like, +2 for a comment, and back for a like or comment of the window taken away. `posts_refresh_popularity`
+(daily) recomputes it for the posts whose likes or comments left the window, and so also repairs any drift.
+
 Notifications are never created in the request: the request's transaction enqueues a django-q2 task on
 commit (`community.tasks.*`), and the task calls the `notify_*` service here.
 """
@@ -21,13 +25,15 @@ from decimal import Decimal
 
 import polyline as polyline_codec
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from community import privacy, shared_paths
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
+from community.selectors import POPULAR_COMMENT_WEIGHT, POPULAR_WINDOW
 from routes.models import POLYLINE_PRECISION, Route, RouteOption
 from runnerway.api.exceptions import ApiError, Unprocessable
 from workouts.models import Workout
@@ -44,6 +50,20 @@ def _enqueue_on_commit(task: str, *args) -> None:
 
 def _lock_post(post_id) -> Post:
     return Post.objects.select_for_update().get(pk=post_id)
+
+
+def _move_popularity(post_id, change: int) -> None:
+    """Call holding the post's lock. Never below 0 (a refresh may have counted the row out already); the CASE
+    keeps MariaDB from computing a negative UNSIGNED value."""
+    if change > 0:
+        Post.objects.filter(pk=post_id).update(popularity=F("popularity") + change)
+    elif change < 0:
+        Post.objects.filter(pk=post_id).update(popularity=Case(
+            When(popularity__gte=-change, then=F("popularity") + change), default=Value(0)))
+
+
+def _in_window(created_at: datetime, now: datetime | None = None) -> bool:
+    return created_at >= (now or timezone.now()) - POPULAR_WINDOW
 
 
 # --- posts --------------------------------------------------------------------------------------------------
@@ -94,8 +114,22 @@ def post_create(*, author, content: str = "", visibility: str = Post.Visibility.
     if route_id is not None:
         route, option = _shared_route(author=author, route_id=route_id, route_option_id=route_option_id,
                                       workout=workout)
+    shape_slug, other_shape_slug = post_shape_slugs(route=route, workout=workout)
     return Post.objects.create(author=author, content=content, visibility=visibility, workout=workout,
-                               route=route, route_option=option)
+                               route=route, route_option=option, shape_slug=shape_slug,
+                               other_shape_slug=other_shape_slug)
+
+
+def post_shape_slugs(*, route: Route | None, workout: Workout | None) -> tuple[str, str]:
+    """(shape_slug, other_shape_slug) of a post sharing `route` and/or `workout`: the route's shape, else the
+    workout's route's shape; the second only when the post shares both and their shapes differ, so that
+    `?shape_id=` finds the post by either (as the route's and the workout's summaries both show a shape)."""
+    route_shape = route.shape.shape_id if route is not None and route.shape_id else ""
+    workout_route = workout.route if workout is not None and workout.route_id else None
+    workout_shape = workout_route.shape.shape_id if workout_route is not None and workout_route.shape_id else ""
+    if not route_shape:
+        return workout_shape, ""
+    return route_shape, workout_shape if workout_shape != route_shape else ""
 
 
 def _require_author(post: Post, user) -> None:
@@ -141,6 +175,7 @@ def post_like(*, post: Post, user) -> tuple[bool, int]:
             like = None  # already liked: the unique constraint is the truth
         if like is not None:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            _move_popularity(post.pk, +1)
             _enqueue_on_commit("community.tasks.notify_post_liked", like.pk)
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
     return True, count
@@ -150,9 +185,12 @@ def post_unlike(*, post: Post, user) -> tuple[bool, int]:
     """Take a like back (idempotent): (False, like_count)."""
     with transaction.atomic():
         _lock_post(post.pk)
+        liked_at = Like.objects.filter(user=user, post_id=post.pk).values_list("created_at", flat=True).first()
         deleted, _ = Like.objects.filter(user=user, post_id=post.pk).delete()
         if deleted:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") - 1)
+            if liked_at is not None and _in_window(liked_at):
+                _move_popularity(post.pk, -1)
         count = Post.objects.filter(pk=post.pk).values_list("like_count", flat=True).get()
     return False, count
 
@@ -165,6 +203,7 @@ def comment_create(*, post: Post, author, content: str) -> Comment:
         _lock_post(post.pk)
         comment = Comment.objects.create(post_id=post.pk, author=author, content=content)
         Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        _move_popularity(post.pk, +POPULAR_COMMENT_WEIGHT)
         _enqueue_on_commit("community.tasks.notify_comment", str(comment.pk))
     return comment
 
@@ -178,23 +217,90 @@ def comment_delete(*, comment: Comment, user) -> None:
         deleted, _ = Comment.objects.filter(pk=comment.pk, is_hidden=False).delete()
         if deleted:
             Post.objects.filter(pk=comment.post_id).update(comment_count=F("comment_count") - 1)
+            if _in_window(comment.created_at):
+                _move_popularity(comment.post_id, -POPULAR_COMMENT_WEIGHT)
 
 
 def comments_set_hidden(*, comment_ids, hidden: bool) -> int:
     """Staff moderation; `comment_count` counts comments not hidden, so it moves with them."""
     with transaction.atomic():
         changing = list(Comment.objects.select_for_update().filter(pk__in=list(comment_ids), is_hidden=not hidden)
-                        .values_list("pk", "post_id"))
+                        .values_list("pk", "post_id", "created_at"))
         if not changing:
             return 0
-        by_post = Counter(post_id for _, post_id in changing)
+        by_post = Counter(post_id for _, post_id, _ in changing)
+        recent_by_post = Counter(post_id for _, post_id, created_at in changing if _in_window(created_at))
         for post_id in sorted(by_post):
             _lock_post(post_id)
-        Comment.objects.filter(pk__in=[pk for pk, _ in changing]).update(is_hidden=hidden)
+        Comment.objects.filter(pk__in=[pk for pk, _, _ in changing]).update(is_hidden=hidden)
+        sign = -1 if hidden else 1
         for post_id, n in by_post.items():
-            change = -n if hidden else n
-            Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") + change)
+            Post.objects.filter(pk=post_id).update(comment_count=F("comment_count") + sign * n)
+            _move_popularity(post_id, sign * POPULAR_COMMENT_WEIGHT * recent_by_post[post_id])
     return len(changing)
+
+
+# --- popularity ---------------------------------------------------------------------------------------------
+
+# The daily refresh also recounts the posts liked or commented up to this long before the window (a score a
+# like written around the services never moved), besides every post still scoring.
+POPULARITY_REFRESH_LOOKBACK = timedelta(days=7)
+POPULARITY_REFRESH_BATCH = 500
+
+
+def _popularity_scores(post_ids: list, *, since: datetime) -> dict:
+    likes = Counter(dict(Like.objects.filter(post_id__in=post_ids, created_at__gte=since).values("post_id")
+                         .annotate(n=Count("pk")).order_by().values_list("post_id", "n")))
+    comments = Counter(dict(Comment.objects.filter(post_id__in=post_ids, created_at__gte=since, is_hidden=False)
+                            .values("post_id").annotate(n=Count("pk")).order_by().values_list("post_id", "n")))
+    return {post_id: likes[post_id] + POPULAR_COMMENT_WEIGHT * comments[post_id] for post_id in post_ids}
+
+
+def posts_refresh_popularity(*, now: datetime | None = None, post_ids=None) -> int:
+    """Recompute `popularity` (likes + 2 x comments not hidden, of the POPULAR_WINDOW before `now`) of the posts
+    liked or commented since `now - POPULAR_WINDOW - POPULARITY_REFRESH_LOOKBACK` and of those scoring above 0
+    (or of `post_ids`), in
+    batches, each under `select_for_update()` of its posts (as the like/comment services take it, so no
+    concurrent move is lost). Returns how many scores changed. Idempotent: the daily job."""
+    now = now or timezone.now()
+    since = now - POPULAR_WINDOW
+    if post_ids is None:
+        horizon = since - POPULARITY_REFRESH_LOOKBACK
+        candidates = set(Like.objects.filter(created_at__gte=horizon).values_list("post_id", flat=True).distinct())
+        candidates |= set(Comment.objects.filter(created_at__gte=horizon).values_list("post_id", flat=True)
+                          .distinct())
+        # Every post still scoring, whatever its age (its likes may have been deleted since): ranges of
+        # post_popular_idx, one per (is_hidden, visibility).
+        candidates |= set(Post.objects.filter(is_hidden__in=[False, True], visibility__in=Post.Visibility.values,
+                                              popularity__gt=0).values_list("pk", flat=True))
+    else:
+        candidates = set(post_ids)
+    ordered = sorted(candidates, key=str)
+    changed = 0
+    for start in range(0, len(ordered), POPULARITY_REFRESH_BATCH):
+        batch = ordered[start:start + POPULARITY_REFRESH_BATCH]
+        with transaction.atomic():
+            current = dict(Post.objects.select_for_update().filter(pk__in=batch).order_by("pk")
+                           .values_list("pk", "popularity"))
+            scores = _popularity_scores(list(current), since=since)
+            for post_id, score in scores.items():
+                if score != current[post_id]:
+                    Post.objects.filter(pk=post_id).update(popularity=score)
+                    changed += 1
+    return changed
+
+
+def posts_backfill_derived(*, now: datetime | None = None) -> int:
+    """Operators (and the feeds bench, after a bulk load): set every post's stored shapes from its route and
+    workout, and its popularity. Set-based (correlated primary-key lookups in three UPDATEs), whatever the
+    table size. Returns the popularity scores changed."""
+    route_shape = Subquery(Route.objects.filter(pk=OuterRef("route_id")).values("shape__shape_id")[:1])
+    workout_shape = Subquery(Workout.objects.filter(pk=OuterRef("workout_id")).values("route__shape__shape_id")[:1])
+    Post.objects.update(shape_slug=Coalesce(route_shape, workout_shape, Value("")), other_shape_slug="")
+    both = Post.objects.filter(route__isnull=False, workout__isnull=False)
+    both.update(other_shape_slug=Coalesce(workout_shape, Value("")))
+    both.filter(other_shape_slug=F("shape_slug")).update(other_shape_slug="")
+    return posts_refresh_popularity(now=now)
 
 
 # --- follows ------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""django-q2 tasks of the community app: notifications, created outside the request.
+"""django-q2 tasks of the community app: notifications, created outside the request, and the daily refresh of
+the posts' popularity.
 
 Thin (wger style): IDs in, fresh rows loaded by the service, safe to run twice (each notification carries a
 unique dedupe key derived from its event). Errors are not swallowed: the queue retries and records failures.
@@ -33,3 +34,6 @@ def erase_deleted_account(user_id: str) -> int:
     if user is None:
         return 0  # not deleted (or gone): nothing to erase
     return services.user_community_erase(user=user).total
+def refresh_popularity() -> int:
+    """Daily (runnerway.jobs.SCHEDULES): likes and comments older than the window leave the posts' scores."""
+    return services.posts_refresh_popularity()

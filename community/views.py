@@ -17,7 +17,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from community import selectors, services, shared_paths
-from community.pagination import OldestFirstCursorPagination, PositionCursorPagination
+from community.pagination import FeedKeysetPagination, OldestFirstCursorPagination
 from community.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
@@ -72,20 +72,27 @@ class PostListCreateView(ReplicaReadsMixin, GenericAPIView):
         tags=TAGS, parameters=[FeedQuerySerializer], responses=PostSerializer(many=True), summary="The feed",
         description=(
             "Posts I may see: public ones, followers-only ones of people I follow, and all of mine; never hidden "
-            "ones. `?ordering=latest` (default): newest first, cursor-paginated. `?ordering=popular`: by "
-            "score = likes of the last 7 days + 2 * comments of the last 7 days, ties newest first then by id; "
-            "its `cursor` is an opaque position (scores move between requests, so a post may move across a "
-            "page boundary). `?shape_id=` keeps posts whose shared route, or shared workout's route, has that "
-            "shape; `?user_id=` one author's posts. A constant number of queries whatever the page size."),
+            "ones. `?ordering=latest` (default): newest first (ties by id). `?ordering=popular`: by score = likes "
+            "of the last 7 days + 2 * comments of the last 7 days (counted as they happen; likes and comments "
+            "older than 7 days leave the score at the next daily refresh), ties newest first then by id. Both "
+            "are keyset-paginated: `cursor` is opaque (pass back `next`/`previous`; another ordering's cursor or "
+            "a malformed one is 400 `validation_error` on `cursor`); as scores move between requests a popular "
+            "post may move across a page boundary. `?shape_id=` keeps posts whose shared route, or shared "
+            "workout's route, has that shape; `?user_id=` one author's posts. One query whatever the page size, "
+            "and the same cost on any page."),
     )
     def get(self, request):
         query = FeedQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        posts = selectors.post_feed(viewer=request.user, ordering=params["ordering"],
-                                    shape_id=params.get("shape_id"), user_id=params.get("user_id"))
-        paginator = PositionCursorPagination() if params["ordering"] == "popular" else CursorPagination()
-        page = paginator.paginate_queryset(posts, request, view=self)
+        paginator = FeedKeysetPagination(params["ordering"])
+
+        def fetch(*, after, before, size):
+            return selectors.post_feed_page(viewer=request.user, ordering=params["ordering"],
+                                            shape_id=params.get("shape_id"), user_id=params.get("user_id"),
+                                            after=after, before=before, size=size)
+
+        page = paginator.paginate(request, fetch)
         return paginator.get_paginated_response(PostSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(tags=TAGS, request=PostCreateSerializer, responses={201: PostSerializer},

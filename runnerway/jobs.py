@@ -30,6 +30,7 @@ TASKS: dict[str, str] = {
     "data_export.tasks.build_export": "Build a runner's data export zip (profile, workouts, routes, posts...).",
     "data_export.tasks.expire_exports": "Delete data export zips whose 24 h download link has expired.",
     "push.tasks.push_notification": "Push a new notification to the recipient's phones (FCM), once per phone.",
+    "community.tasks.refresh_popularity": "Recompute the popular feed's scores of recently liked/commented posts.",
     "goals.tasks.goals_check_after_workout": "Check a user's active goals after a workout; notify achievements once.",
     "runnerway.tasks.run_cleanup": "Hourly cleanup (runnerway/maintenance.py).",
     "runnerway.tasks.run_daily_analytics": "Daily aggregates and service figures (runnerway/analytics.py).",
@@ -54,6 +55,10 @@ SCHEDULES: list[ScheduleSpec] = [
                  description="Yesterday's per-user aggregates and service figures, at 03:00 Asia/Seoul."),
     ScheduleSpec(name="expire_exports", func="data_export.tasks.expire_exports", schedule_type="H",
                  description="Delete data export zips whose download link has expired."),
+    ScheduleSpec(name="popularity", func="community.tasks.refresh_popularity", schedule_type="D",
+                 first_run_local=time(4, 0),
+                 description="Likes and comments older than 7 days leave the posts' popularity (the popular "
+                             "feed's key), at 04:00 Asia/Seoul (an hour after analytics)."),
 ]
 
 

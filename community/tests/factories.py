@@ -103,13 +103,25 @@ def straight_track(workout: Workout, *, length_m: float = 3000.0, step_m: float 
     return coordinates
 
 
+def _shape_slugs(post) -> tuple[str, str]:
+    from community.services import post_shape_slugs
+
+    return post_shape_slugs(route=post.route, workout=post.workout)
+
+
 class PostFactory(factory.django.DjangoModelFactory):
+    """A post as `post_create` stores it (its shapes derived from its route and workout)."""
+
     class Meta:
         model = Post
 
     author = factory.SubFactory(UserFactory)
     content = factory.Sequence(lambda n: f"Morning run #{n}")
     visibility = Post.Visibility.PUBLIC
+    route = None
+    workout = None
+    shape_slug = factory.LazyAttribute(lambda post: _shape_slugs(post)[0])
+    other_shape_slug = factory.LazyAttribute(lambda post: _shape_slugs(post)[1])
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

@@ -135,13 +135,14 @@ class TestFeed:
         tie_old = PostFactory(created_at=now - timedelta(hours=3))
         tie_new = PostFactory(created_at=now - timedelta(hours=2))
         for _ in range(3):
-            Like.objects.create(post=liked_3, user=UserFactory())
+            services.post_like(post=liked_3, user=UserFactory())
         for _ in range(2):
             services.comment_create(post=commented_2, author=UserFactory(), content="wow")
         for days in (8, 9, 10, 11, 12):  # five likes, all older than the window
             Like.objects.create(post=old_likes, user=UserFactory(), created_at=now - timedelta(days=days))
-        Like.objects.create(post=tie_old, user=UserFactory())
-        Like.objects.create(post=tie_new, user=UserFactory())
+        services.post_like(post=tie_old, user=UserFactory())
+        services.post_like(post=tie_new, user=UserFactory())
+        services.posts_refresh_popularity(now=now)
         ids = [item["id"] for item in _feed(auth_client, ordering="popular")["results"]]
         assert ids == [str(p.pk) for p in (commented_2, liked_3, tie_new, tie_old, old_likes)]
 
@@ -205,3 +206,53 @@ class TestFeed:
             data = _feed(auth_client, page_size=20, ordering=ordering)
         assert len(data["results"]) == 20
         assert len(small.captured_queries) == 1  # the page, its posts' authors, workouts and routes joined
+
+
+@pytest.mark.django_db
+class TestFeedCursors:
+    def test_a_cursor_of_another_ordering_or_tampered_with_is_a_400_on_cursor(self, user, auth_client):
+        import base64
+        import json
+
+        now = timezone.now()
+        for minutes in range(3):
+            PostFactory(created_at=now - timedelta(minutes=minutes))
+        latest_next = _feed(auth_client, page_size=1)["next"]
+        cursor = latest_next.split("cursor=")[1].split("&")[0]
+        wrong_feed = auth_client.get(POSTS, {"ordering": "popular", "cursor": cursor})
+        tampered = base64.urlsafe_b64encode(json.dumps({"o": "latest", "d": "n", "k": ["yesterday", "x"]})
+                                            .encode()).decode()
+        for response in (wrong_feed, auth_client.get(POSTS, {"cursor": tampered})):
+            assert response.status_code == 400
+            body = response.json()
+            assert body["success"] is False and body["error"]["code"] == "validation_error"
+            assert list(body["error"]["fields"]) == ["cursor"]
+
+    def test_equal_timestamps_page_by_id_without_loss_or_repeat(self, user, auth_client):
+        moment = timezone.now() - timedelta(hours=1)
+        created = [PostFactory(created_at=moment).pk for _ in range(5)]
+        # The database's own order of ids (MariaDB's UUID type does not sort as the hex text does).
+        posts = list(Post.objects.filter(pk__in=created).order_by("-created_at", "-id"))
+        seen, data = [], _feed(auth_client, page_size=2)
+        seen += [item["id"] for item in data["results"]]
+        while data["next"]:
+            data = auth_client.get(data["next"]).json()["data"]
+            seen += [item["id"] for item in data["results"]]
+        assert seen == [str(p.pk) for p in posts]
+
+    @pytest.mark.parametrize("params", [{"shape_id": "heart"}, {"ordering": "popular", "shape_id": "heart"}])
+    def test_a_deep_page_and_a_shape_filter_are_one_query(self, user, auth_client, django_assert_num_queries,
+                                                          params):
+        heart = ShapeFactory(shape_id="heart")
+        now = timezone.now()
+        for index in range(8):
+            author = UserFactory()
+            follow(user, author)
+            PostFactory(author=author, route=route_with_options(user=author, shape=heart),
+                        visibility="followers" if index % 2 else "public", created_at=now - timedelta(minutes=index))
+        row_cache_tombstones_expire()
+        first = _feed(auth_client, page_size=3, **params)
+        with django_assert_num_queries(1):
+            second = auth_client.get(first["next"]).json()["data"]
+        assert len(second["results"]) == 3
+        assert not {item["id"] for item in first["results"]} & {item["id"] for item in second["results"]}
