@@ -43,7 +43,7 @@ class TestPrivacyZoneInTheProfile:
         users = UserFactory.create_batch(3)
         assert len({u.privacy_zone_secret for u in users}) == 3 and all(len(u.privacy_zone_secret) == 32
                                                                         for u in users)
-        migration = __import__("accounts.migrations.0003_user_privacy_zone", fromlist=["fill_secrets"])
+        migration = __import__("accounts.migrations.0004_user_privacy_zone", fromlist=["fill_secrets"])
         User.objects.update(privacy_zone_secret="")
         migration.fill_secrets(apps, None)
         secrets = list(User.objects.values_list("privacy_zone_secret", flat=True))
