@@ -6,3 +6,9 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "runnerway.settings")
 application = get_wsgi_application()
+
+# The recognisability score's catalogue rasters (~0.3 s of CPU) are built as a worker boots, not inside the
+# first route request's planning budget.
+from routes.planner.recognisability import warm_up  # noqa: E402 - needs the app registry loaded above
+
+warm_up()

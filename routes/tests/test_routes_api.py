@@ -319,7 +319,8 @@ def test_detail_patch_delete_and_other_users_get_404(planned_route, auth_client,
     assert deleted.content == b""
     route.refresh_from_db()
     assert route.deleted_at is not None
-    assert RouteOption.objects.filter(route=route).count() == len(planned_route["options"])  # soft delete keeps the rows
+    # a soft delete keeps the rows
+    assert RouteOption.objects.filter(route=route).count() == len(planned_route["options"])
     assert auth_client.get(route_url).status_code == 404
     assert auth_client.delete(route_url).status_code == 404
     assert auth_client.get(URL).json()["data"]["results"] == []

@@ -25,6 +25,8 @@ MATRIX = [
     ("PATCH", "/api/v1/routes/{route_id}", {"name": "Mine now", "status": "archived"}),
     ("DELETE", "/api/v1/routes/{route_id}", None),
     ("GET", "/api/v1/routes/{route_id}/options/{option_id}", None),
+    ("POST", "/api/v1/routes/{route_id}/options", {"center_latitude": 60.1699, "center_longitude": 24.9438,
+                                                    "rotation_deg": 0, "scale": 1.0}),
     ("GET", "/api/v1/routes/{my_route_id}/options/{option_id}", None),
     ("GET", "/api/v1/routes/{route_id}/options/{option_id}/gpx", None),
     ("GET", "/api/v1/routes/{my_route_id}/options/{option_id}/gpx", None),
