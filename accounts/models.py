@@ -8,13 +8,18 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone as dj_timezone
 
-from community.privacy import DEFAULT_ZONE_SIZE_M, ZONE_SIZES_M
 from runnerway.rowcache import InvalidatingQuerySet
 
 
 def new_privacy_zone_secret() -> str:
     """The random per-user secret the privacy zone's radius and offset are drawn from (community.privacy)."""
     return secrets.token_hex(16)
+
+
+# Privacy zone sizes a runner may choose (community/privacy.py draws the zone): 200 m is Strava's smallest and
+# covers a block in Korean apartment districts; 0 turns it off.
+ZONE_SIZES_M = (0, 200, 400, 800)
+DEFAULT_ZONE_SIZE_M = 200
 
 
 class UserQuerySet(InvalidatingQuerySet):

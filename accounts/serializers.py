@@ -2,8 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.models import User
-from community.privacy import ZONE_SIZES_M
+from accounts.models import ZONE_SIZES_M, User
 from runnerway.api.fields import UserTextField
 
 PRIVACY_ZONE_HELP = ("Metres hidden around the start and end of every path others see (0 = off, 200 "

@@ -8,7 +8,7 @@ the track's first and last points, the route's start, the path's first and last 
 A fixed circle around the true start can be inverted: on a loop, circles of the known radius around the first
 and last visible points meet at the start. So, as Strava does, the circle is unpredictable, per runner:
 
-- the runner picks a size `size_m` from ZONE_SIZES_M (0 turns the zone off);
+- the runner picks a size `size_m` from `accounts.models.ZONE_SIZES_M` (0 turns the zone off);
 - the circle's radius is drawn per runner in [RADIUS_FACTOR_MIN, RADIUS_FACTOR_MAX] x size_m;
 - its centre is the anchor moved by a per-runner offset (bearing uniform, length drawn uniformly by area in
   [OFFSET_SHARE_MIN, 1] x (radius_m - size_m)), the same for every anchor and every path of that runner (a
@@ -31,8 +31,6 @@ import numpy as np
 
 from workouts.metrics import haversine_m
 
-ZONE_SIZES_M = (0, 200, 400, 800)  # 200 m is Strava's smallest; covers a block in Korean apartment districts
-DEFAULT_ZONE_SIZE_M = 200
 RADIUS_FACTOR_MIN = 1.5
 RADIUS_FACTOR_MAX = 2.0
 OFFSET_SHARE_MIN = 0.5
@@ -68,7 +66,8 @@ def _uniforms(secret: str, size_m: int, count: int) -> list[float]:
 
 
 def privacy_zone_for(*, size_m: int, secret: str) -> PrivacyZone:
-    """The zone of a runner who chose `size_m` (one of ZONE_SIZES_M) and holds `secret` (random, per runner)."""
+    """The zone of a runner who chose `size_m` (one of accounts.models.ZONE_SIZES_M) and holds `secret` (random,
+    per runner)."""
     if size_m <= 0:
         return NO_ZONE
     u_radius, u_offset, u_bearing = _uniforms(secret, size_m, 3)

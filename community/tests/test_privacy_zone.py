@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
+from accounts.models import ZONE_SIZES_M
 from community.privacy import (
     OFFSET_SHARE_MIN,
     RADIUS_FACTOR_MAX,
     RADIUS_FACTOR_MIN,
-    ZONE_SIZES_M,
     drawing_as_svg_path,
     hidden_centres,
     privacy_zone_for,
