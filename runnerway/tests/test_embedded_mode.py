@@ -42,7 +42,9 @@ def _clean_env(**extra) -> dict:
 
 
 def _settings_in_a_fresh_process(cwd: Path, **variables) -> subprocess.CompletedProcess:
-    code = ("import json, django; from django.conf import settings; django.setup(); "
+    # Settings only, no django.setup(): loading the apps would open the database backend, and a fresh machine
+    # has no MariaDB driver (mysqlclient is a production requirement).
+    code = ("import json; from django.conf import settings; "
             "print(json.dumps({name: getattr(settings, name) for name in ('DEBUG', 'EMBEDDED', 'SECRET_KEY', "
             "'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', "
             "'Q_LOG_LEVEL', 'EMAIL_BACKEND', 'WHITENOISE_USE_FINDERS')}))")
