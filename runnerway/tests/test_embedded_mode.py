@@ -30,8 +30,11 @@ BASE_DIR = Path(settings.BASE_DIR)
 # The key every checkout shared before the per-checkout key: a token signed with it must be refused.
 OLD_BUILT_IN_KEY = "django-insecure-local-development-only"
 # Variables of this test process that would leak into the child's configuration.
+# MAKEFLAGS & co.: under `make test-mariadb DATABASE_URL=...` the outer make's command-line variables would reach
+# the inner `make run` through them.
 _CONFIG_VARIABLES = ("DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "EMBEDDED", "DATABASE_URL", "PORT",
-                     "SECURE_SSL_REDIRECT", "REDIS_URL", "EMAIL_URL")
+                     "SECURE_SSL_REDIRECT", "REDIS_URL", "EMAIL_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+                     "MAKEOVERRIDES")
 
 
 def _clean_env(**extra) -> dict:
