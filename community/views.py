@@ -37,7 +37,13 @@ from routes import exports
 from routes.selectors import route_get
 from routes.serializers import RouteSerializer
 from runnerway.api.pagination import CursorPagination
-from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, SvgRenderer
+from runnerway.api.renderers import (
+    EnvelopeJSONRenderer,
+    FileResponseMixin,
+    GpxRenderer,
+    SvgRenderer,
+    file_attachment,
+)
 from runnerway.api.schema import error_response
 from runnerway.replicas import ReplicaReadsMixin
 
@@ -240,10 +246,8 @@ class PostRouteGpxView(FileResponseMixin, GenericAPIView):
         post, shared = _shared_route_path(request, post_id)
         gpx = exports.gpx_for_path(name=post.route.name, coordinates=shared.coordinates,
                                    description="RunnerWay shared route")
-        response = HttpResponse(gpx, content_type="application/gpx+xml; charset=utf-8")
         slug = slugify(post.route.name)[:50] or "route"
-        response["Content-Disposition"] = f'attachment; filename="runnerway-{slug}.gpx"'
-        return response
+        return file_attachment(gpx, renderer=GpxRenderer, file_name=f"runnerway-{slug}.gpx")
 
 
 class PostSaveRouteView(GenericAPIView):

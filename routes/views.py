@@ -36,6 +36,7 @@ from runnerway.api.renderers import (
     FitRenderer,
     GpxRenderer,
     SvgRenderer,
+    file_attachment,
 )
 from runnerway.api.schema import error_response
 
@@ -359,9 +360,7 @@ class RouteOptionGpxView(CuesVaryByLanguage, FileResponseMixin, APIView):
             description=f"RunnerWay option {option.rank}: {option.distance_km:.2f} km",
             cues=cues_render(option.cues, language=cue_language(request)),
         )
-        response = HttpResponse(gpx, content_type="application/gpx+xml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{_file_name(option, "gpx")}"'
-        return response
+        return file_attachment(gpx, renderer=GpxRenderer, file_name=_file_name(option, "gpx"))
 
 
 class RouteOptionFitView(CuesVaryByLanguage, FileResponseMixin, APIView):
@@ -387,9 +386,7 @@ class RouteOptionFitView(CuesVaryByLanguage, FileResponseMixin, APIView):
             cues=cues_render(option.cues, language=cue_language(request)),
             speed_mps=speed_mps, start_time=option.created_at,
         )
-        response = HttpResponse(fit, content_type="application/vnd.ant.fit")
-        response["Content-Disposition"] = f'attachment; filename="{_file_name(option, "fit")}"'
-        return response
+        return file_attachment(fit, renderer=FitRenderer, file_name=_file_name(option, "fit"))
 
 
 class RouteOptionPreviewView(FileResponseMixin, APIView):

@@ -11,7 +11,6 @@ from workouts.models import Workout
 from workouts.selectors import workout_track
 
 GARMIN_TPX_NS = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
-GPX_CONTENT_TYPE = "application/gpx+xml"
 
 
 def workout_gpx(*, workout: Workout) -> str:

@@ -1,7 +1,6 @@
 """Workouts API (API.md "Workouts") and `GET /users/me/stats`. Thin: serializers validate, services write,
 selectors read. Another user's workout answers 404 on every endpoint (never 403)."""
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -14,7 +13,7 @@ from rest_framework.views import APIView
 
 from runnerway.api.exceptions import ApiError
 from runnerway.api.pagination import CursorPagination
-from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer
+from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, file_attachment
 from runnerway.api.schema import error_response
 from runnerway.replicas import ReplicaReadsMixin
 from workouts import exports, selectors, services
@@ -226,10 +225,8 @@ class WorkoutGpxView(FileResponseMixin, APIView):
                    tags=TAGS)
     def get(self, request, workout_id):
         workout = _own_workout(request, workout_id)
-        response = HttpResponse(exports.workout_gpx(workout=workout),
-                                content_type=f"{exports.GPX_CONTENT_TYPE}; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{exports.gpx_file_name(workout)}"'
-        return response
+        return file_attachment(exports.workout_gpx(workout=workout), renderer=GpxRenderer,
+                               file_name=exports.gpx_file_name(workout))
 
 
 def _too_large() -> ApiError:

@@ -6,6 +6,7 @@ Error responses are already enveloped by `runnerway.api.exceptions.envelope_exce
 
 import json
 
+from django.http import HttpResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 
@@ -72,3 +73,11 @@ class FileResponseMixin:
         self.request.accepted_renderer = EnvelopeJSONRenderer()
         self.request.accepted_media_type = "application/json"
         return super().handle_exception(exc)
+
+
+def file_attachment(body: str | bytes, *, renderer: type[FileRenderer], file_name: str) -> HttpResponse:
+    """A file download: `body` with the renderer's media type (UTF-8 for text) saved as `file_name`."""
+    content_type = renderer.media_type + ("; charset=utf-8" if isinstance(body, str) else "")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response

@@ -224,7 +224,6 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make, as `make run` does")
 def test_make_run_is_local_unforgeable_quiet_and_stops_cleanly(checkout):
     port = _free_port()
     (checkout / ".env").write_text(f"# as an operator would set it\nPORT={port}\n")
