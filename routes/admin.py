@@ -122,11 +122,37 @@ class RouteOptionInline(admin.TabularInline):
     model = RouteOption
     extra = 0
     can_delete = False
-    fields = ["preview", "rank", "source", "distance_km", "approach_length_m", "estimated_duration_s",
-              "shape_fidelity", "recognisability", "recognisable", "rival_shape_id", "buffer_f1",
-              "frechet_norm", "length_error", "retrace_share", "target_error", "lit_ratio", "point_count"]
+    # One row must fit a 1440 px screen: rounded figures, the fidelity's parts in one cell.
+    fields = ["preview", "rank", "source", "distance", "approach", "duration", "shape_fidelity_shown",
+              "recognisability_shown", "recognisable", "rival_shape_id", "fidelity_parts"]
     readonly_fields = fields
     ordering = ["rank"]
+
+    @admin.display(description="km")
+    def distance(self, option: RouteOption) -> str:
+        return f"{option.distance_km:.2f}"
+
+    @admin.display(description="approach km")
+    def approach(self, option: RouteOption) -> str:
+        return f"{option.approach_length_m / 1000:.2f}"
+
+    @admin.display(description="duration")
+    def duration(self, option: RouteOption) -> str:
+        minutes, seconds = divmod(int(option.estimated_duration_s), 60)
+        return f"{minutes}:{seconds:02d}"
+
+    @admin.display(description="fidelity")
+    def shape_fidelity_shown(self, option: RouteOption) -> str:
+        return f"{option.shape_fidelity:.1f}"
+
+    @admin.display(description="recognisability")
+    def recognisability_shown(self, option: RouteOption) -> str:
+        return "-" if option.recognisability is None else f"{option.recognisability:.1f}"
+
+    @admin.display(description="F1 / Fréchet / retrace / target error")
+    def fidelity_parts(self, option: RouteOption) -> str:
+        return (f"{option.buffer_f1:.2f} / {option.frechet_norm:.2f} / {option.retrace_share:.0%} / "
+                f"{option.target_error:.1%}")
 
     def has_add_permission(self, request, obj=None):
         return False
