@@ -123,7 +123,7 @@ class NetworkPlaceGeocoder:
         if graph.node_count == 0 or not graph.names:
             return ""
         count = min(_STREET_CANDIDATE_NODES, graph.node_count)
-        distances_m, nodes = graph.kdtree.query(graph.projection.to_xy(lat, lon), k=count)
+        distances_m, nodes = graph.nearest_nodes(lat, lon, count=count, max_distance_m=_STREET_MAX_DISTANCE_M)
         for distance_m, node in zip(np.atleast_1d(distances_m), np.atleast_1d(nodes), strict=True):
             if distance_m > _STREET_MAX_DISTANCE_M:
                 break

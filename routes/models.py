@@ -74,6 +74,12 @@ class RoadNetwork(models.Model):
     min_lon = models.FloatField()
     max_lat = models.FloatField()
     max_lon = models.FloatField()
+    # The area a regional network serves (`import_osm --regions`); its file holds the streets a margin beyond
+    # it, so a route from anywhere inside stays on it. Null for a network imported whole.
+    region_min_lat = models.FloatField(null=True, blank=True)
+    region_min_lon = models.FloatField(null=True, blank=True)
+    region_max_lat = models.FloatField(null=True, blank=True)
+    region_max_lon = models.FloatField(null=True, blank=True)
     node_count = models.PositiveIntegerField(default=0)
     edge_count = models.PositiveIntegerField(default=0)
     # Share of the network's length whose ways carry a `lit` tag; Korean OSM rarely tags it, and safety
@@ -93,6 +99,12 @@ class RoadNetwork(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def region_bbox(self) -> tuple[float, float, float, float] | None:
+        """(min_lat, min_lon, max_lat, max_lon) of the area a regional network serves; None if imported whole."""
+        bbox = (self.region_min_lat, self.region_min_lon, self.region_max_lat, self.region_max_lon)
+        return None if None in bbox else bbox  # type: ignore[return-value]
 
     @property
     def path(self) -> Path:

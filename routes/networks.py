@@ -1,17 +1,18 @@
 """Per-process registry of loaded road networks: which network covers a point, and its graph, loaded once.
 
-Graph files are memory-mapped (`RoadGraph.load`), so every worker process shares the same pages through the
-OS page cache and a load costs only the header. Loaded graphs are kept in a module-level cache keyed by the
-network id and the identity of its file (name + built_at): a re-import writes a new file and bumps
-`built_at`, so the next request loads the new file and the old entry is dropped.
+Graph files are memory-mapped (`RoadGraph.load`) with their spatial index stored inside, so every worker
+process shares the same pages through the OS page cache, a load costs only the header and nothing is built per
+process. A network is mapped only when a request starts in it: with a country split into regional networks
+(`import_osm --regions`), a process serving Seoul maps Seoul's file and never Jeju's. Loaded graphs are kept
+in a module-level cache keyed by the network id and the identity of its file (name + built_at): a re-import
+writes a new file and bumps `built_at`, so the next request loads the new file and the old entry is dropped.
 """
 
 import logging
 import threading
 from dataclasses import dataclass
 
-import numpy as np
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
 from routes.models import RoadNetwork
 from routes.planner.graph import COVERS_BBOX_MARGIN_M, RoadGraph
@@ -48,19 +49,11 @@ def graph_for(network: RoadNetwork) -> RoadGraph:
         cached = _graphs.get(network.pk)
         if cached is None or cached[0] != key:
             graph = RoadGraph.load(network.path)
-            _build_lazy_indexes(graph)
             logger.info("road network %s loaded from %s (%d nodes)", network.name, network.path,
                         graph.node_count)
             _graphs[network.pk] = (key, graph)
             cached = _graphs[network.pk]
     return cached[1]
-
-
-def _build_lazy_indexes(graph: RoadGraph) -> None:
-    """Build the graph's lazily cached indexes (KD-tree, sorted edge keys) while holding the lock: built on
-    first use by concurrent request threads, they could be seen half-made. ~50 ms per 100k nodes, once."""
-    graph.kdtree  # noqa: B018 - property with a side effect
-    graph.edge_ids_along(np.zeros(2, dtype=np.int64))
 
 
 def forget_all() -> None:
@@ -72,16 +65,22 @@ def forget_all() -> None:
 def network_covering(*, lat: float, lon: float) -> LoadedNetwork | None:
     """The active network covering the point, with its graph; None when none does.
 
-    SQL keeps only networks whose (slightly grown) bbox contains the point; among those, smaller areas come
-    first (a city network is preferred over the country that contains it), and the first whose graph
-    `covers` the point wins. A network whose file cannot be opened is logged and skipped.
+    SQL keeps only networks whose (slightly grown) bbox contains the point; among those, regional networks
+    whose region holds the point come first (the start is then at least the region margin away from the file's
+    edge), then smaller areas (a city network is preferred over the country that contains it), and the first
+    whose graph `covers` the point wins. Only the graphs tried are mapped. A network whose file cannot be opened
+    is logged and skipped.
     """
     margin = _PREFILTER_MARGIN_DEG
+    in_region = Q(region_min_lat__lte=lat, region_max_lat__gte=lat, region_min_lon__lte=lon,
+                  region_max_lon__gte=lon)
     candidates = (
         RoadNetwork.objects.filter(is_active=True, min_lat__lte=lat + margin, max_lat__gte=lat - margin,
                                    min_lon__lte=lon + 2 * margin, max_lon__gte=lon - 2 * margin)
-        .annotate(area=(F("max_lat") - F("min_lat")) * (F("max_lon") - F("min_lon")))
-        .order_by("area", "pk")
+        .annotate(area=(F("max_lat") - F("min_lat")) * (F("max_lon") - F("min_lon")),
+                  outside_region=Case(When(in_region, then=Value(0)), default=Value(1),
+                                      output_field=IntegerField()))
+        .order_by("outside_region", "area", "pk")
     )
     for network in candidates:
         try:

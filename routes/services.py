@@ -1,5 +1,7 @@
 """What the routes app can do: seed and toggle shapes, import road networks, plan and save routes."""
 
+from __future__ import annotations
+
 import logging
 import time
 import uuid
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polyline as polyline_codec
@@ -38,6 +41,9 @@ from routes.models import (
 )
 from routes.selectors import SHAPE_CATALOG_CACHE_KEY
 from runnerway.api.exceptions import ApiError, Conflict, Unprocessable
+
+if TYPE_CHECKING:
+    from routes.planner.graph import RoadGraph
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +107,11 @@ class RoadNetworkImportError(Exception):
     """The OSM extract could not be turned into a road network (missing, unreadable, nothing walkable)."""
 
 
+# A regional network's file reaches this far beyond its region: a route from a start inside keeps within it
+# (the planner's reach for a 10 km loop is ~7 km).
+REGION_MARGIN_M = 10_000.0
+
+
 def _network_file_name(name: str) -> str:
     # A new unique name per import: readers holding the old file keep a valid memory map until they let go.
     slug = slugify(name)[:60] or "network"
@@ -118,35 +129,86 @@ def road_network_import(*, source_path: str | Path, name: str | None = None,
     name: defaults to the file name without its OSM suffixes. progress: see `build_graph_from_osm`.
     Raises RoadNetworkImportError.
     """
-    from routes.planner.osm_import import build_graph_from_osm
+    started = time.perf_counter()
+    source = _osm_source(source_path)
+    name = (name or _network_name_from_path(source)).strip()
+    if not name:
+        raise RoadNetworkImportError("The network needs a name (--name).")
+    graph = _graph_from_osm(source, progress)
+    return _road_network_store(graph=graph, name=name, source=source, started=started)
 
+
+Bbox = tuple[float, float, float, float]
+
+
+def road_network_import_regions(*, source_path: str | Path, regions: list[tuple[str, Bbox]],
+                                margin_m: float = REGION_MARGIN_M,
+                                progress: Callable[[int, int | None], None] | None = None) -> list[RoadNetwork]:
+    """Import one OSM extract as one network per region: `regions` is [(name, (min_lat, min_lon, max_lat,
+    max_lon))]. Each region's file holds the streets within its box grown by `margin_m` (largest connected part),
+    so a route starting anywhere in the box stays on it; the row records the box (`region_*`), and
+    `network_covering` prefers the network whose region holds the start, so a process maps only that file.
+    Regions may overlap. The extract is read once; each region is written and swapped in like `road_network_import`.
+    Raises RoadNetworkImportError.
+    """
+    started = time.perf_counter()
+    source = _osm_source(source_path)
+    if not regions:
+        raise RoadNetworkImportError("No regions given.")
+    for region_name, (min_lat, min_lon, max_lat, max_lon) in regions:
+        if not region_name.strip() or not (min_lat < max_lat and min_lon < max_lon):
+            raise RoadNetworkImportError(f"Region {region_name!r}: needs a name and min < max in its bbox.")
+    graph = _graph_from_osm(source, progress)
+    networks = []
+    for region_name, bbox in regions:
+        region_started = time.perf_counter()
+        part = graph.subgraph_around(bbox, margin_m=margin_m)
+        if part.node_count == 0 or part.edge_count == 0:
+            raise RoadNetworkImportError(f"Region {region_name!r}: no walkable ways inside its bbox")
+        # Each region's import time: its share of reading the extract, plus cutting and writing its file.
+        read_share = (region_started - started) / len(regions)
+        networks.append(_road_network_store(graph=part, name=region_name.strip(), source=source,
+                                            started=region_started - read_share, region_bbox=bbox))
+    return networks
+
+
+def _osm_source(source_path: str | Path) -> Path:
     source = Path(source_path).expanduser()
     if not source.is_file():
         raise RoadNetworkImportError(f"OSM file not found: {source}")
     if not source.name.lower().endswith(OSM_SUFFIXES):
         raise RoadNetworkImportError(
             f"{source.name}: not an OSM extract (expected one of {', '.join(OSM_SUFFIXES)})")
-    name = (name or _network_name_from_path(source)).strip()
-    if not name:
-        raise RoadNetworkImportError("The network needs a name (--name).")
+    return source
 
-    started = time.perf_counter()
+
+def _graph_from_osm(source: Path, progress: Callable[[int, int | None], None] | None) -> RoadGraph:
+    from routes.planner.osm_import import build_graph_from_osm
+
     try:
         graph = build_graph_from_osm(source, progress=progress)
     except (RuntimeError, ValueError, OSError) as exc:  # osmium raises RuntimeError on corrupt input
         raise RoadNetworkImportError(f"{source.name}: cannot build a road network: {exc}") from exc
     if graph.node_count == 0 or graph.edge_count == 0:
         raise RoadNetworkImportError(f"{source.name}: no walkable ways found")
+    return graph
 
+
+def _road_network_store(*, graph: RoadGraph, name: str, source: Path, started: float,
+                        region_bbox: tuple[float, float, float, float] | None = None) -> RoadNetwork:
+    """Write the graph to a new file and create or switch the row `name` to it (see `road_network_import`)."""
     network_dir = Path(settings.ROAD_NETWORK_DIR)
     network_dir.mkdir(parents=True, exist_ok=True)
     file_name = _network_file_name(name)
     graph.save(network_dir / file_name)
     min_lat, min_lon, max_lat, max_lon = graph.bbox
+    region = region_bbox if region_bbox is not None else (None, None, None, None)
     fields = {
         "file_name": file_name,
         "source": str(source.resolve()),
         "min_lat": min_lat, "min_lon": min_lon, "max_lat": max_lat, "max_lon": max_lon,
+        "region_min_lat": region[0], "region_min_lon": region[1],
+        "region_max_lat": region[2], "region_max_lon": region[3],
         "node_count": graph.node_count,
         "edge_count": graph.edge_count,
         "lit_tagged_share": float(graph.meta.get("lit_tagged_share") or 0.0),
@@ -640,7 +702,9 @@ def route_options_backfill_cues(*, dry_run: bool = False) -> dict[str, int]:
             counts["no_network"] += 1
             continue
         coordinates = np.asarray(option.coordinates(), dtype=np.float64)
-        distance_m, node_ids = graph.kdtree.query(graph.projection.to_xy(coordinates[:, 0], coordinates[:, 1]))
+        nearest = [graph.nearest_node(lat, lon) for lat, lon in coordinates]
+        node_ids = np.array([node for node, _ in nearest], dtype=np.int64)
+        distance_m = np.array([distance for _, distance in nearest])
         if len(node_ids) < 2 or float(np.max(distance_m)) > CUES_BACKFILL_MAX_SNAP_M \
                 or (graph.edge_ids_along(node_ids) < 0).any():
             counts["unmatched"] += 1

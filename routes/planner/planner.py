@@ -44,7 +44,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
-from .geometry import polyline_length, resample_by_count, resample_by_spacing
+from .geometry import LocalProjection, polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
 from .recognisability import recognisability
 from .types import (
@@ -213,6 +213,7 @@ class _Area:
     lit_tagged_share: float
     safety_signal: str | None
     node_tree: cKDTree = None  # type: ignore[assignment]
+    projection: LocalProjection | None = None  # centred on the start node: node_xy = projection.to_xy(lat, lon)
     # The request's outline (normalised, upright): what recognisability compares routes with. Passing the
     # placed outline instead would miss the per-outline cache at every new rotation.
     figure_outline: np.ndarray | None = None
@@ -379,8 +380,8 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
         raise ValueError("placement perimeter_m must be between 100 m and 100 km")
     unit_outline, corner_idx = _normalised_outline(outline, request.closed)
     start_node, _ = graph.nearest_node(request.start_lat, request.start_lon)
-    start_xy = graph.node_xy[start_node]
-    centre_xy = graph.projection.to_xy(float(placement.center_lat), float(placement.center_lon)) - start_xy
+    centre_xy = LocalProjection(float(graph.node_lat[start_node]), float(graph.node_lon[start_node])).to_xy(
+        float(placement.center_lat), float(placement.center_lon))
     centre_m = float(np.hypot(*centre_xy))
     if centre_m > max(MAX_PLACEMENT_DISTANCE_M, 0.5 * target_m):
         raise ValueError("the figure's centre is too far from the start")
@@ -627,27 +628,20 @@ def _corner_indices(ring: np.ndarray, closed: bool) -> np.ndarray:
 
 
 def _crop(graph: RoadGraph, start_node: int, reach_m: float, safety_mode: bool) -> _Area:
-    start_xy = graph.node_xy[start_node]
-    nodes = np.array(sorted(graph.kdtree.query_ball_point(start_xy, reach_m)), dtype=np.int64)
-    local = np.full(graph.node_count, -1, dtype=np.int64)
-    local[nodes] = np.arange(len(nodes))
-    # Edges with both ends in the crop, from the CSR rows of the crop's nodes.
-    indptr = np.asarray(graph.indptr)
-    starts, ends = indptr[nodes], indptr[nodes + 1]
-    counts = ends - starts
-    rows = np.repeat(np.arange(len(nodes)), counts)
-    offsets = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-               + np.repeat(starts, counts))
-    nbr_local = local[np.asarray(graph.adj_node)[offsets]]
-    eids = np.asarray(graph.adj_edge)[offsets]
-    keep = (nbr_local >= 0) & (rows < nbr_local)  # each undirected edge once
+    """The network within `reach_m` of the start node, projected around the start (so distances hold anywhere
+    in a large network). Reads only the grid rows of the disc and the CSR rows of its nodes."""
+    projection = LocalProjection(float(graph.node_lat[start_node]), float(graph.node_lon[start_node]))
+    nodes, node_xy = graph.nodes_within(projection.origin_lat, projection.origin_lon, reach_m)
+    # Edges with both ends in the crop, from the CSR rows of the crop's nodes (`nodes` is sorted).
+    rows, neighbours, eids = graph.adjacency_of(nodes)
+    nbr_local = np.minimum(np.searchsorted(nodes, neighbours), len(nodes) - 1)
+    keep = (nodes[nbr_local] == neighbours) & (rows < nbr_local)  # each undirected edge once
     edge_ids = eids[keep]
     edge_u, edge_v = rows[keep], nbr_local[keep]
-    node_xy = graph.node_xy[nodes] - start_xy
-    length_m = np.asarray(graph.edge_length_m, dtype=np.float64)[edge_ids]
-    highway = np.asarray(graph.edge_highway)[edge_ids]
-    lit = np.asarray(graph.edge_lit)[edge_ids]
-    flags = np.asarray(graph.edge_flags)[edge_ids]
+    length_m = graph.edge_length_m[edge_ids].astype(np.float64)
+    highway = graph.edge_highway[edge_ids]
+    lit = graph.edge_lit[edge_ids]
+    flags = graph.edge_flags[edge_ids]
     total = float(length_m.sum())
     lit_tagged_share = float(length_m[lit != LIT_UNKNOWN].sum() / total) if total > 0 else 0.0
 
@@ -664,10 +658,11 @@ def _crop(graph: RoadGraph, start_node: int, reach_m: float, safety_mode: bool) 
             park = (flags & FLAG_PARK) > 0
             factor = np.where(park, PARK_PATH_FACTOR, class_factor)
             factor = factor * np.where(lit == LIT_NO, LIT_FACTORS[LIT_NO], 1.0)
-    return _Area(nodes=nodes, node_xy=node_xy, start=int(local[start_node]), edge_ids=edge_ids,
+    return _Area(nodes=nodes, node_xy=node_xy, start=int(np.searchsorted(nodes, start_node)), edge_ids=edge_ids,
                  edge_u=edge_u, edge_v=edge_v, length_m=length_m,
                  mid_xy=(node_xy[edge_u] + node_xy[edge_v]) / 2, factor=factor, lit=lit,
-                 lit_tagged_share=lit_tagged_share, safety_signal=safety_signal, node_tree=cKDTree(node_xy))
+                 lit_tagged_share=lit_tagged_share, safety_signal=safety_signal, node_tree=cKDTree(node_xy),
+                 projection=projection)
 
 
 def _place(unit_outline: np.ndarray, scale_m: float, rotation_deg: float, anchor: int) -> np.ndarray:
@@ -1194,13 +1189,11 @@ def _remove_spurs(path: np.ndarray, closed: bool, protected: frozenset[int] = fr
 def _pick_diverse(graph: RoadGraph, area: _Area, ordered: list[_Candidate], count: int) -> list[_Candidate]:
     chosen: list[_Candidate] = []
     chosen_edges: list[tuple[set[int], float]] = []
-    lengths = np.asarray(graph.edge_length_m, dtype=np.float64)
     for cand in ordered:
-        edges = graph.edge_ids_along(area.nodes[cand.local_nodes])
-        edge_set = set(edges.tolist())
+        edge_set = set(area.local_edges_along(cand.local_nodes).tolist())
         duplicate = False
         for other_set, other_len in chosen_edges:
-            shared = sum(lengths[e] for e in edge_set & other_set)
+            shared = float(area.length_m[list(edge_set & other_set)].sum())
             if shared > DUPLICATE_OVERLAP * min(cand.length_m, other_len):
                 duplicate = True
                 break
@@ -1219,39 +1212,36 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
     """Score the chosen candidates (`shape_fidelity` of the figure part, which includes recognisability),
     drop those outside the length tolerance or mostly retraced (unless `enforce_tolerance` is False) and
     rank: recognisability-led fidelity minus length, approach and safety penalties."""
-    lengths = np.asarray(graph.edge_length_m, dtype=np.float64)
-    lit = np.asarray(graph.edge_lit)
     report_lit = area.lit_tagged_share >= LIT_RATIO_MIN_SHARE
-    projection = graph.projection
-    start_xy = graph.node_xy[area.nodes[area.start]]
-    node_lat, node_lon = np.asarray(graph.node_lat), np.asarray(graph.node_lon)
+    projection = area.projection
     scored = []
     for cand in chosen:
         if len(scored) >= request.options_count and time.perf_counter() > deadline:
             break  # out of time: the spare candidates (best first already) are not scored
         node_ids = area.nodes[cand.local_nodes]
-        edges = graph.edge_ids_along(node_ids)
-        edge_len = lengths[edges]
+        local_edges = area.local_edges_along(cand.local_nodes)
+        edges = area.edge_ids[local_edges]
+        edge_len = area.length_m[local_edges]
         distance_m = float(edge_len.sum())
-        coords = np.stack([node_lat[node_ids], node_lon[node_ids]], axis=1)
+        coords = np.stack([graph.node_lat[node_ids], graph.node_lon[node_ids]], axis=1)
         first, last = cand.figure_range if cand.figure_range is not None else (0, len(node_ids) - 1)
         figure_coords = coords[first:last + 1]
         fid = shape_fidelity(outline, figure_coords, closed=request.closed)
         figure_edges = edges[first:last]
-        figure_len = lengths[figure_edges]
+        figure_len = edge_len[first:last]
         _, first_use = np.unique(figure_edges, return_index=True)
         repeated = np.ones(len(figure_edges), dtype=bool)
         repeated[first_use] = False
         figure_m = float(figure_len.sum())
         retrace = float(figure_len[repeated].sum() / figure_m) if figure_m > 0 else 0.0
-        lit_ratio = float(edge_len[lit[edges] == LIT_YES].sum() / distance_m) if report_lit else None
+        lit_ratio = float(edge_len[area.lit[local_edges] == LIT_YES].sum() / distance_m) if report_lit else None
         length_error = abs(distance_m - target_m) / target_m
         if enforce_tolerance and (length_error > LENGTH_TOLERANCE or retrace > MAX_RETRACE_SHARE):
             continue
-        outline_latlng = projection.to_latlng(cand.outline_m + start_xy)
+        outline_latlng = projection.to_latlng(cand.outline_m)
         approach_m = max(distance_m - figure_m, 0.0)
         centre = cand.centre_xy if cand.centre_xy is not None else cand.outline_m.mean(axis=0)
-        centre_latlng = projection.to_latlng(np.asarray(centre) + start_xy)
+        centre_latlng = projection.to_latlng(np.asarray(centre))
         rank_key = (fid.score - RANK_LENGTH_PENALTY * length_error - SAFETY_RANK_WEIGHT * cand.safety_cost
                     - RANK_APPROACH_PENALTY * approach_m / max(distance_m, 1.0))
         scored.append((rank_key, PlannedRoute(
