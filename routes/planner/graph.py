@@ -302,7 +302,7 @@ class RoadGraph:
         if "grid" not in meta or any(key not in arrays for key in GRID_ARRAYS):
             logger.warning("road network file %s (format %s) has no stored spatial index: building it in memory "
                            "(re-import it with `manage.py import_osm` to store it)", path,
-                           meta.get("format_version", 1))
+                           2 if magic == FILE_MAGIC_V2 else 1)
             meta = dict(meta)
             meta["grid"], grid_arrays = build_grid_index(np.asarray(arrays["node_lat"]),
                                                          np.asarray(arrays["node_lon"]))

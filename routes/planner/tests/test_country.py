@@ -1,5 +1,6 @@
 """Country-size networks: the stored grid index, the crop read from it, and distances far from the centre."""
 
+import itertools
 import logging
 
 import numpy as np
@@ -79,7 +80,7 @@ def test_nearest_node_and_edges_along_match_a_full_scan(irregular):
     along = irregular.edge_ids_along(path)
     assert along[0] == 10 and along[1] == 10
     keys = {(int(u), int(v)): e for e, (u, v) in enumerate(zip(edge_u, edge_v, strict=True))}
-    for (a, b), found in zip(zip(path[:-1], path[1:], strict=True), along, strict=True):
+    for (a, b), found in zip(itertools.pairwise(path), along, strict=True):
         assert found == keys.get((min(a, b), max(a, b)), -1)
 
 
