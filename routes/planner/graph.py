@@ -209,6 +209,7 @@ class RoadGraph:
         first = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=bool)
         idx = idx[first]
         edge_u, edge_v = lo[idx], hi[idx]
+        del lo, hi, keep, order, key, first  # a country's import peaks in this function: scratch goes first
 
         arrays = {
             "node_lat": node_lat,
@@ -612,18 +613,27 @@ class GraphFileWriter:
 
 
 def _build_csr(n_nodes: int, edge_u: np.ndarray, edge_v: np.ndarray) -> dict[str, np.ndarray]:
-    edge_ids = np.arange(len(edge_u), dtype=np.int64)
-    src = np.concatenate([edge_u, edge_v])
-    dst = np.concatenate([edge_v, edge_u])
-    eid = np.concatenate([edge_ids, edge_ids])
-    order = np.argsort(src, kind="stable")
-    counts = np.bincount(src, minlength=n_nodes)
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return {
-        "indptr": indptr,
-        "adj_node": dst[order].astype(np.int32),
-        "adj_edge": eid[order].astype(np.int32),
-    }
+    """CSR adjacency of an undirected edge list: each node's row lists first the edges where it is `edge_u`,
+    then those where it is `edge_v`, each in edge order. Filled one side at a time (~32 bytes an edge of
+    scratch, not a sort of both directions at once)."""
+    n_edges = len(edge_u)
+    count_u = np.bincount(edge_u, minlength=n_nodes)
+    count_v = np.bincount(edge_v, minlength=n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(count_u + count_v, out=indptr[1:])
+    adj_node = np.empty(2 * n_edges, dtype=np.int32)
+    adj_edge = np.empty(2 * n_edges, dtype=np.int32)
+    cursor = indptr[:-1].copy()
+    for own, other, count in ((edge_u, edge_v, count_u), (edge_v, edge_u, count_v)):
+        order = np.argsort(own, kind="stable")
+        own_sorted = own[order]
+        position = cursor[own_sorted] + (np.arange(n_edges) - np.searchsorted(own_sorted, own_sorted))
+        del own_sorted
+        adj_node[position] = other[order]
+        adj_edge[position] = order
+        del order, position
+        cursor += count
+    return {"indptr": indptr, "adj_node": adj_node, "adj_edge": adj_edge}
 
 
 def _align(offset: int) -> int:

@@ -115,6 +115,7 @@ SIDEWALK_PARALLEL_SHARE = 0.8
 CONNECTOR_MAX_M = 60.0
 STREET_SAMPLE_SPACING_M = 10.0
 PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagged ones)
+QUERY_CHUNK_POINTS = 1_000_000  # 16 MB of points and 16 MB of answers per KD-tree query
 
 
 def walkable_highway_class(tags) -> HighwayClass | None:
@@ -298,6 +299,9 @@ class _WayCollector:
         node_lat[node_of_entry] = lat
         node_lon[node_of_entry] = lon
         projection = LocalProjection(float(np.median(lat)), float(np.median(lon)))
+        # The per-entry coordinates were only needed to place the nodes: let them go before the big steps.
+        del refs, lat, lon
+        self.node_ref = self.node_lat = self.node_lon = None
         node_xy = projection.to_xy(node_lat, node_lon)
 
         # Segments between consecutive nodes of the same way.
@@ -348,9 +352,9 @@ class _WayCollector:
             "sidewalks_collapsed": int(drop_way.sum()),
             "connector_edges": n_conn,
             "components_dropped": int((sizes > 0).sum() - 1),
-            "nodes_read": len(refs),
+            "nodes_read": len(node_of_entry),
         }
-        return RoadGraph.from_edges(
+        graph_arrays = dict(
             node_lat=node_lat[keep_node],
             node_lon=node_lon[keep_node],
             node_osm_id=osm_ids[keep_node],
@@ -367,6 +371,11 @@ class _WayCollector:
             places=places,
             meta=meta,
         )
+        # Only the kept part goes on: the whole-extract arrays would otherwise live through the graph's build.
+        del node_lat, node_lon, osm_ids, edge_u, edge_v, edge_class, edge_lit, edge_flags, edge_name, lengths
+        del keep_node, keep_edge, new_index, labels, adjacency, node_xy, node_of_entry, way_of_entry
+        del seg_u, seg_v, seg_way, seg_first
+        return RoadGraph.from_edges(**graph_arrays)
 
     @staticmethod
     def _collapse_sidewalks(
@@ -394,17 +403,19 @@ class _WayCollector:
         samples = np.vstack([a[owner] + (b[owner] - a[owner]) * frac, b])
         street_tree = cKDTree(samples)
 
-        # Per way: share of its nodes (plus segment midpoints) close to a street.
-        mid = (node_xy[seg_u] + node_xy[seg_v]) / 2
-        pts = np.vstack([node_xy[node_of_entry], mid])
+        # Per way: share of its nodes (plus segment midpoints) close to a street. The points are made and
+        # queried a chunk at a time: all of them at once would be the import's largest arrays.
         pts_way = np.concatenate([way_of_entry, seg_way])
-        candidate = (way_class[pts_way] == HighwayClass.FOOTWAY) | np.isin(
-            way_class[pts_way], list(FOOTPATH_CLASSES)
-        )
-        near = np.zeros(len(pts), dtype=bool)
-        if candidate.any():
-            dist, _ = street_tree.query(pts[candidate], distance_upper_bound=SIDEWALK_STREET_DISTANCE_M)
-            near[candidate] = np.isfinite(dist)
+        n_entries = len(way_of_entry)
+        candidates = np.flatnonzero(np.isin(way_class[pts_way], list(FOOTPATH_CLASSES)))
+        near = np.zeros(len(pts_way), dtype=bool)
+        for start in range(0, len(candidates), QUERY_CHUNK_POINTS):
+            chunk = candidates[start:start + QUERY_CHUNK_POINTS]  # ascending: node entries, then midpoints
+            entries, segs = chunk[chunk < n_entries], chunk[chunk >= n_entries] - n_entries
+            pts = np.vstack([node_xy[node_of_entry[entries]], (node_xy[seg_u[segs]] + node_xy[seg_v[segs]]) / 2])
+            dist, _ = street_tree.query(pts, distance_upper_bound=SIDEWALK_STREET_DISTANCE_M)
+            near[chunk] = np.isfinite(dist)
+        del street_tree, samples
         near_share = np.bincount(pts_way, weights=near, minlength=n_ways) / np.maximum(
             np.bincount(pts_way, minlength=n_ways), 1
         )
