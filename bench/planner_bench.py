@@ -304,9 +304,8 @@ def main() -> int:
     parser.add_argument("--no-district", action="store_true", help="skip the synthetic district network")
     parser.add_argument("--only-district", action="store_true", help="only the synthetic district network")
     parser.add_argument("--no-import", action="store_true", help="skip the 1 M-node import speed run")
-    parser.add_argument("--budget", type=float, default=2.0,
-                        help="PlanRequest.time_budget_s (wall seconds; on a loaded machine a request gets only a "
-                             "share of a core, so a larger budget shows what the search finds with its CPU)")
+    parser.add_argument("--budget", type=float, default=1.0,
+                        help="PlanRequest.time_budget_s (CPU seconds, as ROUTE_PLAN_TIME_BUDGET_S)")
     parser.add_argument("--sheets", default=str(ROOT / "var/bench"), help="folder for the PNG contact sheets")
     args = parser.parse_args()
     global BUDGET_S
