@@ -83,9 +83,9 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
 MAX_CALIBRATION_STEPS = 4
-# Live placement sizes the figure in at most 2 routings (the first guess already subtracts the approach): a
-# drag must answer in a fraction of a second, and the next drag corrects the size anyway.
-PLACEMENT_CALIBRATION_STEPS = 2
+# Live placement sizes the figure in at most 3 routings (the first guess already subtracts the approach; the
+# approach itself changes with the size): a drag must answer in a fraction of a second (~30 ms a routing).
+PLACEMENT_CALIBRATION_STEPS = 3
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -140,7 +140,7 @@ REFINE_SHARE = 0.75
 GOOD_ENOUGH_QUICK_SCORE = 95.0
 ROTATION_STEP_DEG = 15.0
 REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
-MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
+MAX_ROUTED_PLACEMENTS = 16  # placements routed per request at most (plus options_count); the CPU budget decides first
 EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
 SPREAD_HEAD = 80
@@ -186,20 +186,22 @@ ON_FIGURE_M = SNAP_MAX_M
 
 @dataclass(frozen=True)
 class _Deadline:
-    """When a stage of the search must stop: at `cpu` seconds of this process's CPU time
-    (`time.process_time()`; the request's budget is CPU, so a busy machine slows the answer but does not
-    shorten the search) or at `wall` on the wall clock (a safety cap for a starved process), whichever first."""
+    """When a stage of the search must stop: at `cpu` seconds of the planning thread's CPU time
+    (`time.thread_time()`: the request's own CPU, which is `time.process_time()` in a single-threaded process;
+    the process clock would also count the threads beside it, e.g. the start's geocoding or another request
+    in a threaded worker) or at `wall` on the wall clock (a cap for a starved process), whichever first. The
+    budget is CPU, so a busy machine slows the answer but does not shorten the search."""
 
     cpu: float
     wall: float = math.inf
 
     def passed(self) -> bool:
-        return time.process_time() > self.cpu or time.perf_counter() > self.wall
+        return time.thread_time() > self.cpu or time.perf_counter() > self.wall
 
     @staticmethod
     def for_request(request: PlanRequest) -> tuple[_Deadline, float, float]:
         """The request's whole deadline, and the CPU / wall instants it started at."""
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
         budget = max(MIN_BUDGET_S, float(request.time_budget_s))
         wall = math.inf if request.wall_limit_s is None else wall0 + max(budget, float(request.wall_limit_s))
         return _Deadline(cpu0 + budget, wall), cpu0, wall0
@@ -333,7 +335,8 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     ranked by `shape_fidelity` (recognisability-led) minus length, approach and safety penalties; each is
     within ±10 % of the target length (approach included). Each option carries `recognisable` and the
     engine's `min_recognisable_length_m` for this figure near this start.
-    `request.time_budget_s` is CPU time (`time.process_time()`); `request.wall_limit_s` caps the wall clock.
+    `request.time_budget_s` is the planning thread's CPU time (`_Deadline`); `request.wall_limit_s` caps the
+    wall clock.
     Raises StartOutsideNetwork when the graph does not cover the start, RouteNotFound when no option within
     the tolerance was found in the time budget, ValueError for an invalid request.
     """
@@ -372,7 +375,8 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
 
     within = [c for c in candidates if _within_tolerance(c, target_m)]
     if not within:
-        raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
+        raise RouteNotFound("no route within ±10 % of the target length could be drawn here",
+                            out_of_time=search_deadline.passed())
     within.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     chosen = _pick_diverse(graph, area, within, options_count)
     refine_deadline = deadline.share(cpu0, wall0, REFINE_SHARE)

@@ -359,3 +359,11 @@ def warm_up() -> None:
     for template in SHAPE_TEMPLATES:
         key, n = _outline_key(template_outline(template.shape_id), template.closed)
         (_own_closed if template.closed else _own_open)(key, n)
+
+
+def warm_outline(outline_xy: np.ndarray, closed: bool) -> None:
+    """Compute an outline's own figure, rivals and margin now (~0.1-0.3 s for a closed one): a shape drawn
+    from its SVG is not a catalogue outline point for point, and its first request would spend its CPU
+    budget here."""
+    key, n = _outline_key(outline_xy, closed)
+    (_own_closed if closed else _own_open)(key, n)
