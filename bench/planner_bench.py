@@ -195,8 +195,8 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
                     sheet.extend((shape, option, outline, True) for option in result)
                 rows.append({"network": name, "shape": shape, "km": km, "times": times, "cpu": cpu_times,
                              "options": options, "failures": failures, "runs": len(points)})
-        drags = bench_drag(graph, points)
-        rows.append({"network": name, "drag_times": drags})
+        drags, drag_cpu = bench_drag(graph, points)
+        rows.append({"network": name, "drag_times": drags, "drag_cpu": drag_cpu})
         sheet.sort(key=lambda entry: entry[1].fidelity.score, reverse=True)
         sheet_path = sheet_dir / f"{name.split('.')[0]}-options-by-score.png"
         write_sheet(sheet_path, graph, sheet, columns=8,
@@ -205,11 +205,11 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
     return rows
 
 
-def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> list[float]:
+def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
     """Live placement: the best 3 km heart from each start, then its figure moved 300 m east, 300 m north
-    and turned 15 degrees via `plan_at_placement` (sized to the target). Returns the call times."""
+    and turned 15 degrees via `plan_at_placement` (sized to the target). Returns the wall and CPU times."""
     outline = template_outline("heart")
-    times = []
+    times, cpu = [], []
     for lat, lon in points:
         request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon, target_length_m=3000.0,
                               time_budget_s=BUDGET_S)
@@ -221,16 +221,18 @@ def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> list[floa
         for dx, dy, turn in ((300.0, 0.0, 0.0), (0.0, 300.0, 0.0), (0.0, 0.0, 15.0)):
             c_lat, c_lon = graph.projection.to_latlng(centre_xy + np.array([dx, dy]))
             placement = Placement(float(c_lat), float(c_lon), best.rotation_deg + turn, None)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 moved = plan_at_placement(graph, request, placement)
                 print(f"  drag {dx:+.0f},{dy:+.0f} m turn {turn:+.0f}: {moved.distance_m:.0f} m, R "
                       f"{moved.recognisability:.0f} (was {best.recognisability:.0f}), approach "
-                      f"{moved.approach_length_m:.0f} m, {(time.perf_counter() - t0) * 1000:.0f} ms")
+                      f"{moved.approach_length_m:.0f} m, {(time.perf_counter() - t0) * 1000:.0f} ms, "
+                      f"{(time.process_time() - c0) * 1000:.0f} ms CPU")
             except (RouteNotFound, ValueError) as exc:
                 print(f"  drag {dx:+.0f},{dy:+.0f} m turn {turn:+.0f}: {type(exc).__name__}")
             times.append(time.perf_counter() - t0)
-    return times
+            cpu.append(time.process_time() - c0)
+    return times, cpu
 
 
 def print_table(rows: list[dict]) -> None:
@@ -273,11 +275,17 @@ def print_summary(rows: list[dict]) -> None:
         times = np.concatenate([r["times"] for r in plan_rows if r["network"] == network])
         cpu = np.concatenate([r["cpu"] for r in plan_rows if r["network"] == network])
         drags = [t for r in rows if r["network"] == network and "drag_times" in r for t in r["drag_times"]]
+        drag_cpu = [t for r in rows if r["network"] == network and "drag_cpu" in r for t in r["drag_cpu"]]
+        approach = [o.approach_length_m / o.distance_m for r in plan_rows if r["network"] == network
+                    for o in r["options"]]
+        if approach:
+            print(f"  {network}: approach share median {statistics.median(approach):.1%}, max {max(approach):.1%}")
         print(f"  {network}: planning 3 options: p50 {np.percentile(times, 50):.2f} s [≤ 1.0], "
               f"p95 {np.percentile(times, 95):.2f} s [≤ 2.5] (CPU p50 {np.percentile(cpu, 50):.2f} s, "
               f"p95 {np.percentile(cpu, 95):.2f} s; load average {os.getloadavg()[0]:.1f})"
               + (f"; plan_at_placement p50 {np.percentile(drags, 50) * 1000:.0f} ms [≤ 200], "
-                 f"p95 {np.percentile(drags, 95) * 1000:.0f} ms ({len(drags)} calls)" if drags else ""))
+                 f"p95 {np.percentile(drags, 95) * 1000:.0f} ms, CPU p50 {np.percentile(drag_cpu, 50) * 1000:.0f} ms "
+                 f"({len(drags)} calls)" if drags else ""))
         weak = [(r["shape"], r["km"], o.recognisability) for r in plan_rows if r["network"] == network
                 for o in r["options"] if o.rank == 1 and o.recognisable and o.recognisability < 60]
         print(f"    best options marked recognisable but under 60: {len(weak)} {weak[:6]}")
@@ -304,9 +312,8 @@ def main() -> int:
     parser.add_argument("--no-district", action="store_true", help="skip the synthetic district network")
     parser.add_argument("--only-district", action="store_true", help="only the synthetic district network")
     parser.add_argument("--no-import", action="store_true", help="skip the 1 M-node import speed run")
-    parser.add_argument("--budget", type=float, default=2.0,
-                        help="PlanRequest.time_budget_s (wall seconds; on a loaded machine a request gets only a "
-                             "share of a core, so a larger budget shows what the search finds with its CPU)")
+    parser.add_argument("--budget", type=float, default=1.0,
+                        help="PlanRequest.time_budget_s (CPU seconds, as ROUTE_PLAN_TIME_BUDGET_S)")
     parser.add_argument("--sheets", default=str(ROOT / "var/bench"), help="folder for the PNG contact sheets")
     args = parser.parse_args()
     global BUDGET_S

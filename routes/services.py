@@ -293,6 +293,26 @@ def _is_ring(xy: np.ndarray) -> bool:
     return len(xy) > 2 and bool(np.allclose(xy[0], xy[-1]))
 
 
+def warm_planner() -> None:
+    """Build the recognisability catalogue and every active shape's own figure and margin now (~1 s of CPU
+    for the catalogue), as a worker boots: otherwise the first plan of each shape in a process spends its
+    CPU budget on them instead of searching."""
+    from django.db import DatabaseError
+
+    from routes.planner.recognisability import warm_outline, warm_up
+
+    warm_up()
+    try:
+        shapes = list(RouteShape.objects.filter(is_active=True).values_list("shape_id", "svg_template", "closed"))
+    except DatabaseError:  # before the first migrate
+        return
+    for shape_id, svg, closed in shapes:
+        try:
+            warm_outline(_outline_from_svg(svg), closed)
+        except ValueError as exc:
+            logger.warning("shape %s not warmed: %s", shape_id, exc)
+
+
 def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_path: str | None,
                    start_lat: float, start_lon: float) -> _Outline:
     from routes.planner.geometry import haversine_m
@@ -362,7 +382,7 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
                  safety_mode: bool = False, options_count: int = 3) -> Route:
     """Plan a route drawing a shape (or the user's drawing) near the start and save it with its options.
 
-    Planning runs without a transaction open (it takes up to ROUTE_PLAN_TIME_BUDGET_S); the route and its
+    Planning runs without a transaction open (it takes up to ROUTE_PLAN_TIME_BUDGET_S of CPU); the route and its
     options are then written in one transaction. Naming the start (Kakao Local / the network's names) runs
     in a thread beside the planning and never fails the route.
     Raises ApiError (400 `validation_error` with fields), Unprocessable (422 `no_road_network`,
@@ -401,17 +421,17 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
         raise Unprocessable("No road network covers the start point.", code="no_road_network")
 
     geocoding = _geocode_executor.submit(reverse_geocode, lat, lon, graph=loaded.graph)
-    budget_s = float(settings.ROUTE_PLAN_TIME_BUDGET_S)
     started = time.perf_counter()
     try:
         planned = plan_routes(loaded.graph, PlanRequest(
             outline_xy=outline.xy, closed=outline.closed, start_lat=lat, start_lon=lon,
             target_length_m=target_length_m, options_count=options_count, safety_mode=safety_mode,
-            time_budget_s=budget_s))
+            time_budget_s=float(settings.ROUTE_PLAN_TIME_BUDGET_S),
+            wall_limit_s=float(settings.ROUTE_PLAN_WALL_LIMIT_S)))
     except StartOutsideNetwork as exc:
         raise Unprocessable("No road network covers the start point.", code="no_road_network") from exc
     except RouteNotFound as exc:
-        if time.perf_counter() - started >= budget_s:
+        if exc.out_of_time:
             raise Unprocessable("Planning ran out of time before finding a route; try a shorter distance or "
                                 "another shape.", code="route_planning_timeout") from exc
         raise Unprocessable("No route within 10 % of the target distance can be drawn here; try another "
@@ -616,7 +636,8 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
         planned = plan_at_placement(graph, PlanRequest(
             outline_xy=outline_xy, closed=closed, start_lat=start_lat, start_lon=start_lon,
             target_length_m=target_length_m, options_count=1, safety_mode=route.safety_mode,
-            time_budget_s=float(settings.ROUTE_PLACE_TIME_BUDGET_S)),
+            time_budget_s=float(settings.ROUTE_PLACE_TIME_BUDGET_S),
+            wall_limit_s=float(settings.ROUTE_PLAN_WALL_LIMIT_S)),
             Placement(center_lat=lat, center_lon=lon, rotation_deg=rotation, perimeter_m=perimeter_m))
     except StartOutsideNetwork as exc:
         raise Unprocessable("No road network covers the route's start.", code="no_road_network") from exc

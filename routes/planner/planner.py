@@ -83,9 +83,9 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
 MAX_CALIBRATION_STEPS = 4
-# Live placement sizes the figure in at most 2 routings (the first guess already subtracts the approach): a
-# drag must answer in a fraction of a second, and the next drag corrects the size anyway.
-PLACEMENT_CALIBRATION_STEPS = 2
+# Live placement sizes the figure in at most 3 routings (the first guess already subtracts the approach; the
+# approach itself changes with the size): a drag must answer in a fraction of a second (~30 ms a routing).
+PLACEMENT_CALIBRATION_STEPS = 3
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -130,9 +130,17 @@ PARK_PATH_FACTOR = 1.0
 SAFETY_RANK_WEIGHT = 30.0
 
 # --- search ---------------------------------------------------------------------------------------
+MIN_BUDGET_S = 0.2  # CPU seconds: below this not even one placement can be routed on a district graph
+# Shares of the request's CPU budget: routing placements, then re-routing the chosen towards their fitted
+# outlines; the exact scoring of the chosen few (~30-60 ms each) takes the rest.
+SEARCH_SHARE = 0.6
+REFINE_SHARE = 0.75
+# Quick score (sqrt(trace x recognisability) + 0.2 x trace) of a candidate that reads clearly: recognisability
+# ~80 with a trace score ~80. The search stops once options_count + 1 candidates reach it.
+GOOD_ENOUGH_QUICK_SCORE = 95.0
 ROTATION_STEP_DEG = 15.0
 REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
-MAX_ROUTED_PLACEMENTS = 7  # placements fully routed per request (plus options_count)
+MAX_ROUTED_PLACEMENTS = 16  # placements routed per request at most (plus options_count); the CPU budget decides first
 EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
 SPREAD_HEAD = 80
@@ -174,6 +182,34 @@ SMOOTH_FEATURE_SHARE = 0.125
 MAX_PLACEMENT_DISTANCE_M = 3000.0
 # A figure passing within 60 m (the snapping radius) of the start is entered there: no approach.
 ON_FIGURE_M = SNAP_MAX_M
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """When a stage of the search must stop: at `cpu` seconds of the planning thread's CPU time
+    (`time.thread_time()`: the request's own CPU, which is `time.process_time()` in a single-threaded process;
+    the process clock would also count the threads beside it, e.g. the start's geocoding or another request
+    in a threaded worker) or at `wall` on the wall clock (a cap for a starved process), whichever first. The
+    budget is CPU, so a busy machine slows the answer but does not shorten the search."""
+
+    cpu: float
+    wall: float = math.inf
+
+    def passed(self) -> bool:
+        return time.thread_time() > self.cpu or time.perf_counter() > self.wall
+
+    @staticmethod
+    def for_request(request: PlanRequest) -> tuple[_Deadline, float, float]:
+        """The request's whole deadline, and the CPU / wall instants it started at."""
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
+        budget = max(MIN_BUDGET_S, float(request.time_budget_s))
+        wall = math.inf if request.wall_limit_s is None else wall0 + max(budget, float(request.wall_limit_s))
+        return _Deadline(cpu0 + budget, wall), cpu0, wall0
+
+    def share(self, cpu0: float, wall0: float, fraction: float) -> _Deadline:
+        """The deadline at `fraction` of the way from (cpu0, wall0) to this one."""
+        return _Deadline(cpu0 + (self.cpu - cpu0) * fraction,
+                         wall0 + (self.wall - wall0) * fraction if math.isfinite(self.wall) else math.inf)
 
 
 def estimate_duration_s(distance_m: float, activity: str = "running", intensity: str = "normal") -> int:
@@ -252,11 +288,15 @@ class _Area:
 
 @dataclass
 class _Candidate:
+    """A routed placement. Its figure may come in variants (spurs at the figure's features cut, or kept as
+    out-and-back tips); `_scored` picks the one with the better quick score. Until then cheap_score is NaN
+    and the nodes are those of the first variant: calibration steps only need the length."""
+
     local_nodes: np.ndarray
     length_m: float
     outline_m: np.ndarray  # placed outline (metres, start at origin), ring closed if closed
     rotation_deg: float
-    cheap_score: float  # fidelity without Fréchet, minus the safety penalty in safety mode
+    cheap_score: float = math.nan  # quick score minus the safety penalty in safety mode
     safety_cost: float = 0.0  # length-weighted mean of (safety factor - 1) along the route
     # The figure is local_nodes[figure_range[0]:figure_range[1] + 1]; before it the approach from the start,
     # after it the way back. (0, len - 1) when the figure passes through the start.
@@ -264,21 +304,44 @@ class _Candidate:
     approach_m: float = 0.0
     centre_xy: np.ndarray | None = None  # placed figure's centre, metres from the start node
     perimeter_m: float = 0.0  # placed outline's perimeter
+    approach_nodes: np.ndarray | None = None  # start .. figure entry (one node when on the figure)
+    figure_variants: tuple[np.ndarray, ...] = ()
+    figure_m: float = 0.0
+
+
+@dataclass
+class _Detour:
+    """Route length per metre of outline perimeter on this network, learned from the request's routings (the
+    first guess is DETOUR_GUESS): the next placement starts at a scale close to its target, so it needs
+    fewer calibration steps."""
+
+    ratios: list[float] = dataclasses.field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return float(np.median(self.ratios)) if self.ratios else DETOUR_GUESS
+
+    def learn(self, cand: _Candidate) -> None:
+        if cand.perimeter_m > 0 and cand.figure_m > 0:
+            self.ratios.append(cand.figure_m / cand.perimeter_m)
 
 
 def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     """Plan up to `request.options_count` ranked options drawing the outline near the start.
 
     Placements are searched both through the start and away from it (the figure's nearest point within
-    `approach_reach_m(target)` of the start, reached by an approach run there and back). Options are ranked
-    by `shape_fidelity` (recognisability-led) minus length, approach and safety penalties; each is within
-    ±10 % of the target length (approach included). Each option carries `recognisable` and the engine's
-    `min_recognisable_length_m` for this figure near this start.
+    `approach_reach_m(target)` of the start, reached by an approach run there and back). They are pre-scored
+    by street alignment and routed best first until the CPU budget's search share is used, MAX_ROUTED_PLACEMENTS
+    are routed, or enough distinct candidates already read clearly (GOOD_ENOUGH_QUICK_SCORE). Options are
+    ranked by `shape_fidelity` (recognisability-led) minus length, approach and safety penalties; each is
+    within ±10 % of the target length (approach included). Each option carries `recognisable` and the
+    engine's `min_recognisable_length_m` for this figure near this start.
+    `request.time_budget_s` is the planning thread's CPU time (`_Deadline`); `request.wall_limit_s` caps the
+    wall clock.
     Raises StartOutsideNetwork when the graph does not cover the start, RouteNotFound when no option within
     the tolerance was found in the time budget, ValueError for an invalid request.
     """
-    started = time.perf_counter()
-    deadline = started + max(0.2, float(request.time_budget_s))
+    deadline, cpu0, wall0 = _Deadline.for_request(request)
     outline, target_m = _validated(graph, request)
     options_count = int(request.options_count)
 
@@ -288,37 +351,53 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     area = _crop(graph, start_node, reach_m, request.safety_mode)
     area.figure_outline = outline
 
-    # Search gets 65 % of the budget, refinement up to 80 %; scoring the chosen few takes the rest.
-    budget_for_search = started + (deadline - started) * 0.65
+    # Search gets 60 % of the budget, refinement up to 75 %; scoring the chosen few takes the rest.
+    search_deadline = deadline.share(cpu0, wall0, SEARCH_SHARE)
     placements = _all_placements(area, unit_outline, corner_idx, request, target_m)
     candidates: list[_Candidate] = []
+    detour = _Detour()
     max_routed = MAX_ROUTED_PLACEMENTS + options_count
     for routed, placement in enumerate(placements):
-        if routed >= max_routed or time.perf_counter() > budget_for_search:
+        if (routed >= max_routed or search_deadline.passed()
+                or _enough_clear(candidates, options_count, target_m)):
             break
         if placement.anchor is not None:
-            candidates.extend(_route_with_calibration(area, unit_outline, corner_idx, placement.rotation_deg,
-                                                      placement.anchor, request.closed, target_m,
-                                                      deadline=budget_for_search))
+            cand = _route_with_calibration(area, unit_outline, corner_idx, placement.rotation_deg,
+                                           placement.anchor, request.closed, target_m, detour=detour,
+                                           deadline=search_deadline)
         else:
+            # The pre-score sized the figure with DETOUR_GUESS; the network's own detour is known by now.
+            perimeter = placement.perimeter_m * DETOUR_GUESS / detour.ratio
             cand = _route_at_centre(area, unit_outline, corner_idx, placement.centre_xy, placement.rotation_deg,
-                                    placement.perimeter_m, request.closed, target_m, deadline=budget_for_search)
-            if cand is not None:
-                candidates.append(cand)
+                                    perimeter, request.closed, target_m, deadline=search_deadline,
+                                    detour=detour)
+        if cand is not None:
+            candidates.append(_scored(area, cand, request.closed))
 
-    within = [c for c in candidates
-              if abs(c.length_m / target_m - 1) <= LENGTH_TOLERANCE and not _approach_too_long(c)]
+    within = [c for c in candidates if _within_tolerance(c, target_m)]
     if not within:
-        raise RouteNotFound("no route within ±10 % of the target length could be drawn here")
+        raise RouteNotFound("no route within ±10 % of the target length could be drawn here",
+                            out_of_time=search_deadline.passed())
     within.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     chosen = _pick_diverse(graph, area, within, options_count)
-    refine_deadline = budget_for_search + 0.15 * (deadline - started)
+    refine_deadline = deadline.share(cpu0, wall0, REFINE_SHARE)
     for _ in range(REFINE_ROUNDS):
         chosen = [_refine(area, cand, request.closed, target_m, deadline=refine_deadline) for cand in chosen]
     chosen.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     options = _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
     min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
     return [_with_recognisable(option, target_m, min_length_m) for option in options]
+
+
+def _within_tolerance(cand: _Candidate, target_m: float) -> bool:
+    return abs(cand.length_m / target_m - 1) <= LENGTH_TOLERANCE and not _approach_too_long(cand)
+
+
+def _enough_clear(candidates: list[_Candidate], options_count: int, target_m: float) -> bool:
+    """Early stop: options_count + 1 candidates (each from its own placement) within the length tolerance
+    already read clearly as the figure; routing more placements would rarely change the options."""
+    clear = [c for c in candidates if c.cheap_score >= GOOD_ENOUGH_QUICK_SCORE and _within_tolerance(c, target_m)]
+    return len(clear) > options_count
 
 
 def _approach_too_long(cand: _Candidate) -> bool:
@@ -363,15 +442,14 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     resize of the app. The option runs from the start to the figure (approach), around it, and back the same
     way; rank 1. With `placement.perimeter_m` None the figure is sized so the whole run matches
     `request.target_length_m`; with a perimeter the length is whatever that size gives (its length_error is
-    reported, not enforced).
+    reported, not enforced). `request.time_budget_s` is CPU time, as for `plan_routes`.
 
     Raises ValueError for an invalid request or placement (centre further than MAX_PLACEMENT_DISTANCE_M or
     half the target from the start, perimeter outside 100 m..100 km, non-finite numbers),
     StartOutsideNetwork, RouteNotFound when the streets there cannot draw it.
-    Cost: 1-4 routings of the figure's corridor, ~30-150 ms on a 50k-node district.
+    Cost: 1-2 routings of the figure's corridor, ~30-150 ms on a 50k-node district.
     """
-    started = time.perf_counter()
-    deadline = started + max(0.2, float(request.time_budget_s))
+    deadline, _, _ = _Deadline.for_request(request)
     outline, target_m = _validated(graph, request)
     numbers = (placement.center_lat, placement.center_lon, placement.rotation_deg)
     if not all(math.isfinite(float(x)) for x in numbers):
@@ -396,18 +474,19 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
                             deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS)
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
-    options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
-                        enforce_tolerance=False)
+    options = _finalise(graph, area, [_scored(area, cand, request.closed)], outline, request, target_m,
+                        deadline=deadline, enforce_tolerance=False)
     return options[0]
 
 
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                      rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
-                     deadline: float, max_steps: int = MAX_CALIBRATION_STEPS) -> _Candidate | None:
+                     deadline: _Deadline, max_steps: int = MAX_CALIBRATION_STEPS,
+                     detour: _Detour | None = None) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
     With `calibrate_to_m`, the perimeter is adjusted (secant steps) until approach + figure is within
-    CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length) or None.
+    CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length, not yet scored) or None.
     """
     history: list[tuple[float, float]] = []
     best: _Candidate | None = None
@@ -420,13 +499,15 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
                 break
             scale *= 0.7
             continue
+        if detour is not None:
+            detour.learn(cand)
         if calibrate_to_m is None:
             return cand
         if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
             best = cand
         history.append((scale, cand.length_m))
         ratio = cand.length_m / calibrate_to_m
-        if abs(ratio - 1) <= CALIBRATION_TOLERANCE or time.perf_counter() > deadline:
+        if abs(ratio - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
             break
         if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
             (s0, l0), (s1, l1) = history[-2], history[-1]
@@ -452,7 +533,8 @@ def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, close
                   perimeter_m: float) -> _Candidate | None:
     """Route an outline placed anywhere (metres from the start, ring without the repeated point), entered at
     its point nearest the start. Within ON_FIGURE_M of the start there is no approach; otherwise the shortest
-    street path from the start to the entry junction is run there and back (an open figure: there only)."""
+    street path from the start to the entry junction is run there and back (an open figure: there only).
+    The candidate is not scored yet (`_scored`)."""
     n = len(placed)
     if closed:
         entry = int(np.argmin(np.hypot(*placed.T)))
@@ -466,7 +548,6 @@ def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, close
     rolled = np.roll(placed, -entry, axis=0)
     corners = np.sort((corner_idx - entry) % n) if len(corner_idx) else corner_idx
     approach = np.array([area.start], dtype=np.int64)
-    approach_m = 0.0
     if entry_gap_m > ON_FIGURE_M:
         entry_node = _entry_node(area, placed[entry])
         if entry_node is None:
@@ -474,12 +555,22 @@ def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, close
         approach = _shortest_path(area, area.start, entry_node)
         if approach is None:
             return None
-        approach_m = float(np.hypot(*np.diff(area.node_xy[approach], axis=0).T).sum())
-    routed = _route_once(area, rolled, corners, closed, origin=int(approach[-1]))
-    if routed is None:
+    variants = _route_once(area, rolled, corners, closed, origin=int(approach[-1]))
+    if variants is None:
         return None
-    figure_nodes, figure_m = routed
+    outline_m = np.vstack([rolled, rolled[:1]]) if closed else rolled
+    return _assembled(area, approach, variants, 0, outline_m, rotation_deg, perimeter_m, closed,
+                      rolled.mean(axis=0))
+
+
+def _assembled(area: _Area, approach: np.ndarray, variants: tuple[np.ndarray, ...], pick: int,
+               outline_m: np.ndarray, rotation_deg: float, perimeter_m: float, closed: bool,
+               centre_xy: np.ndarray, cheap_score: float = math.nan) -> _Candidate:
+    """The candidate running approach + figure variant `pick` + the approach back (closed figures)."""
+    figure_nodes = variants[pick]
+    figure_m = float(np.hypot(*np.diff(area.node_xy[figure_nodes], axis=0).T).sum())
     if len(approach) > 1:
+        approach_m = float(np.hypot(*np.diff(area.node_xy[approach], axis=0).T).sum())
         way_back = approach[::-1][1:] if closed else np.zeros(0, dtype=np.int64)
         local_nodes = np.concatenate([approach, figure_nodes[1:], way_back])
         first = len(approach) - 1
@@ -489,12 +580,22 @@ def _route_placed(area: _Area, placed: np.ndarray, corner_idx: np.ndarray, close
         local_nodes = figure_nodes
         figure_range = (0, len(figure_nodes) - 1)
         total_approach = 0.0
-    outline_m = np.vstack([rolled, rolled[:1]]) if closed else rolled
     safety_cost = _safety_cost(area, local_nodes)
-    score = _quick_score(area, outline_m, figure_nodes, closed)
     return _Candidate(local_nodes, figure_m + total_approach, outline_m, rotation_deg,
-                      score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost, figure_range=figure_range,
-                      approach_m=total_approach, centre_xy=rolled.mean(axis=0), perimeter_m=perimeter_m)
+                      cheap_score - SAFETY_RANK_WEIGHT * safety_cost, safety_cost, figure_range=figure_range,
+                      approach_m=total_approach, centre_xy=centre_xy, perimeter_m=perimeter_m,
+                      approach_nodes=approach, figure_variants=variants, figure_m=figure_m)
+
+
+def _scored(area: _Area, cand: _Candidate, closed: bool) -> _Candidate:
+    """The candidate with its quick score, in its best-scoring figure variant (a spur kept at a feature stays
+    only when it raises the score)."""
+    if not math.isnan(cand.cheap_score):
+        return cand
+    scores = [_quick_score(area, cand.outline_m, nodes, closed) for nodes in cand.figure_variants]
+    pick = int(np.argmax(scores))
+    return _assembled(area, cand.approach_nodes, cand.figure_variants, pick, cand.outline_m, cand.rotation_deg,
+                      cand.perimeter_m, closed, cand.centre_xy, scores[pick])
 
 
 def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, closed: bool) -> float:
@@ -536,12 +637,12 @@ def _shortest_path(area: _Area, a: int, b: int) -> np.ndarray | None:
     return _walk_back(pred, a, b)
 
 
-def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: float) -> _Candidate:
+def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: _Deadline) -> _Candidate:
     """Route once more towards the outline as best fitted to the route itself (an EM-style step: the fit
     moves the figure to where the streets can draw it). A figure through the start is re-anchored on it; an
     off-start figure keeps its fitted place and gets a new approach. Kept if it ranks better and stays within
     the length tolerance."""
-    if time.perf_counter() > deadline:
+    if deadline.passed():
         return cand
     first, last = cand.figure_range if cand.figure_range is not None else (0, len(cand.local_nodes) - 1)
     route_xy = area.node_xy[cand.local_nodes[first:last + 1]]
@@ -551,24 +652,22 @@ def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, dea
     perimeter = polyline_length(fitted, closed=closed)
     if cand.approach_m > 0:
         refined = _route_placed(area, fitted, corners, closed, cand.rotation_deg, perimeter)
-        if refined is None:
-            return cand
     else:
         if closed:
             anchor = int(np.argmin(np.hypot(*fitted.T)))
             fitted = np.roll(fitted, -anchor, axis=0)
             corners = _corner_indices(fitted, closed)
         fitted = fitted - fitted[0]  # the start stays on the figure
-        routed = _route_once(area, fitted, corners, closed)
-        if routed is None:
-            return cand
-        local_nodes, length_m = routed
-        outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
-        safety_cost = _safety_cost(area, local_nodes)
-        refined = _Candidate(local_nodes, length_m, outline_m, cand.rotation_deg,
-                             _quick_score(area, outline_m, local_nodes, closed) - SAFETY_RANK_WEIGHT * safety_cost,
-                             safety_cost, centre_xy=fitted.mean(axis=0), perimeter_m=perimeter)
-    if abs(refined.length_m / target_m - 1) > LENGTH_TOLERANCE or _approach_too_long(refined):
+        variants = _route_once(area, fitted, corners, closed)
+        refined = None
+        if variants is not None:
+            outline_m = np.vstack([fitted, fitted[:1]]) if closed else fitted
+            refined = _assembled(area, np.array([area.start], dtype=np.int64), variants, 0, outline_m,
+                                 cand.rotation_deg, perimeter, closed, fitted.mean(axis=0))
+    if refined is None:
+        return cand
+    refined = _scored(area, refined, closed)
+    if not _within_tolerance(refined, target_m):
         return cand
     return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand
 
@@ -865,34 +964,36 @@ def _street_samples(area: _Area) -> tuple[cKDTree, np.ndarray]:
 
 
 def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, rotation: float,
-                            anchor: int, closed: bool, target_m: float, *,
-                            deadline: float) -> list[_Candidate]:
-    """Route one placement, adjusting the scale until the length is on target. Returns every attempt."""
+                            anchor: int, closed: bool, target_m: float, *, deadline: _Deadline,
+                            detour: _Detour | None = None) -> _Candidate | None:
+    """Route one placement through the start, adjusting the scale until the length is on target (starting
+    from the request's learned detour ratio). Returns the attempt closest to the target, not yet scored."""
     n = len(unit_outline)
     corners_from_anchor = np.sort((corner_idx - anchor) % n) if len(corner_idx) else corner_idx
     history: list[tuple[float, float]] = []
-    results: list[_Candidate] = []
-    scale = target_m / DETOUR_GUESS
+    best: _Candidate | None = None
+    first_scale = target_m / (detour.ratio if detour is not None else DETOUR_GUESS)
+    scale = first_scale
+    start = np.array([area.start], dtype=np.int64)
     for _ in range(MAX_CALIBRATION_STEPS):
-        if time.perf_counter() > deadline:
+        if deadline.passed() and best is not None:
             break
         placed = _place(unit_outline, scale, rotation, anchor)
-        routed = _route_once(area, placed, corners_from_anchor, closed)
-        if routed is None:
+        variants = _route_once(area, placed, corners_from_anchor, closed)
+        if variants is None:
             # Often the figure does not fit the mapped streets at this size: try it smaller once.
-            if history or scale < target_m / DETOUR_GUESS:
+            if history or scale < first_scale:
                 break
             scale *= 0.7
             continue
-        local_nodes, length_m = routed
         outline_m = np.vstack([placed, placed[:1]]) if closed else placed
-        safety_cost = _safety_cost(area, local_nodes)
-        results.append(_Candidate(local_nodes, length_m, outline_m, rotation,
-                                  _quick_score(area, outline_m, local_nodes, closed)
-                                  - SAFETY_RANK_WEIGHT * safety_cost, safety_cost,
-                                  centre_xy=placed.mean(axis=0), perimeter_m=scale))
-        history.append((scale, length_m))
-        ratio = length_m / target_m
+        cand = _assembled(area, start, variants, 0, outline_m, rotation, scale, closed, placed.mean(axis=0))
+        if detour is not None:
+            detour.learn(cand)
+        if best is None or abs(cand.length_m - target_m) < abs(best.length_m - target_m):
+            best = cand
+        history.append((scale, cand.length_m))
+        ratio = cand.length_m / target_m
         if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
             break
         if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
@@ -901,12 +1002,13 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
         else:
             new_scale = scale / ratio
         scale = float(np.clip(new_scale, scale * 0.6, scale * 1.6))
-    return results
+    return best
 
 
 def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bool, origin: int | None = None):
-    """Route the placed outline (metres, starting at node `origin`, default the start). Returns (local node
-    path from origin, length) or None."""
+    """Route the placed outline (metres, starting at node `origin`, default the start). Returns the figure's
+    variants (local node paths from origin: spurs cut; and, when it differs, spurs kept at the figure's
+    features) or None. `_scored` picks the variant."""
     origin = area.start if origin is None else origin
     perimeter = polyline_length(placed, closed=closed)
     dense = resample_by_spacing(placed, 10.0, closed=closed)
@@ -984,21 +1086,13 @@ def _route_once(area: _Area, placed: np.ndarray, corners: np.ndarray, closed: bo
     variants = [_cleaned(area, path, closed, max_loop_m, frozenset())]
     if features:
         # Spurs and teeth are cut except where they draw a feature of the figure (a star's tip, the heart's
-        # point or notch, a corner): both versions are scored and the better kept, so an out-and-back tip
+        # point or notch, a corner): both versions are scored (`_scored`) and the better kept, so an out-and-back tip
         # stays only when it raises the score (it counts in the retrace share).
         kept = _cleaned(area, path, closed, max_loop_m, frozenset(features))
         if len(kept) != len(variants[0]) or not np.array_equal(kept, variants[0]):
             variants.append(kept)
     variants = [nodes for nodes in variants if len(nodes) >= 3]
-    if not variants:
-        return None
-    if len(variants) > 1 and area.figure_outline is not None:
-        outline_m = np.vstack([placed, placed[:1]]) if closed else placed
-        nodes = max(variants, key=lambda nodes: _quick_score(area, outline_m, nodes, closed))
-    else:
-        nodes = variants[0]
-    seg = np.hypot(*np.diff(area.node_xy[nodes], axis=0).T)
-    return nodes, float(seg.sum())
+    return tuple(variants) if variants else None
 
 
 def _cleaned(area: _Area, path: np.ndarray, closed: bool, max_loop_m: float,
@@ -1207,7 +1301,7 @@ def _pick_diverse(graph: RoadGraph, area: _Area, ordered: list[_Candidate], coun
 
 
 def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: np.ndarray,
-              request: PlanRequest, target_m: float, *, deadline: float,
+              request: PlanRequest, target_m: float, *, deadline: _Deadline,
               enforce_tolerance: bool = True) -> list[PlannedRoute]:
     """Score the chosen candidates (`shape_fidelity` of the figure part, which includes recognisability),
     drop those outside the length tolerance or mostly retraced (unless `enforce_tolerance` is False) and
@@ -1216,7 +1310,7 @@ def _finalise(graph: RoadGraph, area: _Area, chosen: list[_Candidate], outline: 
     projection = area.projection
     scored = []
     for cand in chosen:
-        if len(scored) >= request.options_count and time.perf_counter() > deadline:
+        if len(scored) >= request.options_count and deadline.passed():
             break  # out of time: the spare candidates (best first already) are not scored
         node_ids = area.nodes[cand.local_nodes]
         local_edges = area.local_edges_along(cand.local_nodes)

@@ -6,8 +6,15 @@ Closed figures (area-based):
     iou_rival = max over the other catalogue figures F and their similarity fits of IoU(filled route, F)
     margin    = iou_own(outline itself) - iou_rival(outline itself) = 1 - (best IoU of the exact outline with
                 any other catalogue figure)
-    share = clip((iou_own - iou_rival) / margin, 0, 1)
-    recognisability = 100 * sqrt(share)
+    for each rival R at Jaccard distance d_R = 1 - IoU(outline, R) from the outline:
+        tolerance_R = max(0, min(2 (1 - iou_own), RESOLUTION_BAND_MAX) - d_R)
+        share_R     = clip((iou_own - iou_R + tolerance_R) / (margin + tolerance_R), 0, 1)
+    recognisability = 100 * sqrt(min over R of share_R), and 0 when iou_own < MIN_OWN_IOU
+
+The tolerance is the route's own resolution: a route at Jaccard distance e from its figure can be as near a
+rival as its figure once 2e >= d_R (the distance is a metric), so losing to such a near rival by less than
+2e - d_R is a tie at this resolution, not a sign of the rival. Without it a clear
+street circle scored 0 against the house (d = 0.15) and a clear square 0 against the heart.
 
 "Filled route": the union of the faces the route's line encloses (shapely polygonize of the noded line), so
 out-and-back spurs, the approach from the start and retraced streets add no area. A right-sized blob is
@@ -66,6 +73,15 @@ MIN_MARGIN = 0.08
 OPEN_BUFFER_SHARE = 0.06
 OUTLINE_SAMPLES = 256
 QUICK_RIVALS = 4
+# The route's own resolution: a street route at Jaccard distance e = 1 - iou_own from its figure can lie as
+# close to a rival R as to its figure once 2e >= d_R, R's distance from the figure (Jaccard distance is a
+# metric: d(route, R) >= d_R - e). Within that band a near rival (circle vs house, d 0.15; square vs house;
+# heart vs house) wins by noise, not by shape: it gets a tolerance of 2e - d_R, with 2e counted only up to
+# RESOLUTION_BAND_MAX, so a route far from its figure earns no more leniency (a blob stays a blob). At 0.3 a
+# rough street circle read as a heart (40-75); at 0.2 it does not, and a clear street circle scores ~55.
+RESOLUTION_BAND_MAX = 0.2
+# A route overlapping its own figure by less than half (IoU) is no drawing of it, whatever the rivals say.
+MIN_OWN_IOU = 0.5
 
 
 @dataclass(frozen=True)
@@ -191,8 +207,9 @@ def _ious_against(target, figures: tuple[_Figure, ...], refine: int | None = Non
 
 
 @lru_cache(maxsize=128)
-def _own_closed(outline_key: bytes, n: int) -> tuple[_Figure, tuple[_Figure, ...], float]:
-    """The outline as a figure, its rivals (catalogue figures not equivalent to it) and its margin."""
+def _own_closed(outline_key: bytes, n: int) -> tuple[_Figure, tuple[_Figure, ...], float, np.ndarray]:
+    """The outline as a figure, its rivals (catalogue figures not equivalent to it, nearest first), its margin
+    and each rival's Jaccard distance from it (1 - IoU of the exact outlines)."""
     outline_xy = np.frombuffer(outline_key, dtype=np.float64).reshape(n, 2)
     own = _figure("own", outline_xy)
     catalogue = _catalogue_closed()
@@ -200,14 +217,23 @@ def _own_closed(outline_key: bytes, n: int) -> tuple[_Figure, tuple[_Figure, ...
     ious = _ious_against(own.polygon, catalogue, refine=REFINE_RIVALS + 2)
     # Nearest first (the quick score uses the first few).
     order = np.argsort(-ious)
-    rivals = tuple(catalogue[i] for i in order if ious[i] < RIVAL_EQUIVALENT_IOU)
+    kept = [i for i in order if ious[i] < RIVAL_EQUIVALENT_IOU]
+    rivals = tuple(catalogue[i] for i in kept)
     rival_best = max((iou for iou in ious if iou < RIVAL_EQUIVALENT_IOU), default=0.0)
-    return own, rivals, max(MIN_MARGIN, 1.0 - rival_best)
+    distances = np.array([1.0 - ious[i] for i in kept], dtype=np.float64)
+    return own, rivals, max(MIN_MARGIN, 1.0 - rival_best), distances
 
 
 def _outline_key(outline_xy: np.ndarray, closed: bool) -> tuple[bytes, int]:
-    """A canonical, hashable form of the outline (resampled, so equal figures share a cache entry)."""
-    xy = np.asarray(outline_xy, dtype=np.float64)
+    """A canonical, hashable form of the outline (resampled, so equal figures share a cache entry). Cached on
+    the outline's own bytes: the planner asks for the same outline for every candidate it scores."""
+    xy = np.ascontiguousarray(outline_xy, dtype=np.float64)
+    return _canonical_outline(xy.tobytes(), xy.shape, closed)
+
+
+@lru_cache(maxsize=256)
+def _canonical_outline(raw: bytes, shape: tuple[int, ...], closed: bool) -> tuple[bytes, int]:
+    xy = np.frombuffer(raw, dtype=np.float64).reshape(shape)
     if closed and len(xy) > 2 and np.allclose(xy[0], xy[-1]):
         xy = xy[:-1]
     xy = resample_by_count(xy, OUTLINE_SAMPLES, closed=closed)
@@ -225,7 +251,7 @@ def closed_recognisability(outline_xy: np.ndarray, route_xy: np.ndarray, *, exac
     exact=False keeps the coarse raster IoUs (no polygon refinement): ~3 ms instead of ~20, within a few
     points of the exact score; the planner ranks its many candidates with it.
     """
-    own, rivals, margin = _own_closed(*_outline_key(outline_xy, True))
+    own, rivals, margin, distances = _own_closed(*_outline_key(outline_xy, True))
     route_polygon, _ = _normalise(filled_polygon(route_xy))
     if route_polygon.is_empty or route_polygon.area <= 0:
         return Recognisability(0.0, 0.0, 0.0, None, margin)
@@ -235,19 +261,30 @@ def closed_recognisability(outline_xy: np.ndarray, route_xy: np.ndarray, *, exac
     if not exact:
         # The quick score compares with the figures nearest to the outline itself (and the circle, what a
         # blob resembles): the rival of a route that draws the figure at all is almost always among them.
-        rivals = rivals[:QUICK_RIVALS] + tuple(f for f in rivals[QUICK_RIVALS:] if f.shape_id == "circle")
+        quick = [k for k, f in enumerate(rivals) if k < QUICK_RIVALS or f.shape_id == "circle"]
+        rivals, distances = tuple(rivals[k] for k in quick), distances[quick]
     rival_ious = (_ious_against(route_polygon, rivals, refine=REFINE_RIVALS if exact else 0) if rivals
                   else np.zeros(0))
-    rival_iou, rival_id = 0.0, None
-    if len(rival_ious):
-        k = int(np.argmax(rival_ious))
-        rival_iou, rival_id = float(rival_ious[k]), rivals[k].shape_id
-    return Recognisability(_score(iou_own, rival_iou, margin), iou_own, rival_iou, rival_id, margin)
+    if not len(rival_ious):
+        return Recognisability(_score(iou_own, 0.0, margin), iou_own, 0.0, None, margin)
+    # The binding rival: the one leaving the smallest share (with its resolution tolerance); among equal
+    # shares (all 0 for another figure) the one overlapping the route most.
+    shares = [_share(iou_own, float(iou), margin, float(d)) for iou, d in zip(rival_ious, distances, strict=True)]
+    k = min(range(len(shares)), key=lambda i: (shares[i], -float(rival_ious[i])))
+    score = 0.0 if iou_own < MIN_OWN_IOU else round(100.0 * math.sqrt(shares[k]), 2)
+    return Recognisability(score, iou_own, float(rival_ious[k]), rivals[k].shape_id, margin)
+
+
+def _share(iou_own: float, rival_iou: float, margin: float, rival_distance: float = 1.0) -> float:
+    """The route's share of the outline's margin over one rival, with the resolution tolerance
+    (RESOLUTION_BAND_MAX): the route's IoU may trail a rival's that its resolution cannot separate from the
+    figure (Jaccard distance `rival_distance` from the outline) and still keep a share of the margin."""
+    tolerance = max(0.0, min(2.0 * (1.0 - iou_own), RESOLUTION_BAND_MAX) - rival_distance)
+    return float(np.clip((iou_own - rival_iou + tolerance) / (margin + tolerance), 0.0, 1.0))
 
 
 def _score(iou_own: float, rival_iou: float, margin: float) -> float:
-    share = float(np.clip((iou_own - rival_iou) / margin, 0.0, 1.0))
-    return round(100.0 * math.sqrt(share), 2)
+    return round(100.0 * math.sqrt(_share(iou_own, rival_iou, margin)), 2)
 
 
 def _open_rivals() -> tuple[tuple[str, np.ndarray], ...]:
@@ -323,3 +360,11 @@ def warm_up() -> None:
     for template in SHAPE_TEMPLATES:
         key, n = _outline_key(template_outline(template.shape_id), template.closed)
         (_own_closed if template.closed else _own_open)(key, n)
+
+
+def warm_outline(outline_xy: np.ndarray, closed: bool) -> None:
+    """Compute an outline's own figure, rivals and margin now (~0.1-0.3 s for a closed one): a shape drawn
+    from its SVG is not a catalogue outline point for point, and its first request would spend its CPU
+    budget here."""
+    key, n = _outline_key(outline_xy, closed)
+    (_own_closed if closed else _own_open)(key, n)

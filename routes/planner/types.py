@@ -19,8 +19,13 @@ class PlannerError(Exception):
 class RouteNotFound(PlannerError):
     """No option within ±10 % of the target length (and under 25 % retraced) could be drawn near the start.
 
-    API: 422 route_not_found.
+    API: 422 route_not_found, or route_planning_timeout when `out_of_time` (the CPU budget ended the search
+    before any placement came out within the tolerance).
     """
+
+    def __init__(self, message: str = "", *, out_of_time: bool = False):
+        super().__init__(message)
+        self.out_of_time = out_of_time
 
 
 class StartOutsideNetwork(PlannerError):
@@ -39,7 +44,10 @@ class PlanRequest:
     target_length_m: wanted route length in metres (see `target_length_from_duration` for durations).
     options_count: 1..5 options wanted (fewer may come back if fewer distinct good ones exist).
     safety_mode: prefer lit ways (where `lit` is mapped) or main streets and park paths (where it is not).
-    time_budget_s: the search stops when this is used and returns the best found so far.
+    time_budget_s: CPU seconds of the planning thread (`time.thread_time()`) the search may use; it then
+        returns the best found so far. CPU, not wall time: on a busy machine the answer comes later but is
+        the same search.
+    wall_limit_s: a wall-clock cap on top (None = none), so a starved process still answers.
     max_rotation_deg: how far the figure may be turned from upright to fit the streets (a heart at 90° is
         no longer read as a heart; 180 allows any turn).
     """
@@ -51,8 +59,9 @@ class PlanRequest:
     closed: bool = True
     options_count: int = 3
     safety_mode: bool = False
-    time_budget_s: float = 2.0
+    time_budget_s: float = 1.0
     max_rotation_deg: float = 45.0
+    wall_limit_s: float | None = None
 
 
 @dataclass(frozen=True)

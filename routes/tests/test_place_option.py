@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 def planned_square(auth_client, grid_network, shapes, settings):
     # a square follows the grid at any size, so every placement below can be snapped; a generous budget
     # because these tests check the placement, not planning speed on a busy machine
-    settings.ROUTE_PLAN_TIME_BUDGET_S = 6.0
+    settings.ROUTE_PLAN_TIME_BUDGET_S = 2.0  # CPU seconds
+    settings.ROUTE_PLAN_WALL_LIMIT_S = 120.0
     response = auth_client.post(URL, heart_request(shape_id="square", target_distance=1.6, options_count=2),
                                 format="json")
     assert response.status_code == 201, response.json()
