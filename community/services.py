@@ -118,7 +118,7 @@ def post_create(*, author, content: str = "", visibility: str = Post.Visibility.
     shape_slug, other_shape_slug = post_shape_slugs(route=route, workout=workout)
     post = Post(author=author, content=content, visibility=visibility, workout=workout, route=route,
                 route_option=option, shape_slug=shape_slug, other_shape_slug=other_shape_slug)
-    _set_figure_bounds(post, option=option)
+    _set_figure_bounds(post)
     post.save(force_insert=True)
     return post
 
@@ -127,8 +127,11 @@ _FIGURE_FIELDS = ("figure_min_lat", "figure_min_lon", "figure_max_lat", "figure_
                   "figure_center_lon")
 
 
-def _set_figure_bounds(post: Post, *, option: RouteOption | None = None) -> None:
-    bounds = shared_paths.post_figure_bounds(post, option=option) if post.route_id else None
+def _set_figure_bounds(post: Post) -> None:
+    """The post's figure box for routes near me, from the option it shows (as the feed does: `route_option`);
+    none without one."""
+    option = post.route_option if post.route_id and post.route_option_id else None
+    bounds = shared_paths.post_figure_bounds(post, option=option) if option is not None else None
     if bounds is None:
         values = (None,) * len(_FIGURE_FIELDS)
     else:

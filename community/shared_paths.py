@@ -121,15 +121,12 @@ class FigureBounds:
         return (self.min_lat + self.max_lat) / 2.0, (self.min_lon + self.max_lon) / 2.0
 
 
-def post_figure_bounds(post: Post, *, option: RouteOption | None = None) -> FigureBounds | None:
-    """The box of the shown option's figure as anyone but the author sees it: only points outside the author's
-    privacy zone (the same anchors as `post_route_path`), those of the figure (`RouteOption.figure_range`, not
-    the approach), else every visible point; None when the post shares no route or nothing of it is visible.
+def post_figure_bounds(post: Post, *, option) -> FigureBounds | None:
+    """The box of the figure of `option` (the option the post shows) as anyone but the author sees it: only
+    points outside the author's privacy zone (the same anchors as `post_route_path`), those of the figure
+    (`RouteOption.figure_range`, not the approach), else every visible point; None when nothing is visible.
     Everything it is made of is in the preview others get, so the box (and the distances measured to its centre)
     tells nothing the zone hides. Works on historical models too (the backfill migration)."""
-    option = option or shown_route_option(post)
-    if option is None:
-        return None
     # Through the class: a historical model instance has the fields but not the methods.
     coordinates = np.asarray(RouteOption.coordinates(option), dtype=float).reshape(-1, 2)
     if coordinates.size == 0:

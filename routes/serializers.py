@@ -1,9 +1,12 @@
 """Input and output shapes of the shapes and routes API (API.md "Shapes and routes")."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from community import shared_paths
+from community.serializers import AuthorSerializer, RouteSummarySerializer
 from routes.cues import cue_language, cues_render
 from routes.models import (
     DEFAULT_OPTIONS,
@@ -19,6 +22,12 @@ from routes.models import (
     Route,
     RouteOption,
     RouteShape,
+)
+from routes.selectors import (
+    DISCOVER_DEFAULT_RADIUS_KM,
+    DISCOVER_MAX_RADIUS_KM,
+    DISCOVER_ORDERINGS,
+    shape_get_active,
 )
 from runnerway.api.fields import UserTextField
 
@@ -453,3 +462,75 @@ class RouteUpdateSerializer(serializers.Serializer):
 
 class RouteListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Route.Status.choices, required=False)
+
+
+# --- Routes near me -----------------------------------------------------------------------------------------
+
+
+class DiscoverQuerySerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90.0, max_value=90.0, help_text="WGS84 degrees.")
+    longitude = serializers.FloatField(min_value=-180.0, max_value=180.0, help_text="WGS84 degrees.")
+    radius_km = serializers.FloatField(
+        default=DISCOVER_DEFAULT_RADIUS_KM, max_value=DISCOVER_MAX_RADIUS_KM,
+        help_text=f"0 < radius_km <= {DISCOVER_MAX_RADIUS_KM:g} (default {DISCOVER_DEFAULT_RADIUS_KM:g}).")
+    shape_id = serializers.SlugField(required=False, help_text="Only routes of this shape (e.g. `heart`).")
+    ordering = serializers.ChoiceField(choices=DISCOVER_ORDERINGS, default="nearest")
+
+    def validate_radius_km(self, value: float) -> float:
+        if not value > 0:
+            raise serializers.ValidationError(_("Must be more than 0."))
+        return value
+
+    def validate_shape_id(self, value: str) -> str:
+        if shape_get_active(shape_id=value) is None:
+            raise serializers.ValidationError(_("No shape with this id."))
+        return value
+
+
+class DiscoverEntrySerializer(serializers.Serializer):
+    """One shared route near the point: `instance` is (post, candidate) from routes.selectors."""
+
+    post_id = serializers.SerializerMethodField(
+        help_text="The post sharing it: save it with POST /community/posts/{post_id}/save-route.")
+    author = serializers.SerializerMethodField()
+    route = serializers.SerializerMethodField()
+    distance_from_point_km = serializers.SerializerMethodField(
+        help_text="Great-circle km from the point to the centre of the figure's visible part.")
+    saved_count = serializers.SerializerMethodField(help_text="Runners who saved a copy of it.")
+    run_count = serializers.SerializerMethodField(help_text="Runners who ran it (or their copy of it).")
+    recognisability = serializers.SerializerMethodField(
+        help_text="0-100 of the shown option (the best ranked unless the post chose another); null when never "
+                  "measured.")
+    is_saved = serializers.SerializerMethodField(help_text="I hold a copy saved from this route.")
+
+    def get_post_id(self, entry) -> str:
+        return str(entry[0].pk)
+
+    @extend_schema_field(AuthorSerializer)
+    def get_author(self, entry) -> dict:
+        return AuthorSerializer(entry[0].author, context=self.context).data
+
+    @extend_schema_field(RouteSummarySerializer)
+    def get_route(self, entry) -> dict:
+        post = entry[0]
+        request = self.context.get("request")
+        path = shared_paths.post_route_path(viewer=getattr(request, "user", None), post=post,
+                                            option=post.route_option)
+        return RouteSummarySerializer(post.route, context={"route_option": post.route_option,
+                                                           "route_path": path}).data
+
+    def get_distance_from_point_km(self, entry) -> float:
+        return round(entry[1].distance_km, 2)
+
+    def get_saved_count(self, entry) -> int:
+        return entry[1].saved_count
+
+    def get_run_count(self, entry) -> int:
+        return entry[1].run_count
+
+    def get_recognisability(self, entry) -> float | None:
+        value = entry[0].route_option.recognisability
+        return None if value is None else round(value, 1)
+
+    def get_is_saved(self, entry) -> bool:
+        return bool(entry[0].is_saved)

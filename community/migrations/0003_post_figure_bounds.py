@@ -10,13 +10,10 @@ def backfill_figure_bounds(apps, schema_editor):
     from community.shared_paths import post_figure_bounds
 
     Post = apps.get_model("community", "Post")
-    RouteOption = apps.get_model("routes", "RouteOption")
-    posts = (Post.objects.filter(route__isnull=False, route__deleted_at__isnull=True)
+    posts = (Post.objects.filter(route__isnull=False, route__deleted_at__isnull=True, route_option__isnull=False)
              .select_related("author", "workout", "route", "route_option"))
     for post in posts.iterator(chunk_size=500):
-        option = post.route_option if post.route_option is not None and post.route_option.route_id == post.route_id \
-            else RouteOption.objects.filter(route_id=post.route_id).order_by("rank").first()
-        bounds = post_figure_bounds(post, option=option) if option is not None else None
+        bounds = post_figure_bounds(post, option=post.route_option)
         if bounds is None:
             continue
         center_lat, center_lon = bounds.center
