@@ -2,14 +2,13 @@
 
 Same contract as every list (`?page_size=` default 20, max 100; an opaque `?cursor=`; `results`, `next`,
 `previous`). The cursor is URL-safe base64 of the ordering, the direction and the key of the page's last (or
-first) entry; a page is the entries strictly after (before) that key, found by bisection. Counters that move
+first) entry; a page is the entries strictly after (before) that key, counted on the sorted columns. Counters that move
 between two requests can move a route across a page boundary, as in the popular feed.
 """
 
 import json
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 from binascii import Error as BinasciiError
-from bisect import bisect_left, bisect_right
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -62,18 +61,17 @@ class DiscoverPagination:
         encoded = urlsafe_b64encode(token.encode("ascii")).decode("ascii")
         return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, encoded)
 
-    def paginate(self, request, candidates: list) -> list:
-        """The page of `candidates` (each with a `key`, sorted by it) the request asks for."""
+    def paginate(self, request, candidates) -> list:
+        """The page of `candidates` (routes.selectors.DiscoverCandidates, sorted) the request asks for."""
         self.request = request
         size, cursor = self._page_size(request), self._cursor(request)
-        keys = [candidate.key for candidate in candidates]
         if cursor is None:
             start, end = 0, min(size, len(candidates))
         elif cursor[0] == "n":
-            start = bisect_right(keys, cursor[1])
+            start = candidates.count_up_to(cursor[1])
             end = min(start + size, len(candidates))
         else:
-            end = bisect_left(keys, cursor[1])
+            end = candidates.count_before(cursor[1])
             start = max(end - size, 0)
         page = candidates[start:end]
         self.next = self._link("n", page[-1].key) if page and end < len(candidates) else None
@@ -82,3 +80,16 @@ class DiscoverPagination:
 
     def get_paginated_response(self, data) -> Response:
         return Response({"results": data, "next": self.next, "previous": self.previous})
+
+
+class DiscoverPageSchema(CursorPagination):
+    """The page object in the OpenAPI schema of routes near me (the page itself is DiscoverPagination's): the
+    project's page schema, with example links so that drf-spectacular can show a whole example page."""
+
+    def get_paginated_response_schema(self, schema):
+        page = super().get_paginated_response_schema(schema)
+        properties = page["properties"]
+        properties["next"] = {**properties["next"], "example": "https://api.runnerway.example/api/v1/routes/"
+                              "discover?latitude=37.5563&longitude=126.9236&cursor=eyJvIjoibmVhcmVzdCJ9"}
+        properties["previous"] = {**properties["previous"], "example": None}
+        return page

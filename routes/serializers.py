@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from community import shared_paths
-from community.serializers import AuthorSerializer, RouteSummarySerializer
+from community.serializers import AuthorSerializer, PathSerializer, RouteSummarySerializer, path_object
 from routes.cues import cue_language, cues_render
 from routes.models import (
     DEFAULT_OPTIONS,
@@ -487,50 +487,46 @@ class DiscoverQuerySerializer(serializers.Serializer):
         return value
 
 
-class DiscoverEntrySerializer(serializers.Serializer):
-    """One shared route near the point: `instance` is (post, candidate) from routes.selectors."""
+class DiscoverRouteSerializer(RouteSummarySerializer):
+    """The route summary of a discover entry. Bound once per list (a nested field, not a serializer per entry):
+    the option and the post come from the route itself (routes.selectors.discover_page sets them)."""
 
-    post_id = serializers.SerializerMethodField(
-        help_text="The post sharing it: save it with POST /community/posts/{post_id}/save-route.")
-    author = serializers.SerializerMethodField()
-    route = serializers.SerializerMethodField()
-    distance_from_point_km = serializers.SerializerMethodField(
-        help_text="Great-circle km from the point to the centre of the figure's visible part.")
-    saved_count = serializers.SerializerMethodField(help_text="Runners who saved a copy of it.")
-    run_count = serializers.SerializerMethodField(help_text="Runners who ran it (or their copy of it).")
-    recognisability = serializers.SerializerMethodField(
-        help_text="0-100 of the shown option (the best ranked unless the post chose another); null when never "
-                  "measured.")
-    is_saved = serializers.SerializerMethodField(help_text="I hold a copy saved from this route.")
+    def _option(self, route):
+        return route.discover_post.route_option
 
-    def get_post_id(self, entry) -> str:
-        return str(entry[0].pk)
-
-    @extend_schema_field(AuthorSerializer)
-    def get_author(self, entry) -> dict:
-        return AuthorSerializer(entry[0].author, context=self.context).data
-
-    @extend_schema_field(RouteSummarySerializer)
-    def get_route(self, entry) -> dict:
-        post = entry[0]
+    @extend_schema_field(PathSerializer(
+        help_text="The shown option's path without the points inside the author's privacy zone (whole for the "
+                  "author); what the distance and the radius were measured on."))
+    def get_path(self, route) -> dict | None:
         request = self.context.get("request")
-        path = shared_paths.post_route_path(viewer=getattr(request, "user", None), post=post,
-                                            option=post.route_option)
-        return RouteSummarySerializer(post.route, context={"route_option": post.route_option,
-                                                           "route_path": path}).data
+        post = route.discover_post
+        shared = shared_paths.post_route_path(viewer=getattr(request, "user", None), post=post,
+                                              option=post.route_option)
+        return path_object(shared.coordinates) if shared else None
+
+
+class DiscoverEntrySerializer(serializers.Serializer):
+    """One shared route near the point (a routes.selectors.DiscoverEntry)."""
+
+    post_id = serializers.UUIDField(source="post.pk",
+                                    help_text="The post sharing it: save it with "
+                                              "POST /api/v1/community/posts/{post_id}/save-route.")
+    author = AuthorSerializer(source="post.author")
+    route = DiscoverRouteSerializer(source="post.route")
+    distance_from_point_km = serializers.SerializerMethodField(
+        help_text="Great-circle km from the point to the centre of the box of the figure's visible part.")
+    saved_count = serializers.IntegerField(source="candidate.saved_count",
+                                           help_text="Runners holding a copy saved from it.")
+    run_count = serializers.IntegerField(source="candidate.run_count",
+                                         help_text="Runners who completed a run on it or on their copy of it.")
+    recognisability = serializers.SerializerMethodField(
+        help_text="0-100, of the shown option (the best ranked unless the post chose another); null when never "
+                  "measured.")
+    is_saved = serializers.BooleanField(source="post.is_saved", help_text="I hold a copy saved from this route.")
 
     def get_distance_from_point_km(self, entry) -> float:
-        return round(entry[1].distance_km, 2)
-
-    def get_saved_count(self, entry) -> int:
-        return entry[1].saved_count
-
-    def get_run_count(self, entry) -> int:
-        return entry[1].run_count
+        return round(entry.candidate.distance_km, 2)
 
     def get_recognisability(self, entry) -> float | None:
-        value = entry[0].route_option.recognisability
+        value = entry.post.route_option.recognisability
         return None if value is None else round(value, 1)
-
-    def get_is_saved(self, entry) -> bool:
-        return bool(entry[0].is_saved)

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from routes import exports, selectors, services
 from routes.cues import cue_language, cues_render
 from routes.models import MAX_OPTIONS_PER_ROUTE, MAX_PLACEMENT_SCALE, MIN_PLACEMENT_SCALE
-from routes.pagination import DiscoverPagination
+from routes.pagination import DiscoverPageSchema, DiscoverPagination
 from routes.planner import fidelity as fidelity_module
 from routes.planner import recognisability as recognisability_module
 from routes.serializers import (
@@ -33,7 +33,6 @@ from routes.serializers import (
     ShapeListQuerySerializer,
     ShapeSerializer,
 )
-from runnerway.api.pagination import CursorPagination
 from runnerway.api.renderers import (
     EnvelopeJSONRenderer,
     FileResponseMixin,
@@ -439,7 +438,7 @@ DISCOVER_EXAMPLE_ENTRY = {
 
 class RouteDiscoverView(GenericAPIView):
     serializer_class = DiscoverEntrySerializer
-    pagination_class = CursorPagination  # the schema's page object; the page itself is DiscoverPagination's
+    pagination_class = DiscoverPageSchema  # the schema's page object; the page itself is DiscoverPagination's
 
     @extend_schema(
         summary="Routes near me",
@@ -467,9 +466,9 @@ class RouteDiscoverView(GenericAPIView):
             OpenApiParameter("radius_km", float, description="0 < radius_km <= 20; default 5.",
                              examples=[OpenApiExample("A 5 km circle", value=5)]),
         ],
-        responses={200: DiscoverEntrySerializer(many=True)},
-        examples=[OpenApiExample("Near Hongdae (37.5563, 126.9236)", response_only=True,
-                                 value={"results": [DISCOVER_EXAMPLE_ENTRY], "next": None, "previous": None})],
+        responses={200: OpenApiResponse(DiscoverEntrySerializer(many=True), examples=[OpenApiExample(
+            "Near Hongdae (37.5563, 126.9236)", response_only=True,
+            value=DISCOVER_EXAMPLE_ENTRY)])},
         tags=["routes"],
     )
     def get(self, request):
