@@ -38,6 +38,7 @@ SIZES = [int(s) for s in os.environ.get("DISCOVER_BENCH_SIZES", "1000,100000").s
 BACKENDS = [s.strip() for s in os.environ.get("DISCOVER_BENCH_BACKENDS", "sqlite,mariadb").split(",") if s.strip()]
 REPEATS = int(os.environ.get("DISCOVER_BENCH_REPEATS", "25"))
 MAPO = (37.5563, 126.9236)
+DAEJEON = (36.3504, 127.3845)  # outside the dense area: the country-wide half only (~0.5 shared routes per km²)
 USERS = 2_000
 SEOUL_BOX = (37.40, 126.80, 37.70, 127.20)
 KOREA_BOX = (34.5, 126.5, 38.0, 129.4)
@@ -229,15 +230,16 @@ def run_backend(backend: str) -> int:
     loader.setup()
     client = client_for(loader.viewer)
     base = f"/api/v1/routes/discover?latitude={MAPO[0]}&longitude={MAPO[1]}"
+    elsewhere = f"/api/v1/routes/discover?latitude={DAEJEON[0]}&longitude={DAEJEON[1]}"
     reads = {"5 km nearest": base, "5 km popular": base + "&ordering=popular",
              "20 km nearest": base + "&radius_km=20", "20 km popular": base + "&radius_km=20&ordering=popular",
-             "5 km page 2": "NEXT:" + base}
+             "5 km page 2": "NEXT:" + base, "Daejeon 5 km": elsewhere, "Daejeon 20 km": elsewhere + "&radius_km=20"}
     worst_p50 = 0.0
     for size in SIZES:
         seconds = loader.grow_to(size)
         print(f"\n[{backend}] {size:,} shared routes (inserted in {seconds:.1f} s; load average "
               f"{os.getloadavg()[0]:.2f})", flush=True)
-        print(f"  {'read':<16} {'in box':>7} {'listed':>7} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50 ms':>11}")
+        print(f"  {'read':<16} {'in circle':>9} {'listed':>7} {'p50 ms':>8} {'p95 ms':>8} {'cpu p50 ms':>11}")
         for name, url in reads.items():
             if url.startswith("NEXT:"):
                 first = client.get(url[5:]).json()["data"]
@@ -246,18 +248,19 @@ def run_backend(backend: str) -> int:
             from routes import selectors
 
             radius = 20 if "20 km" in name else 5
-            in_box = len(selectors.discover_candidates(viewer=loader.viewer, latitude=MAPO[0], longitude=MAPO[1],
+            point = DAEJEON if name.startswith("Daejeon") else MAPO
+            in_box = len(selectors.discover_candidates(viewer=loader.viewer, latitude=point[0], longitude=point[1],
                                                        radius_km=radius))
             p50 = statistics.median(walls) * 1000
-            worst_p50 = max(worst_p50, p50) if "5 km" in name else worst_p50
-            print(f"  {name:<16} {in_box:>7} {len(body['results']):>7} {p50:>8.1f} "
+            worst_p50 = max(worst_p50, p50) if name.startswith("5 km") else worst_p50
+            print(f"  {name:<16} {in_box:>9} {len(body['results']):>7} {p50:>8.1f} "
                   f"{percentile(walls, 0.95) * 1000:>8.1f} {statistics.median(cpus) * 1000:>11.1f}", flush=True)
         print("  EXPLAIN of the candidate query (5 km):")
         for line in explain(loader.viewer, 5):
             print(line)
     verdict = "within" if worst_p50 <= TARGET_P50_MS else "OVER"
-    print(f"\n[{backend}] worst 5 km p50 at {SIZES[-1]:,}: {worst_p50:.1f} ms ({verdict} the {TARGET_P50_MS:.0f} ms "
-          f"target)")
+    print(f"\n[{backend}] worst Mapo 5 km p50 at {SIZES[-1]:,}: {worst_p50:.1f} ms wall ({verdict} the "
+          f"{TARGET_P50_MS:.0f} ms target; load average {os.getloadavg()[0]:.2f})")
     return 0
 
 
