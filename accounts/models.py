@@ -93,6 +93,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When accounts.erasure.account_erase finished removing the deleted account's personal data; a deleted
+    # account without it is pending (the hourly cleanup queues the job again).
+    erased_at = models.DateTimeField(null=True, blank=True)
     # Every token carries the version it was issued under (claim `ver`, accounts.tokens); JWT authentication and
     # refresh refuse any other. Raising it ends every session at once, access tokens included, without a
     # per-request lookup beyond the user row that authentication reads anyway (and caches).

@@ -226,6 +226,9 @@ def user_update_profile(*, user: User, **changes) -> User:
             raise ApiError(f"{field} cannot be changed.", fields={field: ["This field cannot be changed."]})
         setattr(user, field, value)
     user.save(update_fields=[*changes.keys(), "updated_at"])
+    if "privacy_zone_m" in changes:  # what others see of the shared routes moved: so do their boxes near me
+        user_id = str(user.pk)
+        transaction.on_commit(lambda: async_task("community.tasks.refresh_figure_bounds", user_id))
     return user
 
 
@@ -249,9 +252,9 @@ def user_soft_delete(*, user: User) -> None:
 
 def user_erase_shared_profile(*, user: User) -> None:
     """Deletion means deletion (PIPA): the profile others could see goes now — name, avatar (the file too, on
-    commit) and the body figures — and a job removes the account's posts, likes, comments and follows
-    (community.services.user_community_erase, queued on commit; the hourly cleanup sweeps what a failed job
-    left). Call inside the deleting transaction."""
+    commit) and the body figures — and a job removes everything else of the account (accounts.erasure, queued
+    on commit; the hourly cleanup queues it again while it has not finished). Call inside the deleting
+    transaction."""
     avatar_name = user.avatar.name if user.avatar else ""
     storage = user.avatar.storage
     user.name, user.avatar = "", ""
@@ -261,7 +264,7 @@ def user_erase_shared_profile(*, user: User) -> None:
     if avatar_name:
         transaction.on_commit(lambda: storage.delete(avatar_name))
     user_id = str(user.pk)
-    transaction.on_commit(lambda: async_task("community.tasks.erase_deleted_account", user_id))
+    transaction.on_commit(lambda: async_task("accounts.tasks.erase_deleted_account", user_id))
 
 
 def user_set_avatar(*, user: User, upload) -> User:

@@ -73,3 +73,11 @@ def enqueue_activity(*, user: User, action: str, request=None, details: dict | N
     payload = {**(details or {}), "user_agent": user_agent}
     async_task("accounts.tasks.record_activity", str(user.pk), action, payload, ip, str(uuid.uuid4()),
                timezone.now().isoformat(), group="activity_log")
+
+
+def erase_deleted_account(user_id: str) -> int:
+    """Remove a deleted account's personal data (accounts.erasure.account_erase); rows removed. Safe to run
+    twice: a second run finds nothing left."""
+    from accounts.erasure import account_erase
+
+    return account_erase(user_id=user_id).total

@@ -257,13 +257,18 @@ class MeView(APIView):
         user = services.user_update_profile(user=request.user, **data.validated_data)
         return Response(UserSerializer(user, context={"request": request}).data)
 
-    @extend_schema(summary="Delete my account", description="Tokens stop working at once "
-                   "(401 `token_invalid`) and the email can sign up again. What others saw goes: the name, "
-                   "avatar and body figures at once; within moments (a job) my posts (with their likes and "
-                   "comments), my likes (like counts drop), my follows both ways (counts drop), the "
-                   "notifications I caused, and my comments — removed, except those another runner answered "
-                   "later, which stay emptied under `author: {id: null, name: \"Deleted runner\", avatar: "
-                   "null}`.", responses={204: None}, tags=["users"])
+    @extend_schema(summary="Delete my account", description=(
+        "Tokens stop working at once (401 `token_invalid`) and the email can sign up again. At once: the name, "
+        "avatar (the file too) and body figures are wiped. Then a job (queued as the deletion commits; normally "
+        "seconds, at most 2 hours: the hourly cleanup queues it again until it has finished) removes the rest: "
+        "my posts (with their likes and comments), my likes (like counts drop), my follows both ways (counts "
+        "drop), every notification I caused or received, my comments — removed, except those another runner "
+        "answered later, which stay emptied under `author: {id: null, name: \"Deleted runner\", avatar: null}` — "
+        "my workouts with their GPS points, stats and records, my workout imports (uploaded files too), my routes "
+        "with their options (copies other runners saved stay theirs), my push devices and settings, my data "
+        "exports (zip files too), my goals, my activity log, my social logins and login codes. The account row "
+        "stays anonymous (no email, name or password) so kept comments keep an author. The README's Privacy "
+        "section lists every step."), responses={204: None}, tags=["users"])
     def delete(self, request):
         enqueue_activity(user=request.user, action="delete", request=request)
         services.user_soft_delete(user=request.user)

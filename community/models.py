@@ -51,6 +51,15 @@ class Post(models.Model):
                                                   "a route of another shape (rare).")
     popularity = models.PositiveIntegerField(default=0, help_text="Likes + 2 x comments (not hidden) of the last "
                                                                   "7 days, as of the last daily refresh.")
+    # Where the shared route's figure lies, from the part of its shown option others may see (the author's
+    # privacy zone trimmed: community.shared_paths.post_figure_bounds), for routes near me. Null when the post
+    # shares no route or nothing of it is visible; kept current by community.services.post_refresh_figure_bounds.
+    figure_min_lat = models.FloatField(null=True, blank=True)
+    figure_min_lon = models.FloatField(null=True, blank=True)
+    figure_max_lat = models.FloatField(null=True, blank=True)
+    figure_max_lon = models.FloatField(null=True, blank=True)
+    figure_center_lat = models.FloatField(null=True, blank=True, help_text="Centre of the visible figure's box.")
+    figure_center_lon = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +75,8 @@ class Post(models.Model):
                          name="post_shape_popular_idx"),
             models.Index(fields=["other_shape_slug", "is_hidden"], name="post_other_shape_idx"),
             models.Index(fields=["author", "created_at"], name="post_author_latest_idx"),
+            # Routes near me: a latitude range, the longitude checked in the index.
+            models.Index(fields=["figure_center_lat", "figure_center_lon"], name="post_figure_centre_idx"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import polyline as polyline_codec
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -34,6 +34,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from community import privacy, shared_paths
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
 from community.selectors import POPULAR_COMMENT_WEIGHT, POPULAR_WINDOW
+from routes import services as route_services
 from routes.models import POLYLINE_PRECISION, Route, RouteOption
 from runnerway.api.exceptions import ApiError, Unprocessable
 from workouts.models import Workout
@@ -115,9 +116,41 @@ def post_create(*, author, content: str = "", visibility: str = Post.Visibility.
         route, option = _shared_route(author=author, route_id=route_id, route_option_id=route_option_id,
                                       workout=workout)
     shape_slug, other_shape_slug = post_shape_slugs(route=route, workout=workout)
-    return Post.objects.create(author=author, content=content, visibility=visibility, workout=workout,
-                               route=route, route_option=option, shape_slug=shape_slug,
-                               other_shape_slug=other_shape_slug)
+    post = Post(author=author, content=content, visibility=visibility, workout=workout, route=route,
+                route_option=option, shape_slug=shape_slug, other_shape_slug=other_shape_slug)
+    _set_figure_bounds(post)
+    post.save(force_insert=True)
+    return post
+
+
+_FIGURE_FIELDS = ("figure_min_lat", "figure_min_lon", "figure_max_lat", "figure_max_lon", "figure_center_lat",
+                  "figure_center_lon")
+
+
+def _set_figure_bounds(post: Post) -> None:
+    """The post's figure box for routes near me, from the option it shows (as the feed does: `route_option`);
+    none without one."""
+    option = post.route_option if post.route_id and post.route_option_id else None
+    bounds = shared_paths.post_figure_bounds(post, option=option) if option is not None else None
+    if bounds is None:
+        values = (None,) * len(_FIGURE_FIELDS)
+    else:
+        values = (bounds.min_lat, bounds.min_lon, bounds.max_lat, bounds.max_lon, *bounds.center)
+    for name, value in zip(_FIGURE_FIELDS, values, strict=True):
+        setattr(post, name, value)
+
+
+def posts_refresh_figure_bounds(*, author_id) -> int:
+    """Recompute the stored figure boxes (routes near me) of `author_id`'s posts that share a route: after the
+    author's privacy zone changed (what others see of the paths moved). Returns the posts written."""
+    posts = (Post.objects.filter(author_id=author_id, route__isnull=False)
+             .select_related("author", "workout", "route", "route_option"))
+    written = 0
+    for post in posts.iterator(chunk_size=200):
+        _set_figure_bounds(post)
+        Post.objects.filter(pk=post.pk).update(**{name: getattr(post, name) for name in _FIGURE_FIELDS})
+        written += 1
+    return written
 
 
 def post_shape_slugs(*, route: Route | None, workout: Workout | None) -> tuple[str, str]:
@@ -420,10 +453,12 @@ def route_copy_from_post(*, post: Post, user) -> Route:
         raise Unprocessable("Nothing of this route lies outside its author's privacy zone.", code="route_hidden")
     if post.author_id != user.pk:
         route_fields["location_address"] = ""  # a street address the post never showed
+    route_fields.update(copied_from_id=source.pk, saved_count=0, run_count=0)
     with transaction.atomic():
         copy = Route.objects.create(user=user, status=Route.Status.ACTIVE, **route_fields)
         if option_fields is not None:
             RouteOption.objects.create(route=copy, rank=1, **option_fields)
+        route_services.route_refresh_discover_counters(route_id=source.pk)
     return copy
 
 
@@ -460,8 +495,8 @@ def _answered_by_others(*, user_id, comments: list[tuple]) -> set:
 
 @transaction.atomic
 def user_community_erase(*, user) -> CommunityErasure:
-    """Remove what others see of `user` in the community: the account-deletion step (idempotent; the
-    `community.tasks.erase_deleted_account` task and the hourly cleanup call it).
+    """Remove what others see of `user` in the community: the first step of the account erase (idempotent;
+    accounts.erasure.account_erase calls it).
 
     - their posts, with the likes and comments on them;
     - their likes, each post's `like_count` moved with them;
@@ -515,19 +550,6 @@ def user_community_erase(*, user) -> CommunityErasure:
     notifications, _ = Notification.objects.filter(Q(actor_id=user.pk) | Q(user_id=user.pk)).delete()
     return CommunityErasure(posts=posts, likes=likes, comments_removed=removed, comments_emptied=emptied,
                             follows=len(follows), notifications=notifications)
-
-
-def users_with_community_presence(users):
-    """The users of the queryset `users` that still have anything `user_community_erase` removes (one query;
-    the cleanup job's sweep over deleted accounts)."""
-    def has(model, **lookups):
-        return Exists(model.objects.filter(**lookups))
-
-    user = OuterRef("pk")
-    return users.filter(
-        has(Post, author_id=user) | has(Like, user_id=user) | has(Follow, follower_id=user)
-        | has(Follow, followee_id=user) | has(Notification, actor_id=user) | has(Notification, user_id=user)
-        | Exists(Comment.objects.filter(author_id=user).exclude(content="")))
 
 
 # --- notifications ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from community.models import Post
-from community.privacy import NO_ZONE, PrivacyZone, privacy_zone_for, visible_path
+from community.privacy import NO_ZONE, PrivacyZone, path_anchors, privacy_zone_for, visible_indices, visible_path
 from community.selectors import shared_workout
 from routes.models import RouteOption
 from workouts.models import WorkoutPoint
@@ -107,3 +107,37 @@ def post_route_path(*, viewer, post: Post, option: RouteOption | None = None) ->
     zone = zone_for_viewer(viewer=viewer, post=post)
     anchors = post_anchors(post, option=option) if not zone.is_off else []
     return _shared(option.coordinates(), zone=zone, anchors=anchors)
+
+
+@dataclass(frozen=True)
+class FigureBounds:
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.min_lat + self.max_lat) / 2.0, (self.min_lon + self.max_lon) / 2.0
+
+
+def post_figure_bounds(post: Post, *, option) -> FigureBounds | None:
+    """The box of the figure of `option` (the option the post shows) as anyone but the author sees it: only
+    points outside the author's privacy zone (the same anchors as `post_route_path`), those of the figure
+    (`RouteOption.figure_range`, not the approach), else every visible point; None when nothing is visible.
+    Everything it is made of is in the preview others get, so the box (and the distances measured to its centre)
+    tells nothing the zone hides. Works on historical models too (the backfill migration)."""
+    # Through the class: a historical model instance has the fields but not the methods.
+    coordinates = np.asarray(RouteOption.coordinates(option), dtype=float).reshape(-1, 2)
+    if coordinates.size == 0:
+        return None
+    zone = privacy_zone_of(post.author)
+    anchors = path_anchors(coordinates) + post_anchors(post, option=option)
+    shown = visible_indices(coordinates[:, 0], coordinates[:, 1], zone=zone, anchors=anchors)
+    first, last = RouteOption.figure_range.fget(option)
+    figure = shown[(shown >= first) & (shown <= last)]
+    points = coordinates[figure if figure.size else shown]
+    if points.size == 0:
+        return None
+    return FigureBounds(min_lat=float(points[:, 0].min()), min_lon=float(points[:, 1].min()),
+                        max_lat=float(points[:, 0].max()), max_lon=float(points[:, 1].max()))

@@ -27,13 +27,17 @@ def notify_personal_record(user_id: str, workout_id: str, record: str, value: fl
 
 
 def erase_deleted_account(user_id: str) -> int:
-    """What others see of a deleted account, removed (community.services.user_community_erase); rows changed."""
-    from accounts.models import User
+    """Kept for tasks queued before the whole-account erase existed: runs it (accounts.tasks)."""
+    from accounts.tasks import erase_deleted_account as erase
 
-    user = User.objects.filter(pk=user_id, deleted_at__isnull=False).first()
-    if user is None:
-        return 0  # not deleted (or gone): nothing to erase
-    return services.user_community_erase(user=user).total
+    return erase(user_id)
+
+
+def refresh_figure_bounds(user_id: str) -> int:
+    """A runner's privacy zone changed: their shared routes' boxes for routes near me follow (posts written)."""
+    return services.posts_refresh_figure_bounds(author_id=user_id)
+
+
 def refresh_popularity() -> int:
     """Daily (runnerway.jobs.SCHEDULES): likes and comments older than the window leave the posts' scores."""
     return services.posts_refresh_popularity()

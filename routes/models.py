@@ -185,6 +185,15 @@ class Route(models.Model):
     suggested_distance_km = models.FloatField(
         null=True, blank=True,
         help_text="When the best option is not recognisable: the planner's smallest recognisable length here.")
+    # Save-route (community.services.route_copy_from_post): the shared route a copy was made from. SET_NULL: a
+    # copy is its owner's own route, it stays when the original or its author goes.
+    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies")
+    # Routes near me (routes.selectors.discover_page) reads these on every candidate: recounted from indexed
+    # counts under this row's lock whenever a copy is made or deleted or a workout on the route (or a copy)
+    # is completed, deleted or erased (routes.services.route_refresh_discover_counters).
+    saved_count = models.PositiveIntegerField(default=0, help_text="Runners with a live copy saved from it.")
+    run_count = models.PositiveIntegerField(
+        default=0, help_text="Runners with a completed workout on it or on a copy saved from it.")
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)

@@ -685,9 +685,51 @@ def route_update(*, route: Route, name: str | None = None, status: str | None = 
 
 
 def route_soft_delete(*, route: Route) -> None:
-    """Hide the route from its owner (`deleted_at`); workouts and posts that reference it keep working."""
-    Route.objects.filter(pk=route.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(),
-                                                                      updated_at=timezone.now())
+    """Hide the route from its owner (`deleted_at`); workouts and posts that reference it keep working. A
+    deleted copy no longer counts as a save of its original."""
+    with transaction.atomic():
+        hidden = Route.objects.filter(pk=route.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(),
+                                                                                   updated_at=timezone.now())
+        if hidden and route.copied_from_id is not None:
+            route_refresh_discover_counters(route_id=route.copied_from_id)
+
+
+# --- Routes near me: the counters of a shared route -----------------------------------------------------------
+
+
+def route_refresh_discover_counters(*, route_id) -> None:
+    """Recount `saved_count` (runners with a live copy saved from the route) and `run_count` (runners with a
+    completed, not deleted workout on the route or on such a copy) of one route, holding its row lock.
+
+    Why a recount and not F() +1/-1: both count *runners*, and whether an event changes that number (a second
+    copy, a tenth run) is itself a count. Each recount is two indexed counts bounded by the route's own
+    copies and workouts (Route.copied_from, Workout.route), done when they change — never per discover request.
+    Exact under concurrency: the recounts of one route are serialised by its lock, and each sees every row the
+    previous one counted. Call after the change (inside its transaction or after it commits). Safe to repeat.
+    """
+    from django.db.models import Q
+
+    from workouts.models import Workout
+
+    with transaction.atomic():
+        if not Route.objects.select_for_update().filter(pk=route_id).exists():
+            return  # erased meanwhile
+        saved = (Route.objects.filter(copied_from_id=route_id, deleted_at__isnull=True)
+                 .values("user_id").distinct().count())
+        copies = Route.objects.filter(copied_from_id=route_id).values("pk")
+        ran = (Workout.objects.filter(Q(route_id=route_id) | Q(route_id__in=copies),
+                                      status=Workout.Status.COMPLETED, deleted_at__isnull=True)
+               .values("user_id").distinct().count())
+        Route.objects.filter(pk=route_id).update(saved_count=saved, run_count=ran)
+
+
+def route_discover_source_id(route_id):
+    """The shared route whose counters a workout on `route_id` moves: the original it was copied from, else
+    itself; None when there is no such route."""
+    row = Route.objects.filter(pk=route_id).values_list("pk", "copied_from_id").first()
+    if row is None:
+        return None
+    return row[1] or row[0]
 
 
 # --- Turn cues ---------------------------------------------------------------------------------------------

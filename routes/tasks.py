@@ -39,3 +39,15 @@ def enqueue_road_network_reimport(*, network: RoadNetwork) -> str:
 
 def enqueue_road_network_import_path(*, source_path: str, name: str | None) -> str:
     return async_task("routes.tasks.road_network_import_path", source_path, name, group="osm_import")
+
+
+def refresh_discover_counters(route_id: str) -> str:
+    """Recount a shared route's saves and runners (routes.services.route_refresh_discover_counters): after a
+    workout on it, or on a copy of it, was completed or deleted."""
+    from routes.services import route_discover_source_id, route_refresh_discover_counters
+
+    source_id = route_discover_source_id(route_id)
+    if source_id is None:
+        return "route no longer exists"
+    route_refresh_discover_counters(route_id=source_id)
+    return f"recounted {source_id}"

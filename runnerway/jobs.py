@@ -49,7 +49,8 @@ class ScheduleSpec:
 
 SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(name="cleanup", func="runnerway.tasks.run_cleanup", schedule_type="H",
-                 description="Expired OTPs and tokens, stale workouts, old route options, logs, read notifications."),
+                 description="Expired OTPs and tokens, stale workouts, old route options, logs, read notifications; "
+                             "queues the erase of deleted accounts still pending."),
     ScheduleSpec(name="analytics", func="runnerway.tasks.run_daily_analytics", schedule_type="D",
                  first_run_local=time(3, 0),
                  description="Yesterday's per-user aggregates and service figures, at 03:00 Asia/Seoul."),

@@ -94,19 +94,24 @@ def cleanup_read_notifications(now: datetime, dry_run: bool) -> int:
     return _delete(Notification.objects.filter(read_at__lt=horizon), dry_run)
 
 
-def cleanup_deleted_accounts_community(now: datetime, dry_run: bool) -> int:
-    """Deleted accounts whose posts, likes, comments, follows or notifications are still there (deleted before
-    this step existed, or their erase job failed for good): erased now (community.services.user_community_erase).
-    Counts the accounts."""
-    from accounts.models import User
-    from community import services as community_services
+# Accounts queued per hourly run: each job is seconds; a backlog (an outage) drains over a few hours.
+ERASE_SWEEP_LIMIT = 200
 
-    remaining = list(community_services.users_with_community_presence(
-        User.objects.filter(deleted_at__isnull=False)).only("pk", "deleted_at"))
+
+def cleanup_deleted_accounts_erase(now: datetime, dry_run: bool) -> int:
+    """Deleted accounts whose erase job has not finished (it failed, the worker was down, or they were deleted
+    before the job existed): the job (accounts.tasks.erase_deleted_account) is queued again, after this step
+    commits. Counts the accounts queued."""
+    from django_q.tasks import async_task
+
+    from accounts.erasure import accounts_pending_erase
+
+    pending = [str(pk) for pk in accounts_pending_erase().order_by("deleted_at")
+               .values_list("pk", flat=True)[:ERASE_SWEEP_LIMIT]]
     if not dry_run:
-        for user in remaining:
-            community_services.user_community_erase(user=user)
-    return len(remaining)
+        for user_id in pending:
+            transaction.on_commit(lambda user_id=user_id: async_task("accounts.tasks.erase_deleted_account", user_id))
+    return len(pending)
 
 
 CLEANUP_STEPS: dict[str, Callable[[datetime, bool], int]] = {
@@ -116,7 +121,7 @@ CLEANUP_STEPS: dict[str, Callable[[datetime, bool], int]] = {
     "deleted_route_options": cleanup_deleted_route_options,
     "activity_logs": cleanup_activity_logs,
     "read_notifications": cleanup_read_notifications,
-    "deleted_accounts_community": cleanup_deleted_accounts_community,
+    "deleted_accounts_erase": cleanup_deleted_accounts_erase,
 }
 
 

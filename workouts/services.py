@@ -612,6 +612,11 @@ def workout_delete(*, workout: Workout, now: datetime | None = None) -> None:
         locked.save(update_fields=["deleted_at", "updated_at"])
         if locked.status == Workout.Status.COMPLETED:
             user_stats_rebuild(user=locked.user)
+            if locked.route_id is not None:  # its route (or the original it was copied from) counts one runner less
+                from django_q.tasks import async_task
+
+                route_id = str(locked.route_id)
+                transaction.on_commit(lambda: async_task("routes.tasks.refresh_discover_counters", route_id))
 
 
 # --- stats and personal records -----------------------------------------------------------------------------

@@ -148,6 +148,24 @@ def test_the_owner_reaches_every_object_of_the_matrix(owner_and_intruder, user):
             assert response.status_code == 200, (path, response.status_code)
 
 
+def test_routes_near_me_never_lists_another_users_private_route(owner_and_intruder, user):
+    """A list, not an id: the owner's private post (sharing the planned route) is in the owner's routes near me
+    and never in the intruder's, whatever the radius; reading changes nothing."""
+    from routes.tests.conftest import grid_centre
+
+    ids, intruder = owner_and_intruder
+    lat, lon = grid_centre()
+    query = {"latitude": lat, "longitude": lon, "radius_km": 20}
+    before = snapshot()
+    mine = client_for(user).get("/api/v1/routes/discover", query).json()["data"]["results"]
+    assert [entry["post_id"] for entry in mine] == [ids["post_id"]]
+    for ordering in ("nearest", "popular"):
+        response = intruder.get("/api/v1/routes/discover", {**query, "ordering": ordering})
+        assert response.status_code == 200
+        assert response.json()["data"]["results"] == []
+    assert snapshot() == before
+
+
 def _api_routes(patterns=None, prefix: str = "") -> list[tuple[str, object]]:
     """(path with `{}` for each converter, view callback) of every URL pattern, recursively."""
     import re
