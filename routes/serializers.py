@@ -68,7 +68,9 @@ def bbox_field(**kwargs) -> serializers.ListField:
     return serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, **kwargs)
 
 
-LatLngField = latlng_field()
+# For a method field's schema (drf-spectacular drops the validators' minItems/maxItems of a field instance there).
+LATLNG_SCHEMA = {"type": "array", "items": {"type": "number", "format": "double"}, "minItems": 2, "maxItems": 2,
+                 "description": "[lat, lng]"}
 # What safety mode used: lit tags, or main streets and park paths where the data has no lighting tags.
 SAFETY_SIGNALS = ["lit", "road_class"]
 
@@ -246,7 +248,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
             "rival_shape_id": option.rival_shape_id or None,
         }
 
-    @extend_schema_field(LatLngField)
+    @extend_schema_field(LATLNG_SCHEMA)
     def get_start(self, option: RouteOption) -> list[float]:
         return [float(option.start_latitude), float(option.start_longitude)]
 

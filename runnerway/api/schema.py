@@ -168,6 +168,9 @@ def wrap_in_envelope_hook(result, generator, request, public):
                 else:
                     declared = content.get("application/json", {}).get("schema")
                     response["content"] = {"application/json": {"schema": _error_schema(declared)}}
+                    if not response.get("description"):
+                        response["description"] = _ERROR_DESCRIPTIONS.get(status_code,
+                                                                          HTTPStatus(int(status_code)).phrase)
             view = views.get((path, method))
             for status_code in _wanted_errors(path=path, method=method, operation=operation, view=view):
                 responses.setdefault(status_code, {"description": _ERROR_DESCRIPTIONS[status_code],
