@@ -333,7 +333,8 @@ SPECTACULAR_SETTINGS = {
         "error envelope `{success: false, error: {code, message, fields}}`."
     ),
     "VERSION": "1.0.0",
-    "LICENSE": {"name": "Proprietary: RunnerWay apps and partners", "url": "https://runnerway.app/terms"},
+    # The product's terms (runnerway.app is the product domain, as in DEFAULT_FROM_EMAIL).
+    "LICENSE": {"name": "Proprietary: for the RunnerWay apps and their partners", "url": "https://runnerway.app/terms"},
     # The schema served at /api/schema names the server it came from (runnerway.api.schema); this one is for
     # `manage.py spectacular` files.
     "SERVERS": [{"url": "http://127.0.0.1:8000", "description": "`make run` on this machine"}],
