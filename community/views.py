@@ -299,7 +299,9 @@ class NotificationListView(GenericAPIView):
     @extend_schema(tags=["notifications"], parameters=[NotificationListQuerySerializer],
                    responses=notification_schema(many=True), summary="My notifications, newest first",
                    description="Types: like, comment, follow, goal_achieved, personal_record. `target_type` + "
-                               "`target_id` name what it is about (post, comment, user, goal, workout).")
+                               "`target_id` name what it is about (post, comment, user, goal, workout). `data` "
+                               "depends on `type` (the schema's oneOf, by `type`), in the API's units: a "
+                               "personal record's `longest_distance` in km, its fastest efforts in whole seconds.")
     def get(self, request):
         query = NotificationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

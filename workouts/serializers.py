@@ -15,6 +15,8 @@ from workouts.services import POINTS_PER_BATCH_MAX
 
 CALORIES_SOURCES = ["device", "estimated"]  # from the file, or the ACSM equations
 IMPORT_SOURCES = [Workout.Source.GPX, Workout.Source.FIT]
+# Why a failed import failed: the ApiError codes `workout_import_run` records (the file's faults, then ours).
+IMPORT_ERROR_CODES = ["unsupported_file", "too_many_points", "import_timeout", "conflict", "import_failed"]
 
 
 def km(distance_m: float | None) -> float | None:
@@ -124,6 +126,7 @@ class WorkoutImportSerializer(serializers.ModelSerializer):
             "finished_at": {"help_text": "When the job succeeded or failed; null before."},
         }
 
+    @extend_schema_field(serializers.ChoiceField(choices=IMPORT_ERROR_CODES, allow_null=True))
     def get_error_code(self, workout_import) -> str | None:
         return workout_import.error_code or None
 

@@ -214,6 +214,8 @@ def test_closed_sets_are_enums(schema):
     assert _enum_of(schema, components["WorkoutSummary"]["properties"]["type"]) == {"running", "walking"}
     assert _enum_of(schema, components["RouteSummary"]["properties"]["type"]) == {"running", "walking"}
     assert _enum_of(schema, components["WorkoutImport"]["properties"]["source"]) == {"gpx", "fit"}
+    assert _enum_of(schema, components["WorkoutImport"]["properties"]["error_code"]) == {
+        "unsupported_file", "too_many_points", "import_timeout", "conflict", "import_failed", None}
     assert _enum_of(schema, components["GoalCreateRequest"]["properties"]["target_type"]) == {
         "distance", "workouts", "calories", "duration"}
     assert _enum_of(schema, components["LikeNotification"]["properties"]["target_type"]) == {
@@ -289,7 +291,8 @@ def test_every_json_request_body_has_an_example_that_its_serializer_accepts(sche
 
 @pytest.mark.django_db
 def test_the_route_example_plans_on_the_demo_network(schema, auth_client, helsinki_network, shapes, settings):
-    settings.ROUTE_PLAN_TIME_BUDGET_S = 6.0  # what is planned, not how fast (a shared CI machine may be slow)
+    # What is planned, not how fast: the budget is wall time, and a shared machine at load 12 left 6 s too little
+    settings.ROUTE_PLAN_TIME_BUDGET_S = 20.0
     (example,) = schema["paths"]["/api/v1/routes"]["post"]["requestBody"]["content"]["application/json"][
         "examples"].values()
     body = example["value"]
