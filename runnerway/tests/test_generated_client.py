@@ -67,7 +67,7 @@ def _route_example(live_server) -> dict:
 def test_generated_client_imports_and_runs_the_journey(generated_client, live_server, helsinki_network, shapes,
                                                         settings):
     # A generous planning budget: this checks the client, not the planner's speed. The budget is wall time, and
-    # a shared machine at load 12 left 6 s too little; the planner stops early when it is done (the live server
+    # at load 12 one run failed with 6 s; the planner stops early when it is done (the live server
     # runs in this process, so it sees the setting).
     settings.ROUTE_PLAN_TIME_BUDGET_S = 20.0
     api = importlib.import_module(f"{generated_client.__name__}.api")

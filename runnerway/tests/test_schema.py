@@ -291,7 +291,7 @@ def test_every_json_request_body_has_an_example_that_its_serializer_accepts(sche
 
 @pytest.mark.django_db
 def test_the_route_example_plans_on_the_demo_network(schema, auth_client, helsinki_network, shapes, settings):
-    # What is planned, not how fast: the budget is wall time, and a shared machine at load 12 left 6 s too little
+    # What is planned, not how fast: the budget is wall time (at load 12 one run failed with 6 s)
     settings.ROUTE_PLAN_TIME_BUDGET_S = 20.0
     (example,) = schema["paths"]["/api/v1/routes"]["post"]["requestBody"]["content"]["application/json"][
         "examples"].values()
