@@ -116,7 +116,11 @@ class ProfileUpdateSerializer(serializers.Serializer):
     height_cm = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=50, max_value=260,
                                          required=False, allow_null=True, coerce_to_string=False)
     birth_year = serializers.IntegerField(min_value=1900, max_value=2100, required=False, allow_null=True)
-    gender = serializers.ChoiceField(choices=User.Gender.choices, required=False, allow_blank=True)
+    # null (like the other figures) or "" clears it; stored blank.
+    gender = serializers.ChoiceField(choices=User.Gender.choices, required=False, allow_blank=True, allow_null=True)
+
+    def validate_gender(self, value: str | None) -> str:
+        return value or ""
     timezone = serializers.CharField(max_length=64, required=False)
     privacy_zone = serializers.ChoiceField(choices=ZONE_SIZES_M, required=False, help_text=PRIVACY_ZONE_HELP)
 

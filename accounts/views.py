@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -80,8 +80,7 @@ def login_result(request, result: services.LoginResult) -> Response:
 
 class PublicAuthView(APIView):
     """No authentication at all (a stale token sent along must not make signup fail). Their schemas say
-    `auth=[{}]`: spectacular writes `security: [{}]` (no auth needed), where `auth=[]` would leave the
-    operation under the global JWT requirement."""
+    `auth=[{}]`; the schema hook (runnerway.api.schema) writes every public operation as `security: []`."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -161,7 +160,10 @@ class RefreshView(PublicAuthView):
 class LogoutView(APIView):
     @extend_schema(summary="Log out", description="Blacklists the given refresh token (401 `token_invalid` "
                    "when it is already unusable or another user's).",
-                   request=RefreshSerializer, responses={200: None}, tags=["auth"])
+                   request=RefreshSerializer, tags=["auth"],
+                   responses={200: OpenApiResponse(
+                       {"enum": [None], "description": "Always null: logging out returns nothing."},
+                       description="Logged out: `{success: true, data: null, message: \"Logged out.\"}`.")})
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)

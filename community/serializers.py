@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import polyline as polyline_codec
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import avatar_url
@@ -16,6 +16,9 @@ from community import shared_paths
 from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
 from community.selectors import FEED_ORDERINGS, shared_workout
 from community.services import DELETED_RUNNER_NAME
+from goals.models import Goal
+from routes.models import Route
+from routes.serializers import bbox_field, latlng_field
 from runnerway.api.fields import UserTextField
 from workouts.metrics import format_pace
 
@@ -45,9 +48,8 @@ def path_object(coordinates: list[list[float]]) -> dict | None:
 
 class PathSerializer(serializers.Serializer):
     polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
-    coordinates = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
-                                        help_text="[[lat, lng], ...]")
-    bbox = serializers.ListField(child=serializers.FloatField(), help_text="[min_lat, min_lng, max_lat, max_lng]")
+    coordinates = serializers.ListField(child=latlng_field(), help_text="[[lat, lng], ...]")
+    bbox = bbox_field()
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -73,7 +75,7 @@ class WorkoutSummarySerializer(serializers.Serializer):
     """A shared workout's figures. No coordinates: the track (with its privacy zone) is `/posts/{id}/track`."""
 
     id = serializers.UUIDField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=Route.ActivityType.choices)
     started_at = serializers.DateTimeField()
     completed_at = serializers.DateTimeField()
     distance = serializers.SerializerMethodField(help_text="km")
@@ -127,7 +129,7 @@ class RouteSummarySerializer(serializers.Serializer):
 
     id = serializers.UUIDField()
     name = serializers.CharField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=Route.ActivityType.choices)
     shape_id = serializers.SerializerMethodField()
     shape_name = serializers.SerializerMethodField()
     shape_icon = serializers.SerializerMethodField()
@@ -279,9 +281,28 @@ class SharedTrackSerializer(serializers.Serializer):
     trimmed = serializers.BooleanField(help_text="The privacy zone was applied (false for the author).")
 
 
+# What a notification is about (`target_type` + `target_id`): post (like), comment, user (follow), goal, workout.
+NOTIFICATION_TARGET_TYPES = ["post", "comment", "user", "goal", "workout"]
+# The personal records' keys as `GET /users/me/stats` names them; stored with the workouts' own keys (metres).
+_RECORD_IN_API = {"fastest_1k_s": "fastest_1k_s", "fastest_5k_s": "fastest_5k_s", "fastest_10k_s": "fastest_10k_s",
+                  "longest_distance_m": "longest_distance"}
+
+
+def notification_data(notification: Notification) -> dict:
+    """`data` in the API's units: a personal record's distance in km (2 decimals), its times in whole seconds."""
+    data = notification.data or {}
+    if notification.type != Notification.Type.PERSONAL_RECORD or data.get("record") not in _RECORD_IN_API:
+        return data
+    to_api = _km if data["record"] == "longest_distance_m" else _whole
+    return {**data, "record": _RECORD_IN_API[data["record"]], "value": to_api(data.get("value")),
+            "previous": to_api(data.get("previous"))}
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     actor = AuthorSerializer(allow_null=True)
+    target_type = serializers.ChoiceField(choices=NOTIFICATION_TARGET_TYPES)
     is_read = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
@@ -290,6 +311,78 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
+
+    def get_data(self, notification: Notification) -> dict:
+        return notification_data(notification)
+
+
+# --- The schema of a notification: `data` by `type` (NotificationSerializer answers all of them) -------------
+
+
+class LikeNotificationDataSerializer(serializers.Serializer):
+    post_id = serializers.UUIDField(help_text="The post liked.")
+
+
+class CommentNotificationDataSerializer(serializers.Serializer):
+    post_id = serializers.UUIDField()
+    comment_id = serializers.UUIDField()
+    excerpt = serializers.CharField(max_length=100, help_text="The comment's first 100 characters.")
+
+
+class FollowNotificationDataSerializer(serializers.Serializer):
+    """Nothing more: the follower is `actor` (and `target_id`)."""
+
+
+class GoalAchievedNotificationDataSerializer(serializers.Serializer):
+    goal_type = serializers.ChoiceField(choices=Goal.GoalType.choices)
+    target_type = serializers.ChoiceField(choices=Goal.TargetType.choices)
+    target_value = serializers.FloatField(help_text="In the target's unit: km, a count, kcal or s.")
+    current_value = serializers.FloatField(help_text="Reached when notified, in the target's unit.")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+
+
+class PersonalRecordNotificationDataSerializer(serializers.Serializer):
+    record = serializers.ChoiceField(choices=list(_RECORD_IN_API.values()),
+                                     help_text="As in `GET /users/me/stats` `records`.")
+    value = serializers.FloatField(help_text="Seconds (whole) for the fastest efforts, km (2 decimals) for "
+                                             "longest_distance.")
+    previous = serializers.FloatField(allow_null=True, help_text="The record before, same unit; null: the first.")
+    workout_id = serializers.UUIDField()
+
+
+class LikeNotificationSerializer(NotificationSerializer):
+    data = LikeNotificationDataSerializer()
+
+
+class CommentNotificationSerializer(NotificationSerializer):
+    data = CommentNotificationDataSerializer()
+
+
+class FollowNotificationSerializer(NotificationSerializer):
+    data = FollowNotificationDataSerializer()
+
+
+class GoalAchievedNotificationSerializer(NotificationSerializer):
+    data = GoalAchievedNotificationDataSerializer()
+
+
+class PersonalRecordNotificationSerializer(NotificationSerializer):
+    data = PersonalRecordNotificationDataSerializer()
+
+
+def notification_schema(*, many: bool = False) -> PolymorphicProxySerializer:
+    """For `@extend_schema(responses=...)`: a notification is one of these, told apart by `type`."""
+    return PolymorphicProxySerializer(
+        component_name="Notification", resource_type_field_name="type", many=many,
+        serializers={
+            Notification.Type.LIKE.value: LikeNotificationSerializer,
+            Notification.Type.COMMENT.value: CommentNotificationSerializer,
+            Notification.Type.FOLLOW.value: FollowNotificationSerializer,
+            Notification.Type.GOAL_ACHIEVED.value: GoalAchievedNotificationSerializer,
+            Notification.Type.PERSONAL_RECORD.value: PersonalRecordNotificationSerializer,
+        },
+    )
 
 
 class NotificationListQuerySerializer(serializers.Serializer):

@@ -31,6 +31,7 @@ from community.serializers import (
     PostUpdateSerializer,
     ReadAllResultSerializer,
     SharedTrackSerializer,
+    notification_schema,
     path_object,
 )
 from routes import exports
@@ -296,9 +297,11 @@ class NotificationListView(GenericAPIView):
     pagination_class = CursorPagination
 
     @extend_schema(tags=["notifications"], parameters=[NotificationListQuerySerializer],
-                   responses=NotificationSerializer(many=True), summary="My notifications, newest first",
+                   responses=notification_schema(many=True), summary="My notifications, newest first",
                    description="Types: like, comment, follow, goal_achieved, personal_record. `target_type` + "
-                               "`target_id` name what it is about (post, comment, user, goal, workout).")
+                               "`target_id` name what it is about (post, comment, user, goal, workout). `data` "
+                               "depends on `type` (the schema's oneOf, by `type`), in the API's units: a "
+                               "personal record's `longest_distance` in km, its fastest efforts in whole seconds.")
     def get(self, request):
         query = NotificationListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -311,7 +314,7 @@ class NotificationListView(GenericAPIView):
 class NotificationReadView(GenericAPIView):
     serializer_class = NotificationSerializer
 
-    @extend_schema(tags=["notifications"], request=None, responses=NotificationSerializer,
+    @extend_schema(tags=["notifications"], request=None, responses=notification_schema(),
                    summary="Mark one notification read")
     def post(self, request, notification_id):
         notification = selectors.notification_get(user=request.user, notification_id=notification_id)

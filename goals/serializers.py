@@ -23,8 +23,9 @@ class GoalSerializer(serializers.ModelSerializer):
 class GoalCreateSerializer(serializers.Serializer):
     goal_type = serializers.ChoiceField(choices=Goal.GoalType.choices)
     target_type = serializers.ChoiceField(choices=Goal.TargetType.choices)
+    # A JSON number in and out (the answer's `target_value` is one); at most 2 decimals.
     target_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-                                            help_text=TARGET_VALUE_HELP)
+                                            coerce_to_string=False, help_text=TARGET_VALUE_HELP)
     start_date = BoundedDateField(help_text="First day, in my profile time zone (1970-01-01..2100-12-31).")
     end_date = BoundedDateField(help_text="Last day, inclusive. A weekly goal spans 1-7 days, a monthly one "
                                           "1-31 days (longer: 400 validation_error).")
@@ -39,7 +40,7 @@ class GoalUpdateSerializer(serializers.Serializer):
     """Only `target_value` and `is_active` may change; any other field is refused with 400."""
 
     target_value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-                                            required=False, help_text=TARGET_VALUE_HELP)
+                                            coerce_to_string=False, required=False, help_text=TARGET_VALUE_HELP)
     is_active = serializers.BooleanField(required=False)
 
     def validate(self, attrs):

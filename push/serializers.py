@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from push.models import Device, PushSettings
@@ -26,13 +27,21 @@ class DeviceRegisterSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"})
+class ClockTimeField(serializers.TimeField):
+    """A local clock time answered as HH:MM (OpenAPI's `time` format would demand seconds and a zone)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class PushSettingsSerializer(serializers.ModelSerializer):
     enabled_types = serializers.ListField(
         child=serializers.ChoiceField(choices=PUSHABLE_TYPES), allow_empty=True, max_length=len(PUSHABLE_TYPES),
         help_text="Notification types that push to my phones; the others only show in the app's list.")
-    quiet_hours_start = serializers.TimeField(allow_null=True, required=False, format="%H:%M",
+    quiet_hours_start = ClockTimeField(allow_null=True, required=False,
                                               help_text="Local time (my profile's time zone), e.g. 22:00.")
-    quiet_hours_end = serializers.TimeField(allow_null=True, required=False, format="%H:%M",
+    quiet_hours_end = ClockTimeField(allow_null=True, required=False,
                                             help_text="Local time, e.g. 07:00; a window may pass midnight.")
 
     class Meta:

@@ -66,20 +66,30 @@ class ShapeListQuerySerializer(serializers.Serializer):
 
 # --- Paths and options ----------------------------------------------------------------------------------
 
-LatLngField = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+def latlng_field(**kwargs) -> serializers.ListField:
+    """[lat, lng]: exactly two numbers (the schema says so with minItems/maxItems)."""
+    return serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, **kwargs)
+
+
+def bbox_field(**kwargs) -> serializers.ListField:
+    """[min_lat, min_lng, max_lat, max_lng]: exactly four numbers."""
+    kwargs.setdefault("help_text", "[min_lat, min_lng, max_lat, max_lng]")
+    return serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, **kwargs)
+
+
+# For a method field's schema (drf-spectacular drops the validators' minItems/maxItems of a field instance there).
+LATLNG_SCHEMA = {"type": "array", "items": {"type": "number", "format": "double"}, "minItems": 2, "maxItems": 2,
+                 "description": "[lat, lng]"}
+# What safety mode used: lit tags, or main streets and park paths where the data has no lighting tags.
+SAFETY_SIGNALS = ["lit", "road_class"]
 
 
 class RoutePathSerializer(serializers.Serializer):
     """API.md path object: the same three fields wherever a path appears."""
 
     polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
-    coordinates = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField()),
-        help_text="[[lat, lng], ...]",
-    )
-    bbox = serializers.ListField(
-        child=serializers.FloatField(), help_text="[min_lat, min_lng, max_lat, max_lng]"
-    )
+    coordinates = serializers.ListField(child=latlng_field(), help_text="[[lat, lng], ...]")
+    bbox = bbox_field()
 
 
 class FidelityPartsSerializer(serializers.Serializer):
@@ -247,7 +257,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
             "rival_shape_id": option.rival_shape_id or None,
         }
 
-    @extend_schema_field(LatLngField)
+    @extend_schema_field(LATLNG_SCHEMA)
     def get_start(self, option: RouteOption) -> list[float]:
         return [float(option.start_latitude), float(option.start_longitude)]
 
@@ -334,6 +344,7 @@ class RouteSerializer(serializers.ModelSerializer):
     def get_target_distance(self, route: Route) -> float:
         return round(float(route.target_distance_km), 2)
 
+    @extend_schema_field(serializers.ChoiceField(choices=SAFETY_SIGNALS, allow_null=True))
     def get_safety_signal(self, route: Route) -> str | None:
         return route.safety_signal or None
 

@@ -45,8 +45,16 @@ from runnerway.api.schema import error_response
 
 
 def _module_doc(module) -> str:
-    return "\n".join(line[4:] if line.startswith("    ") else line
-                     for line in (module.__doc__ or "").strip().splitlines())
+    """A module's docstring as Markdown: its indented formula lines in a code block, where `*` stays a product
+    (as prose Markdown it would turn text into italics)."""
+    lines, in_formula = [], False
+    for line in (module.__doc__ or "").strip().splitlines():
+        formula = line.startswith("    ")
+        if formula != in_formula:
+            lines.append("```text" if formula else "```")
+            in_formula = formula
+        lines.append(line[4:] if formula else line)
+    return "\n".join(lines + (["```"] if in_formula else []))
 
 
 FIDELITY_DESCRIPTION = (

@@ -274,10 +274,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["runnerway.api.renderers.EnvelopeJSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "runnerway.api.negotiation.ApiContentNegotiation",
-    "DEFAULT_PARSER_CLASSES": [
-        "runnerway.api.parsers.JSONParser",  # with a nesting limit
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only; the two uploads (avatar, workout import) declare multipart themselves. Anything else sent
+    # to a JSON endpoint is a 415 `unsupported_media_type`, and the schema offers clients JSON alone.
+    "DEFAULT_PARSER_CLASSES": ["runnerway.api.parsers.JSONParser"],  # with a nesting limit
+    # No `?format=` override: a file endpoint answers its file whatever the query, and the schema has no
+    # parameter that does nothing. Clients choose with Accept.
+    "URL_FORMAT_OVERRIDE": None,
     "EXCEPTION_HANDLER": "runnerway.api.exceptions.envelope_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "runnerway.api.pagination.CursorPagination",
     "PAGE_SIZE": 20,
@@ -331,6 +333,11 @@ SPECTACULAR_SETTINGS = {
         "error envelope `{success: false, error: {code, message, fields}}`."
     ),
     "VERSION": "1.0.0",
+    # The product's terms (runnerway.app is the product domain, as in DEFAULT_FROM_EMAIL).
+    "LICENSE": {"name": "Proprietary: for the RunnerWay apps and their partners", "url": "https://runnerway.app/terms"},
+    # The schema served at /api/schema names the server it came from (runnerway.api.schema); this one is for
+    # `manage.py spectacular` files.
+    "SERVERS": [{"url": "http://127.0.0.1:8000", "description": "`make run` on this machine"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -342,10 +349,23 @@ SPECTACULAR_SETTINGS = {
         "RouteStatusEnum": "routes.models.Route.Status",
         "ActivityTypeEnum": "routes.models.Route.ActivityType",  # running|walking, shared with workouts
         "HealthStateEnum": ["ok", "down"],  # health: overall status and database
+        "NotificationTypeEnum": "community.models.Notification.Type",
+        "NotificationTargetTypeEnum": "community.serializers.NOTIFICATION_TARGET_TYPES",
+        "TargetTypeEnum": "goals.models.Goal.TargetType",  # goals; a notification's target_type differs
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The docs pages fetch nothing from outside (runnerway.api.docs): no online validator, system fonts rather
+    # than Google Fonts.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "REDOC_UI_SETTINGS": {
+        "theme": {"typography": {
+            "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans KR', sans-serif",
+            "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans KR', sans-serif"},
+            "code": {"fontFamily": "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"},
+        }},
+    },
 }
 
 # --- Background jobs (django-q2, ORM broker) ----------------------------------------------------------

@@ -1,6 +1,6 @@
 """Service endpoints: health, and the JSON 404 for unknown URLs under /api/."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
@@ -30,7 +30,9 @@ class HealthView(APIView):
         summary="Service health",
         description="Database and job-queue health. 503 (with the same fields under `data`) when the database "
         "is down. `queue` is `degraded` when tasks wait > 10 min with no worker progress or failures pile up.",
-        responses={200: HealthSerializer, 503: HealthSerializer},
+        responses={200: HealthSerializer,
+                   503: OpenApiResponse(HealthSerializer, description="The database is down "
+                                        "(`service_unavailable`): the error envelope with the health under `data`.")},
         auth=[{}],
         tags=["service"],
     )

@@ -3,13 +3,20 @@
 Output serializers read stored figures only (no queries beyond the `route__shape` join the selectors add).
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from routes.serializers import bbox_field, latlng_field
 from runnerway.api.fields import BoundedDateField
 from workouts.metrics import format_pace
 from workouts.models import Workout, WorkoutImport
 from workouts.selectors import STATS_PERIODS
 from workouts.services import POINTS_PER_BATCH_MAX
+
+CALORIES_SOURCES = ["device", "estimated"]  # from the file, or the ACSM equations
+IMPORT_SOURCES = [Workout.Source.GPX, Workout.Source.FIT]
+# Why a failed import failed: the ApiError codes `workout_import_run` records (the file's faults, then ours).
+IMPORT_ERROR_CODES = ["unsupported_file", "too_many_points", "import_timeout", "conflict", "import_failed"]
 
 
 def km(distance_m: float | None) -> float | None:
@@ -96,7 +103,8 @@ class WorkoutImportSerializer(serializers.ModelSerializer):
 
     status = serializers.ChoiceField(choices=WorkoutImport.Status.choices, read_only=True,
                                      help_text="queued → running → succeeded | failed.")
-    source = serializers.CharField(read_only=True, help_text="gpx | fit, from the file's first bytes.")
+    source = serializers.ChoiceField(choices=IMPORT_SOURCES, read_only=True,
+                                     help_text="From the file's first bytes.")
     workout_id = serializers.UUIDField(read_only=True, allow_null=True,
                                        help_text="The completed workout once `succeeded`; null before.")
     error_code = serializers.SerializerMethodField(
@@ -118,6 +126,7 @@ class WorkoutImportSerializer(serializers.ModelSerializer):
             "finished_at": {"help_text": "When the job succeeded or failed; null before."},
         }
 
+    @extend_schema_field(serializers.ChoiceField(choices=IMPORT_ERROR_CODES, allow_null=True))
     def get_error_code(self, workout_import) -> str | None:
         return workout_import.error_code or None
 
@@ -238,6 +247,7 @@ class WorkoutSerializer(serializers.Serializer):
     def get_calories(self, workout: Workout) -> int | None:
         return whole(workout.calories_kcal)
 
+    @extend_schema_field(serializers.ChoiceField(choices=CALORIES_SOURCES, allow_null=True))
     def get_calories_source(self, workout: Workout) -> str | None:
         return workout.calories_source or None
 
@@ -365,9 +375,8 @@ class WorkoutPointsResultSerializer(serializers.Serializer):
 
 class WorkoutPathSerializer(serializers.Serializer):
     polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
-    coordinates = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
-    bbox = serializers.ListField(child=serializers.FloatField(), allow_null=True,
-                                 help_text="[min_lat, min_lng, max_lat, max_lng]; null without points.")
+    coordinates = serializers.ListField(child=latlng_field(), help_text="[[lat, lng], ...]")
+    bbox = bbox_field(allow_null=True, help_text="[min_lat, min_lng, max_lat, max_lng]; null without points.")
 
 
 class WorkoutTrackSerializer(serializers.Serializer):

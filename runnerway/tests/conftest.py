@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import caches
 
 from accounts.tests.conftest import fake_kakao  # noqa: F401
-from routes.tests.conftest import grid_network, grid_osm_file, network_dir, shapes  # noqa: F401
+from routes.tests.conftest import grid_network, grid_osm_file, helsinki_network, network_dir, shapes  # noqa: F401
 
 
 @pytest.fixture
