@@ -1,4 +1,4 @@
-"""Staff views of shapes, road networks and routes, with SVG previews drawn inline."""
+"""Staff views of shapes, road networks and routes: SVG previews inline, a route's options on a map."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,9 +7,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from routes import exports
 from routes.models import RoadNetwork, Route, RouteOption, RouteShape
+from routes.selectors import route_outline_fitted_to
+from runnerway.admin_display import DeletedFilter
+from runnerway.admin_maps import LEAFLET_MEDIA, MapLine, map_widget
 from routes.services import road_network_delete, shapes_set_active
 from routes.tasks import enqueue_road_network_import_path, enqueue_road_network_reimport
 
@@ -163,22 +167,62 @@ class RouteOptionInline(admin.TabularInline):
                                                 figure_range=option.figure_range), 120)
 
 
+def route_option_map_lines(option: RouteOption, *, shown: bool) -> list[MapLine]:
+    """The option's figure, its approach from the start (and the way back, when it does not retrace the
+    approach), and the route's outline fitted onto the figure (dashed), as drawn by the SVG preview."""
+    coordinates = option.coordinates()
+    first, last = option.figure_range
+    figure = coordinates[first:last + 1]
+    approach, way_back = coordinates[:first + 1], coordinates[last:]
+    label = _("option #%(rank)s") % {"rank": option.rank}
+    lines = [MapLine(f"{label}: {_('figure')}", figure, "figure", shown)]
+    if len(approach) >= 2:
+        lines.append(MapLine(f"{label}: {_('approach')}", approach, "approach", shown))
+    if len(way_back) >= 2 and way_back[::-1] != approach:
+        lines.append(MapLine(f"{label}: {_('way back')}", way_back, "approach", shown))
+    lines.append(MapLine(f"{label}: {_('fitted outline')}", route_outline_fitted_to(option.route, figure),
+                         "outline", shown))
+    return lines
+
+
 @admin.register(Route)
 class RouteAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "shape", "mode", "target_distance_km", "status", "location_district",
-                    "planning_ms", "created_at", "deleted_at"]
-    list_filter = ["status", "mode", "type", "shape", "safety_mode"]
+    list_display = ["name", "user", "shape", "mode", "target_km", "status", "location_district", "planning_ms",
+                    "created_at", "deleted_at"]
+    list_filter = [DeletedFilter, "status", "mode", "type", "shape", "safety_mode"]
     list_select_related = ["user", "shape"]
     search_fields = ["name", "user__email", "location_address", "location_district"]
     date_hierarchy = "created_at"
     raw_id_fields = ["user"]
-    readonly_fields = ["id", "user", "type", "mode", "shape", "custom_points", "custom_svg_path",
-                       "start_latitude", "start_longitude", "condition", "target_distance_km",
-                       "target_duration_s", "intensity", "safety_mode", "safety_signal", "location_address",
-                       "location_district", "network", "planning_ms", "suggested_distance_km", "created_at",
-                       "updated_at"]
-    fields = ["name", "status", "deleted_at", *readonly_fields]
+    readonly_fields = ["map", "id", "user", "type", "mode", "shape", "custom_points", "custom_svg_path",
+                       "start_latitude", "start_longitude", "condition", "target_km", "target_duration_s",
+                       "intensity", "safety_mode", "safety_signal", "location_address", "location_district",
+                       "network", "planning_ms", "suggested_distance_km", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "status", "deleted_at", "map"]}),
+        (_("Request"), {"fields": ["id", "user", "type", "mode", "shape", "condition", "target_km",
+                                   "target_duration_s", "intensity", "safety_mode", "safety_signal",
+                                   "start_latitude", "start_longitude", "location_address", "location_district",
+                                   "network", "planning_ms", "suggested_distance_km", "created_at",
+                                   "updated_at"]}),
+        (_("Drawing"), {"classes": ["collapse"], "fields": ["custom_points", "custom_svg_path"]}),
+    ]
     inlines = [RouteOptionInline]
+
+    @property
+    def media(self):
+        return super().media + LEAFLET_MEDIA
 
     def has_add_permission(self, request):
         return False  # routes are planned through the API
+
+    @admin.display(description=_("target km"), ordering="target_distance_km")
+    def target_km(self, route: Route) -> str:
+        return f"{route.target_distance_km:.2f}"
+
+    @admin.display(description=_("map"))
+    def map(self, route: Route) -> str:
+        options = list(route.options.select_related("route").order_by("rank"))
+        lines = [line for index, option in enumerate(options)
+                 for line in route_option_map_lines(option, shown=index == 0)]
+        return map_widget(lines, element_id="route-map")
