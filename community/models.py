@@ -69,7 +69,9 @@ class Post(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.author_id}: {self.content[:40]}"
+        # Read by staff (admin titles, the comment list's post column): the author by name; list pages load
+        # the author with the post.
+        return f"{self.author.name or self.author}: {self.content[:40]}"
 
 
 class Like(models.Model):
@@ -173,4 +175,4 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} for {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_type_display()} for {self.user.name or self.user} at {self.created_at:%Y-%m-%d %H:%M}"

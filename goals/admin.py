@@ -11,4 +11,8 @@ class GoalAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__name", "id"]
     raw_id_fields = ["user"]
     date_hierarchy = "start_date"
+    list_select_related = ["user"]
     readonly_fields = ["achieved_at", "created_at", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # runners set goals in the app (the goal service checks their dates and overlaps)

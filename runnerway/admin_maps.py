@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 # A page of 7 200 fixes draws the same line with fewer vertices; tests and staff see the whole extent.
 MAP_MAX_VERTICES = 2000
@@ -41,13 +42,20 @@ def thinned(coordinates: Sequence[Sequence[float]], max_vertices: int = MAP_MAX_
     return [[round(float(lat), 6), round(float(lng), 6)] for lat, lng in kept]
 
 
-def map_widget(lines: Sequence[MapLine], *, element_id: str, height_px: int = 420) -> SafeString:
-    """The map's HTML: a container and its lines as JSON; empty lines are left out."""
+def map_widget(lines: Sequence[MapLine], *, element_id: str, start: Sequence[float] | None = None,
+               height_px: int = 420) -> SafeString:
+    """The map's HTML: a container and its lines as JSON; empty lines are left out. `start` [lat, lng] is
+    marked with a dot (default: the first shown line's first point)."""
+    drawn = [line for line in lines if len(line.coordinates) >= 2]
+    if start is None and drawn:
+        start = next((line for line in drawn if line.shown), drawn[0]).coordinates[0]
     data = {
+        "start_label": str(_("start")),
+        "start": None if start is None else [round(float(start[0]), 6), round(float(start[1]), 6)],
         "tile_url": settings.ADMIN_MAP_TILE_URL,
         "attribution": settings.ADMIN_MAP_TILE_ATTRIBUTION,
         "lines": [{"label": str(line.label), "style": line.style, "shown": line.shown,
-                   "coordinates": thinned(line.coordinates)} for line in lines if len(line.coordinates) >= 2],
+                   "coordinates": thinned(line.coordinates)} for line in drawn],
     }
     return render_to_string("admin/runnerway/map_widget.html",
                             {"element_id": element_id, "data": data, "height_px": height_px})

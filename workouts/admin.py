@@ -182,7 +182,7 @@ class WorkoutAdmin(admin.ModelAdmin):
         if route is not None and len(track) >= 3:
             lines.append(MapLine(_("figure fitted to the track"), route_outline_fitted_to(route, track),
                                  "outline"))
-        return map_widget(lines, element_id="workout-map")
+        return map_widget(lines, element_id="workout-map", start=track[0] if track else None)
 
 
 def _position(latitude: float | None, longitude: float | None) -> str:

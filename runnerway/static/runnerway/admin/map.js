@@ -28,9 +28,8 @@
         bounds = bounds ? bounds.extend(polyline.getBounds()) : L.latLngBounds(polyline.getBounds());
       }
     }
-    const first = data.lines.find(line => line.shown) || data.lines[0];
-    if (first) {
-      L.circleMarker(first.coordinates[0], {radius: 6, color: "#2b8a3e", fillOpacity: 1}).addTo(map);
+    if (data.start) {
+      L.circleMarker(data.start, {radius: 6, color: "#2b8a3e", fillOpacity: 1}).bindTooltip(data.start_label).addTo(map);
     }
     L.control.layers(null, overlays, {collapsed: false}).addTo(map);
     L.control.scale({imperial: false}).addTo(map);
