@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from community import services
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
+from runnerway.admin_display import person
 
 # Enough to read a comment or a post in the list (the limits are 500 and 2 000 characters); the cell wraps.
 LIST_TEXT_CHARS = 300
@@ -28,10 +29,6 @@ def _wrapped_text(text: str) -> str:
     # The admin's cells do not wrap by default; a long comment would push the list past 1440 px.
     return format_html('<span class="rw-wrap" style="white-space: normal; display: block; min-width: 16em; '
                        'max-width: 40em">{}</span>', Truncator(text).chars(LIST_TEXT_CHARS))
-
-
-def _person(user) -> str:
-    return "-" if user is None else (user.name or str(user))
 
 
 class CommentInline(admin.TabularInline):
@@ -54,7 +51,7 @@ class CommentInline(admin.TabularInline):
 
     @admin.display(description=_("author"))
     def author_name(self, comment: Comment) -> str:
-        return _person(comment.author)
+        return person(comment.author)
 
 
 @admin.register(Post)
@@ -73,7 +70,7 @@ class PostAdmin(SystemRowsAdmin):
 
     @admin.display(description=_("author"), ordering="author__name")
     def author_name(self, post: Post) -> str:
-        return _person(post.author)
+        return person(post.author)
 
     @admin.display(description=_("text"))
     def text(self, post: Post) -> str:
@@ -108,7 +105,7 @@ class CommentAdmin(SystemRowsAdmin):
 
     @admin.display(description=_("author"), ordering="author__name")
     def author_name(self, comment: Comment) -> str:
-        return _person(comment.author)
+        return person(comment.author)
 
     @admin.display(description=_("comment"))
     def text(self, comment: Comment) -> str:
@@ -173,8 +170,8 @@ class NotificationAdmin(SystemRowsAdmin):
 
     @admin.display(description=_("recipient"), ordering="user__name")
     def recipient(self, notification: Notification) -> str:
-        return _person(notification.user)
+        return person(notification.user)
 
     @admin.display(description=_("actor"), ordering="actor__name")
     def actor_name(self, notification: Notification) -> str:
-        return _person(notification.actor)
+        return person(notification.actor)

@@ -14,7 +14,7 @@ from routes.models import RoadNetwork, Route, RouteOption, RouteShape
 from routes.selectors import route_outline_fitted_to
 from routes.services import road_network_delete, shapes_set_active
 from routes.tasks import enqueue_road_network_import_path, enqueue_road_network_reimport
-from runnerway.admin_display import DeletedFilter, duration, km
+from runnerway.admin_display import DeletedFilter, duration, km, person, short_datetime
 from runnerway.admin_maps import LEAFLET_MEDIA, MapLine, map_widget
 
 
@@ -186,8 +186,9 @@ def route_option_map_lines(option: RouteOption, *, shown: bool) -> list[MapLine]
 
 @admin.register(Route)
 class RouteAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "shape", "mode", "target_km", "status", "location_district", "planning_ms",
-                    "created_at", "deleted_at"]
+    # One line a row beside the sidebar and the filters at 1440 px: the runner by name, short dates.
+    list_display = ["name", "runner", "shape", "target_km", "status", "location_district", "planning_ms",
+                    "created", "deleted"]
     list_filter = [DeletedFilter, "status", "mode", "type", "shape", "safety_mode"]
     list_select_related = ["user", "shape"]
     search_fields = ["name", "user__email", "location_address", "location_district"]
@@ -214,6 +215,18 @@ class RouteAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # routes are planned through the API
+
+    @admin.display(description=_("runner"), ordering="user__name")
+    def runner(self, route: Route) -> str:
+        return person(route.user)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, route: Route) -> str:
+        return short_datetime(route.created_at)
+
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
+    def deleted(self, route: Route) -> bool:
+        return route.deleted_at is not None
 
     @admin.display(description=_("target km"), ordering="target_distance_km")
     def target_km(self, route: Route) -> str:

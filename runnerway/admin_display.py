@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Sequence
 
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,16 @@ def rounded(value: float | None, digits: int = 0) -> str:
     if value is None:
         return EMPTY
     return f"{value:.{digits}f}"
+
+
+def short_datetime(moment) -> str:
+    """A moment in the admin's time zone as "2026-11-30 19:35" (a list column one line wide)."""
+    return EMPTY if moment is None else timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def person(user) -> str:
+    """A user by name (shorter than the email, and what the app shows), else by email."""
+    return EMPTY if user is None else (user.name or str(user))
 
 
 def html_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -6,7 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from routes.selectors import route_outline_fitted_to
-from runnerway.admin_display import DeletedFilter, duration, html_table, km, pace, rounded
+from runnerway.admin_display import DeletedFilter, duration, html_table, km, pace, person, rounded, short_datetime
 from runnerway.admin_maps import LEAFLET_MEDIA, MapLine, map_widget
 from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
 
@@ -61,11 +61,13 @@ class WorkoutPauseInline(ReadOnlyInline):
 
 @admin.register(Workout)
 class WorkoutAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "user", "type", "status", "source", "distance_km", "moving_time", "avg_pace",
-                    "points_count", "deleted_at"]
+    # One line a row beside the sidebar and the filters at 1440 px: the runner by name, short dates.
+    list_display = ["started", "runner", "type", "status", "distance_km", "moving_time", "avg_pace", "points_count",
+                    "deleted"]
     list_filter = [DeletedFilter, "status", "type", "source", ("started_at", admin.DateFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["=id", "user__email", "user__name"]
+    list_per_page = 50
     date_hierarchy = "started_at"
     inlines = [WorkoutPauseInline, WorkoutPointInline]
     # Everything is the app's record or the engine's result; staff may only soft-delete or restore.
@@ -100,6 +102,18 @@ class WorkoutAdmin(admin.ModelAdmin):
             page_ids = list(inline.points_page(request, obj).object_list)
             kwargs["queryset"] = WorkoutPoint.objects.filter(pk__in=page_ids).order_by("recorded_at", "seq")
         return kwargs
+
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, workout: Workout) -> str:
+        return short_datetime(workout.started_at)
+
+    @admin.display(description=_("runner"), ordering="user__name")
+    def runner(self, workout: Workout) -> str:
+        return person(workout.user)
+
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
+    def deleted(self, workout: Workout) -> bool:
+        return workout.deleted_at is not None
 
     @admin.display(description=_("distance (km)"), ordering="distance_m")
     def distance_km(self, workout: Workout) -> str:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from community import services as community
 from community.tests.factories import PostFactory
+from goals.models import Goal
 from routes.models import Route
 from routes.tests.factories import RouteOptionFactory
 from runnerway.models import DailyGlobalStats
@@ -99,7 +100,8 @@ def admin_data(transactional_db):
     option = RouteOptionFactory(polyline=polyline.encode(ROUTE_PATH, 5), point_count=len(ROUTE_PATH), rank=1,
                                 figure_start_index=2, figure_end_index=6, approach_length_m=240.0,
                                 source="placed", route__name="Heart near Seoul Forest",
-                                route__user__name="Minji Kim")
+                                route__user__name="Minji Kim",
+                                route__user__email="minji.kim.runner1@demo.runnerway.app")
     Route.objects.filter(pk=option.route_id).update(outline=[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]])
     runner = option.route.user
     workout = WorkoutFactory(user=runner, route=option.route, route_option=option)
@@ -107,8 +109,10 @@ def admin_data(transactional_db):
               for point in loop_points(count=600, radius_m=60)]
     workouts.workout_add_points(workout=workout, points=points)
     workout = workouts.workout_complete(workout=workout, completed_at=points[-1]["recorded_at"])
+    Goal.objects.create(user=runner, goal_type="weekly", target_type="distance", target_value=15,
+                        start_date=timezone.localdate(), end_date=timezone.localdate() + timedelta(days=6))
     post = PostFactory(author=runner, content="Heart drawn on the streets of Seongsu!", route=option.route)
-    commenters = [User.objects.create_user(email=f"fan{index}@runnerway.example", password=None,
+    commenters = [User.objects.create_user(email=f"fan{index}.long.address@demo.runnerway.app", password=None,
                                            name=name) for index, name in enumerate(["Jisoo Park", "Aino Virtanen"])]
     for commenter in commenters:
         community.comment_create(post=post, author=commenter, content=COMMENT_TEXT)
@@ -160,7 +164,11 @@ def shot(page, name: str, *, full_page: bool = False) -> None:
 
 
 def scroll_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
+    """How wide the page's content is: the document's width, or the widest table in its scrolling box
+    (the admin's change lists and inlines scroll sideways inside the page rather than widen it)."""
+    return page.evaluate("""() => Math.max(document.documentElement.scrollWidth,
+        ...[...document.querySelectorAll('#changelist .results, .inline-group .tabular, fieldset.module')]
+            .map(box => box.getBoundingClientRect().left + box.scrollWidth))""")
 
 
 def test_admin_in_a_browser(staff_page, live_server, admin_data):
