@@ -105,7 +105,7 @@ class Comment(models.Model):
                    models.Index(fields=["created_at"], name="comment_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.author_id} on {self.post_id}: {self.content[:40]}"
+        return f"{self.author.name or self.author}: {self.content[:40]}"
 
 
 class Follow(models.Model):

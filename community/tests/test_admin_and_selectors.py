@@ -1,5 +1,6 @@
 """Staff moderation in the admin, the comments' order, and the visibility selector for anonymous viewers."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -105,6 +106,8 @@ def test_post_page_lists_its_comments_and_nothing_system_made_can_be_added(staff
     services.comment_create(post=post, author=commenter, content="같이 달려요")
     page = staff_client.get(reverse("admin:community_post_change", args=[post.pk])).content.decode()
     assert "같이 달려요" in page and "Jisoo Park" in page
+    row_label = re.search(r'<td class="original">\s*<p>\s*(.*?)\s*<a ', page, re.S).group(1)
+    assert row_label == "Jisoo Park: 같이 달려요"  # the inline row is named, not a pair of UUIDs
     assert f"Minji Kim: {post.content[:40]}" in page  # the title names the author
     for model in (Post, Comment, Like, Follow, UserCounters, Notification):
         assert staff_client.get(reverse(f"admin:community_{model._meta.model_name}_add")).status_code == 403
