@@ -8,7 +8,7 @@ SAMPLE_PBF := .cache/osm/Helsinki.osm.pbf
 
 .PHONY: install run test test-mariadb bench lint sample migrate loadtest
 
-$(VENV)/.installed: requirements/base.txt requirements/local.txt requirements/clients.txt
+$(VENV)/.installed: requirements/base.txt requirements/local.txt requirements/clients.txt requirements/browser.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements/local.txt

@@ -4,23 +4,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
-
-
-class DeletedFilter(admin.SimpleListFilter):
-    title = "deleted"
-    parameter_name = "deleted"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Deleted"), ("no", "Not deleted")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(deleted_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(deleted_at__isnull=True)
-        return queryset
+from runnerway.admin_display import DeletedFilter
 
 
 class UserCreationAdminForm(BaseUserCreationForm):
@@ -57,7 +44,7 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
 
-    @admin.action(description="Deactivate selected users (their tokens stop working)")
+    @admin.action(description=_("Deactivate selected users (their tokens stop working)"))
     def deactivate_users(self, request, queryset):
         updated = queryset.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
         self.message_user(request, f"{updated} user(s) deactivated.", messages.SUCCESS)

@@ -80,7 +80,9 @@ class Post(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.author_id}: {self.content[:40]}"
+        # Read by staff (admin titles, the comment list's post column): the author by name; list pages load
+        # the author with the post.
+        return f"{self.author.name or self.author}: {self.content[:40]}"
 
 
 class Like(models.Model):
@@ -114,7 +116,7 @@ class Comment(models.Model):
                    models.Index(fields=["created_at"], name="comment_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.author_id} on {self.post_id}: {self.content[:40]}"
+        return f"{self.author.name or self.author}: {self.content[:40]}"
 
 
 class Follow(models.Model):
@@ -184,4 +186,4 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} for {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_type_display()} for {self.user.name or self.user} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -17,10 +17,10 @@ class DeviceAdmin(admin.ModelAdmin):
 
 @admin.register(PushDelivery)
 class PushDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["notification", "device", "status", "detail", "created_at"]
+    list_display = ["created_at", "notification", "device", "status", "detail"]
     list_filter = ["status"]
     readonly_fields = ["notification", "device", "status", "detail", "created_at"]
-    list_select_related = ["device"]
+    list_select_related = ["device", "notification__user"]
 
     def has_add_permission(self, request):
         return False
@@ -29,5 +29,9 @@ class PushDeliveryAdmin(admin.ModelAdmin):
 @admin.register(PushSettings)
 class PushSettingsAdmin(admin.ModelAdmin):
     list_display = ["user", "quiet_hours_start", "quiet_hours_end", "updated_at"]
-    search_fields = ["user__email"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user"]
     readonly_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False  # made by the app with the runner's first settings change

@@ -310,3 +310,24 @@ def discover_page(*, viewer, candidates: list[DiscoverCandidate]) -> list[Discov
             post.route.discover_post = post
             entries.append(DiscoverEntry(post=post, candidate=candidate))
     return entries
+def route_outline_fitted_to(route: Route, path_latlng) -> list[list[float]]:
+    """The route's outline placed onto a path ([[lat, lng], ...]: a planned figure or a recorded track) by the
+    fidelity's similarity fit, as [[lat, lng], ...] (a closed figure ends where it starts). Empty when the
+    route has no outline or the path is too short to fit. A few ms for a 5 km path."""
+    from routes.planner.fidelity import fit_outline_to_route
+    from routes.planner.geometry import close_ring, latlng_to_local_xy, projection_for
+
+    outline_xy, closed = route_outline(route)
+    path = np.asarray(path_latlng, dtype=np.float64)
+    if outline_xy is None or path.ndim != 2 or len(path) < 3:
+        return []
+    projection = projection_for(path)
+    try:
+        fitted = fit_outline_to_route(outline_xy, latlng_to_local_xy(path, projection), closed=closed,
+                                      projection=projection)
+    except ValueError:  # a degenerate path or outline
+        return []
+    outline_latlng = fitted.outline_latlng
+    if closed:
+        outline_latlng = projection.to_latlng(close_ring(fitted.outline_xy))
+    return outline_latlng.tolist()

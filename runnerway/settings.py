@@ -82,7 +82,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "runnerway.admin_site.RunnerWayAdminConfig",  # django.contrib.admin with our site (runnerway/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -424,6 +424,13 @@ if WHITENOISE_USE_FINDERS:
 
     # STATIC_ROOT is collectstatic's output, which serving from the finders does not need.
     warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+# --- Admin maps (Leaflet, vendored under runnerway/static/vendor/): the only outside request the admin makes is for
+# map tiles. OpenStreetMap's tile server suits staff use (its usage policy: light traffic, with attribution);
+# point ADMIN_MAP_TILE_URL at your own or a commercial tile service for heavier use.
+ADMIN_MAP_TILE_URL = env("ADMIN_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+ADMIN_MAP_TILE_ATTRIBUTION = env(
+    "ADMIN_MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors')
 # Upload caps: the avatar limit is 5 MB; a GPX/FIT import may be larger, so the request cap is 20 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

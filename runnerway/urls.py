@@ -6,7 +6,6 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
-from runnerway.admin import analytics_view
 from runnerway.api.docs import RedocView, SwaggerView
 from runnerway.views import HealthView, api_not_found
 
@@ -36,13 +35,9 @@ urlpatterns = [
     path("api/redoc", RedocView.as_view(url_name="schema"), name="redoc"),
     # Anything else under /api/ answers the JSON 404 envelope, never an HTML page.
     re_path(r"^api(?:/.*)?$", api_not_found),
-    path("admin/analytics/", admin.site.admin_view(analytics_view), name="admin-analytics"),
     path("admin/", admin.site.urls),
     # User uploads (avatars). In production put a CDN or the web server in front of MEDIA_ROOT.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
-
-admin.site.site_header = "RunnerWay staff"
-admin.site.site_title = "RunnerWay admin"
 
 handler500 = "runnerway.views.server_error"

@@ -1,46 +1,18 @@
-"""Staff views of workouts: filters, the track drawn as an inline SVG, points and pauses read-only."""
-
-import math
+"""Staff views of workouts: the track on a map, the metrics in readable units, points a page at a time."""
 
 from django.contrib import admin
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.core.paginator import Paginator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
+from routes.selectors import route_outline_fitted_to
+from runnerway.admin_display import DeletedFilter, duration, html_table, km, pace, person, rounded, short_datetime
+from runnerway.admin_maps import LEAFLET_MEDIA, MapLine, map_widget
 from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
 
-# The change page lists this many points (a 2-hour run has 7 200): enough to inspect the start of a track
-# without rendering thousands of rows. The SVG preview draws the whole track, thinned to this many vertices.
-ADMIN_POINTS_SHOWN = 200
-PREVIEW_MAX_VERTICES = 2000
-PREVIEW_SIZE_PX = 320
-
-
-def track_svg(coordinates: list[tuple[float, float]], *, size_px: int = PREVIEW_SIZE_PX) -> str:
-    """An SVG drawing of [(lat, lng), ...]: equirectangular around the track (north up), start green, end red.
-
-    Only numbers go into the markup, so the string is safe to embed."""
-    if len(coordinates) < 2:
-        return ""
-    step = max(1, math.ceil(len(coordinates) / PREVIEW_MAX_VERTICES))
-    thinned = coordinates[::step] if coordinates[-1] == coordinates[::step][-1] else [
-        *coordinates[::step], coordinates[-1]]
-    mid_lat = math.radians(sum(lat for lat, _ in thinned) / len(thinned))
-    xs = [lng * math.cos(mid_lat) for _, lng in thinned]
-    ys = [-lat for lat, _ in thinned]
-    min_x, min_y = min(xs), min(ys)
-    span = max(max(xs) - min_x, max(ys) - min_y) or 1e-9
-    margin = 10
-    scale = (size_px - 2 * margin) / span
-    points = [((x - min_x) * scale + margin, (y - min_y) * scale + margin) for x, y in zip(xs, ys, strict=True)]
-    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    (x0, y0), (x1, y1) = points[0], points[-1]
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_px}" height="{size_px}" '
-        f'viewBox="0 0 {size_px} {size_px}" style="background:#f6f8fa;border:1px solid #ccc">'
-        f'<polyline points="{path}" fill="none" stroke="#e8590c" stroke-width="2" stroke-linejoin="round"/>'
-        f'<circle cx="{x0:.1f}" cy="{y0:.1f}" r="5" fill="#2b8a3e"/>'
-        f'<circle cx="{x1:.1f}" cy="{y1:.1f}" r="4" fill="#c92a2a"/></svg>'
-    )
+# A 2-hour run has 7 200 points: the change page shows them a page at a time, folded away by default.
+ADMIN_POINTS_PER_PAGE = 50
+POINTS_PAGE_PARAMETER = "points_page"
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -62,7 +34,23 @@ class WorkoutPointInline(ReadOnlyInline):
     fields = ["seq", "recorded_at", "latitude", "longitude", "altitude", "accuracy", "speed", "heart_rate",
               "rejected_reason"]
     readonly_fields = fields
-    verbose_name_plural = f"Points (the first {ADMIN_POINTS_SHOWN} by time)"
+    classes = ["collapse"]
+    template = "admin/workouts/workout/points_inline.html"
+    verbose_name_plural = format_lazy(_("Points (by time, {per_page} a page)"), per_page=ADMIN_POINTS_PER_PAGE)
+
+    def points_page(self, request, workout: Workout):
+        """The requested page of the workout's points by time (a Paginator page of primary keys)."""
+        ids = (WorkoutPoint.objects.filter(workout_id=workout.pk).order_by("recorded_at", "seq")
+               .values_list("pk", flat=True))
+        return Paginator(ids, ADMIN_POINTS_PER_PAGE).get_page(request.GET.get(POINTS_PAGE_PARAMETER))
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None:
+            return formset
+        # The template reads the page (links to the others) from the formset class.
+        return type("PointPageFormSet", (formset,), {"points_page": self.points_page(request, obj),
+                                                      "page_parameter": POINTS_PAGE_PARAMETER})
 
 
 class WorkoutPauseInline(ReadOnlyInline):
@@ -73,70 +61,191 @@ class WorkoutPauseInline(ReadOnlyInline):
 
 @admin.register(Workout)
 class WorkoutAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "user", "type", "status", "source", "distance_km", "duration_s", "avg_pace",
-                    "points_count", "deleted_at"]
-    list_filter = ["status", "type", "source", ("started_at", admin.DateFieldListFilter),
-                   ("deleted_at", admin.EmptyFieldListFilter)]
+    # One line a row beside the sidebar and the filters at 1440 px: the runner by name, short dates.
+    list_display = ["started", "runner", "type", "status", "distance_km", "moving_time", "avg_pace", "points_count",
+                    "deleted"]
+    list_filter = [DeletedFilter, "status", "type", "source", ("started_at", admin.DateFieldListFilter)]
     list_select_related = ["user"]
-    search_fields = ["=id", "user__email"]
+    search_fields = ["=id", "user__email", "user__name"]
+    list_per_page = 50
     date_hierarchy = "started_at"
-    raw_id_fields = ["user", "route", "route_option"]
     inlines = [WorkoutPauseInline, WorkoutPointInline]
-    readonly_fields = ["track_preview", "distance_km", "avg_pace", "points_count", "rejected_count", "last_seq",
-                       "last_point_at", "splits", "best_efforts", "created_at", "updated_at"]
+    # Everything is the app's record or the engine's result; staff may only soft-delete or restore.
     fieldsets = [
         (None, {"fields": ["user", "type", "status", "source", "route", "route_option", "deleted_at"]}),
-        ("Track", {"fields": ["track_preview", "points_count", "rejected_count", "last_seq", "last_point_at"]}),
-        ("Time and place", {"fields": ["started_at", "completed_at", "start_latitude", "start_longitude",
-                                       "end_latitude", "end_longitude"]}),
-        ("Metrics", {"fields": ["distance_km", "duration_s", "elapsed_duration_s", "avg_pace", "max_pace_s",
-                                "min_pace_s", "calories_kcal", "calories_source", "weight_assumed",
-                                "heart_rate_avg", "heart_rate_max", "elevation_gain_m", "elevation_loss_m",
-                                "route_completion", "shape_accuracy", "splits", "best_efforts"]}),
-        (None, {"fields": ["created_at", "updated_at"]}),
+        (_("Map"), {"fields": ["map"]}),
+        (_("Time and place"), {"fields": ["started_at", "completed_at", "start_position", "end_position"]}),
+        (_("Metrics"), {"fields": ["distance_km", "moving_time", "elapsed_time", "avg_pace", "fastest_pace",
+                                   "slowest_pace", "calories", "calories_source", "weight_assumed",
+                                   "heart_rate", "elevation", "route_completion_shown",
+                                   "shape_accuracy_shown"]}),
+        (_("Splits and best efforts"), {"fields": ["splits_table", "best_efforts_table"]}),
+        (_("Recording"), {"fields": ["points_count", "rejected_count", "last_seq", "last_point_at",
+                                     "created_at", "updated_at"]}),
     ]
 
-    @admin.display(description="distance (km)", ordering="distance_m")
-    def distance_km(self, workout: Workout) -> str:
-        return f"{workout.distance_m / 1000:.2f}"
+    @property
+    def media(self):
+        return super().media + LEAFLET_MEDIA
 
-    @admin.display(description="avg pace")
-    def avg_pace(self, workout: Workout) -> str:
-        from workouts.metrics import format_pace
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _title, options in self.fieldsets for field in options["fields"]
+                if field != "deleted_at"]
 
-        return format_pace(workout.avg_pace_s) or "-"
-
-    @admin.display(description="track")
-    def track_preview(self, workout: Workout) -> str:
-        coordinates = list(
-            WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="")
-            .order_by("recorded_at", "seq").values_list("latitude", "longitude")
-        )
-        svg = track_svg(coordinates)
-        if not svg:
-            return "No track yet."
-        return format_html("{}<br><small>{} points used of {} stored</small>", mark_safe(svg),  # noqa: S308
-                           len(coordinates), workout.points_count)
+    def has_add_permission(self, request):
+        return False  # workouts are recorded or imported through the API
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, WorkoutPointInline) and obj is not None:
             # pk__in, not a slice: the inline formset filters the queryset by workout afterwards
-            first_ids = list(WorkoutPoint.objects.filter(workout_id=obj.pk).order_by("recorded_at", "seq")
-                             .values_list("pk", flat=True)[:ADMIN_POINTS_SHOWN])
-            kwargs["queryset"] = WorkoutPoint.objects.filter(pk__in=first_ids).order_by("recorded_at", "seq")
+            page_ids = list(inline.points_page(request, obj).object_list)
+            kwargs["queryset"] = WorkoutPoint.objects.filter(pk__in=page_ids).order_by("recorded_at", "seq")
         return kwargs
+
+    @admin.display(description=_("started"), ordering="started_at")
+    def started(self, workout: Workout) -> str:
+        return short_datetime(workout.started_at)
+
+    @admin.display(description=_("runner"), ordering="user__name")
+    def runner(self, workout: Workout) -> str:
+        return person(workout.user)
+
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
+    def deleted(self, workout: Workout) -> bool:
+        return workout.deleted_at is not None
+
+    @admin.display(description=_("distance (km)"), ordering="distance_m")
+    def distance_km(self, workout: Workout) -> str:
+        return km(workout.distance_m)
+
+    @admin.display(description=_("moving time"), ordering="duration_s")
+    def moving_time(self, workout: Workout) -> str:
+        return duration(workout.duration_s)
+
+    @admin.display(description=_("elapsed time"))
+    def elapsed_time(self, workout: Workout) -> str:
+        return duration(workout.elapsed_duration_s)
+
+    @admin.display(description=_("avg pace /km"), ordering="avg_pace_s")
+    def avg_pace(self, workout: Workout) -> str:
+        return pace(workout.avg_pace_s)
+
+    @admin.display(description=_("fastest pace /km (200 m)"))
+    def fastest_pace(self, workout: Workout) -> str:
+        return pace(workout.max_pace_s)
+
+    @admin.display(description=_("slowest pace /km (200 m)"))
+    def slowest_pace(self, workout: Workout) -> str:
+        return pace(workout.min_pace_s)
+
+    @admin.display(description=_("calories (kcal)"))
+    def calories(self, workout: Workout) -> str:
+        return rounded(workout.calories_kcal)
+
+    @admin.display(description=_("heart rate avg / max (bpm)"))
+    def heart_rate(self, workout: Workout) -> str:
+        return f"{rounded(workout.heart_rate_avg)} / {rounded(workout.heart_rate_max)}"
+
+    @admin.display(description=_("elevation gain / loss (m)"))
+    def elevation(self, workout: Workout) -> str:
+        return f"{rounded(workout.elevation_gain_m, 1)} / {rounded(workout.elevation_loss_m, 1)}"
+
+    @admin.display(description=_("route completion (%)"))
+    def route_completion_shown(self, workout: Workout) -> str:
+        return rounded(workout.route_completion, 1)
+
+    @admin.display(description=_("shape accuracy (0-100)"))
+    def shape_accuracy_shown(self, workout: Workout) -> str:
+        return rounded(workout.shape_accuracy, 1)
+
+    @admin.display(description=_("start (lat, lng)"))
+    def start_position(self, workout: Workout) -> str:
+        return _position(workout.start_latitude, workout.start_longitude)
+
+    @admin.display(description=_("end (lat, lng)"))
+    def end_position(self, workout: Workout) -> str:
+        return _position(workout.end_latitude, workout.end_longitude)
+
+    @admin.display(description=_("splits"))
+    def splits_table(self, workout: Workout) -> str:
+        return html_table(
+            [_("km"), _("distance (km)"), _("time"), _("pace /km"), _("elevation (m)")],
+            ([split["km"], f"{split['distance']:.2f}", duration(split["duration"]), pace(split["pace_s"]),
+              rounded(split.get("elevation_change"), 1)] for split in workout.splits),
+        )
+
+    @admin.display(description=_("best efforts"))
+    def best_efforts_table(self, workout: Workout) -> str:
+        return html_table(
+            [_("distance (km)"), _("time"), _("pace /km")],
+            ([km(int(distance)), duration(seconds), pace(seconds * 1000 / int(distance))]
+             for distance, seconds in sorted(workout.best_efforts.items(), key=lambda item: int(item[0]))),
+        )
+
+    @admin.display(description=_("map"))
+    def map(self, workout: Workout) -> str:
+        track = list(WorkoutPoint.objects.filter(workout_id=workout.pk, rejected_reason="")
+                     .order_by("recorded_at", "seq").values_list("latitude", "longitude"))
+        lines = [MapLine(_("recorded track"), track, "track")]
+        option = workout.route_option
+        if option is not None:
+            lines.insert(0, MapLine(_("planned option #%(rank)s") % {"rank": option.rank}, option.coordinates(),
+                                    "planned"))
+        route = workout.route or (option.route if option is not None else None)
+        if route is not None and len(track) >= 3:
+            lines.append(MapLine(_("figure fitted to the track"), route_outline_fitted_to(route, track),
+                                 "outline"))
+        return map_widget(lines, element_id="workout-map", start=track[0] if track else None)
+
+
+def _position(latitude: float | None, longitude: float | None) -> str:
+    return "-" if latitude is None or longitude is None else f"{latitude:.6f}, {longitude:.6f}"
 
 
 @admin.register(UserStats)
 class UserStatsAdmin(admin.ModelAdmin):
-    list_display = ["user", "total_workouts", "total_distance_m", "longest_distance_m", "fastest_1k_s",
-                    "fastest_5k_s", "fastest_10k_s", "updated_at"]
+    """All-time totals and records: the stats service keeps them exact, so nothing here is editable."""
+
+    list_display = ["user", "total_workouts", "total_km", "longest_km", "fastest_1k", "fastest_5k",
+                    "fastest_10k", "updated_at"]
     list_select_related = ["user"]
-    search_fields = ["user__email"]
-    raw_id_fields = ["user", "longest_distance_workout", "fastest_1k_workout", "fastest_5k_workout",
-                     "fastest_10k_workout"]
-    readonly_fields = ["updated_at"]
+    search_fields = ["user__email", "user__name"]
+    fields = ["user", "total_workouts", "completed_routes", "total_km", "total_time", "total_calories",
+              "longest_km", "longest_distance_workout", "fastest_1k", "fastest_1k_workout", "fastest_5k",
+              "fastest_5k_workout", "fastest_10k", "fastest_10k_workout", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("total km"), ordering="total_distance_m")
+    def total_km(self, stats: UserStats) -> str:
+        return km(stats.total_distance_m)
+
+    @admin.display(description=_("total moving time"))
+    def total_time(self, stats: UserStats) -> str:
+        return duration(stats.total_duration_s)
+
+    @admin.display(description=_("total calories (kcal)"))
+    def total_calories(self, stats: UserStats) -> str:
+        return rounded(stats.total_calories_kcal)
+
+    @admin.display(description=_("longest km"), ordering="longest_distance_m")
+    def longest_km(self, stats: UserStats) -> str:
+        return km(stats.longest_distance_m)
+
+    @admin.display(description=_("fastest 1 km"), ordering="fastest_1k_s")
+    def fastest_1k(self, stats: UserStats) -> str:
+        return duration(stats.fastest_1k_s)
+
+    @admin.display(description=_("fastest 5 km"), ordering="fastest_5k_s")
+    def fastest_5k(self, stats: UserStats) -> str:
+        return duration(stats.fastest_5k_s)
+
+    @admin.display(description=_("fastest 10 km"), ordering="fastest_10k_s")
+    def fastest_10k(self, stats: UserStats) -> str:
+        return duration(stats.fastest_10k_s)
 
 
 @admin.register(WorkoutImport)
@@ -146,7 +255,7 @@ class WorkoutImportAdmin(admin.ModelAdmin):
     list_display = ("created_at", "user", "file_name", "source", "status", "error_code", "attempts", "workout")
     list_filter = ("status", "source", "error_code")
     search_fields = ("user__email", "file_name")
-    raw_id_fields = ("user", "workout")
+    list_select_related = ("user", "workout")
     readonly_fields = [field.name for field in WorkoutImport._meta.fields]
     date_hierarchy = "created_at"
 

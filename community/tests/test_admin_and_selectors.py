@@ -1,5 +1,6 @@
 """Staff moderation in the admin, the comments' order, and the visibility selector for anonymous viewers."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -82,3 +83,38 @@ def test_a_deleted_authors_posts_disappear():
     author.deleted_at = timezone.now()
     author.save(update_fields=["deleted_at"])
     assert post not in selectors.posts_visible_to(viewer=UserFactory())
+
+
+def test_comment_list_shows_the_text_and_names_people(staff_client, django_assert_max_num_queries):
+    author = UserFactory(name="Minji Kim")
+    commenter = UserFactory(name="Jisoo Park")
+    post = PostFactory(author=author, content="Heart drawn on the streets")
+    long_text = "A long comment that staff must be able to read in full in the list. " * 3
+    for _index in range(5):
+        services.comment_create(post=post, author=commenter, content=long_text)
+    with django_assert_max_num_queries(12):  # the author and the post's author come with each row
+        page = staff_client.get(reverse("admin:community_comment_changelist")).content.decode()
+    assert page.count(long_text.strip()) == 5
+    assert "Jisoo Park" in page and "Minji Kim: Heart drawn on the streets" in page
+    assert str(author.pk) not in page.replace(f"/{post.pk}/", "")  # people by name, not by UUID
+    assert reverse("admin:community_comment_add") not in page
+
+
+def test_post_page_lists_its_comments_and_nothing_system_made_can_be_added(staff_client):
+    author, commenter = UserFactory(name="Minji Kim"), UserFactory(name="Jisoo Park")
+    post = PostFactory(author=author)
+    services.comment_create(post=post, author=commenter, content="같이 달려요")
+    page = staff_client.get(reverse("admin:community_post_change", args=[post.pk])).content.decode()
+    assert "같이 달려요" in page and "Jisoo Park" in page
+    row_label = re.search(r'<td class="original">\s*<p>\s*(.*?)\s*<a ', page, re.S).group(1)
+    assert row_label == "Jisoo Park: 같이 달려요"  # the inline row is named, not a pair of UUIDs
+    assert f"Minji Kim: {post.content[:40]}" in page  # the title names the author
+    for model in (Post, Comment, Like, Follow, UserCounters, Notification):
+        assert staff_client.get(reverse(f"admin:community_{model._meta.model_name}_add")).status_code == 403
+
+
+def test_notifications_are_named_by_the_recipients_name(staff_client):
+    recipient, actor = UserFactory(name="Aino Virtanen"), UserFactory(name="Seojun Lee")
+    Notification.objects.create(user=recipient, actor=actor, type=Notification.Type.choices[0][0])
+    page = staff_client.get(reverse("admin:community_notification_changelist")).content.decode()
+    assert "Aino Virtanen" in page and "Seojun Lee" in page and str(recipient.pk) not in page

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from routes.models import RoadNetwork, RouteShape
+from routes.models import RoadNetwork, Route, RouteShape
 from routes.services import RoadNetworkImportError
 from routes.tests.conftest import GRID_NAME
 from routes.tests.factories import RouteOptionFactory
@@ -115,3 +115,50 @@ def test_deleting_a_network_in_the_admin_removes_its_file(staff_client, grid_net
     assert response.status_code == 302
     assert not RoadNetwork.objects.exists()
     assert not path.exists()
+
+
+def test_route_change_page_puts_the_options_on_a_leaflet_map(staff_client):
+    import json
+
+    import polyline
+
+    path = [(37.2800, 127.0400), (37.2805, 127.0400), (37.2810, 127.0410), (37.2810, 127.0420),
+            (37.2818, 127.0420), (37.2818, 127.0410), (37.2810, 127.0410), (37.2805, 127.0400),
+            (37.2800, 127.0400)]
+    option = RouteOptionFactory(polyline=polyline.encode(path, 5), point_count=len(path), figure_start_index=2,
+                                figure_end_index=6, approach_length_m=240.0, rank=1)
+    # the outline the planner drew: a square in template units (y up)
+    Route.objects.filter(pk=option.route_id).update(outline=[[0, 0], [100, 0], [100, 100], [0, 100], [0, 0]])
+    other_route_option = RouteOptionFactory(rank=1)
+    RouteOptionFactory(route=option.route, rank=2)
+    content = staff_client.get(reverse("admin:routes_route_change", args=[option.route.pk])).content.decode()
+    assert "vendor/leaflet/leaflet.js" in content and "vendor/leaflet/leaflet.css" in content
+    assert "runnerway/admin/map.js" in content and 'class="rw-map"' in content
+    data = json.loads(re.search(r'<script id="route-map-data" type="application/json">(.*?)</script>', content,
+                                re.S).group(1))
+    assert data["tile_url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    lines = {line["label"]: line for line in data["lines"]}
+    assert lines["option #1: figure"]["coordinates"] == [list(point) for point in path[2:7]]
+    assert lines["option #1: approach"]["coordinates"] == [list(point) for point in path[:3]]
+    assert "option #1: way back" not in lines  # it retraces the approach
+    outline = lines["option #1: fitted outline"]
+    assert outline["style"] == "outline" and outline["coordinates"][0] == outline["coordinates"][-1]
+    # the square fitted onto the square figure lies on its corners (within ~5 m: 0.00005 degrees)
+    assert len(outline["coordinates"]) == 5
+    for lat, lng in outline["coordinates"]:
+        assert min(abs(lat - corner[0]) + abs(lng - corner[1]) for corner in path[2:7]) < 0.00005
+    assert lines["option #1: figure"]["shown"] and not lines["option #2: figure"]["shown"]
+    # a route with no stored outline still shows its path, without a fitted outline
+    other = staff_client.get(reverse("admin:routes_route_change", args=[other_route_option.route_id]))
+    assert "fitted outline" not in other.content.decode() and "option #1: figure" in other.content.decode()
+
+
+def test_route_changelist_filters_deleted_routes(staff_client):
+    from django.utils import timezone
+
+    live, gone = RouteOptionFactory().route, RouteOptionFactory().route
+    Route.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    deleted = staff_client.get(reverse("admin:routes_route_changelist"), {"deleted": "yes"}).content.decode()
+    assert gone.name in deleted and live.name not in deleted
+    alive = staff_client.get(reverse("admin:routes_route_changelist"), {"deleted": "no"}).content.decode()
+    assert live.name in alive and gone.name not in alive

@@ -1,5 +1,7 @@
 """Operations: schedules, the cleanup and analytics jobs, their commands, and retries by a real qcluster."""
 
+import json
+import re
 import time as time_module
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
@@ -209,8 +211,24 @@ def test_staff_analytics_page_draws_charts(client):
     response = client.get("/admin/analytics/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('role="img" aria-label=') == 5 and "Active users per day (max 7)" in html
+    assert html.count("<canvas ") == 6
+    for script in ("chart.umd.min.js", "chartjs-adapter-date-fns.bundle.min.js", "chartjs-plugin-datalabels.min.js",
+                   "runnerway/admin/analytics.js"):
+        assert f"/static/vendor/chartjs/{script}" in html or f"/static/{script}" in html
+    charts = json.loads(re.search(r'<script id="analytics-charts" type="application/json">(.*?)</script>', html,
+                                  re.S).group(1))
+    by_id = {chart["id"]: chart for chart in charts}
+    day = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert by_id["active-users"]["points"] == [{"x": day, "y": 7}]
+    assert by_id["workouts"]["points"] == [{"x": day, "y": 9}]
+    assert by_id["shape-accuracy"]["points"] == []  # no accuracy that day: no point, not a zero
     assert "<td>Heart</td><td>4</td>" in html
+
+
+def test_analytics_page_is_linked_from_the_admin_index(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    index = client.get("/admin/").content.decode()
+    assert 'href="/admin/analytics/"' in index
 
 
 def test_analytics_page_is_staff_only(client):
@@ -224,3 +242,21 @@ def test_health_endpoint_keeps_status_ok_while_only_the_queue_is_degraded(api_cl
     response = api_client.get("/api/v1/health")
     assert response.status_code == 200
     assert response.json()["data"] == {"status": "ok", "database": "ok", "queue": "degraded"}
+
+
+def test_bootstrap_fills_the_analytics_of_the_days_since_the_oldest_workout():
+    from runnerway.models import DailyGlobalStats
+    from workouts.models import Workout
+    from workouts.tests.factories import WorkoutFactory
+
+    zone = jobs.ZoneInfo("Asia/Seoul")
+    started = timezone.now() - timedelta(days=3)
+    WorkoutFactory(status=Workout.Status.COMPLETED, started_at=started, distance_m=3000.0, duration_s=900)
+    out = StringIO()
+    call_command("bootstrap", "--demo-users", "0", stdout=out)
+    first_day = started.astimezone(zone).date()
+    today = timezone.now().astimezone(zone).date()
+    days = list(DailyGlobalStats.objects.order_by("day").values_list("day", "workouts", "distance_m"))
+    assert [day for day, _, _ in days] == [first_day + timedelta(days=n) for n in range((today - first_day).days + 1)]
+    assert days[0][1:] == (1, 3000.0)
+    assert f"Analytics computed for {len(days)} day(s)." in out.getvalue()
