@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('community', '0002_feed_indexes_shape_popularity'),
-        ('routes', '0005_route_discover_counters'),
+        ('routes', '0006_route_discover_counters'),
         ('workouts', '0002_workout_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

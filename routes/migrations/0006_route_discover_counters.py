@@ -20,7 +20,7 @@ def backfill_run_count(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routes', '0004_routeoption_cues'),
+        ('routes', '0005_roadnetwork_region'),
         ('workouts', '0002_workout_import'),
     ]
 
