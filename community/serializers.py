@@ -18,8 +18,7 @@ from community.selectors import FEED_ORDERINGS, shared_workout
 from community.services import DELETED_RUNNER_NAME
 from goals.models import Goal
 from routes.models import Route
-from routes.serializers import bbox_field, latlng_field
-from runnerway.api.fields import UserTextField
+from runnerway.api.fields import UserTextField, bbox_field, latlng_field
 from workouts.metrics import format_pace
 
 POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5

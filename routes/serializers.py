@@ -29,7 +29,7 @@ from routes.selectors import (
     DISCOVER_ORDERINGS,
     shape_get_active,
 )
-from runnerway.api.fields import UserTextField
+from runnerway.api.fields import UserTextField, bbox_field, latlng_field
 
 # --- Shapes ---------------------------------------------------------------------------------------------
 
@@ -65,17 +65,6 @@ class ShapeListQuerySerializer(serializers.Serializer):
 
 
 # --- Paths and options ----------------------------------------------------------------------------------
-
-def latlng_field(**kwargs) -> serializers.ListField:
-    """[lat, lng]: exactly two numbers (the schema says so with minItems/maxItems)."""
-    return serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, **kwargs)
-
-
-def bbox_field(**kwargs) -> serializers.ListField:
-    """[min_lat, min_lng, max_lat, max_lng]: exactly four numbers."""
-    kwargs.setdefault("help_text", "[min_lat, min_lng, max_lat, max_lng]")
-    return serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, **kwargs)
-
 
 # For a method field's schema (drf-spectacular drops the validators' minItems/maxItems of a field instance there).
 LATLNG_SCHEMA = {"type": "array", "items": {"type": "number", "format": "double"}, "minItems": 2, "maxItems": 2,

@@ -6,8 +6,7 @@ Output serializers read stored figures only (no queries beyond the `route__shape
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from routes.serializers import bbox_field, latlng_field
-from runnerway.api.fields import BoundedDateField
+from runnerway.api.fields import BoundedDateField, bbox_field, latlng_field
 from workouts.metrics import format_pace
 from workouts.models import Workout, WorkoutImport
 from workouts.selectors import STATS_PERIODS
