@@ -294,23 +294,19 @@ def _is_ring(xy: np.ndarray) -> bool:
 
 
 def warm_planner() -> None:
-    """Build the recognisability catalogue and every active shape's own figure and margin now (~1 s of CPU
-    for the catalogue), as a worker boots: otherwise the first plan of each shape in a process spends its
-    CPU budget on them instead of searching."""
-    from django.db import DatabaseError
-
+    """Build the recognisability catalogue and each catalogue shape's own figure and margin, as drawn from its
+    SVG path (what planning uses), now (~1 s of CPU) as a worker boots: otherwise the first plan of each shape
+    in a process spends its CPU budget on them instead of searching. No database access (a booting worker
+    must not open a connection before it forks); a shape staff added by hand is warmed by its first plan."""
     from routes.planner.recognisability import warm_outline, warm_up
+    from routes.planner.shapes import SHAPE_TEMPLATES
 
     warm_up()
-    try:
-        shapes = list(RouteShape.objects.filter(is_active=True).values_list("shape_id", "svg_template", "closed"))
-    except DatabaseError:  # before the first migrate
-        return
-    for shape_id, svg, closed in shapes:
+    for template in SHAPE_TEMPLATES:
         try:
-            warm_outline(_outline_from_svg(svg), closed)
+            warm_outline(_outline_from_svg(template.svg_path), template.closed)
         except ValueError as exc:
-            logger.warning("shape %s not warmed: %s", shape_id, exc)
+            logger.warning("shape %s not warmed: %s", template.shape_id, exc)
 
 
 def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_path: str | None,

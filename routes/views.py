@@ -198,7 +198,8 @@ class RouteListCreateView(CuesVaryByLanguage, GenericAPIView):
         "of the road network covering the start, and saves the route with up to `options_count` ranked "
         "options, each a loop from and back to the start (open shapes end where the figure ends) within "
         "±10 % of the target distance. A duration target becomes a distance at the intensity's pace. "
-        "Planning is bounded by a time budget of a few seconds. Throttled per user (`route_plan`) and per client "
+        "Planning is bounded by a CPU budget (`ROUTE_PLAN_TIME_BUDGET_S`, 1 s of CPU by default; on a busy server "
+        "the answer takes longer, from the same search). Throttled per user (`route_plan`) and per client "
         "address (`route_plan_address`).\n\n"
         "`location_address`/`location_district` name the start (Kakao Local where configured, else the "
         "network's OSM place and street names); empty when neither can.\n\n"
@@ -211,7 +212,7 @@ class RouteListCreateView(CuesVaryByLanguage, GenericAPIView):
             422: error_response(
                 "`no_road_network`: no imported road network covers the start; "
                 "`route_not_found`: no option within ±10 % of the target could be drawn; "
-                "`route_planning_timeout`: the time budget ran out before any option was found."
+                "`route_planning_timeout`: the CPU budget ran out before any option was found."
             ),
         },
         tags=["routes"],
@@ -246,7 +247,7 @@ class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
         "Feed an option's `placement` back, changed, to move it again.\n\n"
         f"A route keeps at most {MAX_OPTIONS_PER_ROUTE} options: when full, the oldest placed option that no "
         "workout or post uses is dropped to make room (409 `conflict` when every one is in use). Answers in "
-        "a fraction of a second (the planner's budget is `ROUTE_PLACE_TIME_BUDGET_S`). Throttled with route "
+        "a fraction of a second (the planner's CPU budget is `ROUTE_PLACE_TIME_BUDGET_S`). Throttled with route "
         "planning, per user (`route_plan`) and per client address (`route_plan_address`). Another user's "
         "route answers 404.\n\n"
         "400 `validation_error` with `fields` for: a latitude/longitude/rotation out of range, a `scale` "
