@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('community', '0002_feed_indexes_shape_popularity'),
+        ('accounts', '0004_user_privacy_zone'),  # the backfill reads the authors' privacy zones
         ('routes', '0006_route_discover_counters'),
         ('workouts', '0002_workout_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -289,3 +289,24 @@ class TestRoutesNearMe:
         with django_assert_num_queries(2):  # the candidates, then the page with everything it shows
             selectors.discover_page(viewer=viewer, candidates=selectors.discover_candidates(
                 viewer=viewer, latitude=MAPO[0], longitude=MAPO[1], radius_km=5)[:20])
+
+    def test_the_migrations_backfill_the_boxes_and_the_runners(self, user):
+        from django.apps import apps
+
+        author = UserFactory()
+        route, post = shared_route(author, point_at(east_km=1))
+        post.refresh_from_db()
+        stored = [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
+                                                                "center_lat", "center_lon")]
+        Post.objects.update(figure_min_lat=None, figure_min_lon=None, figure_max_lat=None, figure_max_lon=None,
+                            figure_center_lat=None, figure_center_lon=None)
+        WorkoutFactory(user=author, route=route)
+        WorkoutFactory(user=author, route=route)
+        __import__("community.migrations.0003_post_figure_bounds", fromlist=["x"]).backfill_figure_bounds(apps, None)
+        __import__("routes.migrations.0005_route_discover_counters", fromlist=["x"]).backfill_run_count(apps, None)
+        post.refresh_from_db()
+        route.refresh_from_db()
+        assert [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
+                                                              "center_lat", "center_lon")] == pytest.approx(stored)
+        assert route.run_count == 1  # one runner, two runs
+        assert len(results(client_for(user).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))) == 1
