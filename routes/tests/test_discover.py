@@ -303,7 +303,7 @@ class TestRoutesNearMe:
         WorkoutFactory(user=author, route=route)
         WorkoutFactory(user=author, route=route)
         __import__("community.migrations.0003_post_figure_bounds", fromlist=["x"]).backfill_figure_bounds(apps, None)
-        __import__("routes.migrations.0005_route_discover_counters", fromlist=["x"]).backfill_run_count(apps, None)
+        __import__("routes.migrations.0006_route_discover_counters", fromlist=["x"]).backfill_run_count(apps, None)
         post.refresh_from_db()
         route.refresh_from_db()
         assert [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
