@@ -62,7 +62,7 @@ class RouteShape(models.Model):
         ordering = ["sort_order", "shape_id"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.shape_id})"
+        return f"{self.display_name} ({self.shape_id})"
 
     @property
     def display_name(self) -> str:
