@@ -240,3 +240,16 @@ def test_analytics_days_are_the_days_the_admin_shows(user):
     assert timezone.localtime(started).date() == date(2026, 5, 2)
     assert compute_daily_analytics(day=date(2026, 5, 2)).global_stats.workouts == 1
     assert compute_daily_analytics(day=date(2026, 5, 1)).global_stats.workouts == 0
+
+
+def test_a_mariadb_without_the_zone_tables_is_reported(settings):
+    """runnerway.W002: on MariaDB a zone it cannot convert to (here one that exists nowhere) is reported; SQLite
+    converts in Python and has nothing to report."""
+    from django.db import connection
+
+    from runnerway.checks import mariadb_knows_the_time_zone
+
+    assert mariadb_knows_the_time_zone(None, databases=["default"]) == []  # Asia/Seoul converts (CI loads the tables)
+    settings.TIME_ZONE = "Mars/Olympus_Mons"
+    warnings = mariadb_knows_the_time_zone(None, databases=["default"])
+    assert [warning.id for warning in warnings] == (["runnerway.W002"] if connection.vendor == "mysql" else [])
