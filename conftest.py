@@ -3,6 +3,37 @@
 import pytest
 from rest_framework.test import APIClient
 
+ACCEPT_LANGUAGE_MARKER = "no_accept_language"
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", f"{ACCEPT_LANGUAGE_MARKER}: the test's requests send no Accept-Language of their own (the server's "
+        "default, Korean, answers) and its code runs in the default language")
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(request, monkeypatch):
+    """Tests speak English: every test client request says `Accept-Language: en` unless it sends its own header,
+    and code called outside a request runs in English. The product's default is Korean (settings.LANGUAGE_CODE);
+    tests of that default are marked `no_accept_language` (runnerway/tests/test_languages.py)."""
+    from django.test.client import RequestFactory
+    from django.utils import translation
+
+    if request.node.get_closest_marker(ACCEPT_LANGUAGE_MARKER):
+        yield
+        return
+    base_environ = RequestFactory._base_environ
+
+    def english_environ(self, **request_environ):
+        environ = base_environ(self, **request_environ)
+        environ.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+        return environ
+
+    monkeypatch.setattr(RequestFactory, "_base_environ", english_environ)
+    with translation.override("en"):
+        yield
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_media(settings, tmp_path):

@@ -7,6 +7,7 @@ data. Images are also scaled down: an avatar is shown as a small circle.
 
 import io
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from runnerway.api.exceptions import UnsupportedFile
@@ -35,15 +36,15 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
     in pixels.
     """
     if upload.size is not None and upload.size > MAX_AVATAR_BYTES:
-        raise UnsupportedFile("The avatar must be at most 5 MB.")
+        raise UnsupportedFile(_("The avatar must be at most 5 MB."))
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
             image_format = probe.format
             if image_format not in _FORMATS:
-                raise UnsupportedFile("The avatar must be a JPEG, PNG or WebP image.")
+                raise UnsupportedFile(_("The avatar must be a JPEG, PNG or WebP image."))
             if probe.width * probe.height > MAX_SOURCE_PIXELS:
-                raise UnsupportedFile("The avatar image has too many pixels.")
+                raise UnsupportedFile(_("The avatar image has too many pixels."))
             probe.verify()  # structure and checksums; the image cannot be used after this
         upload.seek(0)
         with Image.open(upload) as source:
@@ -54,8 +55,8 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
                 if scale < 1:
                     source.draft(None, (max(1, int(source.width * scale)), max(1, int(source.height * scale))))
             if _decoded_bytes(source) > MAX_DECODED_BYTES:
-                raise UnsupportedFile("The avatar image has too many pixels: a PNG or WebP may have at most "
-                                      "6 megapixels (JPEG photos may be larger).")
+                raise UnsupportedFile(_("The avatar image has too many pixels: a PNG or WebP may have at most "
+                                      "6 megapixels (JPEG photos may be larger)."))
             source.load()  # decodes every pixel: a truncated file fails here
             # Scaled first, then turned as the EXIF tag asks: the square bound makes the order irrelevant to the
             # result, and turning the small image costs a copy of 1 MP instead of the source's.
@@ -69,7 +70,7 @@ def avatar_normalize(upload) -> tuple[bytes, str]:
     except UnsupportedFile:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise UnsupportedFile("The avatar must be a JPEG, PNG or WebP image.") from exc
+        raise UnsupportedFile(_("The avatar must be a JPEG, PNG or WebP image.")) from exc
     return encoded.getvalue(), extension
 
 

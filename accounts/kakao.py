@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from runnerway.api.exceptions import ApiError, ServiceUnavailable
 
@@ -21,12 +23,12 @@ logger = logging.getLogger(__name__)
 class KakaoTokenInvalid(ApiError):
     status_code = 401
     default_code = "kakao_token_invalid"
-    default_detail = "Kakao did not accept this access token. Log in with Kakao again."
+    default_detail = gettext_lazy("Kakao did not accept this access token. Log in with Kakao again.")
 
 
 class KakaoUnavailable(ServiceUnavailable):
     default_code = "kakao_unavailable"
-    default_detail = "Kakao login is unavailable right now. Try again shortly."
+    default_detail = gettext_lazy("Kakao login is unavailable right now. Try again shortly.")
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,11 @@ def kakao_profile_for_token(*, access_token: str) -> KakaoProfile:
     app_id = str(settings.KAKAO_APP_ID).strip()
     if not app_id:
         logger.error("KAKAO_APP_ID is not set: Kakao login refused")
-        raise KakaoUnavailable("Kakao login is not configured on this server.")
+        raise KakaoUnavailable(_("Kakao login is not configured on this server."))
 
     token_info = _get("/v1/user/access_token_info", access_token)
     if str(token_info.get("app_id")) != app_id:
-        raise KakaoTokenInvalid("This Kakao token was issued to another app.")
+        raise KakaoTokenInvalid(_("This Kakao token was issued to another app."))
 
     me = _get("/v2/user/me", access_token)
     uid = me.get("id")

@@ -7,6 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from runnerway.rowcache import InvalidatingQuerySet
 
@@ -63,6 +64,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         EMAIL = "email", "Email"
         KAKAO = "kakao", "Kakao"
 
+    class Language(models.TextChoices):
+        KOREAN = "ko", "한국어"
+        ENGLISH = "en", "English"
+
     class Gender(models.TextChoices):
         MALE = "male", "Male"
         FEMALE = "female", "Female"
@@ -72,27 +77,30 @@ class User(AbstractBaseUser, PermissionsMixin):
     # NULL (not "") when unknown — a Kakao user who did not share one — and when the account is deleted
     # (the address moves to `deleted_email`), so the unique index frees it for a new signup. A partial
     # unique index would say this more directly, but MariaDB has none.
-    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
+    email = models.EmailField(_("email address"), max_length=254, unique=True, null=True, blank=True)
     deleted_email = models.EmailField(max_length=254, blank=True, default="")
-    name = models.CharField(max_length=100, blank=True, default="")
+    name = models.CharField(_("name"), max_length=100, blank=True, default="")
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, default="")
-    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.EMAIL)
+    provider = models.CharField(_("provider"), max_length=16, choices=Provider.choices, default=Provider.EMAIL)
     provider_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    email_verified = models.BooleanField(default=False)
+    email_verified = models.BooleanField(_("email verified"), default=False)
     weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     height_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default="")
     timezone = models.CharField(max_length=64, default="Asia/Seoul")
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.KOREAN,
+        help_text="Language of the mails and texts sent outside a request (exports, account notices).")
     privacy_zone_m = models.PositiveSmallIntegerField(
         choices=[(size, f"{size} m" if size else "Off") for size in ZONE_SIZES_M], default=DEFAULT_ZONE_SIZE_M,
         help_text="Hidden around the start and end of every path others see (community.privacy).")
     privacy_zone_secret = models.CharField(max_length=32, default=new_privacy_zone_secret, editable=False)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
     # When accounts.erasure.account_erase finished removing the deleted account's personal data; a deleted
     # account without it is pending (the hourly cleanup queues the job again).
     erased_at = models.DateTimeField(null=True, blank=True)
@@ -109,6 +117,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["name"]
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["provider", "provider_id"], name="user_provider_idx")]
 
@@ -142,6 +152,8 @@ class ActivityLog(models.Model):
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("activity log entry")
+        verbose_name_plural = _("activity log")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"], name="activity_user_created_idx")]
 
@@ -164,15 +176,18 @@ class EmailOTP(models.Model):
     # Wrong codes typed against this code. The per-email limit sums these over recent codes, so asking for
     # a new code does not reset it (see accounts.otp.OTP_FAILURE_WINDOW).
     failed_attempts = models.PositiveSmallIntegerField(default=0)
+    # The language of the request that asked for the code: the mail task writes in it.
+    language = models.CharField(max_length=2, choices=User.Language.choices, default=User.Language.KOREAN)
     created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("email login code")
+        verbose_name_plural = _("email login codes")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["email", "-created_at"], name="emailotp_email_created_idx")]
-        verbose_name = "email login code"
 
     def __str__(self) -> str:
         return f"code for {self.email} at {self.created_at:%Y-%m-%d %H:%M:%S}"
@@ -189,12 +204,13 @@ class EmailOTPFailure(models.Model):
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
+        verbose_name = _("wrong login code")
+        verbose_name_plural = _("wrong login codes")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["email", "created_at"], name="otpfailure_email_created_idx"),
             models.Index(fields=["email", "client_address", "created_at"], name="otpfailure_email_addr_idx"),
         ]
-        verbose_name = "wrong login code"
 
     def __str__(self) -> str:
         return f"wrong code for {self.email} from {self.client_address or '?'} at {self.created_at:%H:%M:%S}"

@@ -1,10 +1,15 @@
 """Input and output shapes of the accounts API."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from accounts.models import ZONE_SIZES_M, User
 from runnerway.api.fields import UserTextField
 
+LANGUAGE_HELP = ("Language of what is sent to me outside a request: mails such as the account notice (`ko`, the "
+                 "default, or `en`; set at signup from `Accept-Language`). Responses follow each request's "
+                 "`Accept-Language`, pushes the phone's registered language.")
 PRIVACY_ZONE_HELP = ("Metres hidden around the start and end of every path others see (0 = off, 200 "
                      "(default), 400, 800); see the privacy zone in the community endpoints.")
 
@@ -18,6 +23,7 @@ def avatar_url(user: User, request=None) -> str | None:
 
 class UserSerializer(serializers.ModelSerializer):
     avatar = serializers.SerializerMethodField()
+    language = serializers.ChoiceField(choices=User.Language.choices, read_only=True, help_text=LANGUAGE_HELP)
     # "" until the user picks one: declared so that the schema's enum admits the blank it answers.
     gender = serializers.ChoiceField(choices=User.Gender.choices, allow_blank=True, read_only=True)
     # Stored as decimals; answered as JSON numbers like every other quantity (DRF would send "61.5").
@@ -29,7 +35,7 @@ class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "name", "avatar", "provider", "email_verified", "weight_kg", "height_cm",
-                  "birth_year", "gender", "timezone", "privacy_zone", "created_at"]
+                  "birth_year", "gender", "timezone", "language", "privacy_zone", "created_at"]
         read_only_fields = fields
 
     def get_avatar(self, user: User) -> str | None:
@@ -94,7 +100,7 @@ class OTPRequestResultSerializer(serializers.Serializer):
 class OTPVerifySerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     code = serializers.RegexField(r"^[0-9]{6}$", max_length=6, help_text="The 6-digit code from the email.",
-                                  error_messages={"invalid": "The code is 6 digits."})
+                                  error_messages={"invalid": gettext_lazy("The code is 6 digits.")})
 
 
 class KakaoLoginSerializer(serializers.Serializer):
@@ -102,7 +108,7 @@ class KakaoLoginSerializer(serializers.Serializer):
     # a non-Latin-1 character would crash the outgoing request (500) and a newline would inject a header.
     access_token = serializers.RegexField(r"^[A-Za-z0-9._~+/=-]+$", max_length=2048, trim_whitespace=True,
                                           help_text="The access token the Kakao SDK gave the app.",
-                                          error_messages={"invalid": "This is not a Kakao access token."})
+                                          error_messages={"invalid": gettext_lazy("This is not a Kakao access token.")})
 
 
 class AvatarUploadSerializer(serializers.Serializer):
@@ -122,6 +128,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
     def validate_gender(self, value: str | None) -> str:
         return value or ""
     timezone = serializers.CharField(max_length=64, required=False)
+    language = serializers.ChoiceField(choices=User.Language.choices, required=False, help_text=LANGUAGE_HELP)
     privacy_zone = serializers.ChoiceField(choices=ZONE_SIZES_M, required=False, help_text=PRIVACY_ZONE_HELP)
 
     def validate_timezone(self, value: str) -> str:
@@ -131,12 +138,12 @@ class ProfileUpdateSerializer(serializers.Serializer):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise serializers.ValidationError(
-                "Unknown time zone (use an IANA name such as Asia/Seoul).") from exc
+                _("Unknown time zone (use an IANA name such as Asia/Seoul).")) from exc
         return value
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
-                {name: ["This field cannot be changed."] for name in sorted(unknown)})
+                {name: [_("This field cannot be changed.")] for name in sorted(unknown)})
         return attrs

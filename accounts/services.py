@@ -17,7 +17,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_q.tasks import async_task
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -28,6 +30,7 @@ from accounts.avatars import avatar_normalize
 from accounts.kakao import KakaoProfile
 from accounts.models import EmailOTP, EmailOTPFailure, User
 from runnerway.api.exceptions import ApiError, Conflict
+from runnerway.i18n import active_language
 
 logger = logging.getLogger(__name__)
 
@@ -54,22 +57,22 @@ class LoginResult:
 class AccountDisabled(ApiError):
     status_code = 401
     default_code = "authentication_failed"
-    default_detail = "This account is disabled."
+    default_detail = gettext_lazy("This account is disabled.")
 
 
 class OTPInvalid(ApiError):
     default_code = "otp_invalid"
-    default_detail = "The code is not correct. Check the latest email or request a new code."
+    default_detail = gettext_lazy("The code is not correct. Check the latest email or request a new code.")
 
 
 class OTPExpired(ApiError):
     default_code = "otp_expired"
-    default_detail = "The code has expired. Request a new code."
+    default_detail = gettext_lazy("The code has expired. Request a new code.")
 
 
 class OTPAttemptsExceeded(ApiError):
     default_code = "otp_attempts_exceeded"
-    default_detail = "Too many wrong codes for this email. Try again later."
+    default_detail = gettext_lazy("Too many wrong codes for this email. Try again later.")
 
 
 class RefreshTokenReused(TokenError):
@@ -117,13 +120,14 @@ def user_send_secured_email(*, user_id: str, token_version: int) -> bool:
     if user is None or not user.email:
         return False
     context = {"email": user.email}
-    message = EmailMultiAlternatives(
-        subject=render_to_string("accounts/email/account_secured_subject.txt", context).strip(),
-        body=render_to_string("accounts/email/account_secured.txt", context),
-        to=[user.email],
-        headers={"Message-ID": f"<secured.{user.pk}.{token_version}@{_mail_domain()}>"},
-    )
-    message.attach_alternative(render_to_string("accounts/email/account_secured.html", context), "text/html")
+    with translation.override(user.language):
+        message = EmailMultiAlternatives(
+            subject=render_to_string("accounts/email/account_secured_subject.txt", context).strip(),
+            body=render_to_string("accounts/email/account_secured.txt", context),
+            to=[user.email],
+            headers={"Message-ID": f"<secured.{user.pk}.{token_version}@{_mail_domain()}>"},
+        )
+        message.attach_alternative(render_to_string("accounts/email/account_secured.html", context), "text/html")
     message.send(fail_silently=False)
     return True
 
@@ -132,15 +136,15 @@ def user_send_secured_email(*, user_id: str, token_version: int) -> bool:
 def user_signup(*, email: str, password: str, name: str) -> User:
     email = normalize_email(email)
     if User.objects.filter(email=email).exists():
-        raise Conflict("An account with this email already exists.")
+        raise Conflict(_("An account with this email already exists."))
     candidate = User(email=email, name=name)
     password_validation.validate_password(password, user=candidate)
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, name=name,
-                                            provider=User.Provider.EMAIL)
+                                            provider=User.Provider.EMAIL, language=active_language())
     except IntegrityError as exc:  # a concurrent signup won the race for this email
-        raise Conflict("An account with this email already exists.") from exc
+        raise Conflict(_("An account with this email already exists.")) from exc
 
 
 def user_authenticate(*, email: str, password: str) -> User | None:
@@ -220,10 +224,11 @@ def refresh_token_revoke(*, refresh: str, user: User | None = None) -> None:
 def user_update_profile(*, user: User, **changes) -> User:
     if "privacy_zone" in changes:  # the API's name for the stored size
         changes["privacy_zone_m"] = changes.pop("privacy_zone")
-    allowed = {"name", "weight_kg", "height_cm", "birth_year", "gender", "timezone", "privacy_zone_m"}
+    allowed = {"name", "weight_kg", "height_cm", "birth_year", "gender", "timezone", "privacy_zone_m", "language"}
     for field, value in changes.items():
         if field not in allowed:
-            raise ApiError(f"{field} cannot be changed.", fields={field: ["This field cannot be changed."]})
+            raise ApiError(_("%(field)s cannot be changed.") % {"field": field},
+                           fields={field: [_("This field cannot be changed.")]})
         setattr(user, field, value)
     user.save(update_fields=[*changes.keys(), "updated_at"])
     if "privacy_zone_m" in changes:  # what others see of the shared routes moved: so do their boxes near me
@@ -304,6 +309,7 @@ def otp_request(*, email: str, now: datetime | None = None) -> EmailOTP:
             code_encrypted=otp_codes.otp_encrypt_for_transport(code),
             created_at=now,
             expires_at=now + otp_codes.OTP_LIFETIME,
+            language=active_language(),  # the mail speaks the language of the request that asked for it
         )
         async_task("accounts.tasks.send_otp_email", str(otp.pk), group="otp_email", ack_failure=False)
     return otp
@@ -330,14 +336,15 @@ def otp_send_email(*, otp_id: str, now: datetime | None = None) -> bool:
         return False
     context = {"code": otp_codes.otp_decrypt_for_transport(otp.code_encrypted),
                "expires_in_minutes": int(otp_codes.OTP_LIFETIME.total_seconds() // 60)}
-    message = EmailMultiAlternatives(
-        subject=render_to_string("accounts/email/otp_code_subject.txt", context).strip(),
-        body=render_to_string("accounts/email/otp_code.txt", context),
-        to=[otp.email],
-        # The same Message-ID on every attempt: a redelivery after a crash can be folded by the mailbox.
-        headers={"Message-ID": f"<otp.{otp.pk}@{_mail_domain()}>"},
-    )
-    message.attach_alternative(render_to_string("accounts/email/otp_code.html", context), "text/html")
+    with translation.override(otp.language):
+        message = EmailMultiAlternatives(
+            subject=render_to_string("accounts/email/otp_code_subject.txt", context).strip(),
+            body=render_to_string("accounts/email/otp_code.txt", context),
+            to=[otp.email],
+            # The same Message-ID on every attempt: a redelivery after a crash can be folded by the mailbox.
+            headers={"Message-ID": f"<otp.{otp.pk}@{_mail_domain()}>"},
+        )
+        message.attach_alternative(render_to_string("accounts/email/otp_code.html", context), "text/html")
     message.send(fail_silently=False)
     EmailOTP.objects.filter(pk=otp.pk, sent_at__isnull=True).update(sent_at=timezone.now(), code_encrypted="")
     logger.info("login code mail sent (otp %s)", otp.pk)  # never the code
@@ -413,7 +420,7 @@ def _user_for_verified_email(*, email: str) -> LoginResult:
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email=email, password=None, provider=User.Provider.EMAIL,
-                                                email_verified=True)
+                                                email_verified=True, language=active_language())
             return LoginResult(user=user, created=True)
         except IntegrityError:  # a concurrent signup took the email a moment ago
             user = User.objects.get(email=email)
@@ -471,7 +478,7 @@ def _kakao_login(profile: KakaoProfile) -> LoginResult:
         email = profile.email if profile.email_verified and owner is None else None
         user = User.objects.create_user(email=email, password=None, name=profile.nickname,
                                         provider=User.Provider.KAKAO, provider_id=profile.uid,
-                                        email_verified=email is not None)
+                                        email_verified=email is not None, language=active_language())
         created = True
     SocialAccount.objects.create(user=user, provider="kakao", uid=profile.uid, extra_data=profile.extra_data,
                                  last_login=timezone.now())

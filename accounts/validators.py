@@ -1,6 +1,7 @@
 """Password rules beyond Django's (settings.AUTH_PASSWORD_VALIDATORS)."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 class NotOnlyWhitespaceValidator:
@@ -9,8 +10,8 @@ class NotOnlyWhitespaceValidator:
 
     def validate(self, password: str, user=None) -> None:
         if not password.strip():
-            raise ValidationError("The password cannot be only spaces or other whitespace.",
+            raise ValidationError(_("The password cannot be only spaces or other whitespace."),
                                   code="password_only_whitespace")
 
     def get_help_text(self) -> str:
-        return "Your password cannot be only spaces or other whitespace."
+        return _("Your password cannot be only spaces or other whitespace.")

@@ -1,6 +1,8 @@
 """Accounts API: signup, login (password, email code, Kakao), tokens, the user's own and public profiles."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -48,9 +50,10 @@ from runnerway.api.exceptions import ApiError, UnsupportedFile
 from runnerway.api.schema import error_response
 
 _DISABLED_401 = "`authentication_failed`: the account is disabled."
-_SECURED_MESSAGE = ("This email had an account that was never verified. Your login proved the email is yours, so "
-                    "every other way into the account was ended: its password no longer works and all other "
-                    "sessions are signed out. We sent you an email about it.")
+_SECURED_MESSAGE = gettext_lazy(
+    "This email had an account that was never verified. Your login proved the email is yours, so every other "
+    "way into the account was ended: its password no longer works and all other sessions are signed out. We "
+    "sent you an email about it.")
 _SECURED_DOC = ("Proving the email of an account that was never verified (signed up with a password, by anyone) "
                 "secures it: its password becomes unusable, every earlier access and refresh token stops working, "
                 "other Kakao links are removed, and a mail tells the owner; the answer then has "
@@ -111,7 +114,7 @@ class SignupView(PublicAuthView):
         try:
             user = services.user_signup(**data.validated_data)
         except DjangoValidationError as exc:
-            raise ApiError("The password is too weak.", code="validation_error",
+            raise ApiError(_("The password is too weak."), code="validation_error",
                            fields={"password": list(exc.messages)}) from exc
         enqueue_activity(user=user, action="signup", request=request)
         return auth_result(request, user, status_code=status.HTTP_201_CREATED)
@@ -132,7 +135,7 @@ class LoginView(PublicAuthView):
         data.is_valid(raise_exception=True)
         user = services.user_authenticate(**data.validated_data)
         if user is None:
-            raise ApiError("Incorrect email or password.", code="authentication_failed", status_code=401)
+            raise ApiError(_("Incorrect email or password."), code="authentication_failed", status_code=401)
         enqueue_activity(user=user, action="login", request=request)
         return auth_result(request, user)
 
@@ -170,7 +173,7 @@ class LogoutView(APIView):
         services.refresh_token_revoke(refresh=data.validated_data["refresh"], user=request.user)
         enqueue_activity(user=request.user, action="logout", request=request)
         response = Response(None)
-        response.envelope_message = "Logged out."
+        response.envelope_message = _("Logged out.")
         return response
 
 
@@ -190,7 +193,7 @@ class OTPRequestView(PublicAuthView):
         services.otp_request(email=data.validated_data["email"])
         expires_in_s = int(OTP_LIFETIME.total_seconds())
         response = Response({"expires_in": expires_in_s}, status=status.HTTP_202_ACCEPTED)
-        response.envelope_message = "If the address can receive mail, a code is on its way."
+        response.envelope_message = _("If the address can receive mail, a code is on its way.")
         return response
 
 
@@ -250,7 +253,7 @@ class MeView(APIView):
 
     @extend_schema(summary="Update my profile", request=ProfileUpdateSerializer,
                    responses={200: UserSerializer},
-                   description="Only name, weight_kg, height_cm, birth_year, gender, timezone, privacy_zone; "
+                   description="Only name, weight_kg, height_cm, birth_year, gender, timezone, language, privacy_zone; "
                    "any other field is refused (400 `validation_error`). `privacy_zone` (0 = off, 200, 400, 800 "
                    "m; any other value 400) applies at once to every path of mine others see.", tags=["users"])
     def patch(self, request):
@@ -289,7 +292,7 @@ class AvatarView(APIView):
         # Refuse an oversized upload before Django spools it to disk (multipart files are not counted by
         # DATA_UPLOAD_MAX_MEMORY_SIZE): 64 KiB of slack for the multipart framing.
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_AVATAR_BYTES + 64 * 1024:
-            raise UnsupportedFile("The avatar must be at most 5 MB.")
+            raise UnsupportedFile(_("The avatar must be at most 5 MB."))
         data = AvatarUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_set_avatar(user=request.user, upload=data.validated_data["avatar"])
@@ -304,7 +307,7 @@ class PublicProfileView(APIView):
     def get(self, request, user_id):
         user = selectors.user_public_profile_get(user_id=user_id)
         if user is None:
-            raise NotFound("No such user.")
+            raise NotFound(_("No such user."))
         totals = selectors.user_public_totals(user)
         follows = selectors.user_follow_summary(user=user, viewer=request.user)
         avatar = request.build_absolute_uri(user.avatar.url) if user.avatar else None

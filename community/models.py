@@ -18,6 +18,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 POST_CONTENT_MAX = 2000
 COMMENT_CONTENT_MAX = 1000
@@ -30,8 +31,9 @@ class Post(models.Model):
         PRIVATE = "private", "Only me"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
-    content = models.TextField(blank=True, default="", max_length=POST_CONTENT_MAX)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.CASCADE,
+                               related_name="posts")
+    content = models.TextField(_("content"), blank=True, default="", max_length=POST_CONTENT_MAX)
     # SET_NULL: deleting a workout or route must not delete the conversation about it.
     workout = models.ForeignKey("workouts.Workout", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="posts")
@@ -40,10 +42,11 @@ class Post(models.Model):
     # The option of the route shown with the post (and copied by save-route): chosen when the post is made.
     route_option = models.ForeignKey("routes.RouteOption", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="posts")
-    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
-    like_count = models.PositiveIntegerField(default=0)
-    comment_count = models.PositiveIntegerField(default=0, help_text="Comments not hidden.")
-    is_hidden = models.BooleanField(default=False, help_text="Hidden by staff: gone from every feed and endpoint.")
+    visibility = models.CharField(_("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, help_text="Comments not hidden.")
+    is_hidden = models.BooleanField(_("hidden"), default=False,
+                                    help_text="Hidden by staff: gone from every feed and endpoint.")
     shape_slug = models.CharField(max_length=50, blank=True, default="",
                                   help_text="Shape of the shared route, else of the shared workout's route.")
     other_shape_slug = models.CharField(max_length=50, blank=True, default="",
@@ -60,10 +63,12 @@ class Post(models.Model):
     figure_max_lon = models.FloatField(null=True, blank=True)
     figure_center_lat = models.FloatField(null=True, blank=True, help_text="Centre of the visible figure's box.")
     figure_center_lon = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(default=dj_timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         ordering = ["-created_at"]
         # Ascending columns: read backwards they give (created_at DESC, id DESC), the feeds' total order (InnoDB
         # appends the primary key to every secondary index); a DESC column would not give `id DESC`.
@@ -91,6 +96,8 @@ class Like(models.Model):
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "post"], name="like_user_post_uniq")]
         # The popularity refresh counts a post's likes since a date, and finds the posts liked since a date.
@@ -103,14 +110,17 @@ class Like(models.Model):
 
 class Comment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
-    content = models.TextField(max_length=COMMENT_CONTENT_MAX)
-    is_hidden = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=dj_timezone.now)
+    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.CASCADE,
+                               related_name="comments")
+    content = models.TextField(_("content"), max_length=COMMENT_CONTENT_MAX)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["created_at"]
         indexes = [models.Index(fields=["post", "is_hidden", "created_at"], name="comment_post_created_idx"),
                    models.Index(fields=["created_at"], name="comment_created_idx")]
@@ -125,6 +135,8 @@ class Follow(models.Model):
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["follower", "followee"], name="follow_pair_uniq"),
@@ -145,7 +157,8 @@ class UserCounters(models.Model):
     following_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "user counters"
+        verbose_name = _("user counters")
+        verbose_name_plural = _("user counters")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.follower_count} followers, {self.following_count} following"
@@ -160,22 +173,26 @@ class Notification(models.Model):
         PERSONAL_RECORD = "personal_record", "Personal record"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    type = models.CharField(max_length=32, choices=Type.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="notifications")
+    type = models.CharField(_("type"), max_length=32, choices=Type.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.CASCADE, null=True,
+                              blank=True,
                               related_name="+")
     # The thing the notification is about, as strings (post, comment, user, goal, workout) so the apps stay
     # decoupled; the client opens it from `target_type` + `target_id`.
-    target_type = models.CharField(max_length=32, blank=True, default="")
-    target_id = models.CharField(max_length=64, blank=True, default="")
+    target_type = models.CharField(_("target type"), max_length=32, blank=True, default="")
+    target_id = models.CharField(_("target ID"), max_length=64, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     # One notification per event: the tasks derive the key from the event (like row, comment, goal, record),
     # so a redelivered task inserts nothing twice.
     dedupe_key = models.CharField(max_length=160, unique=True, null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=dj_timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="notification_user_created_idx"),

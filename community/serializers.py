@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import polyline as polyline_codec
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -17,7 +18,7 @@ from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Not
 from community.selectors import FEED_ORDERINGS, shared_workout
 from community.services import DELETED_RUNNER_NAME
 from goals.models import Goal
-from routes.models import Route
+from routes.models import SHAPE_NAME_HELP, Route
 from runnerway.api.fields import UserTextField, bbox_field, latlng_field
 from workouts.metrics import format_pace
 
@@ -86,7 +87,7 @@ class WorkoutSummarySerializer(serializers.Serializer):
     route_completion = serializers.SerializerMethodField(help_text="0-100, 1 decimal")
     shape_accuracy = serializers.SerializerMethodField(help_text="0-100, 1 decimal")
     shape_id = serializers.SerializerMethodField()
-    shape_name = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField(help_text=SHAPE_NAME_HELP)
 
     def get_distance(self, workout) -> float:
         return _km(workout.distance_m)
@@ -119,7 +120,7 @@ class WorkoutSummarySerializer(serializers.Serializer):
 
     def get_shape_name(self, workout) -> str | None:
         shape = self._shape(workout)
-        return shape.name if shape else None
+        return shape.display_name if shape else None
 
 
 class RouteSummarySerializer(serializers.Serializer):
@@ -130,7 +131,7 @@ class RouteSummarySerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=Route.ActivityType.choices)
     shape_id = serializers.SerializerMethodField()
-    shape_name = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField(help_text=SHAPE_NAME_HELP)
     shape_icon = serializers.SerializerMethodField()
     location_district = serializers.CharField()
     option_id = serializers.SerializerMethodField()
@@ -146,7 +147,7 @@ class RouteSummarySerializer(serializers.Serializer):
         return route.shape.shape_id if route.shape_id else None
 
     def get_shape_name(self, route) -> str | None:
-        return route.shape.name if route.shape_id else None
+        return route.shape.display_name if route.shape_id else None
 
     def get_shape_icon(self, route) -> str | None:
         return route.shape.icon_name if route.shape_id else None
@@ -226,7 +227,7 @@ class PostUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in unknown})
+            raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
         return attrs
 
 

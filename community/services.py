@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
 
@@ -73,23 +74,24 @@ def _in_window(created_at: datetime, now: datetime | None = None) -> bool:
 def _shared_workout(*, author, workout_id) -> Workout:
     workout = Workout.objects.filter(pk=workout_id, user=author, deleted_at__isnull=True).first()
     if workout is None:
-        raise ApiError("No such workout of yours.", fields={"workout_id": ["Not one of your workouts."]})
+        raise ApiError(gettext("No such workout of yours."),
+                       fields={"workout_id": [gettext("Not one of your workouts.")]})
     if workout.status != Workout.Status.COMPLETED:
-        raise ApiError("Only a completed workout can be shared.",
-                       fields={"workout_id": ["The workout is not completed."]})
+        raise ApiError(gettext("Only a completed workout can be shared."),
+                       fields={"workout_id": [gettext("The workout is not completed.")]})
     return workout
 
 
 def _shared_route(*, author, route_id, route_option_id, workout: Workout | None) -> tuple[Route, RouteOption | None]:
     route = Route.objects.owned_by(author).filter(pk=route_id).first()
     if route is None:
-        raise ApiError("No such route of yours.", fields={"route_id": ["Not one of your routes."]})
+        raise ApiError(gettext("No such route of yours."), fields={"route_id": [gettext("Not one of your routes.")]})
     options = RouteOption.objects.filter(route=route)
     if route_option_id is not None:
         option = options.filter(pk=route_option_id).first()
         if option is None:
-            raise ApiError("No such option of this route.",
-                           fields={"route_option_id": ["Not an option of this route."]})
+            raise ApiError(gettext("No such option of this route."),
+                           fields={"route_option_id": [gettext("Not an option of this route.")]})
         return route, option
     # The option the shared workout ran, else the best ranked one.
     if workout is not None and workout.route_id == route.pk and workout.route_option_id is not None:
@@ -106,10 +108,11 @@ def post_create(*, author, content: str = "", visibility: str = Post.Visibility.
     the same answer as an unknown one). The route's shown option: `route_option_id`, else the option the shared
     workout ran, else the best ranked one."""
     if not content.strip() and workout_id is None and route_id is None:
-        raise ApiError("A post needs content, a workout or a route.",
-                       fields={"content": ["Write something or share a workout or route."]})
+        raise ApiError(gettext("A post needs content, a workout or a route."),
+                       fields={"content": [gettext("Write something or share a workout or route.")]})
     if route_option_id is not None and route_id is None:
-        raise ApiError("route_option_id needs route_id.", fields={"route_id": ["Required with route_option_id."]})
+        raise ApiError(gettext("route_option_id needs route_id."),
+                       fields={"route_id": [gettext("Required with route_option_id.")]})
     workout = _shared_workout(author=author, workout_id=workout_id) if workout_id is not None else None
     route, option = (None, None)
     if route_id is not None:
@@ -168,7 +171,7 @@ def post_shape_slugs(*, route: Route | None, workout: Workout | None) -> tuple[s
 def _require_author(post: Post, user) -> None:
     # The caller already knows the post is visible to `user` (else 404): not being its author is a 403.
     if post.author_id != user.pk:
-        raise PermissionDenied("Only the author can change or delete this post.")
+        raise PermissionDenied(gettext("Only the author can change or delete this post."))
 
 
 def post_update(*, post: Post, user, content: str | None = None, visibility: str | None = None) -> Post:
@@ -244,7 +247,7 @@ def comment_create(*, post: Post, author, content: str) -> Comment:
 def comment_delete(*, comment: Comment, user) -> None:
     """By the comment's author or the post's author (403 permission_denied for anyone else who sees it)."""
     if user.pk not in (comment.author_id, comment.post.author_id):
-        raise PermissionDenied("Only the comment's author or the post's author can delete this comment.")
+        raise PermissionDenied(gettext("Only the comment's author or the post's author can delete this comment."))
     with transaction.atomic():
         _lock_post(comment.post_id)
         deleted, _ = Comment.objects.filter(pk=comment.pk, is_hidden=False).delete()
@@ -365,7 +368,8 @@ def _follower_count(user_id) -> int:
 def follow_create(*, follower, followee) -> tuple[bool, int]:
     """Follow (idempotent): (True, the followee's follower_count). 400 for oneself."""
     if follower.pk == followee.pk:
-        raise ApiError("You cannot follow yourself.", fields={"user_id": ["You cannot follow yourself."]})
+        raise ApiError(gettext("You cannot follow yourself."),
+                       fields={"user_id": [gettext("You cannot follow yourself.")]})
     _ensure_counters([follower.pk, followee.pk])
     with transaction.atomic():
         _lock_counters([follower.pk, followee.pk])
@@ -436,7 +440,7 @@ def route_copy_from_post(*, post: Post, user) -> Route:
     the zone."""
     source = post.route
     if source is None or source.deleted_at is not None:
-        raise NotFound("This post shares no route.")
+        raise NotFound(gettext("This post shares no route."))
     option = shared_paths.shown_route_option(post)
     route_fields = _copy_fields(source, _ROUTE_NOT_COPIED)
     option_fields = _copy_fields(option, _OPTION_NOT_COPIED) if option is not None else None
@@ -444,13 +448,14 @@ def route_copy_from_post(*, post: Post, user) -> Route:
         shared = shared_paths.post_route_path(viewer=user, post=post, option=option)
         if shared.trimmed:
             if not shared.coordinates:
-                raise Unprocessable("Nothing of this route lies outside its author's privacy zone.",
+                raise Unprocessable(gettext("Nothing of this route lies outside its author's privacy zone."),
                                     code="route_hidden")
             _outside_privacy_zone(route_fields=route_fields, option_fields=option_fields,
                                   shown=shared.coordinates, full_length_km=option.distance_km)
     elif post.author_id != user.pk and shared_paths.privacy_zone_of(post.author).size_m > 0:
         # No path to start from: the route's own start is what the zone hides.
-        raise Unprocessable("Nothing of this route lies outside its author's privacy zone.", code="route_hidden")
+        raise Unprocessable(gettext("Nothing of this route lies outside its author's privacy zone."),
+                            code="route_hidden")
     if post.author_id != user.pk:
         route_fields["location_address"] = ""  # a street address the post never showed
     route_fields.update(copied_from_id=source.pk, saved_count=0, run_count=0)
@@ -464,7 +469,8 @@ def route_copy_from_post(*, post: Post, user) -> Route:
 
 # --- deleted accounts ---------------------------------------------------------------------------------------
 
-DELETED_RUNNER_NAME = "Deleted runner"  # what others see as the author of a kept comment (`author.is_deleted`)
+# What others see as the author of a kept comment (`author.is_deleted`).
+DELETED_RUNNER_NAME = gettext_lazy("Deleted runner")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ save-route). A post or comment the viewer DOES see but may not change (not its a
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -63,7 +64,7 @@ FORBIDDEN_NOT_AUTHOR = error_response("You see this object but are not its autho
 def _visible_post(request, post_id):
     post = selectors.post_get_visible(viewer=request.user, post_id=post_id)
     if post is None:
-        raise NotFound("Post not found.")
+        raise NotFound(_("Post not found."))
     return post
 
 
@@ -183,7 +184,7 @@ class CommentDetailView(GenericAPIView):
     def delete(self, request, comment_id):
         comment = selectors.comment_get_visible(viewer=request.user, comment_id=comment_id)
         if comment is None:
-            raise NotFound("Comment not found.")
+            raise NotFound(_("Comment not found."))
         services.comment_delete(comment=comment, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -197,7 +198,7 @@ class PostTrackView(GenericAPIView):
         post = _visible_post(request, post_id)
         track = shared_paths.post_track_path(viewer=request.user, post=post)
         if track is None:
-            raise NotFound("This post shares no workout.")
+            raise NotFound(_("This post shares no workout."))
         return Response({"post_id": post.pk, "workout_id": post.workout_id,
                          "path": path_object(track.coordinates), "privacy_zone_m": track.privacy_zone_m,
                          "trimmed": track.trimmed})
@@ -208,7 +209,7 @@ def _shared_route_path(request, post_id):
     post = _visible_post(request, post_id)
     shared = shared_paths.post_route_path(viewer=request.user, post=post)
     if shared is None:
-        raise NotFound("This post shares no route.")
+        raise NotFound(_("This post shares no route."))
     return post, shared
 
 
@@ -277,7 +278,7 @@ class UserFollowView(GenericAPIView):
     def _followee(self, user_id):
         followee = get_user_model().active.filter(pk=user_id, is_active=True).first()
         if followee is None:
-            raise NotFound("User not found.")
+            raise NotFound(_("User not found."))
         return followee
 
     @extend_schema(tags=TAGS, request=None, responses=FollowResultSerializer, summary="Follow (idempotent)",
@@ -319,7 +320,7 @@ class NotificationReadView(GenericAPIView):
     def post(self, request, notification_id):
         notification = selectors.notification_get(user=request.user, notification_id=notification_id)
         if notification is None:
-            raise NotFound("Notification not found.")
+            raise NotFound(_("Notification not found."))
         notification = services.notification_mark_read(notification=notification)
         return Response(NotificationSerializer(notification, context={"request": request}).data)
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DataExportConfig(AppConfig):
     name = "data_export"
-    verbose_name = "Data exports"
+    verbose_name = _("Data exports")

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class DataExport(models.Model):
@@ -24,6 +25,8 @@ class DataExport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"], name="data_export_user_created_idx")]
 

@@ -28,6 +28,7 @@ from django.core import signing
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 from rest_framework.exceptions import Throttled
 
@@ -75,7 +76,7 @@ def export_request(*, user, now=None) -> DataExport:
                   .exclude(status=DataExport.Status.FAILED).order_by("created_at"))
         if recent.count() >= EXPORTS_PER_PERIOD:
             wait_s = (recent.first().created_at + EXPORT_PERIOD - now).total_seconds()
-            raise Throttled(wait=max(1, int(wait_s)), detail="One data export per day: try again later.")
+            raise Throttled(wait=max(1, int(wait_s)), detail=_("One data export per day: try again later."))
         export = DataExport.objects.create(user=user, created_at=now)
         export_id = str(export.pk)
         transaction.on_commit(lambda: async_task("data_export.tasks.build_export", export_id))

@@ -1,6 +1,7 @@
 """Data export API (PIPA / GDPR right of access). Thin views over data_export.services."""
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -38,7 +39,7 @@ class DataExportView(GenericAPIView):
     def get(self, request):
         export = services.export_latest(user=request.user)
         if export is None:
-            raise NotFound("No data export yet.")
+            raise NotFound(_("No data export yet."))
         return Response(DataExportSerializer(export, context={"request": request}).data)
 
 
@@ -58,6 +59,6 @@ class DataExportDownloadView(GenericAPIView):
         query.is_valid(raise_exception=True)
         export = services.export_for_download(token=query.validated_data["token"])
         if export is None:
-            raise NotFound("This download link is not valid or has expired.")
+            raise NotFound(_("This download link is not valid or has expired."))
         return FileResponse(export.file.open("rb"), as_attachment=True, content_type="application/zip",
                             filename=f"runnerway-export-{export.finished_at:%Y%m%d}.zip")

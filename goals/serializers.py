@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from goals.models import Goal
@@ -32,7 +33,7 @@ class GoalCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end_date"] < attrs["start_date"]:
-            raise serializers.ValidationError({"end_date": ["Must not be before start_date."]})
+            raise serializers.ValidationError({"end_date": [_("Must not be before start_date.")]})
         return attrs
 
 
@@ -46,9 +47,9 @@ class GoalUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in unknown})
+            raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
         if not attrs:
-            raise serializers.ValidationError("Send target_value and/or is_active.")
+            raise serializers.ValidationError(_("Send target_value and/or is_active."))
         return attrs
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from goals.models import MAX_SPAN_DAYS, Goal
 from goals.selectors import goal_progress, goals_containing_day, user_zone
@@ -17,25 +18,27 @@ from runnerway.api.fields import FIRST_DAY, LAST_DAY
 
 def _check_target(*, target_type: str, target_value: Decimal) -> None:
     if target_value <= 0:
-        raise ApiError("target_value must be positive.", fields={"target_value": ["Must be greater than 0."]})
+        raise ApiError(_("target_value must be positive."), fields={"target_value": [_("Must be greater than 0.")]})
     if target_type == Goal.TargetType.WORKOUTS and target_value != target_value.to_integral_value():
-        raise ApiError("A workouts goal counts whole workouts.",
-                       fields={"target_value": ["Must be a whole number of workouts."]})
+        raise ApiError(_("A workouts goal counts whole workouts."),
+                       fields={"target_value": [_("Must be a whole number of workouts.")]})
 
 
 def _check_dates(*, goal_type: str, start_date: date, end_date: date) -> None:
     """The days exist for the API (FIRST_DAY..LAST_DAY), end is not before start, and the span fits the type."""
     for name, day in (("start_date", start_date), ("end_date", end_date)):
         if not FIRST_DAY <= day <= LAST_DAY:
-            raise ApiError(f"{name} is out of range.",
-                           fields={name: [f"Must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."]})
+            raise ApiError(_("%(field)s is out of range.") % {"field": name},
+                           fields={name: [_("Must be between %(first)s and %(last)s.") % {
+                               "first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}]})
     if end_date < start_date:
-        raise ApiError("end_date is before start_date.", fields={"end_date": ["Must not be before start_date."]})
+        raise ApiError(_("end_date is before start_date."), fields={"end_date": [_("Must not be before start_date.")]})
     span_days = (end_date - start_date).days + 1
     if span_days > MAX_SPAN_DAYS[goal_type]:
-        raise ApiError(f"A {goal_type} goal spans at most {MAX_SPAN_DAYS[goal_type]} days.",
-                       fields={"end_date": [f"At most {MAX_SPAN_DAYS[goal_type]} days from start_date "
-                                            f"(both included) for a {goal_type} goal; this spans {span_days}."]})
+        limits = {"goal_type": goal_type, "days": MAX_SPAN_DAYS[goal_type], "span": span_days}
+        raise ApiError(_("A %(goal_type)s goal spans at most %(days)s days.") % limits,
+                       fields={"end_date": [_("At most %(days)s days from start_date (both included) for a "
+                                              "%(goal_type)s goal; this spans %(span)s.") % limits]})
 
 
 def _lock_user_goals(user) -> None:
@@ -53,7 +56,8 @@ def _check_no_overlap(*, user, goal_type: str, target_type: str, start_date: dat
     if exclude_pk is not None:
         overlapping = overlapping.exclude(pk=exclude_pk)
     if overlapping.exists():
-        raise Conflict(f"An active {goal_type} {target_type} goal already covers part of these dates.")
+        raise Conflict(_("An active %(goal_type)s %(target_type)s goal already covers part of these dates.")
+                       % {"goal_type": goal_type, "target_type": target_type})
 
 
 def goal_create(*, user, goal_type: str, target_type: str, target_value: Decimal, start_date: date,

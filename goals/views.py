@@ -1,5 +1,6 @@
 """Goals API (API.md "Goals"). Thin views: serializers validate, services and selectors do the work."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -22,7 +23,7 @@ TAGS = ["goals"]
 def _own_goal(request, goal_id):
     goal = selectors.goal_get(user=request.user, goal_id=goal_id)
     if goal is None:
-        raise NotFound("Goal not found.")
+        raise NotFound(_("Goal not found."))
     return goal
 
 

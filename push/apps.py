@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PushConfig(AppConfig):
     name = "push"
-    verbose_name = "Push notifications"
+    verbose_name = _("Push notifications")
 
     def ready(self):
         from push import signals  # noqa: F401 - connects the receivers

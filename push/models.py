@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Device(models.Model):
@@ -21,17 +22,20 @@ class Device(models.Model):
         ENGLISH = "en", "English"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="devices")
     # FCM tokens are ~160 characters today; 255 leaves room and stays indexable as unique on MariaDB utf8mb4.
     token = models.CharField(max_length=255, unique=True)
-    platform = models.CharField(max_length=8, choices=Platform.choices)
-    app_version = models.CharField(max_length=32, blank=True, default="")
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.KOREAN,
+    platform = models.CharField(_("platform"), max_length=8, choices=Platform.choices)
+    app_version = models.CharField(_("app version"), max_length=32, blank=True, default="")
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.KOREAN,
                                 help_text="Language of the texts pushed to this phone.")
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         ordering = ["-updated_at"]
 
     def __str__(self):
@@ -51,7 +55,8 @@ class PushSettings(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "push settings"
+        verbose_name = _("push settings")
+        verbose_name_plural = _("push settings")
 
     def __str__(self):
         return f"push settings of {self.user_id}"
@@ -73,7 +78,8 @@ class PushDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "push deliveries"
+        verbose_name = _("push delivery")
+        verbose_name_plural = _("push deliveries")
         constraints = [models.UniqueConstraint(fields=["notification", "device"], name="push_delivery_once")]
 
     def __str__(self):

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,7 +24,7 @@ class DeviceRegisterSerializer(serializers.Serializer):
 
     def validate_token(self, value: str) -> str:
         if any(c.isspace() or ord(c) < 0x20 for c in value):
-            raise serializers.ValidationError("A registration token has no spaces or control characters.")
+            raise serializers.ValidationError(_("A registration token has no spaces or control characters."))
         return value
 
 
@@ -56,5 +57,5 @@ class PushSettingsSerializer(serializers.ModelSerializer):
         end = attrs.get("quiet_hours_end", getattr(self.instance, "quiet_hours_end", None))
         if (start is None) != (end is None):
             raise serializers.ValidationError(
-                {"quiet_hours_end": ["Give both ends of the quiet hours, or clear both with null."]})
+                {"quiet_hours_end": [_("Give both ends of the quiet hours, or clear both with null.")]})
         return attrs

@@ -1,5 +1,6 @@
 """Push API: register and remove this phone, and my push preferences. Thin views over push.services."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -9,13 +10,10 @@ from rest_framework.response import Response
 from push import services
 from push.models import Device
 from push.serializers import DeviceRegisterSerializer, DeviceSerializer, PushSettingsSerializer
+from runnerway.i18n import active_language
 
 TAGS = ["push"]
 
-
-def _language_of(request) -> str:
-    accept = request.headers.get("Accept-Language", "").lower()
-    return Device.Language.ENGLISH if accept.startswith("en") else Device.Language.KOREAN
 
 
 class DeviceListCreateView(GenericAPIView):
@@ -45,7 +43,7 @@ class DeviceListCreateView(GenericAPIView):
         data = serializer.validated_data
         device, created = services.device_register(
             user=request.user, token=data["token"], platform=data["platform"], app_version=data["app_version"],
-            language=data.get("language") or _language_of(request))
+            language=data.get("language") or active_language())
         return Response(DeviceSerializer(device).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -57,7 +55,7 @@ class DeviceDetailView(GenericAPIView):
     def delete(self, request, device_id):
         device = Device.objects.filter(pk=device_id, user=request.user).first()
         if device is None:
-            raise NotFound("Device not found.")
+            raise NotFound(_("Device not found."))
         services.device_delete(device=device)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RoutesConfig(AppConfig):
     name = "routes"
-    verbose_name = "Routes and road networks"
+    verbose_name = _("Routes and road networks")
 
     def ready(self):
         from routes import signals  # noqa: F401 - connects the shape cache invalidation

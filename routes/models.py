@@ -11,6 +11,9 @@ import polyline as polyline_codec
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+from runnerway.i18n import active_language
 
 # Limits of a route request (the serializer checks them, `services.route_create` re-checks them).
 MIN_TARGET_DISTANCE_KM = 0.5
@@ -30,34 +33,50 @@ DEFAULT_OPTIONS = 3
 POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5 (~1 m)
 
 
+# The help text of every `shape_name` in the API (routes, posts, workouts).
+SHAPE_NAME_HELP = "The shape's name in the client's language (`Accept-Language`: `ko`, the default, or `en`)."
+
 class RouteShape(models.Model):
     """A shape template of the catalog. `svg_template` is SVG path data in a 0..100 viewBox (y down)."""
 
     class Category(models.TextChoices):
-        BASIC = "basic", "Basic"
-        SPECIAL = "special", "Special"
-        FUN = "fun", "Fun"
+        BASIC = "basic", _("Basic")
+        SPECIAL = "special", _("Special")
+        FUN = "fun", _("Fun")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # API.md: IDs are UUIDs
-    shape_id = models.SlugField(max_length=50, unique=True, help_text="Stable slug the apps store.")
-    name = models.CharField(max_length=100)
-    name_ko = models.CharField(max_length=100, blank=True, default="")
+    shape_id = models.SlugField(_("shape ID"), max_length=50, unique=True, help_text="Stable slug the apps store.")
+    name = models.CharField(_("name"), max_length=100)
+    name_ko = models.CharField(_("Korean name"), max_length=100, blank=True, default="")
     icon_name = models.CharField(max_length=50, blank=True, default="", help_text="Material icon name.")
-    category = models.CharField(max_length=16, choices=Category.choices, default=Category.BASIC)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, default=Category.BASIC)
     svg_template = models.TextField(help_text="SVG path data in a 0..100 viewBox.")
-    closed = models.BooleanField(default=True, help_text="Closed outlines are planned as loops.")
-    estimated_distance = models.DecimalField(max_digits=5, decimal_places=2,
+    closed = models.BooleanField(_("closed"), default=True, help_text="Closed outlines are planned as loops.")
+    estimated_distance = models.DecimalField(_("estimated distance (km)"), max_digits=5, decimal_places=2,
                                              help_text="Suggested target distance in km.")
-    is_active = models.BooleanField(default=True)
-    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("shape")
+        verbose_name_plural = _("shapes")
         ordering = ["sort_order", "shape_id"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.shape_id})"
+        return f"{self.display_name} ({self.shape_id})"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the request's Accept-Language): `name_ko` in Korean where the catalog
+        has one, else `name` (English)."""
+        return shape_display_name(name=self.name, name_ko=self.name_ko)
+
+
+def shape_display_name(*, name: str, name_ko: str) -> str:
+    """A shape's name in the active language, from its two stored names (for rows read as values)."""
+    return name_ko if name_ko and active_language() == "ko" else name
 
 
 class RoadNetwork(models.Model):
@@ -94,6 +113,8 @@ class RoadNetwork(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("road network")
+        verbose_name_plural = _("road networks")
         ordering = ["name"]
         indexes = [models.Index(fields=["is_active", "min_lat", "max_lat"], name="roadnet_bbox_idx")]
 
@@ -129,33 +150,34 @@ class Route(models.Model):
     """A saved route request and its planned options (soft-deleted with `deleted_at`)."""
 
     class ActivityType(models.TextChoices):
-        RUNNING = "running", "Running"
-        WALKING = "walking", "Walking"
+        RUNNING = "running", _("Running")
+        WALKING = "walking", _("Walking")
 
     class Mode(models.TextChoices):
-        SHAPE = "shape", "Shape template"
-        CUSTOM = "custom", "Custom drawing"
+        SHAPE = "shape", _("Shape template")
+        CUSTOM = "custom", _("Custom drawing")
 
     class Condition(models.TextChoices):
-        DISTANCE = "distance", "Distance"
-        DURATION = "duration", "Duration"
+        DISTANCE = "distance", _("Distance")
+        DURATION = "duration", _("Duration")
 
     class Intensity(models.TextChoices):
-        EASY = "easy", "Easy"
-        NORMAL = "normal", "Normal"
-        HARD = "hard", "Hard"
+        EASY = "easy", _("Easy")
+        NORMAL = "normal", _("Normal")
+        HARD = "hard", _("Hard")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ARCHIVED = "archived", "Archived"
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routes")
-    name = models.CharField(max_length=100)
-    type = models.CharField(max_length=16, choices=ActivityType.choices, default=ActivityType.RUNNING)
-    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.SHAPE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="routes")
+    name = models.CharField(_("name"), max_length=100)
+    type = models.CharField(_("type"), max_length=16, choices=ActivityType.choices, default=ActivityType.RUNNING)
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.SHAPE)
     # PROTECT: shapes are deactivated, never deleted, while routes use them.
-    shape = models.ForeignKey(RouteShape, on_delete=models.PROTECT, null=True, blank=True,
+    shape = models.ForeignKey(RouteShape, verbose_name=_("shape"), on_delete=models.PROTECT, null=True, blank=True,
                               related_name="routes")
     custom_points = models.JSONField(null=True, blank=True,
                                      help_text="[[lat, lng], ...] of a custom drawing.")
@@ -168,20 +190,20 @@ class Route(models.Model):
     start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
     start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
     condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.DISTANCE)
-    target_distance_km = models.DecimalField(max_digits=6, decimal_places=3,
+    target_distance_km = models.DecimalField(_("target distance (km)"), max_digits=6, decimal_places=3,
                                              help_text="Length the planner aimed at (from the duration "
                                                        "when the condition is duration).")
     target_duration_s = models.PositiveIntegerField(null=True, blank=True)
     intensity = models.CharField(max_length=16, choices=Intensity.choices, default=Intensity.NORMAL)
-    safety_mode = models.BooleanField(default=False)
+    safety_mode = models.BooleanField(_("safety mode"), default=False)
     safety_signal = models.CharField(max_length=32, blank=True, default="",
                                      help_text="Which signal safety mode used (lit tags, street class...).")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    location_address = models.CharField(max_length=255, blank=True, default="")
-    location_district = models.CharField(max_length=100, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    location_address = models.CharField(_("address"), max_length=255, blank=True, default="")
+    location_district = models.CharField(_("district"), max_length=100, blank=True, default="")
     network = models.ForeignKey(RoadNetwork, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="routes")
-    planning_ms = models.PositiveIntegerField(null=True, blank=True)
+    planning_ms = models.PositiveIntegerField(_("planning time (ms)"), null=True, blank=True)
     suggested_distance_km = models.FloatField(
         null=True, blank=True,
         help_text="When the best option is not recognisable: the planner's smallest recognisable length here.")
@@ -194,13 +216,15 @@ class Route(models.Model):
     saved_count = models.PositiveIntegerField(default=0, help_text="Runners with a live copy saved from it.")
     run_count = models.PositiveIntegerField(
         default=0, help_text="Runners with a completed workout on it or on a copy saved from it.")
-    created_at = models.DateTimeField(default=dj_timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     objects = RouteQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="route_user_created_idx"),
@@ -271,6 +295,8 @@ class RouteOption(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.PLANNED)
 
     class Meta:
+        verbose_name = _("route option")
+        verbose_name_plural = _("route options")
         ordering = ["route", "rank"]
         constraints = [models.UniqueConstraint(fields=["route", "rank"], name="routeoption_route_rank_uniq")]
 

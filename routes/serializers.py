@@ -19,6 +19,7 @@ from routes.models import (
     MIN_PLACEMENT_SCALE,
     MIN_TARGET_DISTANCE_KM,
     MIN_TARGET_DURATION_S,
+    SHAPE_NAME_HELP,
     Route,
     RouteOption,
     RouteShape,
@@ -34,7 +35,15 @@ from runnerway.api.fields import UserTextField, bbox_field, latlng_field
 # --- Shapes ---------------------------------------------------------------------------------------------
 
 
+# How every `shape_name` of the API (routes, workouts, posts) reads.
+
+
 class ShapeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", help_text=(
+        "The name in the client's language (`Accept-Language`: `ko`, the default, or `en`); in Korean it is "
+        "`name_ko`, or `name_en` where the catalog has no Korean name."))
+    name_en = serializers.CharField(source="name", help_text="The English name, whatever the language asked.")
+    name_ko = serializers.CharField(help_text="The Korean name, whatever the language asked (empty if none).")
     estimated_distance = serializers.FloatField(help_text="Suggested target distance in km.")
     preview_svg_url = serializers.SerializerMethodField()
 
@@ -44,6 +53,7 @@ class ShapeSerializer(serializers.ModelSerializer):
             "id",
             "shape_id",
             "name",
+            "name_en",
             "name_ko",
             "icon_name",
             "category",
@@ -262,7 +272,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
 
 class RouteSerializer(serializers.ModelSerializer):
     shape_id = serializers.SerializerMethodField()
-    shape_name = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField(help_text=SHAPE_NAME_HELP)
     shape_icon = serializers.SerializerMethodField()
     start_latitude = serializers.FloatField()
     start_longitude = serializers.FloatField()
@@ -325,7 +335,7 @@ class RouteSerializer(serializers.ModelSerializer):
         return route.shape.shape_id if route.shape else None
 
     def get_shape_name(self, route: Route) -> str | None:
-        return route.shape.name if route.shape else None
+        return route.shape.display_name if route.shape else None
 
     def get_shape_icon(self, route: Route) -> str | None:
         return route.shape.icon_name if route.shape else None
@@ -399,22 +409,22 @@ class RouteCreateSerializer(serializers.Serializer):
     def validate_custom_points(self, points):
         for index, (lat, lng) in enumerate(points or []):
             if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise serializers.ValidationError(f"Point {index} is not a valid [lat, lng].")
+                raise serializers.ValidationError(_("Point %(index)s is not a valid [lat, lng].") % {"index": index})
         return points
 
     def validate(self, attrs):
         errors: dict[str, list[str]] = {}
         if attrs["mode"] == Route.Mode.SHAPE:
             if not attrs.get("shape_id"):
-                errors["shape_id"] = ["Required when mode is shape."]
+                errors["shape_id"] = [_("Required when mode is shape.")]
         else:
             has_points, has_svg = bool(attrs.get("custom_points")), bool(attrs.get("svg_path"))
             if has_points == has_svg:
-                errors["custom_points"] = ["Custom mode needs either custom_points or svg_path (not both)."]
+                errors["custom_points"] = [_("Custom mode needs either custom_points or svg_path (not both).")]
         if attrs["condition"] == Route.Condition.DISTANCE and attrs.get("target_distance") is None:
-            errors["target_distance"] = ["Required when condition is distance."]
+            errors["target_distance"] = [_("Required when condition is distance.")]
         if attrs["condition"] == Route.Condition.DURATION and attrs.get("target_duration") is None:
-            errors["target_duration"] = ["Required when condition is duration."]
+            errors["target_duration"] = [_("Required when condition is duration.")]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -439,7 +449,7 @@ class RouteOptionPlaceSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if (attrs.get("scale") is None) == (attrs.get("target_distance") is None):
-            raise serializers.ValidationError({"scale": ["Send exactly one of scale and target_distance."]})
+            raise serializers.ValidationError({"scale": [_("Send exactly one of scale and target_distance.")]})
         return attrs
 
 
@@ -454,9 +464,9 @@ class RouteUpdateSerializer(serializers.Serializer):
             sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
         )
         if unknown:
-            raise serializers.ValidationError({field: ["This field cannot be changed."] for field in unknown})
+            raise serializers.ValidationError({field: [_("This field cannot be changed.")] for field in unknown})
         if not attrs:
-            raise serializers.ValidationError({"non_field_errors": ["Send name and/or status."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Send name and/or status.")]})
         return attrs
 
 

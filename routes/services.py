@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 
 from routes.models import (
@@ -319,24 +320,24 @@ def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_pa
             return _Outline(_outline_from_svg(shape.svg_template), shape.closed)
         except ValueError as exc:  # a template staff broke in the admin
             logger.error("shape %s has unusable svg_template: %s", shape.shape_id, exc)
-            raise ApiError("This shape cannot be drawn.", fields={"shape_id": [str(exc)]}) from exc
+            raise ApiError(_("This shape cannot be drawn."), fields={"shape_id": [str(exc)]}) from exc
     if custom_points:
         points = np.asarray(custom_points, dtype=np.float64)
         distances_m = haversine_m(points[:, 0], points[:, 1], start_lat, start_lon)
         if float(np.max(distances_m)) > CUSTOM_POINTS_MAX_DISTANCE_M:
-            raise ApiError("The drawing is too far from the start.",
-                           fields={"custom_points": ["Every point must lie within 20 km of the start."]})
+            raise ApiError(_("The drawing is too far from the start."),
+                           fields={"custom_points": [_("Every point must lie within 20 km of the start.")]})
         try:
             outline = outline_from_latlng(points)
         except ValueError as exc:
-            raise ApiError("The drawing cannot be used.", fields={"custom_points": [str(exc)]}) from exc
+            raise ApiError(_("The drawing cannot be used."), fields={"custom_points": [str(exc)]}) from exc
         return _Outline(outline, _is_ring(outline))
     try:
         outline = _outline_from_svg(svg_path)
     except DrawingTooComplex as exc:
-        raise ApiError("The drawing has too many segments.", fields={"svg_path": [str(exc)]}) from exc
+        raise ApiError(_("The drawing has too many segments."), fields={"svg_path": [str(exc)]}) from exc
     except ValueError as exc:
-        raise ApiError("The SVG path cannot be read.", fields={"svg_path": [str(exc)]}) from exc
+        raise ApiError(_("The SVG path cannot be read."), fields={"svg_path": [str(exc)]}) from exc
     return _Outline(outline, _is_ring(outline))
 
 
@@ -351,22 +352,26 @@ def _target_length_m(*, condition: str, target_distance: float | None, target_du
 
     if condition == Route.Condition.DISTANCE:
         if target_distance is None or not MIN_TARGET_DISTANCE_KM <= target_distance <= MAX_TARGET_DISTANCE_KM:
-            raise ApiError("The target distance is out of range.", fields={"target_distance": [
-                f"Must be between {MIN_TARGET_DISTANCE_KM} and {MAX_TARGET_DISTANCE_KM} km."]})
+            raise ApiError(_("The target distance is out of range."), fields={"target_distance": [
+                _("Must be between %(min)s and %(max)s km.") % {"min": MIN_TARGET_DISTANCE_KM,
+                                                                 "max": MAX_TARGET_DISTANCE_KM}]})
         return target_distance * 1000.0
     if target_duration is None or not MIN_TARGET_DURATION_S <= target_duration <= MAX_TARGET_DURATION_S:
-        raise ApiError("The target duration is out of range.", fields={"target_duration": [
-            f"Must be between {MIN_TARGET_DURATION_S} and {MAX_TARGET_DURATION_S} seconds."]})
+        raise ApiError(_("The target duration is out of range."), fields={"target_duration": [
+            _("Must be between %(min)s and %(max)s seconds.") % {"min": MIN_TARGET_DURATION_S,
+                                                                  "max": MAX_TARGET_DURATION_S}]})
     length_m = target_length_from_duration(target_duration, activity, intensity)
     if not MIN_TARGET_DISTANCE_KM * 1000 <= length_m <= MAX_TARGET_DISTANCE_KM * 1000:
-        raise ApiError("The target duration is out of range.", fields={"target_duration": [
-            f"At a {intensity} {activity} pace this is {length_m / 1000:.1f} km; routes are "
-            f"{MIN_TARGET_DISTANCE_KM}-{MAX_TARGET_DISTANCE_KM} km."]})
+        raise ApiError(_("The target duration is out of range."), fields={"target_duration": [
+            _("At a %(intensity)s %(activity)s pace this is %(km).1f km; routes are %(min)s-%(max)s km.") % {
+                "intensity": intensity, "activity": activity, "km": length_m / 1000,
+                "min": MIN_TARGET_DISTANCE_KM, "max": MAX_TARGET_DISTANCE_KM}]})
     return length_m
 
 
 def _default_route_name(*, shape: RouteShape | None, target_length_m: float) -> str:
-    label = shape.name if shape is not None else "Custom drawing"
+    # In the language of the request that plans it: the name is stored, and the runner renames it at will.
+    label = shape.display_name if shape is not None else _("Custom drawing")
     return f"{label} {round(target_length_m / 1000, 1):g} km"  # "Heart 3 km", "Heart 2.5 km"
 
 
@@ -396,15 +401,15 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
 
     lat, lon = float(start_latitude), float(start_longitude)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise ApiError("The start point is not a valid position.", fields={
-            "start_latitude": ["Must be -90..90."], "start_longitude": ["Must be -180..180."]})
+        raise ApiError(_("The start point is not a valid position."), fields={
+            "start_latitude": [_("Must be -90..90.")], "start_longitude": [_("Must be -180..180.")]})
     if not 1 <= options_count <= MAX_OPTIONS:
-        raise ApiError("options_count must be 1..5.", fields={"options_count": ["Must be between 1 and 5."]})
+        raise ApiError(_("options_count must be 1..5."), fields={"options_count": [_("Must be between 1 and 5.")]})
     shape = None
     if mode == Route.Mode.SHAPE:
         shape = RouteShape.objects.filter(shape_id=shape_id, is_active=True).first()
         if shape is None:
-            raise ApiError("Unknown shape.", fields={"shape_id": [f"No active shape {shape_id!r}."]})
+            raise ApiError(_("Unknown shape."), fields={"shape_id": [f"No active shape {shape_id!r}."]})
         custom_points = svg_path = None
     outline = _route_outline(mode=mode, shape=shape, custom_points=custom_points, svg_path=svg_path,
                              start_lat=lat, start_lon=lon)
@@ -414,7 +419,7 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
 
     loaded = network_covering(lat=lat, lon=lon)
     if loaded is None:
-        raise Unprocessable("No road network covers the start point.", code="no_road_network")
+        raise Unprocessable(_("No road network covers the start point."), code="no_road_network")
 
     geocoding = _geocode_executor.submit(reverse_geocode, lat, lon, graph=loaded.graph)
     started = time.perf_counter()
@@ -425,16 +430,17 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
             time_budget_s=float(settings.ROUTE_PLAN_TIME_BUDGET_S),
             wall_limit_s=float(settings.ROUTE_PLAN_WALL_LIMIT_S)))
     except StartOutsideNetwork as exc:
-        raise Unprocessable("No road network covers the start point.", code="no_road_network") from exc
+        raise Unprocessable(_("No road network covers the start point."), code="no_road_network") from exc
     except RouteNotFound as exc:
         if exc.out_of_time:
-            raise Unprocessable("Planning ran out of time before finding a route; try a shorter distance or "
-                                "another shape.", code="route_planning_timeout") from exc
-        raise Unprocessable("No route within 10 % of the target distance can be drawn here; try another "
-                            "distance, shape or start.", code="route_not_found") from exc
+            raise Unprocessable(_("Planning ran out of time before finding a route; try a shorter distance or "
+                                "another shape."), code="route_planning_timeout") from exc
+        # xgettext:no-python-format
+        raise Unprocessable(_("No route within 10 % of the target distance can be drawn here; try another "
+                            "distance, shape or start."), code="route_not_found") from exc
     except ValueError as exc:
         field = "shape_id" if mode == Route.Mode.SHAPE else ("custom_points" if custom_points else "svg_path")
-        raise ApiError("The drawing cannot be planned.", fields={field: [str(exc)]}) from exc
+        raise ApiError(_("The drawing cannot be planned."), fields={field: [str(exc)]}) from exc
     planning_ms = round((time.perf_counter() - started) * 1000)
 
     place = _geocode_result(geocoding, lat=lat, lon=lon, graph=loaded.graph)
@@ -580,51 +586,53 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
     lat, lon, rotation = float(center_latitude), float(center_longitude), float(rotation_deg)
     errors: dict[str, list[str]] = {}
     if not (math.isfinite(lat) and -90 <= lat <= 90):
-        errors["center_latitude"] = ["Must be -90..90."]
+        errors["center_latitude"] = [_("Must be -90..90.")]
     if not (math.isfinite(lon) and -180 <= lon <= 180):
-        errors["center_longitude"] = ["Must be -180..180."]
+        errors["center_longitude"] = [_("Must be -180..180.")]
     if not (math.isfinite(rotation) and -360 <= rotation <= 360):
-        errors["rotation_deg"] = ["Must be -360..360."]
+        errors["rotation_deg"] = [_("Must be -360..360.")]
     if (scale is None) == (target_distance is None):
-        errors["scale"] = ["Send exactly one of scale and target_distance."]
+        errors["scale"] = [_("Send exactly one of scale and target_distance.")]
     elif scale is not None and not (math.isfinite(scale) and MIN_PLACEMENT_SCALE <= scale <= MAX_PLACEMENT_SCALE):
-        errors["scale"] = [f"Must be between {MIN_PLACEMENT_SCALE} and {MAX_PLACEMENT_SCALE}."]
+        errors["scale"] = [_("Must be between %(min)s and %(max)s.") % {"min": MIN_PLACEMENT_SCALE,
+                                                                         "max": MAX_PLACEMENT_SCALE}]
     elif target_distance is not None and not MIN_TARGET_DISTANCE_KM <= target_distance <= MAX_TARGET_DISTANCE_KM:
-        errors["target_distance"] = [f"Must be between {MIN_TARGET_DISTANCE_KM} and {MAX_TARGET_DISTANCE_KM} km."]
+        errors["target_distance"] = [_("Must be between %(min)s and %(max)s km.") % {
+            "min": MIN_TARGET_DISTANCE_KM, "max": MAX_TARGET_DISTANCE_KM}]
     if errors:
-        raise ApiError("The placement is not valid.", fields=errors)
+        raise ApiError(_("The placement is not valid."), fields=errors)
 
     outline_xy, closed = route_outline(route)
     if outline_xy is None:
-        raise ApiError("This route's drawing cannot be placed.", fields={"non_field_errors": [
-            "The route has no stored figure; plan it again."]})
+        raise ApiError(_("This route's drawing cannot be placed."), fields={"non_field_errors": [
+            _("The route has no stored figure; plan it again.")]})
     start_lat, start_lon = float(route.start_latitude), float(route.start_longitude)
     network = route.network if route.network_id is not None and route.network.is_active else None
     graph = graph_for(network) if network is not None else None
     if graph is None or not graph.covers(start_lat, start_lon):
         loaded = network_covering(lat=start_lat, lon=start_lon)
         if loaded is None:
-            raise Unprocessable("No road network covers the route's start.", code="no_road_network")
+            raise Unprocessable(_("No road network covers the route's start."), code="no_road_network")
         graph = loaded.graph
-    off_network = ["The figure's centre is outside this route's road network."]
+    off_network = [_("The figure's centre is outside this route's road network.")]
     if not graph.covers(lat, lon):
-        raise ApiError("The figure's centre is outside this route's road network.",
+        raise ApiError(_("The figure's centre is outside this route's road network."),
                        fields={"center_latitude": off_network, "center_longitude": off_network})
     target_length_m = (target_distance if target_distance is not None else float(route.target_distance_km)) * 1000
     reach_m = max(MAX_PLACEMENT_DISTANCE_M, 0.5 * target_length_m)
     centre_m = float(haversine_m(lat, lon, start_lat, start_lon))
     if centre_m > reach_m:
-        too_far = [f"The figure's centre is {centre_m / 1000:.1f} km from the start; at most "
-                   f"{reach_m / 1000:.1f} km."]
-        raise ApiError("The figure is too far from the start.",
+        too_far = [_("The figure's centre is %(distance).1f km from the start; at most %(reach).1f km.") % {
+            "distance": centre_m / 1000, "reach": reach_m / 1000}]
+        raise ApiError(_("The figure is too far from the start."),
                        fields={"center_latitude": too_far, "center_longitude": too_far})
     perimeter_m = None
     if scale is not None:
         reference = (route.options.filter(source=RouteOption.Source.PLANNED, figure_perimeter_m__isnull=False)
                      .order_by("rank").values_list("figure_perimeter_m", flat=True).first())
         if reference is None:
-            raise ApiError("This route has no figure size to scale.", fields={"scale": [
-                "No planned option records its figure's size; send target_distance instead."]})
+            raise ApiError(_("This route has no figure size to scale."), fields={"scale": [
+                _("No planned option records its figure's size; send target_distance instead.")]})
         perimeter_m = float(reference) * float(scale)
 
     started = time.perf_counter()
@@ -636,12 +644,12 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
             wall_limit_s=float(settings.ROUTE_PLAN_WALL_LIMIT_S)),
             Placement(center_lat=lat, center_lon=lon, rotation_deg=rotation, perimeter_m=perimeter_m))
     except StartOutsideNetwork as exc:
-        raise Unprocessable("No road network covers the route's start.", code="no_road_network") from exc
+        raise Unprocessable(_("No road network covers the route's start."), code="no_road_network") from exc
     except RouteNotFound as exc:
-        raise Unprocessable("The streets here cannot draw the figure; move it, turn it or change its size.",
+        raise Unprocessable(_("The streets here cannot draw the figure; move it, turn it or change its size."),
                             code="route_not_found") from exc
     except ValueError as exc:
-        raise ApiError("The figure cannot be placed there.", fields={"non_field_errors": [str(exc)]}) from exc
+        raise ApiError(_("The figure cannot be placed there."), fields={"non_field_errors": [str(exc)]}) from exc
     planning_ms = round((time.perf_counter() - started) * 1000)
     option = _route_option(planned, activity_type=route.type, intensity=route.intensity,
                            estimate_duration_s=estimate_duration_s, graph=graph, source=RouteOption.Source.PLACED)
@@ -649,13 +657,14 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
     with transaction.atomic():
         locked = Route.objects.alive().select_for_update().filter(pk=route.pk).first()
         if locked is None:
-            raise NotFound("No such route.")
+            raise NotFound(_("No such route."))
         options = RouteOption.objects.filter(route=locked)
         if options.count() >= MAX_OPTIONS_PER_ROUTE:
             unused = (options.filter(source=RouteOption.Source.PLACED, workouts__isnull=True, posts__isnull=True)
                       .order_by("created_at", "rank").values_list("pk", flat=True).first())
             if unused is None:
-                raise Conflict(f"This route has {MAX_OPTIONS_PER_ROUTE} options in use; plan a new route.")
+                raise Conflict(_("This route has %(count)s options in use; plan a new route.")
+                               % {"count": MAX_OPTIONS_PER_ROUTE})
             RouteOption.objects.filter(pk=unused).delete()
         option.route = locked
         option.rank = (options.aggregate(top=Max("rank"))["top"] or 0) + 1

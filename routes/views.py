@@ -5,6 +5,7 @@ Thin views: serializers validate, services and selectors do the work."""
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -119,7 +120,7 @@ class ShapeDetailView(PublicView):
     def get(self, request, shape_id: str):
         shape = selectors.shape_get_active(shape_id=shape_id)
         if shape is None:
-            raise NotFound("No such shape.")
+            raise NotFound(_("No such shape."))
         return Response(ShapeSerializer(shape, context={"request": request}).data)
 
 
@@ -135,8 +136,8 @@ class ShapePreviewView(FileResponseMixin, PublicView):
     def get(self, request, shape_id: str):
         shape = selectors.shape_get_active(shape_id=shape_id)
         if shape is None:
-            raise NotFound("No such shape.")
-        svg = exports.svg_for_template(shape.svg_template, title=shape.name)
+            raise NotFound(_("No such shape."))
+        svg = exports.svg_for_template(shape.svg_template, title=shape.display_name)
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
         response["Cache-Control"] = "public, max-age=3600"
         return response
@@ -278,7 +279,7 @@ class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
     def post(self, request, route_id):
         route = selectors.route_get(user=request.user, route_id=route_id)
         if route is None:
-            raise NotFound("No such route.")
+            raise NotFound(_("No such route."))
         data = RouteOptionPlaceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         option = services.route_option_place(route=route, **data.validated_data)
@@ -290,7 +291,7 @@ class RouteDetailView(CuesVaryByLanguage, APIView):
     def get_route(self, request, route_id):
         route = selectors.route_get(user=request.user, route_id=route_id)
         if route is None:
-            raise NotFound("No such route.")
+            raise NotFound(_("No such route."))
         return route
 
     @extend_schema(
@@ -330,7 +331,7 @@ class RouteDetailView(CuesVaryByLanguage, APIView):
 def _get_option(request, route_id, option_id):
     option = selectors.route_option_get(user=request.user, route_id=route_id, option_id=option_id)
     if option is None:
-        raise NotFound("No such route option.")
+        raise NotFound(_("No such route option."))
     return option
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RunnerwayConfig(AppConfig):
     name = "runnerway"
-    verbose_name = "RunnerWay"
+    verbose_name = _("RunnerWay")
 
     def ready(self):
         from runnerway import checks  # noqa: F401 - registers the system checks

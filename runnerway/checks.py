@@ -20,3 +20,27 @@ def row_caches_need_a_shared_cache(app_configs, **kwargs):
         f"{', '.join(enabled)} > 0 without a shared cache: each process would keep rows that other processes "
         "changed (a deactivated user stays logged in there for up to the timeout).",
         hint="Set REDIS_URL, or leave these variables empty (0 without Redis).", id="runnerway.W001")]
+
+
+@checks.register(checks.Tags.database)
+def mariadb_knows_the_time_zone(app_configs, databases=None, **kwargs):
+    """With TIME_ZONE Asia/Seoul, date lookups in that zone (the admin's date filters and date hierarchy) make
+    MariaDB convert with CONVERT_TZ, which answers NULL until its time zone tables are loaded: those pages then
+    fail with "Database returned an invalid datetime value"."""
+    from django.db import connections
+
+    problems = []
+    for alias in databases or []:
+        connection = connections[alias]
+        if connection.vendor != "mysql" or settings.TIME_ZONE == "UTC":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT CONVERT_TZ('2026-01-01 00:00:00', 'UTC', %s)", [settings.TIME_ZONE])
+            converted = cursor.fetchone()[0]
+        if converted is None:
+            problems.append(checks.Warning(
+                f"The database {alias!r} cannot convert to {settings.TIME_ZONE}: its time zone tables are empty, "
+                "so the admin's date filters fail.",
+                hint="Load them once per server: mariadb-tzinfo-to-sql /usr/share/zoneinfo | mariadb -u root mysql",
+                id="runnerway.W002"))
+    return problems

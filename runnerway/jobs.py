@@ -16,7 +16,7 @@ from django.utils import timezone
 
 # Dotted path → what it does. A test checks that each one imports and is callable.
 TASKS: dict[str, str] = {
-    "accounts.tasks.send_otp_email": "Email a one-time login code (Korean and English).",
+    "accounts.tasks.send_otp_email": "Email a one-time login code (in the language of the request that asked for it).",
     "accounts.tasks.send_account_secured_email": "Tell an owner their unverified account was secured.",
     "accounts.tasks.record_activity": "Write one activity-log row (signup, login, logout, delete...).",
     "routes.tasks.road_network_reimport": "Rebuild a road network from its OSM source (admin action).",

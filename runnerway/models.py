@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DailyUserActivity(models.Model):
@@ -16,7 +17,8 @@ class DailyUserActivity(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "daily user activity"
+        verbose_name = _("daily user activity")
+        verbose_name_plural = _("daily user activity")
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="daily_activity_user_day_unique")]
         indexes = [models.Index(fields=["day"], name="daily_activity_day_idx")]
@@ -40,7 +42,8 @@ class DailyGlobalStats(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "daily global stats"
+        verbose_name = _("daily global stats")
+        verbose_name_plural = _("daily global stats")
         ordering = ["-day"]
 
     def __str__(self) -> str:

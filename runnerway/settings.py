@@ -115,6 +115,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware: each request (API and admin) speaks its Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
+    "runnerway.middleware.ApiUtcMiddleware",  # the API's datetimes stay UTC (`Z`) while the admin shows Seoul
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -400,8 +403,14 @@ DATA_EXPORT_LINK_MAX_AGE_S = env.int("DATA_EXPORT_LINK_MAX_AGE_S", default=24 * 
 DATA_EXPORT_TASK_BUDGET_S = env.float("DATA_EXPORT_TASK_BUDGET_S", default=45.0)
 
 # --- i18n, static, media ------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# Korean first: a client that asks for neither language (or none) gets Korean; `Accept-Language: en` English.
+# Each app's catalogue is in <app>/locale/ko (found through INSTALLED_APPS, so no LOCALE_PATHS); English is the
+# source text. The compiled .mo files are committed (runnerway/tests/test_translations.py keeps them in step).
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+# Stored in UTC (USE_TZ); shown in Seoul time in the admin and used for "today" on the server. The API answers
+# in UTC whatever this says (runnerway.middleware.ApiUtcMiddleware, API.md: `2026-05-01T06:30:00Z`).
+TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"

@@ -1,5 +1,6 @@
 """Service endpoints: health, and the JSON 404 for unknown URLs under /api/."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
@@ -40,7 +41,7 @@ class HealthView(APIView):
         report = service_health()
         body = {"status": report.status, "database": report.database, "queue": report.queue}
         if report.database != "ok":
-            payload = error_body("service_unavailable", "The database is unavailable.")
+            payload = error_body("service_unavailable", _("The database is unavailable."))
             payload["data"] = body
             return Response(payload, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
         return Response(body)
@@ -52,7 +53,7 @@ class HealthView(APIView):
 @permission_classes([AllowAny])
 @throttle_classes([])
 def api_not_found(request, *args, **kwargs):
-    raise NotFound("No API endpoint at this address.")
+    raise NotFound(_("No API endpoint at this address."))
 
 
 def server_error(request, *args, **kwargs):
@@ -61,5 +62,5 @@ def server_error(request, *args, **kwargs):
     from django.views.defaults import server_error as html_server_error
 
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("server_error", "An unexpected error occurred."), status=500)
+        return JsonResponse(error_body("server_error", _("An unexpected error occurred.")), status=500)
     return html_server_error(request, *args, **kwargs)

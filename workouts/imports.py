@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from xml.parsers import expat
 
 import fitdecode
+from django.utils.translation import gettext
 
 from runnerway.api.exceptions import ApiError, UnsupportedFile
 from workouts.metrics.constants import HEART_RATE_MAX_BPM
@@ -96,7 +97,8 @@ class ImportBudget:
 
     def check(self) -> None:
         if time.monotonic() > self.deadline:
-            raise ImportTooSlow(f"The file took longer than {self.seconds:g} s to import.")
+            raise ImportTooSlow(gettext("The file took longer than %(seconds)g s to import.")
+                                % {"seconds": self.seconds})
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,20 +142,21 @@ def detect_source(content_head: bytes) -> str:
         return Workout.Source.FIT
     if content_head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return Workout.Source.GPX
-    raise UnsupportedFile("The file is neither GPX nor FIT.")
+    raise UnsupportedFile(gettext("The file is neither GPX nor FIT."))
 
 
 def parse_activity_file(*, content: bytes, max_points: int, budget: ImportBudget) -> ImportedActivity:
     """Detect the format and parse the whole file: at most `max_points` fixes (TooManyPoints beyond), within
     `budget` (ImportTooSlow)."""
     if len(content) > MAX_IMPORT_BYTES:
-        raise UnsupportedFile(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        raise UnsupportedFile(gettext("The file is larger than %(megabytes)s MB.")
+                              % {"megabytes": MAX_IMPORT_BYTES // (1024 * 1024)})
     if detect_source(content[:64]) == Workout.Source.FIT:
         activity = parse_fit(content, max_points=max_points, budget=budget)
     else:
         activity = parse_gpx(content, max_points=max_points, budget=budget)
     if len(activity.points) < MIN_TRACK_POINTS:
-        raise UnsupportedFile("The file holds no track: it needs two fixes with a time and a position.")
+        raise UnsupportedFile(gettext("The file holds no track: it needs two fixes with a time and a position."))
     return activity
 
 
@@ -188,7 +191,7 @@ def scan_first_fix(content_head: bytes, *, complete: bool) -> FirstFix:
 
 def _require_track(activity: ImportedActivity) -> None:
     if len(activity.points) < MIN_TRACK_POINTS:
-        raise UnsupportedFile("The file holds no track: it needs two fixes with a time and a position.")
+        raise UnsupportedFile(gettext("The file holds no track: it needs two fixes with a time and a position."))
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -263,15 +266,15 @@ class _GpxPoints:
                 chunk = content[offset:offset + _GPX_CHUNK_BYTES]
                 self._parser.Parse(chunk, final and offset + _GPX_CHUNK_BYTES >= len(content))
                 if offset + len(chunk) - self._event_at > GPX_MAX_TOKEN_BYTES:
-                    raise UnsupportedFile(f"The GPX document has a tag or comment longer than "
-                                          f"{GPX_MAX_TOKEN_BYTES // 1024} kB.")
+                    raise UnsupportedFile(gettext("The GPX document has a tag or comment longer than %(kilobytes)s kB.")
+                                          % {"kilobytes": GPX_MAX_TOKEN_BYTES // 1024})
             if final and not content:
                 self._parser.Parse(b"", True)
         except _StopParsing:
             return
         except expat.ExpatError as exc:
-            raise UnsupportedFile(f"The file is not a readable GPX document ({expat.errors.messages[exc.code]}, "
-                                  f"line {exc.lineno}).") from exc
+            raise UnsupportedFile(gettext("The file is not a readable GPX document (%(error)s, line %(line)s).")
+                                  % {"error": expat.errors.messages[exc.code], "line": exc.lineno}) from exc
 
     def activity(self) -> ImportedActivity:
         points = sorted(self.points, key=lambda p: p.recorded_at)
@@ -281,7 +284,7 @@ class _GpxPoints:
     # handlers
 
     def _refuse_dtd(self, *args):
-        raise UnsupportedFile("The GPX document declares a DTD or entities, which GPX never needs.")
+        raise UnsupportedFile(gettext("The GPX document declares a DTD or entities, which GPX never needs."))
 
     def _comment(self, data):
         self._event_at = self._parser.CurrentByteIndex
@@ -289,15 +292,18 @@ class _GpxPoints:
     def _namespace(self, prefix, uri):
         self._namespaces += 1
         if self._namespaces > GPX_MAX_NAMESPACES:
-            raise UnsupportedFile(f"The GPX document declares more than {GPX_MAX_NAMESPACES} namespaces.")
+            raise UnsupportedFile(gettext("The GPX document declares more than %(count)s namespaces.")
+                                  % {"count": GPX_MAX_NAMESPACES})
 
     def _start(self, name: str, attributes: dict):
         self._event_at = self._parser.CurrentByteIndex
         self._depth += 1
         if self._depth > GPX_MAX_DEPTH:
-            raise UnsupportedFile(f"The GPX document nests deeper than {GPX_MAX_DEPTH} elements.")
+            raise UnsupportedFile(gettext("The GPX document nests deeper than %(count)s elements.")
+                                  % {"count": GPX_MAX_DEPTH})
         if len(attributes) > GPX_MAX_ATTRIBUTES:
-            raise UnsupportedFile(f"A GPX element has more than {GPX_MAX_ATTRIBUTES} attributes.")
+            raise UnsupportedFile(gettext("A GPX element has more than %(count)s attributes.")
+                                  % {"count": GPX_MAX_ATTRIBUTES})
         uri, _, local = name.rpartition(" ")
         in_gpx = uri in _GPX_NAMESPACES and not self._in_extensions
         self._path.append(local if in_gpx else "")
@@ -317,7 +323,7 @@ class _GpxPoints:
         if self._text is not None:
             self._text_chars += len(data)
             if self._text_chars > GPX_MAX_VALUE_CHARS:
-                raise UnsupportedFile("A GPX value (time, elevation, heart rate, type) is too long.")
+                raise UnsupportedFile(gettext("A GPX value (time, elevation, heart rate, type) is too long."))
             self._text.append(data)
 
     def _end(self, name: str):
@@ -348,10 +354,11 @@ class _GpxPoints:
             latitude, longitude = float(point["lat"]), float(point["lon"])
             altitude = float(point["ele"]) if point.get("ele") else None
         except (TypeError, ValueError) as exc:
-            raise UnsupportedFile(f"A GPX track point has an unreadable time or position "
-                                  f"(point {len(self.points) + 1}).") from exc
+            raise UnsupportedFile(gettext("A GPX track point has an unreadable time or position (point %(number)s).")
+                                  % {"number": len(self.points) + 1}) from exc
         if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
-            raise UnsupportedFile(f"A GPX track point lies outside the globe (point {len(self.points) + 1}).")
+            raise UnsupportedFile(gettext("A GPX track point lies outside the globe (point %(number)s).")
+                                  % {"number": len(self.points) + 1})
         heart_rate = None
         if point.get("hr"):
             try:
@@ -359,7 +366,8 @@ class _GpxPoints:
             except ValueError:
                 heart_rate = None
         if len(self.points) >= self.max_points:
-            raise TooManyPoints(f"The file holds more than {self.max_points} track points.")
+            raise TooManyPoints(gettext("The file holds more than %(count)s track points.")
+                                % {"count": self.max_points})
         self.points.append(ImportedPoint(recorded_at=recorded_at, latitude=latitude, longitude=longitude,
                                          altitude=altitude, heart_rate=heart_rate))
         if self._stop_at_points is not None and len(self.points) >= self._stop_at_points:
@@ -425,7 +433,8 @@ class _FitPoints:
                 self.budget.check()
                 for frames, frame in enumerate(reader, start=1):
                     if frames > self.max_frames:
-                        raise TooManyPoints(f"The file holds more than {self.max_frames} FIT messages.")
+                        raise TooManyPoints(gettext("The file holds more than %(count)s FIT messages.")
+                                            % {"count": self.max_frames})
                     if frames % 1024 == 0:
                         self.budget.check()
                     if not isinstance(frame, fitdecode.FitDataMessage):
@@ -441,7 +450,7 @@ class _FitPoints:
                             total = fields.get("total_calories")
                             self.calories = float(total) if total else self.calories
         except (fitdecode.FitError, ValueError, TypeError, EOFError) as exc:
-            raise UnsupportedFile("The file is not a readable FIT activity.") from exc
+            raise UnsupportedFile(gettext("The file is not a readable FIT activity.")) from exc
 
     def _record(self, frame: fitdecode.FitDataMessage) -> None:
         fields = _fit_fields(frame)
@@ -450,7 +459,8 @@ class _FitPoints:
         if recorded_at is None or not isinstance(lat, int) or not isinstance(lon, int):
             return  # a record without a fix (indoor, or before the GPS locked)
         if len(self.points) >= self.max_points:
-            raise TooManyPoints(f"The file holds more than {self.max_points} track points.")
+            raise TooManyPoints(gettext("The file holds more than %(count)s track points.")
+                                % {"count": self.max_points})
         altitude = fields.get("enhanced_altitude", fields.get("altitude"))
         heart_rate = fields.get("heart_rate")
         speed = fields.get("enhanced_speed", fields.get("speed"))

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from runnerway.rowcache import InvalidatingQuerySet
 
@@ -30,36 +31,37 @@ class Workout(models.Model):
         WALKING = "walking", "Walking"
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        COMPLETED = "completed", "Completed"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        COMPLETED = "completed", _("Completed")
 
     class Source(models.TextChoices):
-        LIVE = "live", "Recorded live"
-        GPX = "gpx", "GPX import"
-        FIT = "fit", "FIT import"
+        LIVE = "live", _("Recorded live")
+        GPX = "gpx", _("GPX import")
+        FIT = "fit", _("FIT import")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workouts")
-    type = models.CharField(max_length=16, choices=Type.choices, default=Type.RUNNING)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    source = models.CharField(max_length=8, choices=Source.choices, default=Source.LIVE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="workouts")
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices, default=Type.RUNNING)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.LIVE)
     # SET_NULL: deleting a route must not take the runs done on it; the figures stay on the workout.
     route = models.ForeignKey("routes.Route", on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="workouts")
     route_option = models.ForeignKey("routes.RouteOption", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="workouts")
 
-    started_at = models.DateTimeField()
-    completed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     start_latitude = models.FloatField(null=True, blank=True)
     start_longitude = models.FloatField(null=True, blank=True)
     end_latitude = models.FloatField(null=True, blank=True)
     end_longitude = models.FloatField(null=True, blank=True)
 
     # Distance and moving time: live running totals while recording, the engine's final figures once done.
-    distance_m = models.FloatField(default=0.0)
-    duration_s = models.PositiveIntegerField(default=0, help_text="Moving time (s).")
+    distance_m = models.FloatField(_("distance (m)"), default=0.0)
+    duration_s = models.PositiveIntegerField(_("moving time (s)"), default=0, help_text="Moving time (s).")
     elapsed_duration_s = models.PositiveIntegerField(default=0,
                                                      help_text="Start to finish, pauses included (s).")
     avg_pace_s = models.FloatField(null=True, blank=True, help_text="Seconds per km over the moving time.")
@@ -84,21 +86,23 @@ class Workout(models.Model):
 
     # Ingestion state. `last_seq`: highest client seq stored; `last_point_at` and the last position: the
     # newest kept fix by recorded time (what `off_route` looks at).
-    points_count = models.PositiveIntegerField(default=0)
+    points_count = models.PositiveIntegerField(_("points"), default=0)
     rejected_count = models.PositiveIntegerField(default=0)
     last_seq = models.BigIntegerField(null=True, blank=True)
     last_point_at = models.DateTimeField(null=True, blank=True)
     last_latitude = models.FloatField(null=True, blank=True)
     last_longitude = models.FloatField(null=True, blank=True)
 
-    created_at = models.DateTimeField(default=dj_timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
     # Every batch, pause and resume touches the row: `updated_at` is the workout's last sign of life.
     updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     objects = WorkoutQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("workout")
+        verbose_name_plural = _("workouts")
         ordering = ["-started_at"]
         indexes = [
             models.Index(fields=["user", "-started_at"], name="workout_user_started_idx"),
@@ -141,6 +145,8 @@ class WorkoutPoint(models.Model):
     rejected_reason = models.CharField(max_length=16, choices=RejectedReason.choices, blank=True, default="")
 
     class Meta:
+        verbose_name = _("workout point")
+        verbose_name_plural = _("workout points")
         ordering = ["recorded_at", "seq"]
         constraints = [models.UniqueConstraint(fields=["workout", "seq"], name="workout_point_unique_seq")]
 
@@ -156,6 +162,8 @@ class WorkoutPause(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("workout pause")
+        verbose_name_plural = _("workout pauses")
         ordering = ["started_at"]
         indexes = [models.Index(fields=["workout", "started_at"], name="workout_pause_idx")]
 
@@ -195,7 +203,8 @@ class UserStats(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "user stats"
+        verbose_name = _("user stats")
+        verbose_name_plural = _("user stats")
 
     def __str__(self) -> str:
         return f"stats {self.user_id}: {self.total_workouts} workouts, {self.total_distance_m / 1000:.1f} km"
@@ -239,6 +248,8 @@ class WorkoutImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("workout import")
+        verbose_name_plural = _("workout imports")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "status", "first_fix_at"], name="workout_import_pending_idx")]
 

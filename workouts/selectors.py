@@ -9,11 +9,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polyline as polyline_codec
+from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from runnerway.api.renderers import EncodedJSON, EnvelopeJSONRenderer
 from runnerway.db import CompiledRead
+from runnerway.i18n import active_language
 from runnerway.rowcache import RowCache
 from workouts.models import UserStats, Workout, WorkoutPoint
 from workouts.services import ROUTE_COMPLETED_MIN_PERCENT, STALE_AFTER
@@ -37,7 +39,8 @@ WORKOUT_OUTPUT_FIELDS = (
     "elapsed_duration_s", "avg_pace_s", "max_pace_s", "min_pace_s", "calories_kcal", "calories_source",
     "weight_assumed", "heart_rate_avg", "heart_rate_max", "elevation_gain_m", "elevation_loss_m",
     "route_completion", "shape_accuracy", "splits", "points_count", "created_at", "updated_at",
-    "route__name", "route__shape__shape_id", "route__shape__name", "route__shape__icon_name",
+    "route__name", "route__shape__shape_id", "route__shape__name", "route__shape__name_ko",
+    "route__shape__icon_name",
 )
 
 
@@ -86,9 +89,9 @@ def workout_detail_for_user(*, user, workout_id) -> Workout | None:
         route = Route.from_db("default", ["id", "name", "shape_id"], (workout.route_id, values["route__name"],
                                                                      shape_pk))
         if shape_pk is not None:
-            route.shape = RouteShape.from_db("default", ["id", "shape_id", "name", "icon_name"], (
+            route.shape = RouteShape.from_db("default", ["id", "shape_id", "name", "name_ko", "icon_name"], (
                 shape_pk, values["route__shape__shape_id"], values["route__shape__name"],
-                values["route__shape__icon_name"]))
+                values["route__shape__name_ko"], values["route__shape__icon_name"]))
         workout.route = route
     return workout
 
@@ -121,15 +124,25 @@ def workout_detail_output(*, user, workout_id, prefetched: dict | None = None) -
 
     cached = workout_detail_cache.get(workout_id, prefetched=prefetched)
     if cached is not None:
-        owner_id, output = cached
-        return EncodedJSON(output) if owner_id == str(user.pk) else None
+        owner_id, outputs = cached
+        return EncodedJSON(outputs[_output_language(outputs)]) if owner_id == str(user.pk) else None
     workout = workout_detail_for_user(user=user, workout_id=workout_id)
     if workout is None:
         return None
-    output = EnvelopeJSONRenderer.encode(workout_data(workout))
-    if workout.status == Workout.Status.COMPLETED:
-        workout_detail_cache.set(workout_id, (str(workout.user_id), bytes(output)))
-    return output
+    if workout.status != Workout.Status.COMPLETED:
+        return EnvelopeJSONRenderer.encode(workout_data(workout))
+    # The shape's name is in the client's language: the entry holds the output in each, made on the first read.
+    outputs = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            outputs[language] = bytes(EnvelopeJSONRenderer.encode(workout_data(workout)))
+    workout_detail_cache.set(workout_id, (str(workout.user_id), outputs))
+    return EncodedJSON(outputs[_output_language(outputs)])
+
+
+def _output_language(outputs: dict) -> str:
+    language = active_language()
+    return language if language in outputs else settings.LANGUAGE_CODE
 
 
 def workouts_for_user(

@@ -3,9 +3,11 @@
 Output serializers read stored figures only (no queries beyond the `route__shape` join the selectors add).
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from routes.models import SHAPE_NAME_HELP
 from runnerway.api.fields import BoundedDateField, bbox_field, latlng_field
 from workouts.metrics import format_pace
 from workouts.models import Workout, WorkoutImport
@@ -88,7 +90,7 @@ class WorkoutListQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise serializers.ValidationError({"to": ["Must not be before `from`."]})
+            raise serializers.ValidationError({"to": [_("Must not be before `from`.")]})
         return attrs
 
 
@@ -192,7 +194,7 @@ class WorkoutSerializer(serializers.Serializer):
     route_completion = serializers.SerializerMethodField(help_text="0-100, share of the planned path run.")
     shape_accuracy = serializers.SerializerMethodField(help_text="0-100, fidelity of the trace to the shape.")
     shape_id = serializers.SerializerMethodField()
-    shape_name = serializers.SerializerMethodField()
+    shape_name = serializers.SerializerMethodField(help_text=SHAPE_NAME_HELP)
     shape_icon = serializers.SerializerMethodField()
     splits = WorkoutSplitSerializer(many=True)
     points_count = serializers.IntegerField(help_text="Points stored, used or not.")
@@ -277,7 +279,7 @@ class WorkoutSerializer(serializers.Serializer):
 
     def get_shape_name(self, workout: Workout) -> str | None:
         shape = self._shape(workout)
-        return shape.name if shape else None
+        return shape.display_name if shape else None
 
     def get_shape_icon(self, workout: Workout) -> str | None:
         shape = self._shape(workout)
@@ -348,7 +350,7 @@ def workout_data(workout: Workout) -> dict:
         "route_completion": one_decimal(workout.route_completion),
         "shape_accuracy": one_decimal(workout.shape_accuracy),
         "shape_id": shape.shape_id if shape is not None else None,
-        "shape_name": shape.name if shape is not None else None,
+        "shape_name": shape.display_name if shape is not None else None,
         "shape_icon": shape.icon_name if shape is not None else None,
         "splits": [_split_data(split) for split in workout.splits],
         "points_count": _as(int, workout.points_count),

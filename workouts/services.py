@@ -21,6 +21,7 @@ import polyline as polyline_codec
 from django.db import transaction
 from django.db.models import Count, FloatField, Func, Max, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from runnerway.api.exceptions import ApiError, Conflict, InvalidState
 from workouts import events
@@ -163,15 +164,16 @@ def _resolve_route(*, user, route_id, route_option_id):
             .first()
         )
         if option is None:
-            raise ApiError("Route option not found.", fields={"route_option_id": ["Route option not found."]})
+            raise ApiError(gettext("Route option not found."),
+                           fields={"route_option_id": [gettext("Route option not found.")]})
         if route_id is not None and option.route_id != route_id:
-            raise ApiError("The route option belongs to another route.",
-                           fields={"route_option_id": ["The route option belongs to another route."]})
+            raise ApiError(gettext("The route option belongs to another route."),
+                           fields={"route_option_id": [gettext("The route option belongs to another route.")]})
         route = option.route
     elif route_id is not None:
         route = Route.objects.owned_by(user).filter(pk=route_id).first()
         if route is None:
-            raise ApiError("Route not found.", fields={"route_id": ["Route not found."]})
+            raise ApiError(gettext("Route not found."), fields={"route_id": [gettext("Route not found.")]})
     return route, option
 
 
@@ -189,7 +191,8 @@ def workout_start(
     """Start a live workout in `active` (started now unless the phone says when)."""
     now = now or timezone.now()
     if started_at is not None and started_at > now + CLIENT_CLOCK_SLACK:
-        raise ApiError("started_at is in the future.", fields={"started_at": ["Must not be in the future."]})
+        raise ApiError(gettext("started_at is in the future."),
+                       fields={"started_at": [gettext("Must not be in the future.")]})
     route, option = _resolve_route(user=user, route_id=route_id, route_option_id=route_option_id)
     return Workout.objects.create(
         user=user, type=type, status=Workout.Status.ACTIVE, source=Workout.Source.LIVE, route=route,
@@ -257,7 +260,7 @@ def workout_add_points(*, workout: Workout, points: list[dict],
     with transaction.atomic():
         locked = _lock(workout)
         if locked.status == Workout.Status.COMPLETED:
-            raise InvalidState("This workout is completed; it takes no more points.")
+            raise InvalidState(gettext("This workout is completed; it takes no more points."))
 
         first_by_seq: dict[int, dict] = {}
         for point in points:
@@ -351,14 +354,14 @@ def _transition_time(*, workout: Workout, at: datetime | None, now: datetime, fi
     if at is None:
         return now
     if at > now + CLIENT_CLOCK_SLACK:
-        raise ApiError("The time is in the future.", fields={field: ["Must not be in the future."]})
+        raise ApiError(gettext("The time is in the future."), fields={field: [gettext("Must not be in the future.")]})
     if at < workout.started_at:
-        raise ApiError("The time is before the workout started.",
-                       fields={field: ["Must not be before the workout started."]})
+        raise ApiError(gettext("The time is before the workout started."),
+                       fields={field: [gettext("Must not be before the workout started.")]})
     last_pause = WorkoutPause.objects.filter(workout_id=workout.pk).order_by("-started_at").first()
     if last_pause is not None and at < (last_pause.ended_at or last_pause.started_at):
-        raise ApiError("The time is before the workout's last pause or resume.",
-                       fields={field: ["Must not be before the last pause or resume."]})
+        raise ApiError(gettext("The time is before the workout's last pause or resume."),
+                       fields={field: [gettext("Must not be before the last pause or resume.")]})
     return at
 
 
@@ -368,7 +371,8 @@ def workout_pause(*, workout: Workout, at: datetime | None = None, now: datetime
     with transaction.atomic():
         locked = _lock(workout)
         if locked.status != Workout.Status.ACTIVE:
-            raise InvalidState(f"Only an active workout can be paused; this one is {locked.status}.")
+            raise InvalidState(gettext("Only an active workout can be paused; this one is %(status)s.")
+                               % {"status": locked.status})
         WorkoutPause.objects.create(
             workout=locked, started_at=_transition_time(workout=locked, at=at, now=now, field="at")
         )
@@ -383,7 +387,8 @@ def workout_resume(*, workout: Workout, at: datetime | None = None, now: datetim
     with transaction.atomic():
         locked = _lock(workout)
         if locked.status != Workout.Status.PAUSED:
-            raise InvalidState(f"Only a paused workout can be resumed; this one is {locked.status}.")
+            raise InvalidState(gettext("Only a paused workout can be resumed; this one is %(status)s.")
+                               % {"status": locked.status})
         resumed_at = _transition_time(workout=locked, at=at, now=now, field="at")
         _close_open_pause(locked, at=resumed_at)
         locked.status = Workout.Status.ACTIVE
@@ -416,13 +421,13 @@ def workout_complete(
     for _attempt in range(COMPLETE_ATTEMPTS):
         snapshot = Workout.objects.select_related("user").get(pk=workout.pk)
         if snapshot.status == Workout.Status.COMPLETED:
-            raise InvalidState("This workout is already completed.")
+            raise InvalidState(gettext("This workout is already completed."))
         finished_at = _transition_time(workout=snapshot, at=completed_at, now=now, field="completed_at")
         final = _compute_final(snapshot, completed_at=finished_at, now=now)
         with transaction.atomic():
             locked = _lock(workout)
             if locked.status == Workout.Status.COMPLETED:
-                raise InvalidState("This workout is already completed.")
+                raise InvalidState(gettext("This workout is already completed."))
             if _unchanged_since(locked, snapshot):
                 return _write_completion(locked, final, completed_at=finished_at,
                                          end_latitude=end_latitude, end_longitude=end_longitude)
@@ -430,7 +435,7 @@ def workout_complete(
     with transaction.atomic():
         locked = _lock(workout)
         if locked.status == Workout.Status.COMPLETED:
-            raise InvalidState("This workout is already completed.")
+            raise InvalidState(gettext("This workout is already completed."))
         finished_at = _transition_time(workout=locked, at=completed_at, now=now, field="completed_at")
         final = _compute_final(locked, completed_at=finished_at, now=now)
         return _write_completion(locked, final, completed_at=finished_at,
@@ -730,7 +735,7 @@ def _refuse_duplicate_start(*, user, started_at: datetime, exclude_workout_id=No
     if exclude_import_id is not None:
         pending = pending.exclude(pk=exclude_import_id)
     if workouts.exists() or pending.exists():
-        raise Conflict("A workout starting at this time already exists.")
+        raise Conflict(gettext("A workout starting at this time already exists."))
 
 
 def workout_import_create(*, user, upload, now: datetime | None = None):
@@ -826,7 +831,7 @@ def workout_import_process(*, import_id, now: datetime | None = None):
         workout_import.started_at = timezone.now()
         workout_import.save(update_fields=["status", "attempts", "started_at"])
     if poisoned:
-        return _import_fail(workout_import.pk, error=ApiError("The import failed; try again later.",
+        return _import_fail(workout_import.pk, error=ApiError(gettext("The import failed; try again later."),
                                                             code="import_failed"))
     budget = ImportBudget(seconds=settings.IMPORT_TIME_BUDGET_S)
     phase_started = time.monotonic()
@@ -871,7 +876,7 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     except Exception:
         max_attempts = settings.Q_CLUSTER.get("max_attempts") or 1
         if workout_import.attempts >= max_attempts:
-            _import_fail(workout_import.pk, error=ApiError("The import failed; try again later.",
+            _import_fail(workout_import.pk, error=ApiError(gettext("The import failed; try again later."),
                                                            code="import_failed"))
         raise
 

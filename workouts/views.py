@@ -1,6 +1,7 @@
 """Workouts API (API.md "Workouts") and `GET /users/me/stats`. Thin: serializers validate, services write,
 selectors read. Another user's workout answers 404 on every endpoint (never 403)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
@@ -56,7 +57,7 @@ class WorkoutPagination(CursorPagination):
 def _own_workout(request, workout_id):
     workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
     if workout is None:
-        raise NotFound("No such workout.")
+        raise NotFound(_("No such workout."))
     return workout
 
 
@@ -109,7 +110,7 @@ class WorkoutDetailView(APIView):
         output = selectors.workout_detail_output(user=request.user, workout_id=workout_id,
                                                  prefetched=getattr(request, "cache_prefetched", None))
         if output is None:
-            raise NotFound("No such workout.")
+            raise NotFound(_("No such workout."))
         return Response(output)
 
     @extend_schema(summary="Delete a workout", description="Soft delete; a completed workout leaves my stats "
@@ -230,7 +231,7 @@ class WorkoutGpxView(FileResponseMixin, APIView):
 
 
 def _too_large() -> ApiError:
-    message = f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+    message = _("The file is larger than %(megabytes)s MB.") % {"megabytes": MAX_IMPORT_BYTES // (1024 * 1024)}
     return ApiError(message, fields={"file": [message]})
 
 
@@ -324,7 +325,7 @@ class WorkoutImportDetailView(APIView):
     def get(self, request, import_id):
         workout_import = selectors.workout_import_for_user(user=request.user, import_id=import_id)
         if workout_import is None:
-            raise NotFound("No such import.")
+            raise NotFound(_("No such import."))
         return Response(WorkoutImportSerializer(workout_import).data)
 
 

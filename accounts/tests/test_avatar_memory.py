@@ -27,6 +27,8 @@ import io, json, os, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "runnerway.settings_test")
 import django
 django.setup()
+from django.utils import translation
+translation.activate("en")  # the refusals' English texts are asserted
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from accounts.avatars import avatar_normalize

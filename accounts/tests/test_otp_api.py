@@ -46,19 +46,20 @@ def _wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_request_answers_202_and_mails_the_code_in_korean_and_english(api_client):
-    response = api_client.post(REQUEST, {"email": "Runner@Example.com"})
+def test_request_answers_202_and_mails_the_code_in_the_language_asked(api_client):
+    response = api_client.post(REQUEST, {"email": "Runner@Example.com"}, HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9")
     assert response.status_code == 202
     body = response.json()
     assert body["success"] is True and body["data"] == {"expires_in": 300}
+    assert body["message"] == "메일을 받을 수 있는 주소라면 코드가 곧 도착합니다."
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["runner@example.com"]
-    assert "로그인 코드" in message.subject and "login code" in message.subject
+    assert message.subject == "[RunnerWay] 로그인 코드"
     code = code_from_mail_text(message.body)
-    assert "유효" in message.body or "분 동안" in message.body
-    assert "minutes" in message.body
+    assert f"코드: {code}" in message.body and "5분 동안 한 번만" in message.body
+    assert "minutes" not in message.body  # one language per mail
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and code in html and 'lang="ko"' in html
     assert code not in response.content.decode()

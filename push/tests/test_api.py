@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 TOKEN = "dGVzdC1mY20tdG9rZW4:APA91b" + "A" * 140
 
 
+@pytest.mark.no_accept_language
 def test_register_a_phone_then_the_same_token_again_updates_it(auth_client, user):
     created = auth_client.post("/api/v1/devices", {"token": TOKEN, "platform": "android", "app_version": "1.4.0"},
                                format="json")

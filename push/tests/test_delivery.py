@@ -139,3 +139,15 @@ def test_without_fcm_the_embedded_mode_prints_the_push(settings, user, other_use
     services.notification_push(notification_id=like_notification(user, other_user).pk)
     printed = capsys.readouterr().out
     assert "PUSH" in printed and device.token[-8:] in printed and "liked your post" in printed
+
+
+@pytest.mark.parametrize(("accept_language", "title"), [("ko-KR,ko;q=0.9", "새 좋아요"), ("en-GB,en;q=0.8", "New like"),
+                                                        ("fr-FR", "새 좋아요")])
+def test_a_phone_registered_in_a_language_is_pushed_in_it(fake_fcm, user, other_user, accept_language, title):
+    """The phone's language comes from the Accept-Language it registered with (Korean unless English)."""
+    registered = client_for(user).post("/api/v1/devices", {"token": "t" * 40, "platform": "ios"}, format="json",
+                                       HTTP_ACCEPT_LANGUAGE=accept_language)
+    assert registered.status_code == 201
+    notification = like_notification(user, other_user)
+    assert services.notification_push(notification_id=notification.pk)["sent"] == 1
+    assert fake_fcm.sent[0]["body"]["message"]["notification"]["title"] == title

@@ -17,6 +17,9 @@ from routes.tests.conftest import GRID_SIZE
 from routes.tests.factories import RouteOptionFactory
 from routes.tests.test_routes_api import URL, heart_request
 
+# These tests are about the language: their requests send their own Accept-Language, or none (Korean).
+pytestmark = pytest.mark.no_accept_language
+
 KOREAN_TURN_TEXT = re.compile(
     r"^\d+(\.\d)? k?m 후 (좌회전|우회전|왼쪽 방향|오른쪽 방향|급좌회전|급우회전|유턴|직진)(, .+)?$")
 ENGLISH_TURN_TEXT = re.compile(

@@ -9,6 +9,9 @@ from routes.planner.osm_import import build_graph_from_osm
 from routes.tests.conftest import ensure_sample_pbf
 from routes.tests.test_cues_api import ENGLISH_TURN_TEXT, KOREAN_TURN_TEXT
 
+# These tests are about the language: their requests send their own Accept-Language, or none (Korean).
+pytestmark = pytest.mark.no_accept_language
+
 
 @pytest.fixture(scope="module")
 def helsinki() -> RoadGraph:

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions as drf_exceptions
@@ -25,7 +27,7 @@ class ApiError(drf_exceptions.APIException):
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "validation_error"
-    default_detail = "The request could not be processed."
+    default_detail = gettext_lazy("The request could not be processed.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None, status_code: int | None = None,
                  fields: dict | None = None):
@@ -39,31 +41,31 @@ class ApiError(drf_exceptions.APIException):
 class Conflict(ApiError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "The request conflicts with the current state."
+    default_detail = gettext_lazy("The request conflicts with the current state.")
 
 
 class InvalidState(ApiError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "invalid_state"
-    default_detail = "This action is not allowed in the object's current state."
+    default_detail = gettext_lazy("This action is not allowed in the object's current state.")
 
 
 class UnsupportedFile(ApiError):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "unsupported_file"
-    default_detail = "The uploaded file is not supported."
+    default_detail = gettext_lazy("The uploaded file is not supported.")
 
 
 class Unprocessable(ApiError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "unprocessable"
-    default_detail = "The request is valid but cannot be fulfilled."
+    default_detail = gettext_lazy("The request is valid but cannot be fulfilled.")
 
 
 class ServiceUnavailable(ApiError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
-    default_detail = "A service this request needs is unavailable. Try again shortly."
+    default_detail = gettext_lazy("A service this request needs is unavailable. Try again shortly.")
 
 
 # DRF exception class → our code. Order matters: subclasses before their bases.
@@ -115,7 +117,7 @@ def _first_message(fields: dict[str, list[str]]) -> str:
     for name, messages in fields.items():
         if messages:
             return messages[0] if name == "non_field_errors" else f"{name}: {messages[0]}"
-    return "Invalid input."
+    return _("Invalid input.")
 
 
 def envelope_exception_handler(exc, context):
@@ -128,15 +130,15 @@ def envelope_exception_handler(exc, context):
         exc = drf_exceptions.PermissionDenied()
     elif isinstance(exc, InvalidToken | TokenError):
         # simplejwt's many token errors collapse to one code: the client's answer is always "log in again".
-        return Response(error_body("token_invalid", "The token is invalid or expired."),
+        return Response(error_body("token_invalid", _("The token is invalid or expired.")),
                         status=status.HTTP_401_UNAUTHORIZED, headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
     if isinstance(exc, RequestDataTooBig):
-        return Response(error_body("request_too_large", "The request body is too large."),
+        return Response(error_body("request_too_large", _("The request body is too large.")),
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation):
         logger.warning("suspicious request refused: %s", exc.__class__.__name__)
-        return Response(error_body("validation_error", "The request was refused as malformed."),
+        return Response(error_body("validation_error", _("The request was refused as malformed.")),
                         status=status.HTTP_400_BAD_REQUEST)
 
     if isinstance(exc, ApiError):
@@ -158,18 +160,18 @@ def envelope_exception_handler(exc, context):
         wait = getattr(exc, "wait", None)
         if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
             headers["Retry-After"] = str(max(1, int(wait + 0.999)))
-            message = f"Too many requests. Try again in {headers['Retry-After']} seconds."
+            message = _("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": headers["Retry-After"]}
         return Response(error_body(code, message, fields), status=exc.status_code, headers=headers)
 
     if isinstance(exc, OperationalError | InterfaceError | RedisConnectionError | RedisTimeoutError):
         # The database or the shared cache (Redis) is down or restarting: a clean 503 the client may retry.
         logger.warning("%s unavailable: %s", "database" if isinstance(exc, DatabaseError) else "cache",
                        exc.__class__.__name__)
-        return Response(error_body("service_unavailable", "The service is temporarily unavailable."),
+        return Response(error_body("service_unavailable", _("The service is temporarily unavailable.")),
                         status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "5"})
     if isinstance(exc, DatabaseError):
         logger.exception("database error")
     else:
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__)
-    return Response(error_body("server_error", "An unexpected error occurred."),
+    return Response(error_body("server_error", _("An unexpected error occurred.")),
                     status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -1,10 +1,11 @@
 """Cursor pagination for every list: `?page_size=` (default 20, max 100) and `?cursor=`."""
 
+from django.utils.translation import gettext_lazy
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-INVALID_CURSOR = "Invalid cursor: pass back a `next`/`previous` link unchanged."
+INVALID_CURSOR = gettext_lazy("Invalid cursor: pass back a `next`/`previous` link unchanged.")
 
 
 class CursorPagination(pagination.CursorPagination):

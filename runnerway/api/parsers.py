@@ -1,5 +1,6 @@
 """Request body parsers of the API."""
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -35,7 +36,8 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type=media_type, parser_context=parser_context)
         except RecursionError as exc:
-            raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels.") from exc
+            raise ParseError(_("JSON parse error - nested more than %(levels)s levels.")
+                             % {"levels": MAX_JSON_DEPTH}) from exc
         if json_depth_exceeds(data, MAX_JSON_DEPTH):
-            raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels.")
+            raise ParseError(_("JSON parse error - nested more than %(levels)s levels.") % {"levels": MAX_JSON_DEPTH})
         return data
