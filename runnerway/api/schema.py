@@ -163,6 +163,11 @@ def wrap_in_envelope_hook(result, generator, request, public):
                     if "application/json" in content:
                         schema = content["application/json"].get("schema")
                         content["application/json"]["schema"] = _envelope(schema)
+                        # A response example written as the data alone is shown as the client receives it:
+                        # in the envelope.
+                        for example in content["application/json"].get("examples", {}).values():
+                            if isinstance(example.get("value"), dict) and "success" not in example["value"]:
+                                example["value"] = {"success": True, "data": example["value"]}
                     if not response.get("description"):
                         response["description"] = HTTPStatus(int(status_code)).phrase
                 else:
