@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from community.selectors import FEED_ORDER_FIELDS, FeedKey
-from runnerway.api.pagination import INVALID_CURSOR, CursorPagination
+from runnerway.api.pagination import INVALID_CURSOR, CursorPagination, KeysetPagination
 
 
 class OldestFirstCursorPagination(CursorPagination):
@@ -51,25 +51,13 @@ def _decode_value(name: str, value):
     raise ValueError(name)
 
 
-class FeedKeysetPagination:
+class FeedKeysetPagination(KeysetPagination):
     """`?page_size=` (default 20, max 100) and an opaque `?cursor=`; the answer is the project's page object
     (`results`, `next`, `previous`)."""
-
-    page_size = CursorPagination.page_size
-    max_page_size = CursorPagination.max_page_size
-    page_size_query_param = "page_size"
-    cursor_query_param = "cursor"
 
     def __init__(self, ordering: str):
         self.ordering = ordering
         self.fields = FEED_ORDER_FIELDS[ordering]
-
-    def _page_size(self, request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, self.page_size))
-        except (TypeError, ValueError):
-            return self.page_size
-        return self.page_size if size <= 0 else min(size, self.max_page_size)
 
     def _cursor(self, request) -> tuple[str, FeedKey] | None:
         """(direction "n"ext | "p"revious, key) from `?cursor=`; 400 `validation_error` when it is not one of

@@ -14,27 +14,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from runnerway.api.pagination import INVALID_CURSOR, CursorPagination
+from runnerway.api.pagination import INVALID_CURSOR, CursorPagination, KeysetPagination
 
 # The JSON types of each ordering's key (routes.selectors.discover_key).
 _KEY_TYPES = {"nearest": (float, str), "popular": (int, float, str)}
 
 
-class DiscoverPagination:
-    page_size = CursorPagination.page_size
-    max_page_size = CursorPagination.max_page_size
-    page_size_query_param = "page_size"
-    cursor_query_param = "cursor"
-
+class DiscoverPagination(KeysetPagination):
     def __init__(self, ordering: str):
         self.ordering = ordering
-
-    def _page_size(self, request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, self.page_size))
-        except (TypeError, ValueError):
-            return self.page_size
-        return self.page_size if size <= 0 else min(size, self.max_page_size)
 
     def _cursor(self, request) -> tuple[str, tuple] | None:
         encoded = request.query_params.get(self.cursor_query_param)

@@ -38,3 +38,21 @@ class CursorPagination(pagination.CursorPagination):
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
             },
         }
+
+
+class KeysetPagination:
+    """What the hand-made keyset paginations (the feeds, routes near me) share with every list: `?page_size=`
+    (default 20, max 100; an invalid or out-of-range value falls back to the default / the cap) and `?cursor=`.
+    Subclasses decode their own cursors: each ordering has its own key."""
+
+    page_size = CursorPagination.page_size
+    max_page_size = CursorPagination.max_page_size
+    page_size_query_param = "page_size"
+    cursor_query_param = "cursor"
+
+    def _page_size(self, request) -> int:
+        try:
+            size = int(request.query_params.get(self.page_size_query_param, self.page_size))
+        except (TypeError, ValueError):
+            return self.page_size
+        return self.page_size if size <= 0 else min(size, self.max_page_size)
