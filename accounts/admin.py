@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
 from runnerway.admin_display import DeletedFilter
@@ -47,7 +48,8 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description=_("Deactivate selected users (their tokens stop working)"))
     def deactivate_users(self, request, queryset):
         updated = queryset.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
-        self.message_user(request, f"{updated} user(s) deactivated.", messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", updated)
+                          % {"count": updated}, messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

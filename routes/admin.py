@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from routes import exports
 from routes.models import RoadNetwork, Route, RouteOption, RouteShape
@@ -45,12 +46,14 @@ class RouteShapeAdmin(admin.ModelAdmin):
     @admin.action(description=_("Activate selected shapes (show them in the app)"))
     def activate(self, request, queryset):
         changed = shapes_set_active(shape_ids=list(queryset.values_list("pk", flat=True)), is_active=True)
-        self.message_user(request, f"{changed} shape(s) activated.", messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d shape activated.", "%(count)d shapes activated.", changed)
+                          % {"count": changed}, messages.SUCCESS)
 
     @admin.action(description=_("Deactivate selected shapes (hide them; existing routes keep them)"))
     def deactivate(self, request, queryset):
         changed = shapes_set_active(shape_ids=list(queryset.values_list("pk", flat=True)), is_active=False)
-        self.message_user(request, f"{changed} shape(s) deactivated.", messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d shape deactivated.", "%(count)d shapes deactivated.", changed)
+                          % {"count": changed}, messages.SUCCESS)
 
 
 class ImportFromPathForm(forms.Form):
@@ -100,8 +103,12 @@ class RoadNetworkAdmin(admin.ModelAdmin):
     def reimport(self, request, queryset):
         for network in queryset:
             enqueue_road_network_reimport(network=network)
-        self.message_user(request, f"Re-import queued for {queryset.count()} network(s); the rows update when "
-                                   "the job finishes (failures show in 'last import error').", messages.SUCCESS)
+        count = queryset.count()
+        self.message_user(request, ngettext(
+            "Re-import queued for %(count)d network; the rows update when the job finishes (failures show in "
+            "'last import error').",
+            "Re-import queued for %(count)d networks; the rows update when the job finishes (failures show in "
+            "'last import error').", count) % {"count": count}, messages.SUCCESS)
 
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(self.import_view), name="routes_roadnetwork_import"),
@@ -114,11 +121,11 @@ class RoadNetworkAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             enqueue_road_network_import_path(source_path=form.cleaned_data["source_path"],
                                              name=form.cleaned_data["name"] or None)
-            self.message_user(request, "Import queued; the network appears when the job finishes.",
+            self.message_user(request, _("Import queued; the network appears when the job finishes."),
                               messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:routes_roadnetwork_changelist"))
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
-                   "title": "Import a road network from a server path"}
+                   "title": _("Import a road network from a server path")}
         return TemplateResponse(request, "admin/routes/roadnetwork/import.html", context)
 
 
@@ -174,12 +181,16 @@ def route_option_map_lines(option: RouteOption, *, shown: bool) -> list[MapLine]
     figure = coordinates[first:last + 1]
     approach, way_back = coordinates[:first + 1], coordinates[last:]
     label = _("option #%(rank)s") % {"rank": option.rank}
-    lines = [MapLine(f"{label}: {_('figure')}", figure, "figure", shown)]
+
+    def titled(part) -> str:  # `_()` outside the f-string, so makemessages finds the literal
+        return f"{label}: {part}"
+
+    lines = [MapLine(titled(_("figure")), figure, "figure", shown)]
     if len(approach) >= 2:
-        lines.append(MapLine(f"{label}: {_('approach')}", approach, "approach", shown))
+        lines.append(MapLine(titled(_("approach")), approach, "approach", shown))
     if len(way_back) >= 2 and way_back[::-1] != approach:
-        lines.append(MapLine(f"{label}: {_('way back')}", way_back, "approach", shown))
-    lines.append(MapLine(f"{label}: {_('fitted outline')}", route_outline_fitted_to(option.route, figure),
+        lines.append(MapLine(titled(_("way back")), way_back, "approach", shown))
+    lines.append(MapLine(titled(_("fitted outline")), route_outline_fitted_to(option.route, figure),
                          "outline", shown))
     return lines
 

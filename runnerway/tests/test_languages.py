@@ -214,13 +214,21 @@ def test_the_route_changelist_is_korean_and_shows_seoul_time(staff_client, user)
     RouteFactory(user=user, name="한강 하트", created_at=datetime(2026, 5, 1, 15, 30, tzinfo=UTC))
     page = staff_client.get(reverse("admin:routes_route_changelist"), **KO).content.decode()
     assert "변경할 경로 선택" in page  # Django's "Select route to change" around our model's Korean name
-    for column in ("이름", "사용자", "도형", "방식", "목표 거리(km)", "상태", "생성 시각"):
-        assert column in page, column
+    assert "러너웨이 관리" in page  # the site's title
+    headers = dict(re.findall(r'class="sortable column-(\w+)[^"]*">.*?<a href="\?o=[^"]*">([^<]+)</a>', page, re.S))
+    assert headers == {"name": "이름", "runner": "러너", "shape": "도형", "target_km": "목표 km", "status": "상태",
+                       "location_district": "지역", "planning_ms": "계획 시간(ms)", "created": headers["created"],
+                       "deleted": "삭제됨"}
+    assert HANGUL.search(headers["created"])  # allauth's Korean "created" (생성됨) comes first among the catalogues
+    for list_filter in ("방식", "안전 모드", "도형 템플릿", "직접 그린 그림"):
+        assert list_filter in page, list_filter
     assert "경로와 도로망" in page  # the app's section
     english = staff_client.get(reverse("admin:routes_route_changelist"), **EN).content.decode()
-    assert "Select route to change" in english and "Target distance (km)" in english
-    # Stored at 15:30 UTC, shown in Seoul: 00:30 on the next day.
-    assert "May 2, 2026, 12:30 a.m." in english
+    assert "Select route to change" in english and ">Target km</a>" in english and ">Runner</a>" in english
+    assert "러너" not in english
+    # Stored at 15:30 UTC, shown in Seoul: 00:30 on the next day, in the list's short form.
+    assert "2026-05-02 00:30" in page and "2026-05-02 00:30" in english
+    assert "2026-05-01 15:30" not in page
 
 
 def test_the_api_answers_in_utc_while_the_admin_shows_seoul(user):
