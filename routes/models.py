@@ -187,26 +187,27 @@ class Route(models.Model):
     # for custom points. Null only for a route whose drawing could not be read.
     outline = models.JSONField(null=True, blank=True, help_text="[[x, y], ...] planar outline the planner drew.")
     outline_closed = models.BooleanField(default=True, help_text="Whether the outline is a closed ring.")
-    start_latitude = models.DecimalField(max_digits=10, decimal_places=7)
-    start_longitude = models.DecimalField(max_digits=10, decimal_places=7)
-    condition = models.CharField(max_length=16, choices=Condition.choices, default=Condition.DISTANCE)
+    start_latitude = models.DecimalField(_("start latitude"), max_digits=10, decimal_places=7)
+    start_longitude = models.DecimalField(_("start longitude"), max_digits=10, decimal_places=7)
+    condition = models.CharField(_("condition"), max_length=16, choices=Condition.choices,
+                                 default=Condition.DISTANCE)
     target_distance_km = models.DecimalField(_("target distance (km)"), max_digits=6, decimal_places=3,
-                                             help_text="Length the planner aimed at (from the duration "
-                                                       "when the condition is duration).")
-    target_duration_s = models.PositiveIntegerField(null=True, blank=True)
-    intensity = models.CharField(max_length=16, choices=Intensity.choices, default=Intensity.NORMAL)
+                                             help_text=_("Length the planner aimed at (from the duration "
+                                                         "when the condition is duration)."))
+    target_duration_s = models.PositiveIntegerField(_("target duration (s)"), null=True, blank=True)
+    intensity = models.CharField(_("intensity"), max_length=16, choices=Intensity.choices, default=Intensity.NORMAL)
     safety_mode = models.BooleanField(_("safety mode"), default=False)
-    safety_signal = models.CharField(max_length=32, blank=True, default="",
-                                     help_text="Which signal safety mode used (lit tags, street class...).")
+    safety_signal = models.CharField(_("safety signal"), max_length=32, blank=True, default="",
+                                     help_text=_("Which signal safety mode used (lit tags, street class...)."))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     location_address = models.CharField(_("address"), max_length=255, blank=True, default="")
     location_district = models.CharField(_("district"), max_length=100, blank=True, default="")
-    network = models.ForeignKey(RoadNetwork, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="routes")
+    network = models.ForeignKey(RoadNetwork, verbose_name=_("road network"), on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="routes")
     planning_ms = models.PositiveIntegerField(_("planning time (ms)"), null=True, blank=True)
     suggested_distance_km = models.FloatField(
-        null=True, blank=True,
-        help_text="When the best option is not recognisable: the planner's smallest recognisable length here.")
+        _("suggested distance (km)"), null=True, blank=True,
+        help_text=_("When the best option is not recognisable: the planner's smallest recognisable length here."))
     # Save-route (community.services.route_copy_from_post): the shared route a copy was made from. SET_NULL: a
     # copy is its owner's own route, it stays when the original or its author goes.
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies")
@@ -243,7 +244,7 @@ class RouteOption(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="options")
-    rank = models.PositiveSmallIntegerField()
+    rank = models.PositiveSmallIntegerField(_("rank"))
     polyline = models.TextField()
     point_count = models.PositiveIntegerField(default=0)
     distance_km = models.FloatField()
@@ -273,10 +274,11 @@ class RouteOption(models.Model):
     # before the score existed (never measured, not zero).
     recognisability = models.FloatField(null=True, blank=True)
     recognisable = models.BooleanField(
-        default=True, help_text="False when the target is below the smallest length that draws this figure here.")
+        _("recognisable"), default=True,
+        help_text=_("False when the target is below the smallest length that draws this figure here."))
     iou = models.FloatField(null=True, blank=True)
     rival_iou = models.FloatField(null=True, blank=True)
-    rival_shape_id = models.CharField(max_length=50, blank=True, default="")
+    rival_shape_id = models.CharField(_("nearest other figure"), max_length=50, blank=True, default="")
     trace_score = models.FloatField(null=True, blank=True)
     # Where the figure sits: an approach may run from the start to the figure and back (reported apart), and
     # the figure is path[figure_start_index:figure_end_index + 1].
@@ -289,10 +291,10 @@ class RouteOption(models.Model):
     figure_perimeter_m = models.FloatField(null=True, blank=True)
 
     class Source(models.TextChoices):
-        PLANNED = "planned", "Planned with the route"
-        PLACED = "placed", "Placed by the runner"
+        PLANNED = "planned", _("Planned with the route")
+        PLACED = "placed", _("Placed by the runner")
 
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.PLANNED)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PLANNED)
 
     class Meta:
         verbose_name = _("route option")

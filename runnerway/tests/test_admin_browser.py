@@ -256,3 +256,29 @@ def test_every_list_page_fits_1440_px(staff_page, live_server):
             too_wide[href] = scroll_width(page)
             shot(page, "too-wide-" + href.strip("/").replace("/", "-"))
     assert too_wide == {}
+
+
+@pytest.mark.no_accept_language
+def test_a_korean_browser_sees_the_route_on_its_map_in_korean(browser, live_server, admin_data):
+    """What a Korean staff member gets: the admin in Korean (from the browser's language) and the route's option
+    on its map."""
+    context = browser.new_context(viewport=VIEWPORT, locale="ko-KR")
+    page = context.new_page()
+    page.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).netloc
+               == urlsplit(live_server.url).netloc else route.fulfill(status=200, content_type="image/png",
+                                                                     body=BLANK_TILE))
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", STAFF_EMAIL)
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    option = admin_data["option"]
+    page.goto(live_server.url + reverse("admin:routes_route_change", args=[option.route_id]))
+    page.wait_for_function("document.getElementById('route-map').rwMap !== undefined")
+    assert page.evaluate("document.documentElement.lang") == "ko"
+    assert "경로와 도로망" in page.locator(".breadcrumbs").inner_text()
+    figure = page.evaluate("""() => document.getElementById('route-map').rwMap.polylines
+        .filter(line => line.rwStyle === 'figure').map(line => line.getLatLngs().map(p => [p.lat, p.lng]))""")
+    assert figure == [[list(point) for point in ROUTE_PATH[2:7]]]
+    shot(page, "admin-route-ko", full_page=True)
+    context.close()
