@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from community import services as community
-from community.models import Follow, Post
+from community.models import Follow, Post, figure_cell_of
 from community.privacy import visible_path
 from community.shared_paths import privacy_zone_of
 from community.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory, WorkoutFactory
@@ -299,14 +299,16 @@ class TestRoutesNearMe:
         stored = [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
                                                                 "center_lat", "center_lon")]
         Post.objects.update(figure_min_lat=None, figure_min_lon=None, figure_max_lat=None, figure_max_lon=None,
-                            figure_center_lat=None, figure_center_lon=None)
+                            figure_center_lat=None, figure_center_lon=None, figure_cell=None)
         WorkoutFactory(user=author, route=route)
         WorkoutFactory(user=author, route=route)
         __import__("community.migrations.0003_post_figure_bounds", fromlist=["x"]).backfill_figure_bounds(apps, None)
         __import__("routes.migrations.0006_route_discover_counters", fromlist=["x"]).backfill_run_count(apps, None)
+        __import__("community.migrations.0005_post_figure_cell", fromlist=["x"]).backfill_figure_cell(apps, None)
         post.refresh_from_db()
         route.refresh_from_db()
         assert [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
                                                               "center_lat", "center_lon")] == pytest.approx(stored)
+        assert post.figure_cell == figure_cell_of(post.figure_center_lat, post.figure_center_lon)
         assert route.run_count == 1  # one runner, two runs
         assert len(results(client_for(user).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))) == 1
