@@ -235,8 +235,9 @@ def discover_candidates(*, viewer, latitude: float, longitude: float, radius_km:
     """Every shared route `viewer` may see whose figure centre lies within `radius_km` of the point, one entry
     per route (the newest visible post sharing it), in the ordering's total order.
 
-    One query: the index on the stored centres (community.models.Post, `post_figure_centre_idx`) gives the
-    posts in the circle's bounding box, each checked for visibility by primary-key lookups; the exact
+    One query: the index on the stored centres' grid cells (community.models.Post, `post_figure_cell_idx`, which
+    holds every post column the filter reads) gives the posts in the circle's bounding box, the author and the
+    route each checked by primary-key lookups; the exact
     great-circle distance, the circle, the one-per-route rule and the order are computed on columns (numpy).
     Rows are read through the database cursor (a few numbers each): the cost follows the routes in the box, not
     the table (bench/discover_bench.py measures it: ~10 µs a row on SQLite, most of it the database's).

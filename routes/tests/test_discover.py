@@ -130,6 +130,29 @@ class TestRoutesNearMe:
         post.refresh_from_db()
         assert (post.figure_min_lat, post.figure_min_lon) != untrimmed
 
+    @pytest.mark.parametrize("origin", [(37.55, 126.90), (10.0, 179.99)], ids=["on-a-cell-corner", "antimeridian"])
+    def test_the_grid_cells_of_the_box_miss_nothing_in_the_circle(self, user, origin):
+        # Around a corner of four cells (community.models.figure_cell_of), and where the box crosses the
+        # antimeridian (the cells of whole latitude rows): every direction, inside and outside the radius.
+        author = UserFactory()
+        inside, outside = set(), set()
+        for north, east in [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)]:
+            if origin[1] > 179.9 and east > 0:
+                continue  # the squares' paths do not wrap at ±180°
+            scale = math.hypot(north, east)
+            near, _ = shared_route(author, point_at(north_km=4.5 * north / scale, east_km=4.5 * east / scale,
+                                                    origin=origin))
+            far, _ = shared_route(author, point_at(north_km=5.6 * north / scale, east_km=5.6 * east / scale,
+                                                   origin=origin))
+            inside.add(str(near.pk))
+            outside.add(str(far.pk))
+
+        listed = {entry["route"]["id"] for entry in results(client_for(user).get(
+            URL, {"latitude": origin[0], "longitude": origin[1], "page_size": 50}))}
+
+        assert listed == inside
+        assert len({Post.objects.get(route_id=pk).figure_cell for pk in inside}) >= 3
+
     def test_only_what_the_viewer_may_see(self, user):
         alice, followed, stranger = UserFactory(), UserFactory(), UserFactory()
         Follow.objects.create(follower=user, followee=followed)
