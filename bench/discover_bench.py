@@ -121,7 +121,7 @@ class Loader:
     def grow_to(self, size: int) -> float:
         import polyline as polyline_codec
 
-        from community.models import Post
+        from community.models import Post, figure_cell_of
         from routes.models import Route, RouteOption
 
         np, rng = self.np, self.rng
@@ -163,7 +163,8 @@ class Loader:
                                   visibility="public" if draw < 0.8 else "followers" if draw < 0.95 else "private",
                                   is_hidden=bool(hidden[i]), shape_slug=self.shapes[shapes[i]].shape_id,
                                   figure_min_lat=la - hl, figure_min_lon=lo - ho, figure_max_lat=la + hl,
-                                  figure_max_lon=lo + ho, figure_center_lat=la, figure_center_lon=lo))
+                                  figure_max_lon=lo + ho, figure_center_lat=la, figure_center_lon=lo,
+                                  figure_cell=figure_cell_of(la, lo)))
                 routes.append(route)
                 options.append(option)
             Route.objects.bulk_create(routes)

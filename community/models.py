@@ -13,6 +13,7 @@ a page (community.selectors.post_feed_page):
   recomputed daily by `posts_refresh_popularity` (the likes and comments that left the window).
 """
 
+import math
 import uuid
 
 from django.conf import settings
@@ -22,6 +23,35 @@ from django.utils.translation import gettext_lazy as _
 
 POST_CONTENT_MAX = 2000
 COMMENT_CONTENT_MAX = 1000
+
+
+FIGURE_CELL_DEGREES = 0.05
+_FIGURE_CELLS_PER_ROW = round(360 / FIGURE_CELL_DEGREES)
+
+
+def figure_cell_row(latitude: float) -> int:
+    return min(int(math.floor((latitude + 90.0) / FIGURE_CELL_DEGREES)), round(180 / FIGURE_CELL_DEGREES) - 1)
+
+
+def figure_cell_column(longitude: float) -> int:
+    return min(int(math.floor((longitude + 180.0) / FIGURE_CELL_DEGREES)), _FIGURE_CELLS_PER_ROW - 1)
+
+
+def figure_cell_of(latitude: float | None, longitude: float | None) -> int | None:
+    """The grid cell (0.05° of latitude by 0.05° of longitude, row-major from the south-west) of a figure
+    centre, the key routes near me looks a circle's box up by (routes.selectors.discover_candidate_rows)."""
+    if latitude is None or longitude is None:
+        return None
+    return figure_cell_row(latitude) * _FIGURE_CELLS_PER_ROW + figure_cell_column(longitude)
+
+
+def figure_cells_between(*, row: int, first_column: int, last_column: int) -> list[int]:
+    return [row * _FIGURE_CELLS_PER_ROW + column for column in range(first_column, last_column + 1)]
+
+
+def figure_cell_rows_range(first_row: int, last_row: int) -> tuple[int, int]:
+    """The cells of rows `first_row`..`last_row`, every longitude: [start, stop)."""
+    return first_row * _FIGURE_CELLS_PER_ROW, (last_row + 1) * _FIGURE_CELLS_PER_ROW
 
 
 class Post(models.Model):
@@ -63,6 +93,8 @@ class Post(models.Model):
     figure_max_lon = models.FloatField(null=True, blank=True)
     figure_center_lat = models.FloatField(null=True, blank=True, help_text="Centre of the visible figure's box.")
     figure_center_lon = models.FloatField(null=True, blank=True)
+    figure_cell = models.IntegerField(null=True, blank=True, help_text="Grid cell of the figure's centre "
+                                                                       "(figure_cell_of).")
     created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,8 +112,12 @@ class Post(models.Model):
                          name="post_shape_popular_idx"),
             models.Index(fields=["other_shape_slug", "is_hidden"], name="post_other_shape_idx"),
             models.Index(fields=["author", "created_at"], name="post_author_latest_idx"),
-            # Routes near me: a latitude range, the longitude checked in the index.
-            models.Index(fields=["figure_center_lat", "figure_center_lon"], name="post_figure_centre_idx"),
+            # Routes near me: the cells the circle's box touches (IN list), each a latitude range; the other
+            # columns are everything the candidate filter reads of the post, so the box is scanned in the index
+            # alone (InnoDB appends the primary key; SQLite's rowid is not the `id`, hence `id`).
+            models.Index(fields=["figure_cell", "figure_center_lat", "figure_center_lon", "is_hidden", "visibility",
+                                 "author", "route", "route_option", "created_at", "id"],
+                         name="post_figure_cell_idx"),
         ]
 
     def __str__(self) -> str:

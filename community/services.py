@@ -33,7 +33,7 @@ from django_q.tasks import async_task
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from community import privacy, shared_paths
-from community.models import Comment, Follow, Like, Notification, Post, UserCounters
+from community.models import Comment, Follow, Like, Notification, Post, UserCounters, figure_cell_of
 from community.selectors import POPULAR_COMMENT_WEIGHT, POPULAR_WINDOW
 from routes import services as route_services
 from routes.models import POLYLINE_PRECISION, Route, RouteOption
@@ -127,7 +127,7 @@ def post_create(*, author, content: str = "", visibility: str = Post.Visibility.
 
 
 _FIGURE_FIELDS = ("figure_min_lat", "figure_min_lon", "figure_max_lat", "figure_max_lon", "figure_center_lat",
-                  "figure_center_lon")
+                  "figure_center_lon", "figure_cell")
 
 
 def _set_figure_bounds(post: Post) -> None:
@@ -138,7 +138,8 @@ def _set_figure_bounds(post: Post) -> None:
     if bounds is None:
         values = (None,) * len(_FIGURE_FIELDS)
     else:
-        values = (bounds.min_lat, bounds.min_lon, bounds.max_lat, bounds.max_lon, *bounds.center)
+        values = (bounds.min_lat, bounds.min_lon, bounds.max_lat, bounds.max_lon, *bounds.center,
+                  figure_cell_of(*bounds.center))
     for name, value in zip(_FIGURE_FIELDS, values, strict=True):
         setattr(post, name, value)
 

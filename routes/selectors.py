@@ -177,16 +177,26 @@ class DiscoverCandidates:
 
 def _bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[Q, bool]:
     """A filter on the stored figure centres that holds every centre within `radius_km` (slightly more: the box
-    of the circle), and whether it bounds the longitude (not across the antimeridian or near a pole)."""
+    of the circle), and whether it bounds the longitude (not across the antimeridian or near a pole). It names
+    the grid cells the box touches (community.models.figure_cell_of), the first column of `post_figure_cell_idx`:
+    an IN list of cells, each a latitude range in the index; unbounded, the contiguous cells of its latitude rows.
+    A latitude band alone holds a whole strip of the country (MariaDB then reads the table)."""
+    from community.models import figure_cell_column, figure_cell_row, figure_cell_rows_range, figure_cells_between
+
     d_lat = radius_km / _KM_PER_DEGREE_LAT
-    box = Q(figure_center_lat__gte=latitude - d_lat, figure_center_lat__lte=latitude + d_lat)
+    south, north = latitude - d_lat, latitude + d_lat
+    box = Q(figure_center_lat__gte=south, figure_center_lat__lte=north)
+    rows = range(figure_cell_row(max(south, -90.0)), figure_cell_row(min(north, 90.0)) + 1)
     cos_lat = math.cos(math.radians(min(abs(latitude) + d_lat, 90.0)))
-    if cos_lat < _MIN_COS_LAT:
-        return box, False
-    d_lon = radius_km / (_KM_PER_DEGREE_LAT * cos_lat)
-    if longitude - d_lon < -180.0 or longitude + d_lon > 180.0:
-        return box, False
-    return box & Q(figure_center_lon__gte=longitude - d_lon, figure_center_lon__lte=longitude + d_lon), True
+    d_lon = radius_km / (_KM_PER_DEGREE_LAT * cos_lat) if cos_lat >= _MIN_COS_LAT else 0.0
+    if cos_lat < _MIN_COS_LAT or longitude - d_lon < -180.0 or longitude + d_lon > 180.0:
+        start, stop = figure_cell_rows_range(rows[0], rows[-1])
+        return box & Q(figure_cell__gte=start, figure_cell__lt=stop), False
+    west, east = longitude - d_lon, longitude + d_lon
+    first_column, last_column = figure_cell_column(west), figure_cell_column(east)
+    cells = [cell for row in rows for cell in figure_cells_between(row=row, first_column=first_column,
+                                                                     last_column=last_column)]
+    return box & Q(figure_cell__in=cells, figure_center_lon__gte=west, figure_center_lon__lte=east), True
 
 
 def _shared_posts_visible_to(viewer) -> QuerySet:
@@ -225,8 +235,9 @@ def discover_candidates(*, viewer, latitude: float, longitude: float, radius_km:
     """Every shared route `viewer` may see whose figure centre lies within `radius_km` of the point, one entry
     per route (the newest visible post sharing it), in the ordering's total order.
 
-    One query: the index on the stored centres (community.models.Post, `post_figure_centre_idx`) gives the
-    posts in the circle's bounding box, each checked for visibility by primary-key lookups; the exact
+    One query: the index on the stored centres' grid cells (community.models.Post, `post_figure_cell_idx`, which
+    holds every post column the filter reads) gives the posts in the circle's bounding box, the author and the
+    route each checked by primary-key lookups; the exact
     great-circle distance, the circle, the one-per-route rule and the order are computed on columns (numpy).
     Rows are read through the database cursor (a few numbers each): the cost follows the routes in the box, not
     the table (bench/discover_bench.py measures it: ~10 µs a row on SQLite, most of it the database's).

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from community import services as community
-from community.models import Follow, Post
+from community.models import Follow, Post, figure_cell_of
 from community.privacy import visible_path
 from community.shared_paths import privacy_zone_of
 from community.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory, WorkoutFactory
@@ -129,6 +129,29 @@ class TestRoutesNearMe:
                                             format="json").status_code == 200
         post.refresh_from_db()
         assert (post.figure_min_lat, post.figure_min_lon) != untrimmed
+
+    @pytest.mark.parametrize("origin", [(37.55, 126.90), (10.0, 179.99)], ids=["on-a-cell-corner", "antimeridian"])
+    def test_the_grid_cells_of_the_box_miss_nothing_in_the_circle(self, user, origin):
+        # Around a corner of four cells (community.models.figure_cell_of), and where the box crosses the
+        # antimeridian (the cells of whole latitude rows): every direction, inside and outside the radius.
+        author = UserFactory()
+        inside, outside = set(), set()
+        for north, east in [(1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1)]:
+            if origin[1] > 179.9 and east > 0:
+                continue  # the squares' paths do not wrap at ±180°
+            scale = math.hypot(north, east)
+            near, _ = shared_route(author, point_at(north_km=4.5 * north / scale, east_km=4.5 * east / scale,
+                                                    origin=origin))
+            far, _ = shared_route(author, point_at(north_km=5.6 * north / scale, east_km=5.6 * east / scale,
+                                                   origin=origin))
+            inside.add(str(near.pk))
+            outside.add(str(far.pk))
+
+        listed = {entry["route"]["id"] for entry in results(client_for(user).get(
+            URL, {"latitude": origin[0], "longitude": origin[1], "page_size": 50}))}
+
+        assert listed == inside
+        assert len({Post.objects.get(route_id=pk).figure_cell for pk in inside}) >= 3
 
     def test_only_what_the_viewer_may_see(self, user):
         alice, followed, stranger = UserFactory(), UserFactory(), UserFactory()
@@ -299,14 +322,16 @@ class TestRoutesNearMe:
         stored = [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
                                                                 "center_lat", "center_lon")]
         Post.objects.update(figure_min_lat=None, figure_min_lon=None, figure_max_lat=None, figure_max_lon=None,
-                            figure_center_lat=None, figure_center_lon=None)
+                            figure_center_lat=None, figure_center_lon=None, figure_cell=None)
         WorkoutFactory(user=author, route=route)
         WorkoutFactory(user=author, route=route)
         __import__("community.migrations.0003_post_figure_bounds", fromlist=["x"]).backfill_figure_bounds(apps, None)
         __import__("routes.migrations.0006_route_discover_counters", fromlist=["x"]).backfill_run_count(apps, None)
+        __import__("community.migrations.0005_post_figure_cell", fromlist=["x"]).backfill_figure_cell(apps, None)
         post.refresh_from_db()
         route.refresh_from_db()
         assert [getattr(post, f"figure_{name}") for name in ("min_lat", "min_lon", "max_lat", "max_lon",
                                                               "center_lat", "center_lon")] == pytest.approx(stored)
+        assert post.figure_cell == figure_cell_of(post.figure_center_lat, post.figure_center_lon)
         assert route.run_count == 1  # one runner, two runs
         assert len(results(client_for(user).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))) == 1
