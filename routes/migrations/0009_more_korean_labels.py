@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('routes', '0007_korean_labels'),
+        ('routes', '0008_route_discover_index'),
     ]
 
     operations = [
