@@ -432,10 +432,11 @@ class RouteOptionPlaceSerializer(serializers.Serializer):
     scale = serializers.FloatField(
         min_value=MIN_PLACEMENT_SCALE, max_value=MAX_PLACEMENT_SCALE, required=False, allow_null=True,
         help_text="the figure's size as a multiple of the route's best planned option's figure (1 = same size); "
-        "the run's distance follows from it")
+        "the run's distance follows from it and is not held to the route's target")
     target_distance = serializers.FloatField(
         min_value=MIN_TARGET_DISTANCE_KM, max_value=MAX_TARGET_DISTANCE_KM, required=False, allow_null=True,
-        help_text="km for the whole run (approach included): the figure is sized to match")
+        help_text="km for the whole run (approach included): the figure is sized to match and the run is held "
+        "to ±10 % of it (else 422 `route_not_found`)")
 
     def validate(self, attrs):
         if (attrs.get("scale") is None) == (attrs.get("target_distance") is None):

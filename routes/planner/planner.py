@@ -83,9 +83,10 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
 MAX_CALIBRATION_STEPS = 4
-# Live placement sizes the figure in at most 3 routings (the first guess already subtracts the approach; the
-# approach itself changes with the size): a drag must answer in a fraction of a second (~30 ms a routing).
-PLACEMENT_CALIBRATION_STEPS = 3
+# Live placement sized to a distance routes the figure at most 6 times (the first guess already subtracts the
+# approach; the approach itself changes with the size, and street blocks make the length jump): ~30 ms a
+# routing on a 50k-node district, so even 6 stay well inside ROUTE_PLACE_TIME_BUDGET_S; it stops at ±3 %.
+PLACEMENT_CALIBRATION_STEPS = 6
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -441,13 +442,15 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     """Snap the figure at exactly `placement` (centre, rotation, size) to the streets: the live drag / turn /
     resize of the app. The option runs from the start to the figure (approach), around it, and back the same
     way; rank 1. With `placement.perimeter_m` None the figure is sized so the whole run matches
-    `request.target_length_m`; with a perimeter the length is whatever that size gives (its length_error is
-    reported, not enforced). `request.time_budget_s` is CPU time, as for `plan_routes`.
+    `request.target_length_m` and is held to ±LENGTH_TOLERANCE of it (RouteNotFound when no size at this
+    centre gets there); with a perimeter the length is whatever that size gives (its length_error against the
+    target is reported, not enforced). `request.time_budget_s` is CPU time, as for `plan_routes`.
 
     Raises ValueError for an invalid request or placement (centre further than MAX_PLACEMENT_DISTANCE_M or
     half the target from the start, perimeter outside 100 m..100 km, non-finite numbers),
-    StartOutsideNetwork, RouteNotFound when the streets there cannot draw it.
-    Cost: 1-2 routings of the figure's corridor, ~30-150 ms on a 50k-node district.
+    StartOutsideNetwork, RouteNotFound when the streets there cannot draw it (or, sized to a distance, not
+    within ±10 % of it; `out_of_time` when the budget ended the sizing first).
+    Cost: 1-6 routings of the figure's corridor, ~30-200 ms on a 50k-node district.
     """
     deadline, _, _ = _Deadline.for_request(request)
     outline, target_m = _validated(graph, request)
@@ -474,6 +477,11 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
                             deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS)
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
+    sized_to_target = placement.perimeter_m is None
+    if sized_to_target and abs(cand.length_m / target_m - 1) > LENGTH_TOLERANCE:
+        raise RouteNotFound(
+            f"at this placement the run comes out {cand.length_m / 1000:.2f} km at best, not within "
+            f"±{LENGTH_TOLERANCE:.0%} of {target_m / 1000:.2f} km", out_of_time=deadline.passed())
     options = _finalise(graph, area, [_scored(area, cand, request.closed)], outline, request, target_m,
                         deadline=deadline, enforce_tolerance=False)
     return options[0]
@@ -485,7 +493,7 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
                      detour: _Detour | None = None) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
-    With `calibrate_to_m`, the perimeter is adjusted (secant steps) until approach + figure is within
+    With `calibrate_to_m`, the perimeter is adjusted (`_next_scale`) until approach + figure is within
     CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length, not yet scored) or None.
     """
     history: list[tuple[float, float]] = []
@@ -506,18 +514,38 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
         if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
             best = cand
         history.append((scale, cand.length_m))
-        ratio = cand.length_m / calibrate_to_m
-        if abs(ratio - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
+        if abs(cand.length_m / calibrate_to_m - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
             break
-        if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
-            (s0, l0), (s1, l1) = history[-2], history[-1]
-            new_scale = s1 + (calibrate_to_m - l1) * (s1 - s0) / (l1 - l0)
-        else:
-            # Only the figure grows with the scale, not the approach.
-            figure_m = max(cand.length_m - cand.approach_m, 1.0)
-            new_scale = scale * max(calibrate_to_m - cand.approach_m, 0.3 * calibrate_to_m) / figure_m
-        scale = float(np.clip(new_scale, scale * 0.6, scale * 1.6))
+        scale = _next_scale(history, calibrate_to_m, cand)
     return best
+
+
+def _next_scale(history: list[tuple[float, float]], target_m: float, last: _Candidate) -> float:
+    """The next perimeter to try when calibrating the run's length to `target_m`.
+
+    The routed length is a step function of the perimeter (streets come in blocks, and the approach jumps when
+    the entry junction changes), so a secant through two attempts can stall or overshoot. Once two attempts
+    straddle the target, interpolate inside the tightest bracket and keep to its middle 60 % (each step shrinks
+    it; a jump across the whole tolerance at one size is found, not skipped); before that, scale the figure
+    part alone (the approach does not grow with it).
+    """
+    scale = history[-1][0]
+    shorter = [(s, m) for s, m in history if m < target_m]
+    longer = [(s, m) for s, m in history if m > target_m]
+    if shorter and longer:
+        # The tightest bracket in size: the largest size that came out short, the smallest that came out long.
+        s0, m0 = max(shorter)
+        s1, m1 = min(longer)
+        if s0 < s1:
+            guess = s0 + (target_m - m0) * (s1 - s0) / (m1 - m0)
+            return float(np.clip(guess, s0 + 0.2 * (s1 - s0), s1 - 0.2 * (s1 - s0)))
+    figure_m = max(last.length_m - last.approach_m, 1.0)
+    guess = scale * max(target_m - last.approach_m, 0.3 * target_m) / figure_m
+    guess = float(np.clip(guess, scale * 0.6, scale * 1.6))
+    # A size already tried gives the same streets again: step past it.
+    if any(abs(guess / s - 1) < 0.03 for s, _ in history):
+        guess = scale * (1.1 if last.length_m < target_m else 0.9)
+    return guess
 
 
 def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,

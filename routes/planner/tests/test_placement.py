@@ -9,6 +9,7 @@ from routes.planner.planner import (
     PlanRequest,
     RouteNotFound,
     _crop,
+    _next_scale,
     _normalised_outline,
     _remove_short_loops,
     _remove_spurs,
@@ -67,6 +68,53 @@ def test_plan_at_placement_with_a_size_keeps_that_size(grid):
     assert route.approach_length_m == pytest.approx(400.0, abs=60.0)
     assert route.figure_perimeter_m == pytest.approx(1600.0, rel=0.01)
     assert 1400.0 < route.distance_m - route.approach_length_m < 2000.0
+
+
+def test_placement_sized_to_a_distance_keeps_the_whole_run_within_ten_percent(grid):
+    # Turned figures on a 50 m grid: the routed length jumps with the size (whole blocks) and with the
+    # approach's entry junction; a plain secant step left 5 of these 24 placements 12-13 % off.
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    answered = 0
+    for shape in ("square", "circle", "heart", "star"):
+        for target_m, (x_m, y_m), rotation in [(2400.0, (0.0, 0.0), 30.0), (2400.0, (500.0, 200.0), 30.0),
+                                               (3000.0, (-400.0, -300.0), 30.0), (3000.0, (300.0, 0.0), 0.0),
+                                               (1600.0, (300.0, 0.0), 30.0), (2400.0, (-400.0, -300.0), 0.0)]:
+            request = PlanRequest(outline_xy=template_outline(shape), start_lat=lat, start_lon=lon,
+                                  target_length_m=target_m, time_budget_s=2.0, wall_limit_s=120.0)
+            try:
+                route = plan_at_placement(grid, request, Placement(*grid_node_latlng(grid, x_m, y_m), rotation,
+                                                                   perimeter_m=None))
+            except RouteNotFound:
+                continue
+            answered += 1
+            _check_route(grid, route)
+            assert abs(route.distance_m / target_m - 1) <= 0.10, (shape, target_m, x_m, y_m, rotation)
+            assert route.length_error == pytest.approx(abs(route.distance_m / target_m - 1), abs=1e-9)
+    assert answered >= 22
+
+
+def test_placement_that_no_size_fits_is_route_not_found_not_a_long_run(grid):
+    # A heart centred on the start at 1.6 km: the grid gives 1.4 km or 1.8 km (12.5 % off) and nothing between.
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("heart"), start_lat=lat, start_lon=lon,
+                          target_length_m=1600.0, time_budget_s=2.0, wall_limit_s=120.0)
+    with pytest.raises(RouteNotFound, match="10%"):
+        plan_at_placement(grid, request, Placement(lat, lon, 0.0, perimeter_m=None))
+    # The same figure given a size is answered, its length error against the target reported as it is.
+    sized = plan_at_placement(grid, request, Placement(lat, lon, 0.0, perimeter_m=1400.0))
+    assert sized.length_error == pytest.approx(abs(sized.distance_m / 1600.0 - 1), abs=1e-9)
+
+
+def test_calibration_bisects_a_bracket_instead_of_repeating_a_size():
+    history = [(1333.0, 1800.0), (1167.0, 1800.0), (1021.0, 1300.0)]
+    last = type("Attempt", (), {"length_m": 1300.0, "approach_m": 100.0})()
+    scale = _next_scale(history, 1600.0, last)
+    assert 1021.0 < scale < 1167.0  # inside the tightest bracket, not back at 1167 or beyond
+    assert 1021.0 + 0.2 * 146.0 <= scale <= 1167.0 - 0.2 * 146.0
+    # No bracket yet: the figure part is scaled, and a size already tried is stepped past.
+    unbracketed = _next_scale([(2000.0, 2100.0)], 2400.0, type("Attempt", (), {"length_m": 2100.0,
+                                                                              "approach_m": 500.0})())
+    assert unbracketed == pytest.approx(2000.0 * 1900.0 / 1600.0)
 
 
 @pytest.mark.parametrize("placement", [
