@@ -150,7 +150,8 @@ def district_graph(seed: int = 1) -> RoadGraph:
 BUDGET_S = 2.0
 
 
-def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]:
+def bench_network(path: Path | None, starts: int, sheet_dir: Path, *, shapes=SHAPES, distances_km=DISTANCES_KM,
+                  drag: bool = True) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         graph_path = Path(tmp) / "network.rwgraph"
         if path is None:
@@ -176,9 +177,9 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
         graph.kdtree  # noqa: B018 - build the KD-tree outside the timings, as a long-lived process would
         warm_up()  # the catalogue rasters, built once per process (as the API's worker does at start)
         sheet: list[tuple[str, object, np.ndarray, bool]] = []
-        for shape in SHAPES:
+        for shape in shapes:
             outline = template_outline(shape)
-            for km in DISTANCES_KM:
+            for km in distances_km:
                 times, cpu_times, options, failures = [], [], [], 0
                 for lat, lon in points:
                     request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon,
@@ -195,8 +196,9 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
                     sheet.extend((shape, option, outline, True) for option in result)
                 rows.append({"network": name, "shape": shape, "km": km, "times": times, "cpu": cpu_times,
                              "options": options, "failures": failures, "runs": len(points)})
-        drags, drag_cpu = bench_drag(graph, points)
-        rows.append({"network": name, "drag_times": drags, "drag_cpu": drag_cpu})
+        if drag:
+            drags, drag_cpu = bench_drag(graph, points)
+            rows.append({"network": name, "drag_times": drags, "drag_cpu": drag_cpu})
         sheet.sort(key=lambda entry: entry[1].fidelity.score, reverse=True)
         sheet_path = sheet_dir / f"{name.split('.')[0]}-options-by-score.png"
         write_sheet(sheet_path, graph, sheet, columns=8,
@@ -315,7 +317,14 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=1.0,
                         help="PlanRequest.time_budget_s (CPU seconds, as ROUTE_PLAN_TIME_BUDGET_S)")
     parser.add_argument("--sheets", default=str(ROOT / "var/bench"), help="folder for the PNG contact sheets")
+    parser.add_argument("--no-suwon", action="store_true", help="skip the Suwon network")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shape ids")
+    parser.add_argument("--distances", default=",".join(f"{km:g}" for km in DISTANCES_KM),
+                        help="comma-separated target distances, km")
+    parser.add_argument("--no-drag", action="store_true", help="skip the live-placement (drag) run")
     args = parser.parse_args()
+    selection = {"shapes": tuple(args.shapes.split(",")),
+                 "distances_km": tuple(float(km) for km in args.distances.split(",")), "drag": not args.no_drag}
     global BUDGET_S
     BUDGET_S = args.budget
     print(f"time budget per request {BUDGET_S:.1f} s; load average at start {os.getloadavg()[0]:.1f} on "
@@ -324,14 +333,14 @@ def main() -> int:
         bench_import_speed()
     rows = []
     sheet_dir = Path(args.sheets)
-    for path_str in () if args.only_district else (args.pbf, args.suwon):
+    for path_str in () if args.only_district else (args.pbf, *(() if args.no_suwon else (args.suwon,))):
         path = Path(path_str)
         if not path.exists():
             print(f"(skipping {path}: not found{' - run make sample' if path_str == args.pbf else ''})")
             continue
-        rows.extend(bench_network(path, args.starts, sheet_dir))
+        rows.extend(bench_network(path, args.starts, sheet_dir, **selection))
     if not args.no_district:
-        rows.extend(bench_network(None, args.starts, sheet_dir))
+        rows.extend(bench_network(None, args.starts, sheet_dir, **selection))
     if not rows:
         return 1
     print_table(rows)

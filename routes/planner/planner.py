@@ -373,7 +373,7 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
                                     perimeter, request.closed, target_m, deadline=search_deadline,
                                     detour=detour)
         if cand is not None:
-            candidates.append(_scored(area, cand, request.closed))
+            candidates.append(_scored(area, cand, request.closed, target_m))
 
     within = [c for c in candidates if _within_tolerance(c, target_m)]
     if not within:
@@ -478,12 +478,13 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
     sized_to_target = placement.perimeter_m is None
+    cand = _scored(area, cand, request.closed, target_m if sized_to_target else None)
     if sized_to_target and abs(cand.length_m / target_m - 1) > LENGTH_TOLERANCE:
         raise RouteNotFound(
             f"at this placement the run comes out {cand.length_m / 1000:.2f} km at best, not within "
             f"±{LENGTH_TOLERANCE:.0%} of {target_m / 1000:.2f} km", out_of_time=deadline.passed())
-    options = _finalise(graph, area, [_scored(area, cand, request.closed)], outline, request, target_m,
-                        deadline=deadline, enforce_tolerance=False)
+    options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
+                        enforce_tolerance=False)
     return options[0]
 
 
@@ -615,15 +616,21 @@ def _assembled(area: _Area, approach: np.ndarray, variants: tuple[np.ndarray, ..
                       approach_nodes=approach, figure_variants=variants, figure_m=figure_m)
 
 
-def _scored(area: _Area, cand: _Candidate, closed: bool) -> _Candidate:
+def _scored(area: _Area, cand: _Candidate, closed: bool, target_m: float | None = None) -> _Candidate:
     """The candidate with its quick score, in its best-scoring figure variant (a spur kept at a feature stays
-    only when it raises the score)."""
+    only when it raises the score). With `target_m`, a variant within LENGTH_TOLERANCE of it wins over a
+    better-scoring one outside (a star's kept tips can add enough to leave the tolerance)."""
     if not math.isnan(cand.cheap_score):
         return cand
     scores = [_quick_score(area, cand.outline_m, nodes, closed) for nodes in cand.figure_variants]
-    pick = int(np.argmax(scores))
-    return _assembled(area, cand.approach_nodes, cand.figure_variants, pick, cand.outline_m, cand.rotation_deg,
-                      cand.perimeter_m, closed, cand.centre_xy, scores[pick])
+    best = None
+    for pick in np.argsort(scores)[::-1]:
+        variant = _assembled(area, cand.approach_nodes, cand.figure_variants, int(pick), cand.outline_m,
+                             cand.rotation_deg, cand.perimeter_m, closed, cand.centre_xy, scores[pick])
+        best = best or variant
+        if target_m is None or abs(variant.length_m / target_m - 1) <= LENGTH_TOLERANCE:
+            return variant
+    return best
 
 
 def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, closed: bool) -> float:
@@ -694,7 +701,7 @@ def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, dea
                                  cand.rotation_deg, perimeter, closed, fitted.mean(axis=0))
     if refined is None:
         return cand
-    refined = _scored(area, refined, closed)
+    refined = _scored(area, refined, closed, target_m)
     if not _within_tolerance(refined, target_m):
         return cand
     return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand
