@@ -253,13 +253,14 @@ def print_table(rows: list[dict]) -> None:
         if opts:
             best = [o for o in opts if o.rank == 1]
             unrec = [o for o in opts if not o.recognisable]
-            suggested = sorted({round(o.min_recognisable_length_m / 1000, 1) for o in unrec})
+            suggested = sorted({round(o.min_recognisable_length_m / 1000, 1) if o.min_recognisable_length_m
+                                else "none" for o in unrec}, key=str)
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
                   f"{np.percentile(times, 95):6.2f} {len(opts):4d} {row['failures']:4d} "
                   f"{statistics.median(o.recognisability for o in best):6.1f} "
                   f"{statistics.median(o.recognisability for o in opts):6.1f} "
                   f"{statistics.median(o.fidelity.score for o in best):6.1f} "
-                  f"{len(unrec):5d} {','.join(f'{k:g}' for k in suggested) or '-':>10} "
+                  f"{len(unrec):5d} {','.join(k if isinstance(k, str) else f'{k:g}' for k in suggested) or '-':>10} "
                   f"{statistics.median(o.length_error for o in opts):10.2%} "
                   f"{max(o.length_error for o in opts):10.2%} "
                   f"{statistics.median(o.approach_length_m / o.distance_m for o in opts):8.1%} "

@@ -278,7 +278,9 @@ class RouteSerializer(serializers.ModelSerializer):
     options = RouteOptionSerializer(many=True, read_only=True)
     suggested_distance = serializers.SerializerMethodField(
         help_text="km, 2 decimals: when the best option is not `recognisable`, the smallest distance at which "
-        "the planner estimates this figure reads as itself near the start; null otherwise")
+        "the planner estimates this figure reads as itself near the start (after a failed try at that length, "
+        "1.5x the distance), at most the longest distance whose figure still fits in the road network; null "
+        "otherwise, or when no distance that fits would read better")
 
     class Meta:
         model = Route

@@ -172,7 +172,8 @@ OFFSTART_PRESCORE_PENALTY_M = 2.0
 # recognisable = recognisability >= 60 (on the contact sheets, where options start to read as their figure
 # without being told which it is) and the target is at least the estimated minimum length.
 RECOGNISABLE_MIN_SCORE = 60.0
-# When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target.
+# When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target (at most
+# the longest run whose figure fits in the network, `longest_fitting_length_m`).
 UNRECOGNISABLE_GROWTH = 1.5
 # Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
 # feature must span 3 spacings; smooth figures (no corners) count as an octagon.
@@ -387,7 +388,8 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     chosen.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     options = _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
     min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
-    return [_with_recognisable(option, target_m, min_length_m) for option in options]
+    longest_m = longest_fitting_length_m(graph, unit_outline, detour.ratio)
+    return [_with_recognisable(option, target_m, min_length_m, longest_m) for option in options]
 
 
 def _within_tolerance(cand: _Candidate, target_m: float) -> bool:
@@ -412,15 +414,34 @@ def _candidate_key(cand: _Candidate, target_m: float) -> float:
             - RANK_APPROACH_PENALTY * cand.approach_m / max(cand.length_m, 1.0))
 
 
-def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float) -> PlannedRoute:
-    """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`)."""
+def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float,
+                       longest_fitting_m: float = math.inf) -> PlannedRoute:
+    """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`) and set
+    the length to suggest: the estimate, or UNRECOGNISABLE_GROWTH x the target when the streets drew it less
+    clearly than the estimate promised; never beyond `longest_fitting_m` (`longest_fitting_length_m`): then
+    the longest that fits when it is clearly longer than the target and still above the estimate, else
+    None (no size fits that would read better)."""
     recognisable = target_m >= min_length_m and option.recognisability >= RECOGNISABLE_MIN_SCORE
-    suggested = min_length_m
+    suggested: float | None = min_length_m
     if not recognisable and target_m >= min_length_m:
-        # The network here drew it less clearly than the estimate promised: suggest a clearly larger figure.
         suggested = target_m * UNRECOGNISABLE_GROWTH
+    if suggested > longest_fitting_m:
+        fits = longest_fitting_m >= min_length_m and longest_fitting_m > target_m * (1 + LENGTH_TOLERANCE)
+        suggested = math.floor(longest_fitting_m / 10.0) * 10.0 if fits else None
     return dataclasses.replace(option, recognisable=recognisable,
-                               min_recognisable_length_m=float(round(suggested, -1)))
+                               min_recognisable_length_m=None if suggested is None else float(round(suggested, -1)))
+
+
+def longest_fitting_length_m(graph: RoadGraph, unit_outline: np.ndarray, detour_ratio: float) -> float:
+    """The longest run whose figure fits in the network at all: the figure's widest extent (twice its
+    furthest point from its centre; `unit_outline` has unit perimeter) no wider than the network's narrower
+    side, times the route length per metre of outline (`_Detour`). An upper bound (the network may not fill
+    its box), cheap: the network's bbox."""
+    min_lat, min_lon, max_lat, max_lon = graph.bbox
+    height_m = (max_lat - min_lat) * 111_195.0
+    width_m = (max_lon - min_lon) * 111_195.0 * math.cos(math.radians((min_lat + max_lat) / 2))
+    extent_per_m = 2.0 * float(np.hypot(*unit_outline.T).max())
+    return min(height_m, width_m) / max(extent_per_m, 1e-9) * detour_ratio
 
 
 def _validated(graph: RoadGraph, request: PlanRequest) -> tuple[np.ndarray, float]:

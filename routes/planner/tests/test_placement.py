@@ -1,5 +1,7 @@
 """Figures away from the start, live placement, feature-keeping clean-up and the recognisable flag."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -191,3 +193,32 @@ def test_short_loop_through_a_feature_is_kept(grid):
     assert len(_remove_short_loops(area, path, max_loop_m=300.0)) == 2
     kept = _remove_short_loops(area, path, max_loop_m=300.0, protected=frozenset({local[centre + 1 + cols]}))
     assert kept.tolist() == path.tolist()
+
+
+def test_suggested_length_never_exceeds_what_fits_in_the_network():
+    from routes.planner.planner import _with_recognisable, longest_fitting_length_m
+
+    small = grid_graph(cols=21, rows=21, spacing_m=50.0)  # 1 km x 1 km
+    circle, _ = _normalised_outline(template_outline("circle"), True)
+    # A circle of unit perimeter is 1/pi wide: 1 km holds a 3.14 km circle, times the detour.
+    assert longest_fitting_length_m(small, circle, 1.0) == pytest.approx(1000.0 * np.pi, rel=0.02)
+    assert longest_fitting_length_m(small, circle, 1.2) == pytest.approx(1200.0 * np.pi, rel=0.02)
+    star, _ = _normalised_outline(template_outline("star"), True)
+    # A star's perimeter is long for its width (its tips): more run fits than as a circle.
+    star_reach = float(np.hypot(*star.T).max())
+    assert longest_fitting_length_m(small, star, 1.0) == pytest.approx(1000.0 / (2 * star_reach), rel=0.02)
+    assert longest_fitting_length_m(small, star, 1.0) > longest_fitting_length_m(small, circle, 1.0)
+
+    lat, lon = grid_node_latlng(small, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("square"), start_lat=lat, start_lon=lon,
+                          target_length_m=2000.0, time_budget_s=2.0, wall_limit_s=120.0)
+    option = dataclasses.replace(plan_routes(small, request)[0], recognisability=30.0)
+    # Unrecognisable at or above the estimate: 1.5x the target, unless that does not fit.
+    assert _with_recognisable(option, 2000.0, 1500.0).min_recognisable_length_m == 3000.0
+    assert _with_recognisable(option, 2000.0, 1500.0, 2600.0).min_recognisable_length_m == 2600.0
+    # Nothing clearly longer than the target fits: no suggestion rather than one that fails again.
+    assert _with_recognisable(option, 2000.0, 1500.0, 2100.0).min_recognisable_length_m is None
+    # Below the estimate: the estimate, unless the estimate itself does not fit.
+    assert _with_recognisable(option, 1000.0, 1500.0, 4000.0).min_recognisable_length_m == 1500.0
+    assert _with_recognisable(option, 1000.0, 1500.0, 1400.0).min_recognisable_length_m is None
+
