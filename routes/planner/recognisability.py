@@ -40,7 +40,8 @@ of the route's line from the filled route's centroid in each of PROFILE_BINS ang
     share_R   = max((D(route, R) - D(route, outline)) / D(outline, R),
                     (N(route) - N(R)) / (N(outline) - N(R)) when N(R) < N(outline))
     tip_share = min over rivals R of clip(share_R, 0, 1)
-    recognisability = max(area score above, 100 * sqrt(tip_share)), still 0 when iou_own < MIN_OWN_IOU
+    recognisability = max(area score above, 100 * sqrt(tip_share)); the tip part only when iou_own >=
+                      TIP_MIN_OWN_IOU (0.6), and still 0 when iou_own < MIN_OWN_IOU
 
 Against each rival the route must stand apart by its profile or by notches deeper than the rival's: a fat
 street star (notches at 0.55 of the tip radius; the template 0.38, a pentagon's edge middles 0.81) is as
@@ -108,6 +109,9 @@ MIN_OWN_IOU = 0.5
 PROFILE_BINS = 72
 PROFILE_SAMPLES = 512
 TIPPED_MIN_CONTRAST = 2.2
+# The tip part only lifts a route that already overlaps its figure this well: a staircase of four coarse
+# blocks with a spur (IoU 0.55 with the star) has corner "tips" too and scored 57 without it.
+TIP_MIN_OWN_IOU = 0.6
 
 
 @dataclass(frozen=True)
@@ -394,12 +398,14 @@ def closed_recognisability(outline_xy: np.ndarray, route_xy: np.ndarray, *, exac
     rival_ious = (_ious_against(route_polygon, rivals, refine=REFINE_RIVALS if exact else 0) if rivals
                   else np.zeros(0))
     if not len(rival_ious):
+        tips = tips if iou_own >= TIP_MIN_OWN_IOU else 0.0
         return Recognisability(max(_score(iou_own, 0.0, margin), tips), iou_own, 0.0, None, margin)
     # The binding rival: the one leaving the smallest share (with its resolution tolerance); among equal
     # shares (all 0 for another figure) the one overlapping the route most.
     shares = [_share(iou_own, float(iou), margin, float(d)) for iou, d in zip(rival_ious, distances, strict=True)]
     k = min(range(len(shares)), key=lambda i: (shares[i], -float(rival_ious[i])))
-    score = 0.0 if iou_own < MIN_OWN_IOU else max(round(100.0 * math.sqrt(shares[k]), 2), tips)
+    score = 0.0 if iou_own < MIN_OWN_IOU else max(round(100.0 * math.sqrt(shares[k]), 2),
+                                                  tips if iou_own >= TIP_MIN_OWN_IOU else 0.0)
     return Recognisability(score, iou_own, float(rival_ious[k]), rivals[k].shape_id, margin)
 
 

@@ -199,3 +199,13 @@ def test_the_tip_part_applies_to_tipped_figures_only_and_is_cheap():
     for _ in range(50):
         _tip_score(key, route, (0.0, 0.0))
     assert (time.process_time() - started) / 50 < 0.005
+
+
+def test_a_staircase_of_coarse_blocks_with_a_spur_is_not_a_star():
+    # What a 3 km star comes out as on 250 m blocks: four blocks in a staircase and a one-block spur. Its
+    # corners and the spur make a spiky radial profile, but it overlaps the star too little (IoU 0.55) for the
+    # tip part to lift it.
+    blocks = np.array([[0, 0], [-1, 0], [-1, 1], [-2, 1], [-2, 2], [-3, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -1],
+                       [-2, 0], [-1, 0], [0, 0]], dtype=np.float64) * 250.0
+    score = recognisability(template_outline("star"), blocks, closed=True)
+    assert score.recognisability < 30, score
