@@ -280,7 +280,7 @@ class RouteSerializer(serializers.ModelSerializer):
         help_text="km, 2 decimals: when the best option is not `recognisable`, the smallest distance at which "
         "the planner estimates this figure reads as itself near the start (after a failed try at that length, "
         "1.5x the distance), at most the longest distance whose figure still fits in the road network; null "
-        "otherwise, or when no distance that fits would read better")
+        "otherwise, or when nothing clearly longer than the request fits")
 
     class Meta:
         model = Route

@@ -419,14 +419,14 @@ def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: floa
     """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`) and set
     the length to suggest: the estimate, or UNRECOGNISABLE_GROWTH x the target when the streets drew it less
     clearly than the estimate promised; never beyond `longest_fitting_m` (`longest_fitting_length_m`): then
-    the longest that fits when it is clearly longer than the target and still above the estimate, else
-    None (no size fits that would read better)."""
+    the longest that fits when it is clearly longer than the target (the best chance, even below the
+    estimate), else None (no size that fits is worth another try)."""
     recognisable = target_m >= min_length_m and option.recognisability >= RECOGNISABLE_MIN_SCORE
     suggested: float | None = min_length_m
     if not recognisable and target_m >= min_length_m:
         suggested = target_m * UNRECOGNISABLE_GROWTH
     if suggested > longest_fitting_m:
-        fits = longest_fitting_m >= min_length_m and longest_fitting_m > target_m * (1 + LENGTH_TOLERANCE)
+        fits = longest_fitting_m > target_m * (1 + LENGTH_TOLERANCE)
         suggested = math.floor(longest_fitting_m / 10.0) * 10.0 if fits else None
     return dataclasses.replace(option, recognisable=recognisable,
                                min_recognisable_length_m=None if suggested is None else float(round(suggested, -1)))

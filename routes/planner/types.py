@@ -109,7 +109,7 @@ class PlannedRoute:
     min_recognisable_length_m: the length to suggest when the option is not recognisable: the engine's
         estimate of the smallest route length at which this figure is recognisable near this start, or a
         larger one after a failed try, at most the longest whose figure fits in the network (None when not
-        estimated, or when no size that fits would read better).
+        estimated, or when nothing clearly longer than the request fits).
     """
 
     coordinates: np.ndarray

@@ -218,7 +218,9 @@ def test_suggested_length_never_exceeds_what_fits_in_the_network():
     assert _with_recognisable(option, 2000.0, 1500.0, 2600.0).min_recognisable_length_m == 2600.0
     # Nothing clearly longer than the target fits: no suggestion rather than one that fails again.
     assert _with_recognisable(option, 2000.0, 1500.0, 2100.0).min_recognisable_length_m is None
-    # Below the estimate: the estimate, unless the estimate itself does not fit.
+    # Below the estimate: the estimate; when it does not fit, the longest that does (the best chance) while
+    # that is clearly longer than the target.
     assert _with_recognisable(option, 1000.0, 1500.0, 4000.0).min_recognisable_length_m == 1500.0
-    assert _with_recognisable(option, 1000.0, 1500.0, 1400.0).min_recognisable_length_m is None
+    assert _with_recognisable(option, 1000.0, 1500.0, 1400.0).min_recognisable_length_m == 1400.0
+    assert _with_recognisable(option, 1000.0, 1500.0, 1050.0).min_recognisable_length_m is None
 
