@@ -495,7 +495,7 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     area.figure_outline = outline
     cand = _route_at_centre(area, unit_outline, corner_idx, centre_xy, float(placement.rotation_deg),
                             perimeter, request.closed, None if placement.perimeter_m is not None else target_m,
-                            deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS)
+                            deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS, bracketed=True)
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
     sized_to_target = placement.perimeter_m is None
@@ -512,11 +512,12 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                      rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
                      deadline: _Deadline, max_steps: int = MAX_CALIBRATION_STEPS,
-                     detour: _Detour | None = None) -> _Candidate | None:
+                     detour: _Detour | None = None, bracketed: bool = False) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
-    With `calibrate_to_m`, the perimeter is adjusted (`_next_scale`) until approach + figure is within
-    CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length, not yet scored) or None.
+    With `calibrate_to_m`, the perimeter is adjusted until approach + figure is within CALIBRATION_TOLERANCE
+    of it: by `_next_scale` (bracketing; a live placement has only this one centre) when `bracketed`, else by
+    `_secant_scale`. Returns the best attempt (closest to the length, not yet scored) or None.
     """
     history: list[tuple[float, float]] = []
     best: _Candidate | None = None
@@ -538,8 +539,23 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
         history.append((scale, cand.length_m))
         if abs(cand.length_m / calibrate_to_m - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
             break
-        scale = _next_scale(history, calibrate_to_m, cand)
+        scale = _next_scale(history, calibrate_to_m, cand) if bracketed else _secant_scale(history, calibrate_to_m,
+                                                                                            cand)
     return best
+
+
+def _secant_scale(history: list[tuple[float, float]], target_m: float, last: _Candidate) -> float:
+    """The planner's search step: a secant through the last two attempts (the figure part alone scaled after
+    the first). Cheap, and the search tries many placements, so one that stalls is simply not chosen."""
+    scale = history[-1][0]
+    if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
+        (s0, l0), (s1, l1) = history[-2], history[-1]
+        new_scale = s1 + (target_m - l1) * (s1 - s0) / (l1 - l0)
+    else:
+        # Only the figure grows with the scale, not the approach.
+        figure_m = max(last.length_m - last.approach_m, 1.0)
+        new_scale = scale * max(target_m - last.approach_m, 0.3 * target_m) / figure_m
+    return float(np.clip(new_scale, scale * 0.6, scale * 1.6))
 
 
 def _next_scale(history: list[tuple[float, float]], target_m: float, last: _Candidate) -> float:
