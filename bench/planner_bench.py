@@ -150,7 +150,8 @@ def district_graph(seed: int = 1) -> RoadGraph:
 BUDGET_S = 2.0
 
 
-def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]:
+def bench_network(path: Path | None, starts: int, sheet_dir: Path, *, shapes=SHAPES, distances_km=DISTANCES_KM,
+                  drag: bool = True) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         graph_path = Path(tmp) / "network.rwgraph"
         if path is None:
@@ -176,9 +177,9 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
         graph.kdtree  # noqa: B018 - build the KD-tree outside the timings, as a long-lived process would
         warm_up()  # the catalogue rasters, built once per process (as the API's worker does at start)
         sheet: list[tuple[str, object, np.ndarray, bool]] = []
-        for shape in SHAPES:
+        for shape in shapes:
             outline = template_outline(shape)
-            for km in DISTANCES_KM:
+            for km in distances_km:
                 times, cpu_times, options, failures = [], [], [], 0
                 for lat, lon in points:
                     request = PlanRequest(outline_xy=outline, start_lat=lat, start_lon=lon,
@@ -195,8 +196,9 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path) -> list[dict]
                     sheet.extend((shape, option, outline, True) for option in result)
                 rows.append({"network": name, "shape": shape, "km": km, "times": times, "cpu": cpu_times,
                              "options": options, "failures": failures, "runs": len(points)})
-        drags, drag_cpu = bench_drag(graph, points)
-        rows.append({"network": name, "drag_times": drags, "drag_cpu": drag_cpu})
+        if drag:
+            drags, drag_cpu = bench_drag(graph, points)
+            rows.append({"network": name, "drag_times": drags, "drag_cpu": drag_cpu})
         sheet.sort(key=lambda entry: entry[1].fidelity.score, reverse=True)
         sheet_path = sheet_dir / f"{name.split('.')[0]}-options-by-score.png"
         write_sheet(sheet_path, graph, sheet, columns=8,
@@ -251,13 +253,14 @@ def print_table(rows: list[dict]) -> None:
         if opts:
             best = [o for o in opts if o.rank == 1]
             unrec = [o for o in opts if not o.recognisable]
-            suggested = sorted({round(o.min_recognisable_length_m / 1000, 1) for o in unrec})
+            suggested = sorted({round(o.min_recognisable_length_m / 1000, 1) if o.min_recognisable_length_m
+                                else "none" for o in unrec}, key=str)
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
                   f"{np.percentile(times, 95):6.2f} {len(opts):4d} {row['failures']:4d} "
                   f"{statistics.median(o.recognisability for o in best):6.1f} "
                   f"{statistics.median(o.recognisability for o in opts):6.1f} "
                   f"{statistics.median(o.fidelity.score for o in best):6.1f} "
-                  f"{len(unrec):5d} {','.join(f'{k:g}' for k in suggested) or '-':>10} "
+                  f"{len(unrec):5d} {','.join(k if isinstance(k, str) else f'{k:g}' for k in suggested) or '-':>10} "
                   f"{statistics.median(o.length_error for o in opts):10.2%} "
                   f"{max(o.length_error for o in opts):10.2%} "
                   f"{statistics.median(o.approach_length_m / o.distance_m for o in opts):8.1%} "
@@ -315,7 +318,14 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=1.0,
                         help="PlanRequest.time_budget_s (CPU seconds, as ROUTE_PLAN_TIME_BUDGET_S)")
     parser.add_argument("--sheets", default=str(ROOT / "var/bench"), help="folder for the PNG contact sheets")
+    parser.add_argument("--no-suwon", action="store_true", help="skip the Suwon network")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shape ids")
+    parser.add_argument("--distances", default=",".join(f"{km:g}" for km in DISTANCES_KM),
+                        help="comma-separated target distances, km")
+    parser.add_argument("--no-drag", action="store_true", help="skip the live-placement (drag) run")
     args = parser.parse_args()
+    selection = {"shapes": tuple(args.shapes.split(",")),
+                 "distances_km": tuple(float(km) for km in args.distances.split(",")), "drag": not args.no_drag}
     global BUDGET_S
     BUDGET_S = args.budget
     print(f"time budget per request {BUDGET_S:.1f} s; load average at start {os.getloadavg()[0]:.1f} on "
@@ -324,14 +334,14 @@ def main() -> int:
         bench_import_speed()
     rows = []
     sheet_dir = Path(args.sheets)
-    for path_str in () if args.only_district else (args.pbf, args.suwon):
+    for path_str in () if args.only_district else (args.pbf, *(() if args.no_suwon else (args.suwon,))):
         path = Path(path_str)
         if not path.exists():
             print(f"(skipping {path}: not found{' - run make sample' if path_str == args.pbf else ''})")
             continue
-        rows.extend(bench_network(path, args.starts, sheet_dir))
+        rows.extend(bench_network(path, args.starts, sheet_dir, **selection))
     if not args.no_district:
-        rows.extend(bench_network(None, args.starts, sheet_dir))
+        rows.extend(bench_network(None, args.starts, sheet_dir, **selection))
     if not rows:
         return 1
     print_table(rows)

@@ -30,11 +30,11 @@ _FIGURE_CELLS_PER_ROW = round(360 / FIGURE_CELL_DEGREES)
 
 
 def figure_cell_row(latitude: float) -> int:
-    return min(int(math.floor((latitude + 90.0) / FIGURE_CELL_DEGREES)), round(180 / FIGURE_CELL_DEGREES) - 1)
+    return min(math.floor((latitude + 90.0) / FIGURE_CELL_DEGREES), round(180 / FIGURE_CELL_DEGREES) - 1)
 
 
 def figure_cell_column(longitude: float) -> int:
-    return min(int(math.floor((longitude + 180.0) / FIGURE_CELL_DEGREES)), _FIGURE_CELLS_PER_ROW - 1)
+    return min(math.floor((longitude + 180.0) / FIGURE_CELL_DEGREES), _FIGURE_CELLS_PER_ROW - 1)
 
 
 def figure_cell_of(latitude: float | None, longitude: float | None) -> int | None:

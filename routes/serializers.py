@@ -288,7 +288,9 @@ class RouteSerializer(serializers.ModelSerializer):
     options = RouteOptionSerializer(many=True, read_only=True)
     suggested_distance = serializers.SerializerMethodField(
         help_text="km, 2 decimals: when the best option is not `recognisable`, the smallest distance at which "
-        "the planner estimates this figure reads as itself near the start; null otherwise")
+        "the planner estimates this figure reads as itself near the start (after a failed try at that length, "
+        "1.5x the distance), at most the longest distance whose figure still fits in the road network; null "
+        "otherwise, or when nothing clearly longer than the request fits")
 
     class Meta:
         model = Route
@@ -442,10 +444,11 @@ class RouteOptionPlaceSerializer(serializers.Serializer):
     scale = serializers.FloatField(
         min_value=MIN_PLACEMENT_SCALE, max_value=MAX_PLACEMENT_SCALE, required=False, allow_null=True,
         help_text="the figure's size as a multiple of the route's best planned option's figure (1 = same size); "
-        "the run's distance follows from it")
+        "the run's distance follows from it and is not held to the route's target")
     target_distance = serializers.FloatField(
         min_value=MIN_TARGET_DISTANCE_KM, max_value=MAX_TARGET_DISTANCE_KM, required=False, allow_null=True,
-        help_text="km for the whole run (approach included): the figure is sized to match")
+        help_text="km for the whole run (approach included): the figure is sized to match and the run is held "
+        "to ±10 % of it (else 422 `route_not_found`)")
 
     def validate(self, attrs):
         if (attrs.get("scale") is None) == (attrs.get("target_distance") is None):

@@ -559,7 +559,9 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
 
     The placement: the figure's centre (degrees), its turn from upright (counter-clockwise degrees), and its
     size as exactly one of `scale` (a multiple of the route's best option's figure perimeter) or
-    `target_distance` (km for the whole run, approach included; the figure is sized to match).
+    `target_distance` (km for the whole run, approach included; the figure is sized to match and the run is
+    held to ±10 % of it, else 422). With `scale` the distance is what that size gives (the option's
+    `target_error` against the route's target is stored as it is, not enforced).
     The outline is the one stored with the route (nothing is parsed). The planner runs with no transaction
     open, within ROUTE_PLACE_TIME_BUDGET_S; then one short transaction locks the route row, makes room under
     MAX_OPTIONS_PER_ROUTE (dropping the oldest placed option no workout or post uses) and inserts the
@@ -646,6 +648,10 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
     except StartOutsideNetwork as exc:
         raise Unprocessable(_("No road network covers the route's start."), code="no_road_network") from exc
     except RouteNotFound as exc:
+        if perimeter_m is None:
+            # xgettext:no-python-format
+            raise Unprocessable(_("The streets here cannot draw the figure within ±10 % of that distance; move it, "
+                                  "turn it or change the distance."), code="route_not_found") from exc
         raise Unprocessable(_("The streets here cannot draw the figure; move it, turn it or change its size."),
                             code="route_not_found") from exc
     except ValueError as exc:

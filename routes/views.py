@@ -243,7 +243,9 @@ class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
         "placed`, the next rank), returned with its score. The figure sits at `center_latitude`/"
         "`center_longitude` turned by `rotation_deg` (counter-clockwise from upright), sized by exactly one "
         "of `scale` (a multiple of the route's best planned option's figure; the distance follows) or "
-        "`target_distance` (km for the whole run, approach included; the figure is sized to match). An "
+        "`target_distance` (km for the whole run, approach included; the figure is sized around the given centre "
+        "so the whole run is within ±10 % of it, or the answer is 422). With `scale` the distance is whatever "
+        "that size gives and is not held to the route's target: read it in the option's `distance`. An "
         "approach runs from the route's start to the figure and back the same way (`approach_distance`). "
         "Feed an option's `placement` back, changed, to move it again.\n\n"
         f"A route keeps at most {MAX_OPTIONS_PER_ROUTE} options: when full, the oldest placed option that no "
@@ -264,7 +266,8 @@ class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
             ),
             422: error_response(
                 "`route_not_found`: the streets at this placement cannot draw the figure (move, turn or resize "
-                "it); `no_road_network`: no imported road network covers the route's start any more."
+                "it), or, sized by `target_distance`, no size at this centre keeps the run within ±10 % of it; "
+                "`no_road_network`: no imported road network covers the route's start any more."
             ),
         },
         examples=[

@@ -83,9 +83,10 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
 MAX_CALIBRATION_STEPS = 4
-# Live placement sizes the figure in at most 3 routings (the first guess already subtracts the approach; the
-# approach itself changes with the size): a drag must answer in a fraction of a second (~30 ms a routing).
-PLACEMENT_CALIBRATION_STEPS = 3
+# Live placement sized to a distance routes the figure at most 6 times (the first guess already subtracts the
+# approach; the approach itself changes with the size, and street blocks make the length jump): ~30 ms a
+# routing on a 50k-node district, so even 6 stay well inside ROUTE_PLACE_TIME_BUDGET_S; it stops at ±3 %.
+PLACEMENT_CALIBRATION_STEPS = 6
 
 # --- routing cost ---------------------------------------------------------------------------------
 TAU_M = 30.0  # distance from the outline at which an edge costs (1 + ALPHA) times its length
@@ -171,7 +172,8 @@ OFFSTART_PRESCORE_PENALTY_M = 2.0
 # recognisable = recognisability >= 60 (on the contact sheets, where options start to read as their figure
 # without being told which it is) and the target is at least the estimated minimum length.
 RECOGNISABLE_MIN_SCORE = 60.0
-# When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target.
+# When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target (at most
+# the longest run whose figure fits in the network, `longest_fitting_length_m`).
 UNRECOGNISABLE_GROWTH = 1.5
 # Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
 # feature must span 3 spacings; smooth figures (no corners) count as an octagon.
@@ -372,7 +374,7 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
                                     perimeter, request.closed, target_m, deadline=search_deadline,
                                     detour=detour)
         if cand is not None:
-            candidates.append(_scored(area, cand, request.closed))
+            candidates.append(_scored(area, cand, request.closed, target_m))
 
     within = [c for c in candidates if _within_tolerance(c, target_m)]
     if not within:
@@ -386,7 +388,8 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     chosen.sort(key=lambda c: _candidate_key(c, target_m), reverse=True)
     options = _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
     min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
-    return [_with_recognisable(option, target_m, min_length_m) for option in options]
+    longest_m = longest_fitting_length_m(graph, unit_outline, detour.ratio)
+    return [_with_recognisable(option, target_m, min_length_m, longest_m) for option in options]
 
 
 def _within_tolerance(cand: _Candidate, target_m: float) -> bool:
@@ -411,15 +414,34 @@ def _candidate_key(cand: _Candidate, target_m: float) -> float:
             - RANK_APPROACH_PENALTY * cand.approach_m / max(cand.length_m, 1.0))
 
 
-def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float) -> PlannedRoute:
-    """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`)."""
+def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float,
+                       longest_fitting_m: float = math.inf) -> PlannedRoute:
+    """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`) and set
+    the length to suggest: the estimate, or UNRECOGNISABLE_GROWTH x the target when the streets drew it less
+    clearly than the estimate promised; never beyond `longest_fitting_m` (`longest_fitting_length_m`): then
+    the longest that fits when it is clearly longer than the target (the best chance, even below the
+    estimate), else None (no size that fits is worth another try)."""
     recognisable = target_m >= min_length_m and option.recognisability >= RECOGNISABLE_MIN_SCORE
-    suggested = min_length_m
+    suggested: float | None = min_length_m
     if not recognisable and target_m >= min_length_m:
-        # The network here drew it less clearly than the estimate promised: suggest a clearly larger figure.
         suggested = target_m * UNRECOGNISABLE_GROWTH
+    if suggested > longest_fitting_m:
+        fits = longest_fitting_m > target_m * (1 + LENGTH_TOLERANCE)
+        suggested = math.floor(longest_fitting_m / 10.0) * 10.0 if fits else None
     return dataclasses.replace(option, recognisable=recognisable,
-                               min_recognisable_length_m=float(round(suggested, -1)))
+                               min_recognisable_length_m=None if suggested is None else float(round(suggested, -1)))
+
+
+def longest_fitting_length_m(graph: RoadGraph, unit_outline: np.ndarray, detour_ratio: float) -> float:
+    """The longest run whose figure fits in the network at all: the figure's widest extent (twice its
+    furthest point from its centre; `unit_outline` has unit perimeter) no wider than the network's narrower
+    side, times the route length per metre of outline (`_Detour`). An upper bound (the network may not fill
+    its box), cheap: the network's bbox."""
+    min_lat, min_lon, max_lat, max_lon = graph.bbox
+    height_m = (max_lat - min_lat) * 111_195.0
+    width_m = (max_lon - min_lon) * 111_195.0 * math.cos(math.radians((min_lat + max_lat) / 2))
+    extent_per_m = 2.0 * float(np.hypot(*unit_outline.T).max())
+    return min(height_m, width_m) / max(extent_per_m, 1e-9) * detour_ratio
 
 
 def _validated(graph: RoadGraph, request: PlanRequest) -> tuple[np.ndarray, float]:
@@ -441,13 +463,15 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     """Snap the figure at exactly `placement` (centre, rotation, size) to the streets: the live drag / turn /
     resize of the app. The option runs from the start to the figure (approach), around it, and back the same
     way; rank 1. With `placement.perimeter_m` None the figure is sized so the whole run matches
-    `request.target_length_m`; with a perimeter the length is whatever that size gives (its length_error is
-    reported, not enforced). `request.time_budget_s` is CPU time, as for `plan_routes`.
+    `request.target_length_m` and is held to ±LENGTH_TOLERANCE of it (RouteNotFound when no size at this
+    centre gets there); with a perimeter the length is whatever that size gives (its length_error against the
+    target is reported, not enforced). `request.time_budget_s` is CPU time, as for `plan_routes`.
 
     Raises ValueError for an invalid request or placement (centre further than MAX_PLACEMENT_DISTANCE_M or
     half the target from the start, perimeter outside 100 m..100 km, non-finite numbers),
-    StartOutsideNetwork, RouteNotFound when the streets there cannot draw it.
-    Cost: 1-2 routings of the figure's corridor, ~30-150 ms on a 50k-node district.
+    StartOutsideNetwork, RouteNotFound when the streets there cannot draw it (or, sized to a distance, not
+    within ±10 % of it; `out_of_time` when the budget ended the sizing first).
+    Cost: 1-6 routings of the figure's corridor, ~30-200 ms on a 50k-node district.
     """
     deadline, _, _ = _Deadline.for_request(request)
     outline, target_m = _validated(graph, request)
@@ -471,22 +495,29 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     area.figure_outline = outline
     cand = _route_at_centre(area, unit_outline, corner_idx, centre_xy, float(placement.rotation_deg),
                             perimeter, request.closed, None if placement.perimeter_m is not None else target_m,
-                            deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS)
+                            deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS, bracketed=True)
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
-    options = _finalise(graph, area, [_scored(area, cand, request.closed)], outline, request, target_m,
-                        deadline=deadline, enforce_tolerance=False)
+    sized_to_target = placement.perimeter_m is None
+    cand = _scored(area, cand, request.closed, target_m if sized_to_target else None)
+    if sized_to_target and abs(cand.length_m / target_m - 1) > LENGTH_TOLERANCE:
+        raise RouteNotFound(
+            f"at this placement the run comes out {cand.length_m / 1000:.2f} km at best, not within "
+            f"±{LENGTH_TOLERANCE:.0%} of {target_m / 1000:.2f} km", out_of_time=deadline.passed())
+    options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
+                        enforce_tolerance=False)
     return options[0]
 
 
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                      rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
                      deadline: _Deadline, max_steps: int = MAX_CALIBRATION_STEPS,
-                     detour: _Detour | None = None) -> _Candidate | None:
+                     detour: _Detour | None = None, bracketed: bool = False) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
-    With `calibrate_to_m`, the perimeter is adjusted (secant steps) until approach + figure is within
-    CALIBRATION_TOLERANCE of it. Returns the best attempt (closest to the length, not yet scored) or None.
+    With `calibrate_to_m`, the perimeter is adjusted until approach + figure is within CALIBRATION_TOLERANCE
+    of it: by `_next_scale` (bracketing; a live placement has only this one centre) when `bracketed`, else by
+    `_secant_scale`. Returns the best attempt (closest to the length, not yet scored) or None.
     """
     history: list[tuple[float, float]] = []
     best: _Candidate | None = None
@@ -506,18 +537,53 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
         if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
             best = cand
         history.append((scale, cand.length_m))
-        ratio = cand.length_m / calibrate_to_m
-        if abs(ratio - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
+        if abs(cand.length_m / calibrate_to_m - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
             break
-        if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
-            (s0, l0), (s1, l1) = history[-2], history[-1]
-            new_scale = s1 + (calibrate_to_m - l1) * (s1 - s0) / (l1 - l0)
-        else:
-            # Only the figure grows with the scale, not the approach.
-            figure_m = max(cand.length_m - cand.approach_m, 1.0)
-            new_scale = scale * max(calibrate_to_m - cand.approach_m, 0.3 * calibrate_to_m) / figure_m
-        scale = float(np.clip(new_scale, scale * 0.6, scale * 1.6))
+        scale = _next_scale(history, calibrate_to_m, cand) if bracketed else _secant_scale(history, calibrate_to_m,
+                                                                                            cand)
     return best
+
+
+def _secant_scale(history: list[tuple[float, float]], target_m: float, last: _Candidate) -> float:
+    """The planner's search step: a secant through the last two attempts (the figure part alone scaled after
+    the first). Cheap, and the search tries many placements, so one that stalls is simply not chosen."""
+    scale = history[-1][0]
+    if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
+        (s0, l0), (s1, l1) = history[-2], history[-1]
+        new_scale = s1 + (target_m - l1) * (s1 - s0) / (l1 - l0)
+    else:
+        # Only the figure grows with the scale, not the approach.
+        figure_m = max(last.length_m - last.approach_m, 1.0)
+        new_scale = scale * max(target_m - last.approach_m, 0.3 * target_m) / figure_m
+    return float(np.clip(new_scale, scale * 0.6, scale * 1.6))
+
+
+def _next_scale(history: list[tuple[float, float]], target_m: float, last: _Candidate) -> float:
+    """The next perimeter to try when calibrating the run's length to `target_m`.
+
+    The routed length is a step function of the perimeter (streets come in blocks, and the approach jumps when
+    the entry junction changes), so a secant through two attempts can stall or overshoot. Once two attempts
+    straddle the target, interpolate inside the tightest bracket and keep to its middle 60 % (each step shrinks
+    it; a jump across the whole tolerance at one size is found, not skipped); before that, scale the figure
+    part alone (the approach does not grow with it).
+    """
+    scale = history[-1][0]
+    shorter = [(s, m) for s, m in history if m < target_m]
+    longer = [(s, m) for s, m in history if m > target_m]
+    if shorter and longer:
+        # The tightest bracket in size: the largest size that came out short, the smallest that came out long.
+        s0, m0 = max(shorter)
+        s1, m1 = min(longer)
+        if s0 < s1:
+            guess = s0 + (target_m - m0) * (s1 - s0) / (m1 - m0)
+            return float(np.clip(guess, s0 + 0.2 * (s1 - s0), s1 - 0.2 * (s1 - s0)))
+    figure_m = max(last.length_m - last.approach_m, 1.0)
+    guess = scale * max(target_m - last.approach_m, 0.3 * target_m) / figure_m
+    guess = float(np.clip(guess, scale * 0.6, scale * 1.6))
+    # A size already tried gives the same streets again: step past it.
+    if any(abs(guess / s - 1) < 0.03 for s, _ in history):
+        guess = scale * (1.1 if last.length_m < target_m else 0.9)
+    return guess
 
 
 def _route_centred_once(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
@@ -587,15 +653,21 @@ def _assembled(area: _Area, approach: np.ndarray, variants: tuple[np.ndarray, ..
                       approach_nodes=approach, figure_variants=variants, figure_m=figure_m)
 
 
-def _scored(area: _Area, cand: _Candidate, closed: bool) -> _Candidate:
+def _scored(area: _Area, cand: _Candidate, closed: bool, target_m: float | None = None) -> _Candidate:
     """The candidate with its quick score, in its best-scoring figure variant (a spur kept at a feature stays
-    only when it raises the score)."""
+    only when it raises the score). With `target_m`, a variant within LENGTH_TOLERANCE of it wins over a
+    better-scoring one outside (a star's kept tips can add enough to leave the tolerance)."""
     if not math.isnan(cand.cheap_score):
         return cand
     scores = [_quick_score(area, cand.outline_m, nodes, closed) for nodes in cand.figure_variants]
-    pick = int(np.argmax(scores))
-    return _assembled(area, cand.approach_nodes, cand.figure_variants, pick, cand.outline_m, cand.rotation_deg,
-                      cand.perimeter_m, closed, cand.centre_xy, scores[pick])
+    best = None
+    for pick in np.argsort(scores)[::-1]:
+        variant = _assembled(area, cand.approach_nodes, cand.figure_variants, int(pick), cand.outline_m,
+                             cand.rotation_deg, cand.perimeter_m, closed, cand.centre_xy, scores[pick])
+        best = best or variant
+        if target_m is None or abs(variant.length_m / target_m - 1) <= LENGTH_TOLERANCE:
+            return variant
+    return best
 
 
 def _quick_score(area: _Area, outline_m: np.ndarray, figure_nodes: np.ndarray, closed: bool) -> float:
@@ -666,7 +738,7 @@ def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, dea
                                  cand.rotation_deg, perimeter, closed, fitted.mean(axis=0))
     if refined is None:
         return cand
-    refined = _scored(area, refined, closed)
+    refined = _scored(area, refined, closed, target_m)
     if not _within_tolerance(refined, target_m):
         return cand
     return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand

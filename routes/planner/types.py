@@ -106,8 +106,10 @@ class PlannedRoute:
         approach, after j the way back. (0, M - 1) when there is no approach.
     figure_center_latlng: the placed figure's centre [lat, lng] (feed it back as a `Placement`).
     figure_perimeter_m: the placed outline's perimeter in metres (feed it back as `Placement.perimeter_m`).
-    min_recognisable_length_m: the engine's estimate of the smallest route length at which this figure is
-        recognisable near this start (None when not estimated).
+    min_recognisable_length_m: the length to suggest when the option is not recognisable: the engine's
+        estimate of the smallest route length at which this figure is recognisable near this start, or a
+        larger one after a failed try, at most the longest whose figure fits in the network (None when not
+        estimated, or when nothing clearly longer than the request fits).
     """
 
     coordinates: np.ndarray

@@ -73,7 +73,36 @@ def test_placement_by_target_distance_sizes_the_whole_run(auth_client, planned_s
     response = auth_client.post(_place_url(planned_square["id"]), {**_dragged_east(best, 0),
                                                                     "target_distance": 1.6}, format="json")
     assert response.status_code == 201, response.json()
-    assert response.json()["data"]["distance"] == pytest.approx(1.6, rel=0.25)
+    assert response.json()["data"]["distance"] == pytest.approx(1.6, rel=0.10)
+
+
+def test_placement_by_target_distance_outside_ten_percent_is_422_and_stores_nothing(auth_client, planned_square,
+                                                                                     monkeypatch):
+    # a tolerance no street length meets: the sizing cannot get there, so the answer is an error, not a run
+    # of some other length
+    monkeypatch.setattr(planner_module, "LENGTH_TOLERANCE", 1e-9)
+    monkeypatch.setattr(planner_module, "CALIBRATION_TOLERANCE", 1e-9)
+    best = planned_square["options"][0]
+    response = auth_client.post(_place_url(planned_square["id"]), {**_dragged_east(best, 0),
+                                                                    "target_distance": 1.63}, format="json")
+    assert response.status_code == 422, response.json()
+    assert response.json()["success"] is False
+    assert response.json()["error"]["code"] == "route_not_found"
+    assert "10 %" in response.json()["error"]["message"]
+    assert RouteOption.objects.filter(route_id=planned_square["id"]).count() == len(planned_square["options"])
+
+
+def test_placement_by_scale_gives_the_length_that_size_gives(auth_client, planned_square):
+    # half the figure is far below ±10 % of the route's 1.6 km target: answered, with its true distance
+    best = planned_square["options"][0]
+    response = auth_client.post(_place_url(planned_square["id"]), {**_dragged_east(best, 0), "scale": 0.5},
+                                format="json")
+    assert response.status_code == 201, response.json()
+    placed = response.json()["data"]
+    assert placed["placement"]["perimeter"] == pytest.approx(0.5 * best["placement"]["perimeter"], abs=0.02)
+    assert placed["distance"] < 1.6 * 0.9  # outside the tolerance, and not refused for it
+    stored = RouteOption.objects.get(pk=placed["id"])
+    assert stored.target_error == pytest.approx(abs(stored.distance_km / 1.6 - 1), abs=1e-6)
 
 
 def test_no_transaction_is_open_while_the_planner_runs(auth_client, planned_square, monkeypatch):

@@ -131,3 +131,81 @@ def test_a_route_overlapping_its_figure_by_less_than_half_scores_zero():
     score = recognisability(template_outline("square"), block, closed=True)
     assert score.iou < 0.5
     assert score.recognisability == 0.0
+
+
+def _polar_star(inner_ratio: float, radius_m: float = 400.0, *, tip_spur_m: float = 0.0, seed: int = 0,
+                wobble_m: float = 0.0) -> np.ndarray:
+    """A five-tipped star with tips at `radius_m` and notches at `inner_ratio` of it, as a street route draws
+    it (fatter than the catalogue's thin star when inner_ratio is high); `tip_spur_m` draws the top tip's last
+    stretch as an out-and-back (it encloses no area)."""
+    points = []
+    for k in range(10):
+        angle = np.pi / 2 + k * np.pi / 5
+        r = radius_m if k % 2 == 0 else radius_m * inner_ratio
+        points.append([r * np.cos(angle), r * np.sin(angle)])
+    ring = resample_by_count(np.array(points), 400, closed=True)
+    if tip_spur_m:
+        top = int(np.argmax(ring[:, 1]))
+        cut = ring[top].copy()
+        cut[1] -= tip_spur_m
+        ring[top] = cut  # the tip itself becomes a spur up and back
+        spur = np.array([cut, [cut[0], cut[1] + tip_spur_m], cut])
+        ring = np.concatenate([ring[:top], spur, ring[top + 1:]])
+    rng = np.random.default_rng(seed)
+    return ring + rng.normal(0, wobble_m, ring.shape) if wobble_m else ring
+
+
+def _regular_polygon(sides: int, radius_m: float = 400.0) -> np.ndarray:
+    angles = np.pi / 2 + np.arange(sides) * 2 * np.pi / sides
+    return np.stack([radius_m * np.cos(angles), radius_m * np.sin(angles)], axis=1)
+
+
+def test_a_fat_street_star_reads_as_a_star_by_its_tips():
+    # Five clear tips with notches at 0.55 of the tip radius (the catalogue star: 0.38): its area overlaps the
+    # pentagon nearly as much as the star, so the area part alone scored it low; the radial profile counts tips.
+    star = template_outline("star")
+    fat = [recognisability(star, _polar_star(0.55, seed=seed, wobble_m=6.0), closed=True) for seed in range(4)]
+    assert min(score.recognisability for score in fat) >= 60, [score.recognisability for score in fat]
+    # A pentagon, a hexagon and a blob the size of the star have no tips: not stars.
+    for not_a_star in (_regular_polygon(5), _regular_polygon(6), _blob_like(_metres("star", 400.0))):
+        assert recognisability(star, not_a_star, closed=True).recognisability < 25
+    # A star whose notches fill in is on its way to a pentagon: its score falls with the tips.
+    scores = [recognisability(star, _polar_star(ratio), closed=True).recognisability
+              for ratio in (0.38, 0.55, 0.7, 0.81)]
+    assert scores[0] > 90 and scores == sorted(scores, reverse=True) and scores[-1] < 25, scores
+
+
+def test_a_star_tip_drawn_as_an_out_and_back_still_counts():
+    star = template_outline("star")
+    whole = recognisability(star, _polar_star(0.55), closed=True).recognisability
+    spur = recognisability(star, _polar_star(0.55, tip_spur_m=120.0), closed=True).recognisability
+    assert spur >= whole - 10 and spur >= 60, (whole, spur)
+
+
+def test_the_tip_part_applies_to_tipped_figures_only_and_is_cheap():
+    import time
+
+    from routes.planner.recognisability import _outline_key, _own_profiles, _tip_score
+
+    assert _own_profiles(*_outline_key(template_outline("star"), True)) is not None
+    for shape_id in ("circle", "square", "heart", "pentagon", "house"):
+        assert _own_profiles(*_outline_key(template_outline(shape_id), True)) is None, shape_id
+    # A square route scored as a square: unchanged by the tip part (it is not computed for it).
+    assert _tip_score(_outline_key(template_outline("square"), True), _metres("square", 400.0), (0.0, 0.0)) == 0
+    route = _polar_star(0.55, seed=1, wobble_m=6.0)
+    key = _outline_key(template_outline("star"), True)
+    _tip_score(key, route, (0.0, 0.0))
+    started = time.process_time()
+    for _ in range(50):
+        _tip_score(key, route, (0.0, 0.0))
+    assert (time.process_time() - started) / 50 < 0.005
+
+
+def test_a_staircase_of_coarse_blocks_with_a_spur_is_not_a_star():
+    # What a 3 km star comes out as on 250 m blocks: four blocks in a staircase and a one-block spur. Its
+    # corners and the spur make a spiky radial profile, but it overlaps the star too little (IoU 0.55) for the
+    # tip part to lift it.
+    blocks = np.array([[0, 0], [-1, 0], [-1, 1], [-2, 1], [-2, 2], [-3, 2], [-3, 1], [-3, 0], [-3, -1], [-2, -1],
+                       [-2, 0], [-1, 0], [0, 0]], dtype=np.float64) * 250.0
+    score = recognisability(template_outline("star"), blocks, closed=True)
+    assert score.recognisability < 30, score
