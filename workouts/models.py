@@ -27,8 +27,8 @@ class WorkoutQuerySet(InvalidatingQuerySet):
 
 class Workout(models.Model):
     class Type(models.TextChoices):
-        RUNNING = "running", "Running"
-        WALKING = "walking", "Walking"
+        RUNNING = "running", _("Running")
+        WALKING = "walking", _("Walking")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
