@@ -86,8 +86,28 @@ def _erase_community(user, batch_size: int) -> int:
         return user_community_erase(user=user).total
 
 
+
+class _SharedSourceCounters:
+    """Before a batch is deleted: which shared routes of other runners its rows counted for (the runner's copies
+    saved from them); after: recount those routes' saves and runs. `route_ids_of(pks)` gives the runner's routes
+    that the batch's rows stand on."""
+
+    def __init__(self, route_ids_of, *, user):
+        self.route_ids_of, self.user, self.sources = route_ids_of, user, set()
+
+    def note(self, pks) -> None:
+        from routes.models import Route
+
+        self.sources = set(Route.objects.filter(pk__in=set(self.route_ids_of(pks)), copied_from__isnull=False)
+                           .exclude(copied_from__user_id=self.user.pk).values_list("copied_from_id", flat=True))
+
+    def recount(self, pks) -> None:
+        from routes.services import route_refresh_discover_counters
+
+        for source_id in sorted(self.sources, key=str):
+            route_refresh_discover_counters(route_id=source_id)
+
 def _erase_workouts(user, batch_size: int) -> int:
-    from routes.services import route_refresh_discover_counters
     from runnerway.models import DailyUserActivity
     from workouts.models import UserStats, Workout, WorkoutPause, WorkoutPoint
 
@@ -98,24 +118,12 @@ def _erase_workouts(user, batch_size: int) -> int:
     removed += _in_batches(WorkoutPoint.objects.filter(workout__user_id=user.pk), batch_size=batch_size)
     removed += _in_batches(WorkoutPause.objects.filter(workout__user_id=user.pk), batch_size=batch_size)
 
-    sources: set = set()
-
-    def note_sources(pks) -> None:
-        # The shared routes these runs counted for (routes of others the runner saved a copy of), recounted in
-        # the deleting transaction.
-        from routes.models import Route
-
-        route_ids = set(Workout.objects.filter(pk__in=pks, route__isnull=False).values_list("route_id", flat=True))
-        sources.clear()
-        sources.update(Route.objects.filter(pk__in=route_ids, copied_from__isnull=False)
-                       .exclude(copied_from__user_id=user.pk).values_list("copied_from_id", flat=True))
-
-    def recount(pks) -> None:
-        for source_id in sorted(sources, key=str):
-            route_refresh_discover_counters(route_id=source_id)
-
+    # The shared routes these runs counted for (routes of others the runner saved a copy of), recounted in the
+    # deleting transaction.
+    counted = _SharedSourceCounters(lambda pks: Workout.objects.filter(pk__in=pks, route__isnull=False)
+                                    .values_list("route_id", flat=True), user=user)
     removed += _in_batches(Workout.objects.filter(user_id=user.pk), batch_size=batch_size,
-                           before_delete=note_sources, after_delete=recount)
+                           before_delete=counted.note, after_delete=counted.recount)
     return removed
 
 
@@ -132,23 +140,12 @@ def _erase_workout_imports(user, batch_size: int) -> int:
 
 def _erase_routes(user, batch_size: int) -> int:
     from routes.models import Route, RouteOption
-    from routes.services import route_refresh_discover_counters
 
     # Options first (the bulky paths), then the routes; the copies others saved point here with SET_NULL.
     removed = _in_batches(RouteOption.objects.filter(route__user_id=user.pk), batch_size=batch_size)
-    sources: set = set()
-
-    def note_sources(pks) -> None:
-        sources.clear()
-        sources.update(Route.objects.filter(pk__in=pks, copied_from__isnull=False)
-                       .exclude(copied_from__user_id=user.pk).values_list("copied_from_id", flat=True))
-
-    def recount(pks) -> None:
-        for source_id in sorted(sources, key=str):
-            route_refresh_discover_counters(route_id=source_id)
-
+    counted = _SharedSourceCounters(lambda pks: pks, user=user)
     removed += _in_batches(Route.objects.filter(user_id=user.pk), batch_size=batch_size,
-                           before_delete=note_sources, after_delete=recount)
+                           before_delete=counted.note, after_delete=counted.recount)
     return removed
 
 
