@@ -17,8 +17,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 
-from routes.planner.fidelity import fit_outline_to_route, simplify_track
+from routes.planner.fidelity import simplify_track
 from routes.planner.geometry import LocalProjection
+from routes.planner.outline_fit import fit_outline_to_route
 
 
 def _street_segments(graph, projection: LocalProjection, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

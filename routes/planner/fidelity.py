@@ -39,20 +39,18 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .geometry import (
-    LocalProjection,
     bbox_diagonal,
     close_ring,
     polyline_length,
     projection_for,
-    resample_by_count,
     resample_by_spacing,
 )
+
+# The fit and its two distances (RESAMPLE_SPACING_M, BUFFER_M: the buffer of buffer-F1) live in
+# `outline_fit`, shared with `recognisability`; they are re-exported as part of this module's API.
+from .outline_fit import BUFFER_M, RESAMPLE_SPACING_M, FittedOutline, fit_outline_to_route  # noqa: F401
 from .recognisability import recognisability
 
-# 5 m: fine enough that point-to-point distances approximate point-to-curve distances within 2.5 m.
-RESAMPLE_SPACING_M = 5.0
-# 30 m: typical urban smartphone error plus a sidewalk's offset from the street centre line.
-BUFFER_M = 30.0
 # Fréchet distance of 30 % of the shape's size is "unrecognisable": that term reaches 0 there.
 FRECHET_NORM_ZERO = 0.3
 # A route twice as long as the line it draws gets nothing from the length term. Not stricter, because streets
@@ -72,8 +70,6 @@ RETRACE_MIN_ABS_COS = 0.85
 THIN_SPACING_M = 10.0
 # Dense curves are capped so a marathon trace stays fast (spacing widens past this many points).
 MAX_DENSE_POINTS = 4000
-_FIT_SAMPLES = 128
-_ICP_ITERATIONS = 6
 
 
 @dataclass(frozen=True)
@@ -96,22 +92,6 @@ class Fidelity:
     rival_shape_id: str | None = None
     # The line-following part alone (F1, Fréchet, length, retrace); `score` combines it with recognisability.
     trace_score: float = 0.0
-
-
-@dataclass(frozen=True)
-class FittedOutline:
-    """The outline placed onto the route by the similarity fit.
-
-    `outline_xy` is in the route's local projection (metres); `outline_latlng` the same in degrees.
-    `scale` is metres per outline unit, `rotation_rad` counter-clockwise.
-    """
-
-    outline_xy: np.ndarray
-    outline_latlng: np.ndarray
-    scale: float
-    rotation_rad: float
-    reversed: bool
-    projection: LocalProjection
 
 
 ZERO_FIDELITY = Fidelity(score=0.0, buffer_f1=0.0, frechet_norm=1.0, length_error=1.0, retrace_share=0.0)
@@ -218,114 +198,6 @@ def simplify_track(route_xy: np.ndarray, spacing_m: float = THIN_SPACING_M) -> n
     return smoothed
 
 
-def fit_outline_to_route(outline_xy: np.ndarray, route_xy: np.ndarray, *, closed: bool,
-                         projection: LocalProjection | None = None) -> FittedOutline:
-    """Best similarity transform (no reflection) of the outline onto the route, both planar.
-
-    The returned outline is walked in the route's direction (reversed if that fits better).
-    """
-    outline_xy = np.asarray(outline_xy, dtype=np.float64)
-    route_xy = np.asarray(route_xy, dtype=np.float64)
-    if len(outline_xy) < 2 or polyline_length(outline_xy, closed=closed) <= 0:
-        raise ValueError("outline must have at least two distinct points")
-    outline_ring = outline_xy[:-1] if closed and np.allclose(outline_xy[0], outline_xy[-1]) else outline_xy
-    src = _as_complex(resample_by_count(outline_ring, _FIT_SAMPLES, closed=closed))
-    dst = _as_complex(resample_by_count(route_xy, _FIT_SAMPLES, closed=closed))
-
-    candidates = []  # (residual, reversed, shift, coef, translation)
-    for is_reversed in (False, True):
-        base = src[::-1] if is_reversed else src
-        shifts = np.arange(_FIT_SAMPLES) if closed else np.array([0])
-        idx = (np.arange(_FIT_SAMPLES)[None, :] + shifts[:, None]) % _FIT_SAMPLES
-        a = base[idx]  # (shifts, K)
-        a_c = a - a.mean(axis=1, keepdims=True)
-        b_c = dst - dst.mean()
-        cross = (np.conj(a_c) * b_c).sum(axis=1)
-        norm_a = (np.abs(a_c) ** 2).sum(axis=1)
-        residual = (np.abs(b_c) ** 2).sum() - np.abs(cross) ** 2 / np.maximum(norm_a, 1e-300)
-        coef = cross / np.maximum(norm_a, 1e-300)
-        trans = dst.mean() - coef * a.mean(axis=1)
-        for k in np.argsort(residual)[:2]:
-            candidates.append((float(residual[k]), is_reversed, int(shifts[k]), coef[k], trans[k]))
-    candidates.sort(key=lambda c: c[0])
-
-    # Dense curves for ICP refinement (outline in its own units, route in metres).
-    ring_dense = resample_by_count(outline_ring, 400, closed=closed)
-    src_dense_fwd = _as_complex(ring_dense)
-    route_dense = resample_by_spacing(route_xy, RESAMPLE_SPACING_M, max_points=1500)
-    route_c = _as_complex(route_dense)
-    route_tree = cKDTree(route_dense)
-
-    best = None  # (objective, reversed, coef, trans)
-    for _, is_reversed, _shift, coef, trans in candidates[:2]:
-        src_dense = src_dense_fwd[::-1] if is_reversed else src_dense_fwd
-        coef, trans, objective = _icp_refine(src_dense, route_c, route_tree, coef, trans)
-        if best is None or objective < best[0]:
-            best = (objective, is_reversed, coef, trans)
-    assert best is not None
-    _, is_reversed, coef, trans = best
-    base = outline_ring[::-1] if is_reversed else outline_ring
-    placed = coef * _as_complex(base) + trans
-    placed_xy = np.stack([placed.real, placed.imag], axis=1)
-    # ICP matches point sets, so for a symmetric shape both directions fit equally well: walk the outline
-    # the way the route walks it (outline indices of the route's nearest points mostly increase).
-    _, nearest_idx = cKDTree(placed_xy).query(route_dense)
-    steps = np.diff(nearest_idx)
-    if closed:
-        n_placed = len(placed_xy)
-        steps = (steps + n_placed // 2) % n_placed - n_placed // 2
-    if steps.sum() < 0:
-        placed_xy = placed_xy[::-1].copy()
-        is_reversed = not is_reversed
-    if projection is None:
-        projection = LocalProjection(0.0, 0.0)
-    return FittedOutline(outline_xy=placed_xy, outline_latlng=projection.to_latlng(placed_xy),
-                         scale=float(abs(coef)), rotation_rad=float(np.angle(coef)),
-                         reversed=is_reversed, projection=projection)
-
-
-def _icp_refine(src: np.ndarray, route_c: np.ndarray, route_tree: cKDTree, coef: complex, trans: complex):
-    """Symmetric, trimmed point-to-point ICP for a similarity transform (complex form)."""
-    route_xy = np.stack([route_c.real, route_c.imag], axis=1)
-
-    def objective_and_pairs(c, t):
-        placed = c * src + t
-        placed_xy = np.stack([placed.real, placed.imag], axis=1)
-        d_out, i_route = route_tree.query(placed_xy)
-        d_route, i_out = cKDTree(placed_xy).query(route_xy)
-        # Truncated at 2 buffers so a detour does not dominate the fit.
-        objective = (np.minimum(d_out, 2 * BUFFER_M).mean() + np.minimum(d_route, 2 * BUFFER_M).mean()) / 2
-        return objective, d_out, i_route, d_route, i_out
-
-    objective, d_out, i_route, d_route, i_out = objective_and_pairs(coef, trans)
-    for _ in range(_ICP_ITERATIONS):
-        p = np.concatenate([src, src[i_out]])
-        q = np.concatenate([route_c[i_route], route_c])
-        d = np.concatenate([d_out, d_route])
-        w = (d <= max(2 * BUFFER_M, 2 * float(np.median(d)))).astype(np.float64)
-        if w.sum() < 3:
-            break
-        new_coef, new_trans = _weighted_similarity(p, q, w)
-        new_obj, *rest = objective_and_pairs(new_coef, new_trans)
-        if new_obj >= objective * 0.999:
-            if new_obj < objective:
-                coef, trans, objective = new_coef, new_trans, new_obj
-            break
-        coef, trans, objective = new_coef, new_trans, new_obj
-        d_out, i_route, d_route, i_out = rest
-    return coef, trans, float(objective)
-
-
-def _weighted_similarity(p: np.ndarray, q: np.ndarray, w: np.ndarray) -> tuple[complex, complex]:
-    """Closed-form weighted least squares q ≈ c·p + t over complex numbers (Umeyama in 2-D)."""
-    w_sum = w.sum()
-    mp = (w * p).sum() / w_sum
-    mq = (w * q).sum() / w_sum
-    pc, qc = p - mp, q - mq
-    coef = (w * np.conj(pc) * qc).sum() / max((w * np.abs(pc) ** 2).sum(), 1e-300)
-    return complex(coef), complex(mq - coef * mp)
-
-
 def retrace_share(route_xy: np.ndarray) -> float:
     """Share of the route's length that re-runs ground already covered (see module docstring).
 
@@ -396,8 +268,3 @@ def _downsample(xy: np.ndarray, max_points: int) -> np.ndarray:
         return xy
     idx = np.unique(np.linspace(0, len(xy) - 1, max_points).round().astype(int))
     return xy[idx]
-
-
-def _as_complex(xy: np.ndarray) -> np.ndarray:
-    xy = np.asarray(xy, dtype=np.float64)
-    return xy[:, 0] + 1j * xy[:, 1]

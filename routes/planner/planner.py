@@ -43,9 +43,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from .fidelity import fidelity_of_placed, fit_outline_to_route, shape_fidelity
+from .fidelity import fidelity_of_placed, shape_fidelity
 from .geometry import LocalProjection, polyline_length, resample_by_count, resample_by_spacing
 from .graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
+from .outline_fit import fit_outline_to_route
 from .recognisability import recognisability
 from .types import (
     SAFETY_SIGNAL_LIT,

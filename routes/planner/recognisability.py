@@ -51,7 +51,7 @@ profile (nearest the circle: 0); a pentagon-like route has the pentagon's notche
 
 Open figures and custom open drawings (curve-based): the same formula on "thick curves": each curve is
 buffered by OPEN_BUFFER_SHARE of the fitted outline's bounding-box diagonal and the IoU is of those strips.
-Fits use the curve fit of `fidelity.fit_outline_to_route`. The rivals are the open catalogue figures plus
+Fits use the curve fit of `outline_fit.fit_outline_to_route`. The rivals are the open catalogue figures plus
 the generic strokes a scribble resembles: a straight line and a half-circle arc.
 
 Cost: a closed figure ~10-20 ms (one rasterisation of the route, one matrix product against the cached
@@ -68,6 +68,7 @@ import numpy as np
 import shapely
 
 from .geometry import bbox_diagonal, close_ring, polyline_length, resample_by_count
+from .outline_fit import fit_outline_to_route
 
 # Coarse rotation search: 3 degree steps; raster of 48 x 48 over [-1.5, 1.5]^2 in units where the figure's
 # area is 1 (the widest catalogue figure, the star, reaches ~0.95 from its centroid).
@@ -441,8 +442,6 @@ def _strip_iou(a_xy: np.ndarray, b_xy: np.ndarray, width_m: float) -> float:
 
 
 def _fitted_strip_iou(outline_xy: np.ndarray, route_xy: np.ndarray) -> tuple[float, float]:
-    from .fidelity import fit_outline_to_route
-
     fitted = fit_outline_to_route(outline_xy, route_xy, closed=False).outline_xy
     width = OPEN_BUFFER_SHARE * max(bbox_diagonal(fitted), 1e-9)
     return _strip_iou(fitted, route_xy, width), width
