@@ -67,8 +67,8 @@ def option_title(shape: str, option) -> str:
     approach = option.approach_length_m / max(option.distance_m, 1.0)
     flag = "" if option.recognisable else " NOT recog."
     return (f"{shape} {option.distance_m / 1000:.2f} km  R {option.recognisability:.0f}  F "
-            f"{option.fidelity.score:.0f}\napproach {approach:.0%}  rival {option.fidelity.rival_shape_id}"
-            f"{flag}")
+            f"{option.fidelity.score:.0f}\napproach {approach:.0%}  IoU {option.fidelity.iou:.2f}  "
+            f"{option.fidelity.rival_shape_id} {option.fidelity.rival_iou:.2f}{flag}")
 
 
 def write_sheet(path: Path, graph, entries: list[tuple[str, object, np.ndarray, bool]], *, columns: int = 6,
@@ -85,7 +85,8 @@ def write_sheet(path: Path, graph, entries: list[tuple[str, object, np.ndarray, 
         draw_panel(ax, graph, option, outline_xy, closed, option_title(shape, option))
     if heading:
         fig.suptitle(heading, fontsize=10)
-    fig.tight_layout()
+    # Room at the top for the heading, which tight_layout alone lets overlap the first row's titles.
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / max(rows, 1)) if heading else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=80)
     plt.close(fig)

@@ -78,7 +78,9 @@ def test_planning_on_a_big_graph_stays_within_its_cpu_budget(big_district, monke
 
     monkeypatch.setattr(planner_module, "_route_once", counted)
     # Only the budget may end these searches: the early stop for clear figures would end both at the same point.
-    monkeypatch.setattr(planner_module, "GOOD_ENOUGH_QUICK_SCORE", 101.0)
+    # (Not 101: the quick score adds a fifth of the trace score, so a clear heart here reaches ~110; with the
+    # catalogue's rasters already built by an earlier test both searches stopped early at 16 routings.)
+    monkeypatch.setattr(planner_module, "GOOD_ENOUGH_QUICK_SCORE", float("inf"))
     budget_s = 0.4
     started = time.process_time()
     options = plan_routes(big_district, _request(big_district, budget_s=budget_s))
@@ -126,3 +128,22 @@ def test_the_search_stops_early_once_enough_candidates_read_clearly(grid, monkey
     assert options[0].recognisability > 80
     # early stop after options_count + 1 clear candidates (the cap would allow MAX_ROUTED_PLACEMENTS + 2)
     assert len(routed) <= 4
+
+
+def test_on_a_small_network_the_budget_not_a_low_cap_ends_the_search(monkeypatch):
+    # Coarse 120 m blocks: no star placement reads clearly, so the early stop never ends the search. With CPU
+    # to spare the search routes past the old cap of 16 + options_count placements (on small irregular
+    # networks the placements that draw the figure are found further down the list), up to its cap.
+    coarse = grid_graph(cols=25, rows=25, spacing_m=120.0)
+    routed = []
+    for name in ("_route_with_calibration", "_route_at_centre"):
+        real = getattr(planner_module, name)
+
+        def counted(*args, _real=real, **kwargs):
+            routed.append(1)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(planner_module, name, counted)
+    options = plan_routes(coarse, _request(coarse, "star", 3000.0, budget_s=20.0, options_count=3))
+    assert options
+    assert 16 + 3 < len(routed) <= planner_module.MAX_ROUTED_PLACEMENTS + 3, len(routed)
