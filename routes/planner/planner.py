@@ -107,7 +107,6 @@ RETRACE_REROUTE_SHARE = 0.02  # re-route legs when more than 2 % of the length r
 MIN_WAYPOINT_SPACING_M = 80.0
 SNAP_CANDIDATES = 32  # nearest nodes examined per waypoint
 SNAP_MAX_M = 60.0  # a waypoint with no node this close is skipped: the corridor cost still pulls the path
-FEATURE_SNAP_M = 20.0  # a feature corner's waypoint takes any node this close before a junction further off
 CORNER_TURN_DEG = 30.0
 FEATURE_TURN_DEG = 60.0  # corners turning this much are the figure's features (kept by spur/teeth removal)
 
@@ -1250,20 +1249,13 @@ def _waypoints(area: _Area, matrix: csr_matrix, u: np.ndarray, v: np.ndarray, pl
     found = np.isfinite(dist)
     idx = np.where(found, idx, 0)
     snapped = np.full(len(targets), -1, dtype=np.int64)
-    feature_idx = set(_feature_corners(placed, corners, closed).tolist())
-    # A feature corner (a star's tip or notch, the heart's point) snaps to the nearest node within
-    # FEATURE_SNAP_M first, junction or not: a junction up to SNAP_MAX_M away blunts a 2-3 km star's arms
-    # (~170 m from tip to notch), and a tip drawn as a short out-and-back is allowed (it counts as retrace).
-    is_feature = np.isin(wp_idx, list(feature_idx))
-    for mask, radius, rows in ((usable, FEATURE_SNAP_M, is_feature), (junction, SNAP_MAX_M, None),
-                               (usable, SNAP_MAX_M / 2, None)):
+    for mask, radius in ((junction, SNAP_MAX_M), (usable, SNAP_MAX_M / 2)):
         good = found & mask[idx] & (dist <= radius)
-        if rows is not None:
-            good &= rows[:, None]
         first = np.argmax(good, axis=1)  # candidates are sorted by distance
         has = good.any(axis=1) & (snapped < 0)
         snapped[has] = idx[np.flatnonzero(has), first[has]]
     waypoints = [origin]
+    feature_idx = set(_feature_corners(placed, corners, closed).tolist())
     for i, node in zip(wp_idx.tolist(), snapped.tolist(), strict=True):
         if node >= 0 and node != waypoints[-1]:
             waypoints.append(node)

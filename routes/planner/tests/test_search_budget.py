@@ -147,35 +147,3 @@ def test_on_a_small_network_the_budget_not_a_low_cap_ends_the_search(monkeypatch
     options = plan_routes(coarse, _request(coarse, "star", 3000.0, budget_s=20.0, options_count=3))
     assert options
     assert 16 + 3 < len(routed) <= planner_module.MAX_ROUTED_PLACEMENTS + 3, len(routed)
-
-
-def test_a_feature_corner_snaps_to_the_node_at_its_tip_not_a_junction_further_off():
-    # 100 m blocks and one dead-end path 40 m north from the junction at (0, 200). A triangle whose top corner
-    # (a feature: it turns 120 degrees) lies at (0, 245): 5 m from the path's end, 45 m from the junction. The
-    # corner's waypoint is the path's end, so the figure keeps its point (before, the junction won: a blunt
-    # corner 45 m short).
-    from routes.planner.geometry import resample_by_count
-    from routes.planner.planner import _corner_indices, _route_once
-
-    from .synthetic import ORIGIN
-
-    cols = rows = 11
-    i, j = np.meshgrid(np.arange(cols), np.arange(rows))
-    xy = np.stack([(i.ravel() - 5) * 100.0, (j.ravel() - 5) * 100.0], axis=1)
-    xy = np.vstack([xy, [[0.0, 240.0]]])
-    index = np.arange(cols * rows).reshape(rows, cols)
-    edges = np.vstack([np.stack([index[:, :-1].ravel(), index[:, 1:].ravel()], axis=1),
-                       np.stack([index[:-1, :].ravel(), index[1:, :].ravel()], axis=1),
-                       [[index[7, 5], cols * rows]]])
-    latlng = ORIGIN.to_latlng(xy)
-    graph = RoadGraph.from_edges(node_lat=latlng[:, 0], node_lon=latlng[:, 1], edge_u=edges[:, 0],
-                                 edge_v=edges[:, 1], edge_highway=np.full(len(edges), HighwayClass.FOOTWAY))
-    start = index[0 + 3, 5]  # (0, -200), on the triangle's base
-    area = _crop(graph, start, 2000.0, False)
-    corners_xy = np.array([[0.0, 245.0], [-260.0, -200.0], [260.0, -200.0]])
-    ring = resample_by_count(corners_xy, 300, closed=True) - np.array([0.0, -200.0])  # metres from the start
-    ring = np.roll(ring, -int(np.argmin(np.hypot(*ring.T))), axis=0)
-    variants = _route_once(area, ring, _corner_indices(ring, True), True)
-    tip_local = int(np.flatnonzero(area.nodes == cols * rows)[0])
-    assert variants is not None
-    assert any(tip_local in nodes for nodes in variants)
