@@ -238,7 +238,8 @@ def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> tuple[lis
 
 
 def print_table(rows: list[dict]) -> None:
-    header = (f"{'shape':9} {'km':>3} {'p50 s':>6} {'p95 s':>6} {'opts':>4} {'fail':>4} {'R best':>6} "
+    header = (f"{'shape':9} {'km':>3} {'p50 s':>6} {'p95 s':>6} {'cpu50':>6} {'cpu95':>6} {'opts':>4} {'fail':>4} "
+              f"{'R best':>6} "
               f"{'R med':>6} {'F best':>6} {'unrec':>5} {'suggest km':>10} {'lenerr med':>10} {'lenerr max':>10} "
               f"{'appr med':>8} {'retr max':>8}")
     network = None
@@ -249,6 +250,8 @@ def print_table(rows: list[dict]) -> None:
             network = row["network"]
             print(f"\n{network}\n{header}")
         times = np.array(row["times"])
+        cpu = np.array(row["cpu"])
+        cpu_cols = f"{np.percentile(cpu, 50):6.2f} {np.percentile(cpu, 95):6.2f}"
         opts = row["options"]
         if opts:
             best = [o for o in opts if o.rank == 1]
@@ -256,7 +259,7 @@ def print_table(rows: list[dict]) -> None:
             suggested = sorted({round(o.min_recognisable_length_m / 1000, 1) if o.min_recognisable_length_m
                                 else "none" for o in unrec}, key=str)
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
-                  f"{np.percentile(times, 95):6.2f} {len(opts):4d} {row['failures']:4d} "
+                  f"{np.percentile(times, 95):6.2f} {cpu_cols} {len(opts):4d} {row['failures']:4d} "
                   f"{statistics.median(o.recognisability for o in best):6.1f} "
                   f"{statistics.median(o.recognisability for o in opts):6.1f} "
                   f"{statistics.median(o.fidelity.score for o in best):6.1f} "
@@ -267,7 +270,7 @@ def print_table(rows: list[dict]) -> None:
                   f"{max(o.retrace_share for o in opts):8.1%}")
         else:
             print(f"{row['shape']:9} {row['km']:>3.0f} {np.percentile(times, 50):6.2f} "
-                  f"{np.percentile(times, 95):6.2f} {0:4d} {row['failures']:4d}  (no route)")
+                  f"{np.percentile(times, 95):6.2f} {cpu_cols} {0:4d} {row['failures']:4d}  (no route)")
 
 
 def print_summary(rows: list[dict]) -> None:
