@@ -142,11 +142,12 @@ REFINE_SHARE = 0.75
 GOOD_ENOUGH_QUICK_SCORE = 95.0
 ROTATION_STEP_DEG = 15.0
 REFINE_ROUNDS = 1  # EM-style re-routing rounds towards the fitted outline for the chosen candidates
-# Placements routed per request at most (plus options_count). On a district graph the CPU budget ends the
-# search long before; on a small irregular network (Suwon: ~20 ms a placement) it is the cap. There the
-# alignment pre-score hardly predicts which placement draws the figure (rank correlation with the exact
-# recognisability -0.1..+0.05 over 600 routed placements), and the few that read (a 2 km star at 92, a
-# triangle at 66) sat at ranks 47-52: so the cap sits past them and the budget decides.
+# Placements routed per request at most (plus options_count). On a district graph the CPU budget or the early
+# stop ends the search first; on a small irregular network (Suwon: ~20 ms a placement) a low cap did, with
+# most of the budget unused. There the alignment pre-score hardly predicts which placement draws the figure
+# (rank correlation with the exact recognisability -0.1..+0.05 over 600 routed placements) and the few that
+# read sit deep in the list (a 2 km star at 92 was the 47th-52nd routed), so more placements find more: 16 -> 48
+# raised the mean best of 48 Suwon plans from 41 to 45 at CPU p50 0.39 -> 0.79 s, inside the 1 s budget.
 MAX_ROUTED_PLACEMENTS = 48
 EVEN_ANCHORS = 12
 PRESCORE_CAP_M = 80.0
