@@ -102,7 +102,7 @@ def _output_shaped_by() -> list[bytes]:
 
 
 # Completed workouts' detail output, keyed by workout id: (owner id, output). A completed workout only changes
-# when it is deleted or re-measured, its route renamed or its shape edited; workouts.signals forgets the entry
+# when it is deleted or re-measured, its route renamed or its shape edited; workouts.receivers forgets the entry
 # then. Live workouts change with every batch and are never cached.
 workout_detail_cache = RowCache("workout_detail", shaped_by=_output_shaped_by,
                                 timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
