@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts import receivers  # noqa: F401 - connects the receivers

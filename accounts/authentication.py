@@ -25,7 +25,7 @@ from runnerway.rowcache import read_rows
 
 # Access tokens whose signature and claims were verified, by their text: {token: (expires at (epoch s), token)}.
 # Verifying is deterministic for a given text and key (the key is a setting: a change restarts the process, and
-# accounts.signals empties this when a test changes it),
+# accounts.receivers empties this when a test changes it),
 # so a repeat only needs its expiry checked again; a phone sends the same token for up to 15 minutes.
 # Per process, emptied when full. Revocation is not the token's business here: the user lookup refuses
 # deleted and deactivated accounts, and tokens of an older token version (accounts.tokens), on every request.

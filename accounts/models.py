@@ -2,7 +2,9 @@
 
 import secrets
 import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -132,6 +134,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def can_authenticate(self) -> bool:
         return self.is_active and self.deleted_at is None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The runner's time zone: their calendar days, weeks and quiet hours. Every user-local date (stats
+        periods, goal days, push quiet hours) comes from here, so a week starts at one instant everywhere. A
+        blank or unknown `timezone` falls back to settings.TIME_ZONE (Asia/Seoul, where the runners are)."""
+        try:
+            return ZoneInfo(self.timezone or settings.TIME_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)
 
 
 class ActivityLog(models.Model):

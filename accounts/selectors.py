@@ -27,7 +27,7 @@ def user_for_token(*, user_id, prefetched: dict | None = None) -> User | None:
     Read on every authenticated request, so through `token_user_cache` (when on): a cache hit, else one compiled
     SELECT that fills it. `prefetched`: what the request already read from the cache (runnerway.rowcache.read_rows:
     JWT authentication reads the row with the request's other cache reads in one round trip). Every write to a
-    user row invalidates it (post_save/post_delete in accounts.signals, UserQuerySet.update): a deactivation or
+    user row invalidates it (post_save/post_delete in accounts.receivers, UserQuerySet.update): a deactivation or
     deletion is refused on the next request."""
     row = token_user_cache.get(user_id, prefetched=prefetched)
     if row is None:

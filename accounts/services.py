@@ -28,7 +28,8 @@ from accounts import otp as otp_codes
 from accounts import tokens as jwt_tokens
 from accounts.avatars import avatar_normalize
 from accounts.kakao import KakaoProfile
-from accounts.models import EmailOTP, EmailOTPFailure, User
+from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
+from accounts.tasks import client_ip
 from runnerway.api.exceptions import ApiError, Conflict
 from runnerway.i18n import active_language
 
@@ -52,6 +53,32 @@ class LoginResult:
     # True when this login proved the email of an unverified account and so ended every other way into it
     # (user_secure): its password, its tokens.
     secured: bool = False
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who sent a request, as the services need it: the client address (the code-login lockout, the activity
+    log) and the user agent (the activity log). `Client()` is a call from outside a request."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def of(cls, request) -> "Client":
+        return cls(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:200])
+
+
+def activity_record(*, user_id, action: str, client: Client | None = None, details: dict | None = None) -> None:
+    """Queue one activity-log row (accounts.tasks.record_activity; `action` one of ActivityLog.Action).
+
+    The services that sign up, log in, log out and delete call it themselves, so every way into or out of an
+    account is logged whichever view, command or test called the service. Call it outside the service's
+    transaction: the task may run before a commit it is not part of, and would then find no user.
+    """
+    client = client or Client()
+    payload = {**(details or {}), "user_agent": client.user_agent}
+    async_task("accounts.tasks.record_activity", str(user_id), action, payload, client.ip, str(uuid.uuid4()),
+               timezone.now().isoformat(), group="activity_log")
 
 
 class AccountDisabled(ApiError):
@@ -132,19 +159,41 @@ def user_send_secured_email(*, user_id: str, token_version: int) -> bool:
     return True
 
 
+def user_signup(*, email: str, password: str, name: str, client: Client | None = None) -> User:
+    """A new email account. Raises Conflict (409) for a taken email and ApiError (400 `validation_error` with
+    `fields.password`) for a weak password."""
+    user = _user_signup(email=email, password=password, name=name)
+    activity_record(user_id=user.pk, action=ActivityLog.Action.SIGNUP, client=client)
+    return user
+
+
 @transaction.atomic
-def user_signup(*, email: str, password: str, name: str) -> User:
+def _user_signup(*, email: str, password: str, name: str) -> User:
     email = normalize_email(email)
     if User.objects.filter(email=email).exists():
         raise Conflict(_("An account with this email already exists."))
     candidate = User(email=email, name=name)
-    password_validation.validate_password(password, user=candidate)
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ApiError(_("The password is too weak."), code="validation_error",
+                       fields={"password": list(exc.messages)}) from exc
     try:
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, name=name,
                                             provider=User.Provider.EMAIL, language=active_language())
     except IntegrityError as exc:  # a concurrent signup won the race for this email
         raise Conflict(_("An account with this email already exists.")) from exc
+
+
+def user_login(*, email: str, password: str, client: Client | None = None) -> User:
+    """The user logging in with this email and password; ApiError 401 `authentication_failed` otherwise (the
+    same for an unknown email, a wrong password and an account without one)."""
+    user = user_authenticate(email=email, password=password)
+    if user is None:
+        raise ApiError(_("Incorrect email or password."), code="authentication_failed", status_code=401)
+    activity_record(user_id=user.pk, action=ActivityLog.Action.LOGIN, client=client)
+    return user
 
 
 def user_authenticate(*, email: str, password: str) -> User | None:
@@ -214,11 +263,13 @@ def _refresh_token_rotate_locked(refresh: str) -> TokenPair | None:
     return TokenPair(access=serializer.validated_data["access"], refresh=serializer.validated_data["refresh"])
 
 
-def refresh_token_revoke(*, refresh: str, user: User | None = None) -> None:
+def refresh_token_revoke(*, refresh: str, user: User | None = None, client: Client | None = None) -> None:
+    """Log out: blacklist the refresh token (TokenError when it is unusable or, with `user`, someone else's)."""
     token = RefreshToken(refresh)  # TokenError when invalid, expired or already blacklisted
     if user is not None and str(token.payload.get("user_id")) != str(user.pk):
         raise TokenError("The token belongs to another user.")
     token.blacklist()
+    activity_record(user_id=token.payload.get("user_id"), action=ActivityLog.Action.LOGOUT, client=client)
 
 
 def user_update_profile(*, user: User, **changes) -> User:
@@ -237,9 +288,14 @@ def user_update_profile(*, user: User, **changes) -> User:
     return user
 
 
-@transaction.atomic
-def user_soft_delete(*, user: User) -> None:
+def user_soft_delete(*, user: User, client: Client | None = None) -> None:
     """Mark the user deleted, free their email for a new signup and revoke every refresh token."""
+    activity_record(user_id=user.pk, action=ActivityLog.Action.DELETE, client=client)
+    _user_soft_delete(user=user)
+
+
+@transaction.atomic
+def _user_soft_delete(*, user: User) -> None:
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -376,8 +432,7 @@ def _otp_locked_out(counts: OTPFailureCounts) -> bool:
             or counts.total >= settings.OTP_MAX_FAILURES_PER_EMAIL)
 
 
-def otp_verify(*, email: str, code: str, client_address: str | None = None,
-               now: datetime | None = None) -> LoginResult:
+def otp_verify(*, email: str, code: str, client: Client | None = None, now: datetime | None = None) -> LoginResult:
     """Log in with the newest code of `email`; creates a verified account on first use, and secures an existing
     unverified one (user_secure: the code proves the email; `secured` in the result).
 
@@ -390,6 +445,13 @@ def otp_verify(*, email: str, code: str, client_address: str | None = None,
     Raises OTPInvalid (wrong, used or no code), OTPExpired, OTPAttemptsExceeded, AccountDisabled. Takes
     `select_for_update()` on the newest code row, so concurrent guesses are counted one by one.
     """
+    result = _otp_login(email=email, code=code, client_address=(client or Client()).ip, now=now)
+    activity_record(user_id=result.user.pk, action=ActivityLog.Action.OTP_LOGIN, client=client,
+                    details={"created": result.created, "secured_account": result.secured})
+    return result
+
+
+def _otp_login(*, email: str, code: str, client_address: str | None, now: datetime | None) -> LoginResult:
     now = now or timezone.now()
     email = normalize_email(email)
     with transaction.atomic():
@@ -434,7 +496,7 @@ def _user_for_verified_email(*, email: str) -> LoginResult:
 # --- Kakao ----------------------------------------------------------------------------------------------
 
 
-def user_login_with_kakao(*, profile: KakaoProfile) -> LoginResult:
+def user_login_with_kakao(*, profile: KakaoProfile, client: Client | None = None) -> LoginResult:
     """Log in the user linked to this Kakao account, linking or creating one on first use.
 
     Link by email only when Kakao says the address is verified. If our account with that email was never
@@ -445,11 +507,14 @@ def user_login_with_kakao(*, profile: KakaoProfile) -> LoginResult:
     """
     try:
         with transaction.atomic():
-            return _kakao_login(profile)
+            result = _kakao_login(profile)
     except IntegrityError:
         # A concurrent first login with the same Kakao account created the link: use it.
         with transaction.atomic():
-            return _kakao_login(profile)
+            result = _kakao_login(profile)
+    activity_record(user_id=result.user.pk, action=ActivityLog.Action.KAKAO_LOGIN, client=client,
+                    details={"created": result.created, "secured_account": result.secured})
+    return result
 
 
 def _kakao_login(profile: KakaoProfile) -> LoginResult:

@@ -1,11 +1,9 @@
 """Background work of the accounts app (django-q2). Tasks take IDs and are safe to run twice."""
 
-import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.models import ActivityLog, User
 
@@ -64,15 +62,6 @@ def record_activity(user_id: str, action: str, details: dict, ip: str | None, ev
     except IntegrityError:  # the same event written by a concurrent delivery
         return False
     return True
-
-
-def enqueue_activity(*, user: User, action: str, request=None, details: dict | None = None) -> None:
-    """Queue an activity log row for `user` (one of ActivityLog.Action)."""
-    ip = client_ip(request) if request is not None else None
-    user_agent = request.META.get("HTTP_USER_AGENT", "")[:200] if request is not None else ""
-    payload = {**(details or {}), "user_agent": user_agent}
-    async_task("accounts.tasks.record_activity", str(user.pk), action, payload, ip, str(uuid.uuid4()),
-               timezone.now().isoformat(), group="activity_log")
 
 
 def erase_deleted_account(user_id: str) -> int:

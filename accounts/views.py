@@ -1,6 +1,5 @@
 """Accounts API: signup, login (password, email code, Kakao), tokens, the user's own and public profiles."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -32,7 +31,7 @@ from accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from accounts.tasks import client_ip, enqueue_activity
+from accounts.services import Client
 from accounts.throttles import (
     DEVICE_ID_HEADER,
     LoginAddressThrottle,
@@ -46,7 +45,7 @@ from accounts.throttles import (
     SignupAddressThrottle,
     SignupDeviceThrottle,
 )
-from runnerway.api.exceptions import ApiError, UnsupportedFile
+from runnerway.api.exceptions import UnsupportedFile
 from runnerway.api.schema import error_response
 
 _DISABLED_401 = "`authentication_failed`: the account is disabled."
@@ -111,12 +110,7 @@ class SignupView(PublicAuthView):
     def post(self, request):
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            user = services.user_signup(**data.validated_data)
-        except DjangoValidationError as exc:
-            raise ApiError(_("The password is too weak."), code="validation_error",
-                           fields={"password": list(exc.messages)}) from exc
-        enqueue_activity(user=user, action="signup", request=request)
+        user = services.user_signup(**data.validated_data, client=Client.of(request))
         return auth_result(request, user, status_code=status.HTTP_201_CREATED)
 
 
@@ -133,10 +127,7 @@ class LoginView(PublicAuthView):
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_authenticate(**data.validated_data)
-        if user is None:
-            raise ApiError(_("Incorrect email or password."), code="authentication_failed", status_code=401)
-        enqueue_activity(user=user, action="login", request=request)
+        user = services.user_login(**data.validated_data, client=Client.of(request))
         return auth_result(request, user)
 
 
@@ -170,8 +161,8 @@ class LogoutView(APIView):
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.refresh_token_revoke(refresh=data.validated_data["refresh"], user=request.user)
-        enqueue_activity(user=request.user, action="logout", request=request)
+        services.refresh_token_revoke(refresh=data.validated_data["refresh"], user=request.user,
+                                      client=Client.of(request))
         response = Response(None)
         response.envelope_message = _("Logged out.")
         return response
@@ -215,9 +206,7 @@ class OTPVerifyView(PublicAuthView):
     def post(self, request):
         data = OTPVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.otp_verify(**data.validated_data, client_address=client_ip(request))
-        enqueue_activity(user=result.user, action="otp_login", request=request,
-                         details={"created": result.created, "secured_account": result.secured})
+        result = services.otp_verify(**data.validated_data, client=Client.of(request))
         return login_result(request, result)
 
 
@@ -240,9 +229,7 @@ class KakaoLoginView(PublicAuthView):
         data = KakaoLoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = kakao_profile_for_token(access_token=data.validated_data["access_token"])
-        result = services.user_login_with_kakao(profile=profile)
-        enqueue_activity(user=result.user, action="kakao_login", request=request,
-                         details={"created": result.created, "secured_account": result.secured})
+        result = services.user_login_with_kakao(profile=profile, client=Client.of(request))
         return login_result(request, result)
 
 
@@ -275,8 +262,7 @@ class MeView(APIView):
         "stays anonymous (no email, name or password) so kept comments keep an author. The README's Privacy "
         "section lists every step."), responses={204: None}, tags=["users"])
     def delete(self, request):
-        enqueue_activity(user=request.user, action="delete", request=request)
-        services.user_soft_delete(user=request.user)
+        services.user_soft_delete(user=request.user, client=Client.of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

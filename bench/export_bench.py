@@ -49,17 +49,19 @@ def run() -> int:
     from django.conf import settings
 
     from accounts.tests.factories import UserFactory
-    from community.tests.factories import START_LAT, START_LON, WorkoutFactory, route_with_options
+    from community.tests.factories import route_with_options
     from data_export import services
     from data_export.models import DataExport
+    from routes.tests.factories import START_LAT, START_LON
     from workouts.models import Workout, WorkoutPoint
+    from workouts.tests.factories import WorkoutFactory
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="export-bench-")
     user = UserFactory()
     started = time.perf_counter()
     for n in range(WORKOUTS):
         begin = datetime(2025, 1, 1, 6, tzinfo=UTC) + timedelta(days=n)
-        workout = WorkoutFactory(user=user, started_at=begin)
+        workout = WorkoutFactory(completed=True, user=user, started_at=begin)
         WorkoutPoint.objects.bulk_create([
             WorkoutPoint(workout=workout, seq=i, latitude=START_LAT + i * 2.5e-5, longitude=START_LON,
                          accuracy=5.0, altitude=30.0, heart_rate=140 + i % 20,

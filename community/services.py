@@ -30,14 +30,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django_q.tasks import async_task
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from community import privacy, shared_paths
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters, figure_cell_of
 from community.selectors import POPULAR_COMMENT_WEIGHT, POPULAR_WINDOW
 from routes import services as route_services
 from routes.models import POLYLINE_PRECISION, Route, RouteOption
-from runnerway.api.exceptions import ApiError, Unprocessable
+from runnerway.api.exceptions import ApiError, NotPermitted, ObjectNotFound, Unprocessable
 from workouts.models import Workout
 
 logger = logging.getLogger(__name__)
@@ -172,7 +171,7 @@ def post_shape_slugs(*, route: Route | None, workout: Workout | None) -> tuple[s
 def _require_author(post: Post, user) -> None:
     # The caller already knows the post is visible to `user` (else 404): not being its author is a 403.
     if post.author_id != user.pk:
-        raise PermissionDenied(gettext("Only the author can change or delete this post."))
+        raise NotPermitted(gettext("Only the author can change or delete this post."))
 
 
 def post_update(*, post: Post, user, content: str | None = None, visibility: str | None = None) -> Post:
@@ -248,7 +247,7 @@ def comment_create(*, post: Post, author, content: str) -> Comment:
 def comment_delete(*, comment: Comment, user) -> None:
     """By the comment's author or the post's author (403 permission_denied for anyone else who sees it)."""
     if user.pk not in (comment.author_id, comment.post.author_id):
-        raise PermissionDenied(gettext("Only the comment's author or the post's author can delete this comment."))
+        raise NotPermitted(gettext("Only the comment's author or the post's author can delete this comment."))
     with transaction.atomic():
         _lock_post(comment.post_id)
         deleted, _ = Comment.objects.filter(pk=comment.pk, is_hidden=False).delete()
@@ -441,7 +440,7 @@ def route_copy_from_post(*, post: Post, user) -> Route:
     the zone."""
     source = post.route
     if source is None or source.deleted_at is not None:
-        raise NotFound(gettext("This post shares no route."))
+        raise ObjectNotFound(gettext("This post shares no route."))
     option = shared_paths.shown_route_option(post)
     route_fields = _copy_fields(source, _ROUTE_NOT_COPIED)
     option_fields = _copy_fields(option, _OPTION_NOT_COPIED) if option is not None else None

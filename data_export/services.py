@@ -28,9 +28,7 @@ from django.core import signing
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_q.tasks import async_task
-from rest_framework.exceptions import Throttled
 
 from accounts.serializers import UserSerializer
 from community.models import Comment, Follow, Post
@@ -38,6 +36,7 @@ from data_export.models import DataExport
 from goals.models import Goal
 from routes.exports import gpx_for_path
 from routes.models import Route
+from runnerway.api.exceptions import RateLimited
 from workouts import exports as workout_exports
 from workouts.models import Workout
 from workouts.serializers import workout_data
@@ -67,7 +66,7 @@ Distances are in kilometres, durations in seconds, paces in seconds per km, time
 
 def export_request(*, user, now=None) -> DataExport:
     """Queue a new export for `user`; at most EXPORTS_PER_PERIOD per EXPORT_PERIOD (a failed one doesn't count).
-    Raises Throttled (429 with Retry-After) otherwise. The job starts after the row commits."""
+    Raises RateLimited (429 with Retry-After) otherwise. The job starts after the row commits."""
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the user's row so two requests at once cannot both pass the check.
@@ -76,7 +75,7 @@ def export_request(*, user, now=None) -> DataExport:
                   .exclude(status=DataExport.Status.FAILED).order_by("created_at"))
         if recent.count() >= EXPORTS_PER_PERIOD:
             wait_s = (recent.first().created_at + EXPORT_PERIOD - now).total_seconds()
-            raise Throttled(wait=max(1, int(wait_s)), detail=_("One data export per day: try again later."))
+            raise RateLimited(retry_after_s=wait_s)
         export = DataExport.objects.create(user=user, created_at=now)
         export_id = str(export.pk)
         transaction.on_commit(lambda: async_task("data_export.tasks.build_export", export_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
@@ -13,19 +13,10 @@ from goals.models import Goal
 from runnerway.api.fields import FIRST_DAY, LAST_DAY
 from workouts.models import Workout
 
-DEFAULT_ZONE = "Asia/Seoul"
-
-
-def user_zone(user) -> ZoneInfo:
-    """The user's profile time zone (Asia/Seoul when unset or unknown): goals count calendar days there."""
-    try:
-        return ZoneInfo(getattr(user, "timezone", "") or DEFAULT_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_ZONE)
-
 
 def user_today(user, *, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(user_zone(user)).date()
+    """Today in the user's time zone (User.zone): goals count calendar days there."""
+    return (now or timezone.now()).astimezone(user.zone).date()
 
 
 def goal_list(*, user, active_only: bool = True) -> QuerySet[Goal]:
@@ -81,7 +72,7 @@ def goal_progress(*, goal: Goal, user, now: datetime | None = None) -> GoalProgr
     starts, 0 after it ended); `daily_average_needed` is remaining_value / remaining_days (0 once nothing
     remains, null when value remains but no day does).
     """
-    zone = user_zone(user)
+    zone = user.zone
     start, end = goal_time_bounds(start_date=goal.start_date, end_date=goal.end_date, zone=zone)
     totals = (
         Workout.objects.filter(user_id=goal.user_id, deleted_at__isnull=True, status=Workout.Status.COMPLETED,

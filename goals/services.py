@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from goals.models import MAX_SPAN_DAYS, Goal
-from goals.selectors import goal_progress, goals_containing_day, user_zone
+from goals.selectors import goal_progress, goals_containing_day
 from runnerway.api.exceptions import ApiError, Conflict
 from runnerway.api.fields import FIRST_DAY, LAST_DAY
 
@@ -137,5 +137,5 @@ def goals_check_after_workout(*, user, workout) -> list[Goal]:
     """After a workout completed: the goals covering its start day (user's zone) that it made reached."""
     if workout.deleted_at is not None or workout.status != "completed":
         return []
-    day = workout.started_at.astimezone(user_zone(user)).date()
+    day = workout.started_at.astimezone(user.zone).date()
     return goals_mark_achieved(user=user, day=day)

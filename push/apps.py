@@ -7,4 +7,4 @@ class PushConfig(AppConfig):
     verbose_name = _("Push notifications")
 
     def ready(self):
-        from push import signals  # noqa: F401 - connects the receivers
+        from push import receivers  # noqa: F401 - connects the receivers

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -80,12 +79,8 @@ def _skip_reason(notification: Notification, preferences: PushSettings, now: dat
         if comment is None or comment["is_hidden"] or Post.objects.filter(
                 pk=comment["post_id"], is_hidden=True).exists():
             return "comment hidden or deleted"
-    try:
-        zone = ZoneInfo(recipient.timezone or "Asia/Seoul")
-    except (KeyError, ValueError):
-        zone = ZoneInfo("Asia/Seoul")
     if in_quiet_hours(start=preferences.quiet_hours_start, end=preferences.quiet_hours_end,
-                      now_local=now.astimezone(zone)):
+                      now_local=now.astimezone(recipient.zone)):
         return "quiet hours"
     return None
 

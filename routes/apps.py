@@ -7,4 +7,4 @@ class RoutesConfig(AppConfig):
     verbose_name = _("Routes and road networks")
 
     def ready(self):
-        from routes import signals  # noqa: F401 - connects the shape cache invalidation
+        from routes import receivers  # noqa: F401 - connects the shape cache invalidation

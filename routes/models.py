@@ -271,7 +271,7 @@ class RouteOption(models.Model):
     cues = models.JSONField(default=list, blank=True, help_text="Turn cues: depart, the decisions, arrive.")
     created_at = models.DateTimeField(default=dj_timezone.now)
 
-    # Recognisability (issue 11): 0..100 how clearly the route shows its figure rather than another catalogue
+    # Recognisability: 0..100 how clearly the route shows its figure rather than another catalogue
     # figure; `shape_fidelity` includes it. The parts: filled-area IoU against the fitted outline and the
     # best IoU of another figure (which one), and the line-following score alone. Null on options planned
     # before the score existed (never measured, not zero).

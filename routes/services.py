@@ -23,7 +23,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound
 
 from routes.models import (
     MAX_OPTIONS,
@@ -41,7 +40,7 @@ from routes.models import (
     RouteShape,
 )
 from routes.selectors import SHAPE_CATALOG_CACHE_KEY
-from runnerway.api.exceptions import ApiError, Conflict, Unprocessable
+from runnerway.api.exceptions import ApiError, Conflict, ObjectNotFound, Unprocessable
 
 if TYPE_CHECKING:
     from routes.planner.graph import RoadGraph
@@ -568,7 +567,7 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
     option with the next rank.
     Raises ApiError (400 `validation_error` with fields: bad numbers, centre off the route's network or too
     far from the start, size out of range), Unprocessable (422 `no_road_network`, `route_not_found`),
-    Conflict (409 `conflict`: the route is full of options in use), NotFound (the route was deleted).
+    Conflict (409 `conflict`: the route is full of options in use), ObjectNotFound (the route was deleted).
     """
     import math
 
@@ -663,7 +662,7 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
     with transaction.atomic():
         locked = Route.objects.alive().select_for_update().filter(pk=route.pk).first()
         if locked is None:
-            raise NotFound(_("No such route."))
+            raise ObjectNotFound(_("No such route."))
         options = RouteOption.objects.filter(route=locked)
         if options.count() >= MAX_OPTIONS_PER_ROUTE:
             unused = (options.filter(source=RouteOption.Source.PLACED, workouts__isnull=True, posts__isnull=True)

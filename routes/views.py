@@ -13,7 +13,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from routes import exports, selectors, services
@@ -34,6 +33,7 @@ from routes.serializers import (
     ShapeListQuerySerializer,
     ShapeSerializer,
 )
+from routes.throttles import RoutePlanAddressThrottle, RoutePlanThrottle
 from runnerway.api.renderers import (
     EnvelopeJSONRenderer,
     FileResponseMixin,
@@ -144,29 +144,6 @@ class ShapePreviewView(FileResponseMixin, PublicView):
 
 
 # --- Routes -----------------------------------------------------------------------------------------------
-
-
-class _PlanningOnly:
-    """Throttles POST only: planning is the expensive part, reading routes is not."""
-
-    def allow_request(self, request, view):
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
-
-
-class RoutePlanThrottle(_PlanningOnly, ScopedRateThrottle):
-    """`route_plan` scope: planning per user."""
-
-
-class RoutePlanAddressThrottle(_PlanningOnly, ScopedRateThrottle):
-    """`route_plan_address` scope: planning per client address too, whoever is logged in (many accounts from
-    one address must not multiply the planning a single machine can demand)."""
-
-    scope_attr = "throttle_scope_address"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class RouteListCreateView(CuesVaryByLanguage, GenericAPIView):

@@ -7,4 +7,4 @@ class WorkoutsConfig(AppConfig):
     verbose_name = _("Workouts")
 
     def ready(self):
-        from workouts import signals  # noqa: F401 - connects the receivers
+        from workouts import receivers  # noqa: F401 - connects the receivers

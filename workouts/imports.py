@@ -3,7 +3,7 @@
 Anything that is not a track with at least two timed fixes raises `UnsupportedFile` (400 `unsupported_file`):
 a GPX of waypoints or an untimed route, a FIT file without GPS records, or bytes of another format.
 
-Every read is linear in the file and bounded (issue 12):
+Every read is linear in the file and bounded:
 - GPX is read by a streaming expat parser hardened here, not by gpxpy. gpxpy cannot be made safe: before it
   parses, it runs `\\sxmlns:?[^=]*="[^"]+"` over the whole text (quadratic for each ` xmlns` without `="…"`,
   and text content can carry those, so no pre-check of the markup stops it), registers every declared

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import polyline as polyline_codec
 from django.conf import settings
@@ -21,13 +21,6 @@ from workouts.models import UserStats, Workout, WorkoutPoint
 from workouts.services import ROUTE_COMPLETED_MIN_PERCENT, STALE_AFTER
 
 STATS_PERIODS = ("all", "week", "month", "year")
-
-
-def user_zone(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # What the API shows of a workout (workouts.serializers.workout_data): reads for output load these columns, and of
@@ -109,7 +102,7 @@ def _output_shaped_by() -> list[bytes]:
 
 
 # Completed workouts' detail output, keyed by workout id: (owner id, output). A completed workout only changes
-# when it is deleted or re-measured, its route renamed or its shape edited; workouts.signals forgets the entry
+# when it is deleted or re-measured, its route renamed or its shape edited; workouts.receivers forgets the entry
 # then. Live workouts change with every batch and are never cached.
 workout_detail_cache = RowCache("workout_detail", shaped_by=_output_shaped_by,
                                 timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
@@ -153,7 +146,7 @@ def workouts_for_user(
     workouts = _for_output(Workout.objects.of_user(user))
     if status:
         workouts = workouts.filter(status=status)
-    zone = user_zone(user)
+    zone = user.zone
     if date_from is not None:
         workouts = workouts.filter(started_at__gte=datetime.combine(date_from, time.min, tzinfo=zone))
     if date_to is not None:
@@ -261,7 +254,7 @@ def user_totals(*, user, period: str = "all", now: datetime | None = None) -> Us
         return UserTotals(stats.total_distance_m, stats.total_workouts, stats.completed_routes,
                           stats.total_calories_kcal, stats.total_duration_s, stats.longest_distance_m,
                           stats.fastest_1k_s, stats.fastest_5k_s, stats.fastest_10k_s)
-    start = period_start(period=period, zone=user_zone(user), now=now or timezone.now())
+    start = period_start(period=period, zone=user.zone, now=now or timezone.now())
     totals = (
         Workout.objects.of_user(user)
         .filter(status=Workout.Status.COMPLETED, started_at__gte=start)

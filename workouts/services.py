@@ -698,7 +698,7 @@ def user_stats_rebuild(*, user) -> UserStats:
 
 
 # --- import -------------------------------------------------------------------------------------------------
-# An import is a job (issue 12): the request reads the file's head for the first fix (duplicate check), stores
+# An import is a job: the request reads the file's head for the first fix (duplicate check), stores
 # the file and queues `workouts.tasks.run_import`; the job parses within its budget, writes the points in
 # chunks of IMPORT_WRITE_CHUNK, each its own short transaction, computes the metrics outside any transaction
 # and completes the workout in one short one. Nothing heavy runs while a write lock is held.

@@ -9,7 +9,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from runnerway.api.exceptions import ApiError
@@ -36,6 +35,7 @@ from workouts.serializers import (
     km,
     whole,
 )
+from workouts.throttles import WorkoutImportThrottle
 
 TAGS = ["workouts"]
 INVALID_STATE_409 = error_response("`invalid_state`: the workout's status does not allow this "
@@ -233,15 +233,6 @@ class WorkoutGpxView(FileResponseMixin, APIView):
 def _too_large() -> ApiError:
     message = _("The file is larger than %(megabytes)s MB.") % {"megabytes": MAX_IMPORT_BYTES // (1024 * 1024)}
     return ApiError(message, fields={"file": [message]})
-
-
-class WorkoutImportThrottle(ScopedRateThrottle):
-    """`workout_import` scope (THROTTLE_WORKOUT_IMPORT, default 30/hour): imports started per user."""
-
-    def allow_request(self, request, view):
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
 
 
 def _import_example(name: str, status_code: str, data: dict) -> OpenApiExample:

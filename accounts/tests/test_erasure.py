@@ -14,7 +14,7 @@ from accounts.models import ActivityLog, EmailOTP, User
 from accounts.tests.factories import UserFactory
 from community import services as community
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
-from community.tests.factories import WorkoutFactory, route_with_options, straight_track
+from community.tests.factories import route_with_options, straight_track
 from conftest import client_for
 from data_export.models import DataExport
 from goals.models import Goal
@@ -26,6 +26,7 @@ from runnerway.maintenance import run_cleanup
 from runnerway.models import DailyUserActivity
 from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
 from workouts.services import import_storage, user_stats_rebuild
+from workouts.tests.factories import WorkoutFactory
 
 
 def _everything() -> dict:
@@ -56,7 +57,8 @@ def scene(db, committed, settings, tmp_path):
     leaver.avatar.save("face.png", ContentFile(b"\x89PNG not really"), save=True)
 
     # Workouts with GPS points and a pause; stats and daily rows.
-    runs = [WorkoutFactory(user=leaver, started_at=timezone.now() - timedelta(days=day)) for day in (1, 2)]
+    runs = [WorkoutFactory(completed=True, user=leaver, started_at=timezone.now() - timedelta(days=day))
+            for day in (1, 2)]
     for run in runs:
         straight_track(run, length_m=600)
         WorkoutPause.objects.create(workout=run, started_at=run.started_at + timedelta(seconds=30),
@@ -72,7 +74,7 @@ def scene(db, committed, settings, tmp_path):
         alices_post = community.post_create(author=alice, content="a star", route_id=alices_route.pk)
         bobs_copy = community.route_copy_from_post(post=leavers_post, user=bob)
         leavers_copy = community.route_copy_from_post(post=alices_post, user=leaver)
-    run_on_copy = WorkoutFactory(user=leaver, route=leavers_copy)
+    run_on_copy = WorkoutFactory(completed=True, user=leaver, route=leavers_copy)
     route_refresh_discover_counters(route_id=alices_route.pk)
     alices_route.refresh_from_db()
     assert (alices_route.saved_count, alices_route.run_count) == (1, 1)

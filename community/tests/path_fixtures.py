@@ -6,7 +6,7 @@ from decimal import Decimal
 import numpy as np
 import polyline as polyline_codec
 
-from community.tests.factories import START_LAT, START_LON, RouteFactory, RouteOptionFactory
+from routes.tests.factories import START_LAT, START_LON, RouteFactory, RouteOptionFactory
 from workouts.models import Workout, WorkoutPoint
 
 METRES_PER_DEG_LAT = 111_195.0
@@ -47,11 +47,11 @@ def store_track(workout: Workout, coordinates) -> None:
 def route_along(*, user, coordinates, **fields):
     """A route starting at the path's first point with one option (rank 1) along `coordinates`."""
     start_lat, start_lon = coordinates[0]
-    route = RouteFactory(user=user, start_latitude=Decimal(f"{start_lat:.7f}"),
+    route = RouteFactory(in_seoul=True, user=user, start_latitude=Decimal(f"{start_lat:.7f}"),
                          start_longitude=Decimal(f"{start_lon:.7f}"), **fields)
     lats = [lat for lat, _ in coordinates]
     lons = [lon for _, lon in coordinates]
-    option = RouteOptionFactory(route=route, rank=1, polyline=polyline_codec.encode(coordinates, 5),
+    option = RouteOptionFactory(in_seoul=True, route=route, rank=1, polyline=polyline_codec.encode(coordinates, 5),
                                 point_count=len(coordinates), distance_km=3.1,
                                 start_latitude=Decimal(f"{start_lat:.7f}"),
                                 start_longitude=Decimal(f"{start_lon:.7f}"),

@@ -14,8 +14,10 @@ from accounts.tests.factories import UserFactory
 from community import selectors, services
 from community.models import Comment, Like, Post
 from community.tests.conftest import follow
-from community.tests.factories import PostFactory, RouteFactory, ShapeFactory, WorkoutFactory
+from community.tests.factories import PostFactory
 from community.tests.reference import reference_feed
+from routes.tests.factories import RouteFactory, ShapeFactory
+from workouts.tests.factories import WorkoutFactory
 
 SHAPES = ["heart", "star", "circle"]
 
@@ -31,7 +33,7 @@ def _random_community(rng: random.Random, now):
         for followee in rng.sample(users, 3):
             if followee != follower:
                 follow(follower, followee)
-    routes = {user.pk: [RouteFactory(user=user, shape=rng.choice([*shapes, None])) for _ in range(2)]
+    routes = {user.pk: [RouteFactory(in_seoul=True, user=user, shape=rng.choice([*shapes, None])) for _ in range(2)]
               for user in users}
     # Few distinct instants, so that many posts share a created_at (the id breaks the tie).
     instants = [now - timedelta(hours=rng.randint(1, 400)) for _ in range(12)]
@@ -42,7 +44,7 @@ def _random_community(rng: random.Random, now):
         route = rng.choice(routes[author.pk]) if kind < 0.7 else None
         workout = None
         if kind > 0.4:
-            workout = WorkoutFactory(user=author, route=rng.choice([*routes[author.pk], None]))
+            workout = WorkoutFactory(completed=True, user=author, route=rng.choice([*routes[author.pk], None]))
         posts.append(PostFactory(author=author, route=route, workout=workout, created_at=rng.choice(instants),
                                  visibility=rng.choice(list(Post.Visibility.values)), is_hidden=rng.random() < 0.1))
     for post in posts:

@@ -2,7 +2,7 @@
 
 from community.models import Notification
 from community.services import notification_create
-from community.tests.factories import WorkoutFactory
+from workouts.tests.factories import WorkoutFactory
 
 
 def _data_by_record(auth_client) -> dict:
@@ -13,7 +13,7 @@ def _data_by_record(auth_client) -> dict:
 
 
 def test_personal_records_come_in_km_and_whole_seconds(user, auth_client):
-    workout = WorkoutFactory(user=user)
+    workout = WorkoutFactory(completed=True, user=user)
     for record, value, previous in [("longest_distance_m", 12_345.6, 10_004.0), ("fastest_5k_s", 1499.6, None)]:
         notification_create(user_id=user.pk, type=Notification.Type.PERSONAL_RECORD, target_type="workout",
                             target_id=workout.pk, dedupe_key=f"test:{record}",

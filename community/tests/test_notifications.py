@@ -10,7 +10,8 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from community import tasks
 from community.models import Like, Notification
-from community.tests.factories import PostFactory, WorkoutFactory
+from community.tests.factories import PostFactory
+from workouts.tests.factories import WorkoutFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_follow_notifies_once_within_an_hour(user, other_user, other_client, com
 def test_a_personal_record_notifies_its_runner(user, committed):
     from workouts.services import user_stats_add_workout
 
-    workout = WorkoutFactory(user=user, distance_m=12_000.0, best_5k_s=1500.0)
+    workout = WorkoutFactory(completed=True, user=user, distance_m=12_000.0, best_5k_s=1500.0)
     with committed(), transaction.atomic():
         improved = user_stats_add_workout(workout=workout)
     assert improved  # the first workout sets records

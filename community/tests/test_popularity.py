@@ -9,8 +9,10 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from community import services, tasks
 from community.models import Comment, Like, Post
-from community.tests.factories import PostFactory, RouteFactory, ShapeFactory, WorkoutFactory
+from community.tests.factories import PostFactory
+from routes.tests.factories import RouteFactory, ShapeFactory
 from runnerway import jobs
+from workouts.tests.factories import WorkoutFactory
 
 
 def _popularity(post) -> int:
@@ -82,12 +84,14 @@ class TestStoredShapes:
     def test_post_create_stores_the_shapes_and_the_backfill_recomputes_them(self):
         heart, star = ShapeFactory(shape_id="heart"), ShapeFactory(shape_id="star")
         author = UserFactory()
-        heart_route, star_route = RouteFactory(user=author, shape=heart), RouteFactory(user=author, shape=star)
+        heart_route = RouteFactory(in_seoul=True, user=author, shape=heart)
+        star_route = RouteFactory(in_seoul=True, user=author, shape=star)
         both = services.post_create(author=author, route_id=heart_route.pk,
-                                    workout_id=WorkoutFactory(user=author, route=star_route).pk)
-        by_workout = services.post_create(author=author, workout_id=WorkoutFactory(user=author, route=star_route).pk)
+                                    workout_id=WorkoutFactory(completed=True, user=author, route=star_route).pk)
+        by_workout = services.post_create(
+            author=author, workout_id=WorkoutFactory(completed=True, user=author, route=star_route).pk)
         same = services.post_create(author=author, route_id=heart_route.pk,
-                                    workout_id=WorkoutFactory(user=author, route=heart_route).pk)
+                                    workout_id=WorkoutFactory(completed=True, user=author, route=heart_route).pk)
         plain = services.post_create(author=author, content="no shape")
         expected = {both.pk: ("heart", "star"), by_workout.pk: ("star", ""), same.pk: ("heart", ""),
                     plain.pk: ("", "")}

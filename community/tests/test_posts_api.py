@@ -11,9 +11,11 @@ from accounts.tests.factories import UserFactory
 from community import services
 from community.models import Like, Post
 from community.tests.conftest import follow
-from community.tests.factories import PostFactory, ShapeFactory, WorkoutFactory, route_with_options
+from community.tests.factories import PostFactory, route_with_options
+from routes.tests.factories import ShapeFactory
 from runnerway.testing import row_cache_tombstones_expire
 from workouts.models import Workout
+from workouts.tests.factories import WorkoutFactory
 
 POSTS = "/api/v1/community/posts"
 
@@ -21,7 +23,7 @@ POSTS = "/api/v1/community/posts"
 @pytest.mark.django_db
 class TestCreate:
     def test_shares_own_completed_workout_and_route(self, user, auth_client):
-        workout = WorkoutFactory(user=user, distance_m=5234.0, duration_s=1800, avg_pace_s=344.0)
+        workout = WorkoutFactory(completed=True, user=user, distance_m=5234.0, duration_s=1800, avg_pace_s=344.0)
         route = route_with_options(user=user, options=3)
         response = auth_client.post(POSTS, {"content": "Heart run!", "workout_id": str(workout.pk),
                                             "route_id": str(route.pk), "visibility": "followers"})
@@ -43,14 +45,14 @@ class TestCreate:
     def test_route_option_defaults_to_the_one_the_workout_ran(self, user, auth_client):
         route = route_with_options(user=user, options=3)
         ran = route.options.get(rank=2)
-        workout = WorkoutFactory(user=user, route=route, route_option=ran)
+        workout = WorkoutFactory(completed=True, user=user, route=route, route_option=ran)
         response = auth_client.post(POSTS, {"workout_id": str(workout.pk), "route_id": str(route.pk)})
         assert response.status_code == 201
         assert response.json()["data"]["route"]["option_id"] == str(ran.pk)
 
     def test_shared_workout_figures_match_the_workout_detail(self, user, auth_client):
         # API.md: consistent across the API. The workout answers percentages with 1 decimal; so does the post.
-        workout = WorkoutFactory(user=user, route_completion=100 / 11, shape_accuracy=53.74)
+        workout = WorkoutFactory(completed=True, user=user, route_completion=100 / 11, shape_accuracy=53.74)
         post = auth_client.post(POSTS, {"workout_id": str(workout.pk)}).json()["data"]
         detail = auth_client.get(f"/api/v1/workouts/{workout.pk}").json()["data"]
         assert (post["workout"]["route_completion"], post["workout"]["shape_accuracy"]) == (9.1, 53.7)
@@ -59,7 +61,7 @@ class TestCreate:
 
     @pytest.mark.parametrize("field", ["workout_id", "route_id"])
     def test_another_users_workout_or_route_is_refused(self, user, other_user, auth_client, field):
-        target = (WorkoutFactory(user=other_user) if field == "workout_id"
+        target = (WorkoutFactory(completed=True, user=other_user) if field == "workout_id"
                   else route_with_options(user=other_user))
         response = auth_client.post(POSTS, {"content": "mine now", field: str(target.pk)})
         assert response.status_code == 400
@@ -68,7 +70,7 @@ class TestCreate:
 
     def test_unfinished_or_deleted_workout_is_refused(self, user, auth_client):
         active = WorkoutFactory(user=user, status=Workout.Status.ACTIVE)
-        deleted = WorkoutFactory(user=user, deleted_at=timezone.now())
+        deleted = WorkoutFactory(completed=True, user=user, deleted_at=timezone.now())
         for workout in (active, deleted):
             response = auth_client.post(POSTS, {"workout_id": str(workout.pk)})
             assert response.status_code == 400
@@ -168,7 +170,7 @@ class TestFeed:
         heart_route = route_with_options(user=other_user, shape=heart)
         by_route = PostFactory(author=other_user, route=heart_route)
         by_workout = PostFactory(author=other_user,
-                                 workout=WorkoutFactory(user=other_user, route=heart_route))
+                                 workout=WorkoutFactory(completed=True, user=other_user, route=heart_route))
         PostFactory(author=other_user, route=route_with_options(user=other_user, shape=star))
         mine = PostFactory(author=user)
         heart_ids = {item["id"] for item in _feed(auth_client, shape_id="heart")["results"]}
@@ -193,7 +195,7 @@ class TestFeed:
             follow(user, author)
             route = route_with_options(user=author, options=2)
             post = PostFactory(author=author, visibility="followers" if index % 2 else "public",
-                               workout=WorkoutFactory(user=author, route=route), route=route,
+                               workout=WorkoutFactory(completed=True, user=author, route=route), route=route,
                                route_option=route.options.get(rank=1), created_at=now - timedelta(minutes=index))
             Like.objects.create(post=post, user=user if index % 3 else UserFactory())
         row_cache_tombstones_expire()

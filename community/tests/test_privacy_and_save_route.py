@@ -15,7 +15,7 @@ from accounts.tests.factories import UserFactory
 from community.models import Post
 from community.privacy import OFFSET_SHARE_MIN, RADIUS_FACTOR_MIN, hidden_centres, privacy_zone_for
 from community.shared_paths import privacy_zone_of
-from community.tests.factories import PostFactory, WorkoutFactory, route_with_options, straight_track
+from community.tests.factories import PostFactory, route_with_options, straight_track
 from community.tests.path_fixtures import (
     HOME,
     circle_fit,
@@ -30,6 +30,7 @@ from conftest import client_for
 from routes import exports
 from routes.models import Route, RouteOption
 from workouts.metrics import haversine_m
+from workouts.tests.factories import WorkoutFactory
 
 SECRET = "5eed" * 8  # a fixed draw, so the attack tests are deterministic
 # The least a zone of `size` moves the hidden centre off the home: OFFSET_SHARE_MIN x (RADIUS_FACTOR_MIN - 1).
@@ -48,7 +49,7 @@ def _shared_post(author, *, bearing_deg: float = 0.0, custom_points=None, radius
     """A public post sharing a loop run from HOME and the route it ran (also a loop from HOME)."""
     radius_m = radius_m or max(500.0, 2.5 * author.privacy_zone_m)  # something must be left outside the zone
     loop = loop_from(HOME, radius_m=radius_m, bearing_deg=bearing_deg)
-    workout = WorkoutFactory(user=author, distance_m=2 * np.pi * radius_m)
+    workout = WorkoutFactory(completed=True, user=author, distance_m=2 * np.pi * radius_m)
     store_track(workout, loop)
     route_path = loop_from(HOME, radius_m=radius_m - 20, bearing_deg=bearing_deg + 20, step_m=40.0)
     extra = {"mode": Route.Mode.CUSTOM, "shape": None, "custom_points": custom_points} if custom_points else {}
@@ -207,7 +208,7 @@ class TestEveryPathOthersSee:
 @pytest.mark.django_db
 class TestSharedTrack:
     def test_others_see_the_track_without_its_ends(self, user, other_user):
-        workout = WorkoutFactory(user=user, distance_m=3000.0)
+        workout = WorkoutFactory(completed=True, user=user, distance_m=3000.0)
         real = straight_track(workout, length_m=3000.0)
         post = PostFactory(author=user, workout=workout)
         theirs = client_for(other_user).get(f"/api/v1/community/posts/{post.pk}/track").json()["data"]
@@ -219,7 +220,7 @@ class TestSharedTrack:
         assert polyline_codec.decode(theirs["path"]["polyline"], 5)[0] == pytest.approx(coordinates[0], abs=1e-5)
 
     def test_a_short_track_shows_nothing_to_others(self, user, other_user):
-        workout = WorkoutFactory(user=user, distance_m=350.0)
+        workout = WorkoutFactory(completed=True, user=user, distance_m=350.0)
         straight_track(workout, length_m=350.0)
         post = PostFactory(author=user, workout=workout)
         data = client_for(other_user).get(f"/api/v1/community/posts/{post.pk}/track").json()["data"]

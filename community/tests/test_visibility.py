@@ -9,9 +9,10 @@ from accounts.tests.factories import UserFactory
 from community import services
 from community.models import Comment, Like, Post
 from community.tests.conftest import follow
-from community.tests.factories import PostFactory, WorkoutFactory, route_with_options, straight_track
+from community.tests.factories import PostFactory, route_with_options, straight_track
 from conftest import client_for
 from routes.models import Route
+from workouts.tests.factories import WorkoutFactory
 
 ROLES = ["owner", "follower", "stranger", "anonymous"]
 VISIBILITIES = [Post.Visibility.PUBLIC, Post.Visibility.FOLLOWERS, Post.Visibility.PRIVATE]
@@ -26,7 +27,7 @@ SEES = {
 def scene(db):
     owner, follower, stranger = UserFactory(), UserFactory(), UserFactory()
     follow(follower, owner)
-    workout = WorkoutFactory(user=owner)
+    workout = WorkoutFactory(completed=True, user=owner)
     straight_track(workout, length_m=1000)
     route = route_with_options(user=owner)
     posts = {

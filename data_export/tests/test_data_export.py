@@ -10,23 +10,18 @@ import pytest
 from django.utils import timezone
 
 from community.models import Follow
-from community.tests.factories import (
-    CommentFactory,
-    PostFactory,
-    WorkoutFactory,
-    route_with_options,
-    straight_track,
-)
+from community.tests.factories import CommentFactory, PostFactory, route_with_options, straight_track
 from conftest import client_for
 from data_export import services
 from data_export.models import DataExport
+from workouts.tests.factories import WorkoutFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def runner_with_data(user, other_user):
-    workout = WorkoutFactory(user=user)
+    workout = WorkoutFactory(completed=True, user=user)
     straight_track(workout, length_m=500)
     workout.points.update(heart_rate=150)
     route_with_options(user=user, options=2, name="Heart by the river")
@@ -146,7 +141,7 @@ def test_the_job_is_safe_to_run_twice_and_expired_files_are_deleted(user):
 
 def test_a_large_export_is_built_in_runs_each_adding_what_is_missing(user):
     for day in range(3):
-        straight_track(WorkoutFactory(user=user, started_at=timezone.now() - timedelta(days=day + 1)),
+        straight_track(WorkoutFactory(completed=True, user=user, started_at=timezone.now() - timedelta(days=day + 1)),
                        length_m=100)
     export = DataExport.objects.create(user=user)
     for _ in range(2):  # a budget of 0 s: one workout a run, then the job hands over to its next run

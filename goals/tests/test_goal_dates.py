@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from community.tests.factories import WorkoutFactory
 from goals import selectors, tasks
 from goals.models import Goal
+from workouts.tests.factories import WorkoutFactory
 
 pytestmark = pytest.mark.django_db
 GOALS = "/api/v1/goals"
@@ -74,7 +74,7 @@ def test_a_goal_stored_ending_9999_12_31_answers_progress_and_counts_workouts(us
     today = selectors.user_today(user)
     legacy = Goal.objects.create(user=user, goal_type="monthly", target_type="distance", target_value=5,
                                  start_date=today - timedelta(days=3), end_date=date(9999, 12, 31))
-    workout = WorkoutFactory(user=user, started_at=timezone.now() - timedelta(hours=1), distance_m=6000)
+    workout = WorkoutFactory(completed=True, user=user, started_at=timezone.now() - timedelta(hours=1), distance_m=6000)
 
     response = auth_client.get(f"{GOALS}/{legacy.pk}/progress")
     assert response.status_code == 200, response.content

@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import Notification
-from community.tests.factories import WorkoutFactory, straight_track
+from community.tests.factories import straight_track
 from goals import selectors, tasks
 from goals.models import Goal
 from workouts.models import Workout
+from workouts.tests.factories import WorkoutFactory
 
 pytestmark = pytest.mark.django_db
 GOALS = "/api/v1/goals"
@@ -116,7 +117,7 @@ class TestListAndDetail:
 
 
 def _run(user, started_at_utc: datetime, distance_m: float, **fields) -> Workout:
-    return WorkoutFactory(user=user, started_at=started_at_utc, distance_m=distance_m, **fields)
+    return WorkoutFactory(completed=True, user=user, started_at=started_at_utc, distance_m=distance_m, **fields)
 
 
 class TestProgress:
@@ -129,7 +130,7 @@ class TestProgress:
         _run(user, datetime(2026, 5, 10, 15, 30, tzinfo=UTC), 8000)  # Mon 05-11 00:30 KST: the next week
         _run(user, datetime(2026, 5, 6, 1, 0, tzinfo=UTC), 16000, deleted_at=timezone.now())  # deleted
         _run(user, datetime(2026, 5, 6, 2, 0, tzinfo=UTC), 32000, status=Workout.Status.ACTIVE)  # unfinished
-        _run(WorkoutFactory().user, datetime(2026, 5, 6, 3, 0, tzinfo=UTC), 64000)  # someone else's
+        _run(WorkoutFactory(completed=True).user, datetime(2026, 5, 6, 3, 0, tzinfo=UTC), 64000)  # someone else's
         data = auth_client.get(f"{GOALS}/{goal.pk}/progress").json()["data"]
         assert data["current_value"] == 6.0
         assert data["achievement_rate"] == 60.0 and data["achievement_rate_raw"] == 60.0
@@ -200,7 +201,7 @@ class TestAchievement:
         now = timezone.now()
         _run(user, now - timedelta(hours=3), 3000)
         live = WorkoutFactory(user=user, status=Workout.Status.ACTIVE, started_at=now - timedelta(minutes=30),
-                              completed_at=None, distance_m=0.0)
+                              distance_m=0.0)
         straight_track(live, length_m=3000.0)
         with committed():
             workout_complete(workout=live, completed_at=now - timedelta(minutes=10), now=now)

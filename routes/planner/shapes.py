@@ -88,8 +88,8 @@ def get_template(shape_id: str) -> ShapeTemplate:
     return _TEMPLATES_BY_ID[shape_id]
 
 
-# Limits of a drawing given as SVG path data (issue: a 34-character path spanning 1 000 000 units once cost
-# 17 s and 470 MB because it was sampled every 0.25 units in its own coordinates). Drawings are first fitted
+# Limits of a drawing given as SVG path data (a 34-character path spanning 1 000 000 units would cost 17 s and
+# 470 MB sampled every 0.25 units in its own coordinates). Drawings are first fitted
 # into the fixed 0..100 box, then sampled with a bounded number of points whatever their coordinates.
 MAX_SVG_SEGMENTS = 1_000  # a finger drawing smoothed by the app has tens; a path with more is not a drawing
 MAX_SVG_SAMPLES = 20_000  # fine samples over the whole path before resampling (~10 ms of numpy)

@@ -18,13 +18,14 @@ from community import services as community
 from community.models import Follow, Post, figure_cell_of
 from community.privacy import visible_path
 from community.shared_paths import privacy_zone_of
-from community.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory, WorkoutFactory
 from conftest import client_for
 from routes import selectors
 from routes.models import Route
+from routes.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory
 from workouts.events import workout_completed
 from workouts.metrics import haversine_m
 from workouts.models import Workout
+from workouts.tests.factories import WorkoutFactory
 
 MAPO = (37.5563, 126.9236)  # Hongdae, Mapo-gu
 KM_PER_DEG_LAT = 111.195
@@ -59,11 +60,12 @@ def shared_route(author, center, *, visibility="public", shape=None, name="Near 
     stores the figure box)."""
     path = square_around(center)
     start = path[0]
-    route = RouteFactory(user=author, name=name, shape=shape or ShapeFactory(),
+    route = RouteFactory(in_seoul=True, user=author, name=name, shape=shape or ShapeFactory(),
                          start_latitude=Decimal(f"{start[0]:.7f}"), start_longitude=Decimal(f"{start[1]:.7f}"))
     lats, lons = [p[0] for p in path], [p[1] for p in path]
-    RouteOptionFactory(route=route, rank=1, polyline=polyline_codec.encode(path, 5), point_count=len(path),
-                       distance_km=3.2, start_latitude=route.start_latitude, start_longitude=route.start_longitude,
+    RouteOptionFactory(in_seoul=True, route=route, rank=1, polyline=polyline_codec.encode(path, 5),
+                       point_count=len(path), distance_km=3.2, start_latitude=route.start_latitude,
+                       start_longitude=route.start_longitude,
                        min_lat=min(lats), min_lon=min(lons), max_lat=max(lats), max_lon=max(lons),
                        recognisability=71.26)
     post = community.post_create(author=author, content=content, visibility=visibility, route_id=route.pk)
@@ -214,7 +216,7 @@ class TestRoutesNearMe:
             saved = client.post(f"/api/v1/community/posts/{loved_entry['post_id']}/save-route")
             assert saved.status_code == 201, saved.content[:300]
         copy = Route.objects.get(user=runner, copied_from=loved)
-        workout = WorkoutFactory(user=runner, route=copy, status=Workout.Status.COMPLETED)
+        workout = WorkoutFactory(completed=True, user=runner, route=copy, status=Workout.Status.COMPLETED)
         with committed():
             workout_completed.send(sender=Workout, user=runner, workout=workout)
         loved.refresh_from_db()
@@ -286,7 +288,7 @@ class TestRoutesNearMe:
         followed = UserFactory()
         Follow.objects.create(follower=user, followee=followed)
         for i in range(12):
-            workout = WorkoutFactory(user=followed) if i % 3 == 0 else None
+            workout = WorkoutFactory(completed=True, user=followed) if i % 3 == 0 else None
             _, post = shared_route(followed, point_at(east_km=0.3 * (i + 1)),
                                        visibility="followers" if i % 2 else "public")
             if workout is not None:
@@ -323,8 +325,8 @@ class TestRoutesNearMe:
                                                                 "center_lat", "center_lon")]
         Post.objects.update(figure_min_lat=None, figure_min_lon=None, figure_max_lat=None, figure_max_lon=None,
                             figure_center_lat=None, figure_center_lon=None, figure_cell=None)
-        WorkoutFactory(user=author, route=route)
-        WorkoutFactory(user=author, route=route)
+        WorkoutFactory(completed=True, user=author, route=route)
+        WorkoutFactory(completed=True, user=author, route=route)
         __import__("community.migrations.0003_post_figure_bounds", fromlist=["x"]).backfill_figure_bounds(apps, None)
         __import__("routes.migrations.0006_route_discover_counters", fromlist=["x"]).backfill_run_count(apps, None)
         __import__("community.migrations.0005_post_figure_cell", fromlist=["x"]).backfill_figure_cell(apps, None)

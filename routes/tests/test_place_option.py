@@ -9,7 +9,7 @@ from routes.planner.types import RouteNotFound
 from routes.tests.conftest import GRID_STEP_DEG_LON, grid_centre
 from routes.tests.factories import RouteOptionFactory
 from routes.tests.test_routes_api import URL, _assert_on_network_nodes, heart_request
-from routes.views import RoutePlanThrottle
+from routes.throttles import RoutePlanThrottle
 from workouts.tests.factories import WorkoutFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from routes.planner.graph import RoadGraph
 from routes.planner.types import RouteNotFound
 from routes.tests.conftest import grid_centre, grid_node_latlng
 from routes.tests.factories import RouteFactory, RouteOptionFactory
-from routes.views import RoutePlanThrottle
+from routes.throttles import RoutePlanThrottle
 
 URL = "/api/v1/routes"
 

@@ -23,7 +23,10 @@ logger = logging.getLogger("runnerway.api")
 
 
 class ApiError(drf_exceptions.APIException):
-    """An error with a stable `code` from API.md. Raise a subclass, or ApiError(code=..., status_code=...)."""
+    """An error with a stable `code` from API.md. Raise a subclass, or ApiError(code=..., status_code=...).
+
+    Services raise these (never DRF's own exceptions, never HTTP responses); envelope_exception_handler below is
+    the one place that turns them into the error envelope."""
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "validation_error"
@@ -36,6 +39,34 @@ class ApiError(drf_exceptions.APIException):
         if status_code is not None:
             self.status_code = status_code
         self.fields = fields
+
+
+class ObjectNotFound(ApiError):
+    """404 `not_found` from a service: the object is missing, deleted or not the caller's to see."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+    default_detail = drf_exceptions.NotFound.default_detail  # DRF's words, in its own catalogue
+
+
+class NotPermitted(ApiError):
+    """403 `permission_denied` from a service: the caller may see the object but not do this to it."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_detail = drf_exceptions.PermissionDenied.default_detail
+
+
+class RateLimited(ApiError):
+    """429 `throttled` from a service's own limit (not a DRF throttle's), answered like a throttle: with
+    `Retry-After` and the seconds in the message."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "throttled"
+
+    def __init__(self, *, retry_after_s: float):
+        self.retry_after_s = max(1, int(retry_after_s + 0.999))
+        super().__init__(_("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": self.retry_after_s})
 
 
 class Conflict(ApiError):
@@ -142,7 +173,10 @@ def envelope_exception_handler(exc, context):
                         status=status.HTTP_400_BAD_REQUEST)
 
     if isinstance(exc, ApiError):
-        return Response(error_body(exc.error_code, str(exc.detail), exc.fields), status=exc.status_code)
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after_s)
+        return Response(error_body(exc.error_code, str(exc.detail), exc.fields), status=exc.status_code,
+                        headers=headers)
 
     if isinstance(exc, drf_exceptions.APIException):
         code = next((c for cls, c in _CODE_BY_EXCEPTION if isinstance(exc, cls)), "server_error")

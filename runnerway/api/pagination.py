@@ -10,13 +10,9 @@ INVALID_CURSOR = gettext_lazy("Invalid cursor: pass back a `next`/`previous` lin
 
 class CursorPagination(pagination.CursorPagination):
     page_size = 20
-    page_size_query_param = "page_size"
+    page_size_query_param = "page_size"  # DRF falls back to the default or the cap for an invalid or too large one
     max_page_size = 100
     ordering = "-created_at"
-
-    def get_page_size(self, request):
-        # An invalid or out-of-range page_size falls back to the default / the cap instead of erroring.
-        return super().get_page_size(request)
 
     def decode_cursor(self, request):
         # DRF answers a malformed cursor with 404; it is a bad query parameter (400 `validation_error`).
@@ -47,7 +43,7 @@ class KeysetPagination:
 
     page_size = CursorPagination.page_size
     max_page_size = CursorPagination.max_page_size
-    page_size_query_param = "page_size"
+    page_size_query_param = "page_size"  # DRF falls back to the default or the cap for an invalid or too large one
     cursor_query_param = "cursor"
 
     def _page_size(self, request) -> int:

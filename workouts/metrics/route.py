@@ -71,8 +71,8 @@ def is_off_route(last_point, planned_path_latlng, threshold_m: float = OFF_ROUTE
 def shape_accuracy(outline_xy, trace_latlng: np.ndarray, *, closed: bool = True) -> float | None:
     """The routes planner's fidelity score (0-100) of the trace against the intended shape outline.
 
-    Imported lazily: the planner's fidelity module is another team's code, and the rest of the engine must
-    work without it. Returns None when it is not available or the trace is too short to compare.
+    Imported in the function: the engine's other measures must import without the planner package. Returns
+    None when it is not available or the trace is too short to compare.
     """
     try:
         from routes.planner.fidelity import shape_fidelity

@@ -16,8 +16,22 @@ START = datetime(2026, 5, 1, 6, 30, tzinfo=UTC)
 
 
 class WorkoutFactory(factory.django.DjangoModelFactory):
+    """A live workout in progress (no points). `completed=True` makes it a finished run with stored totals
+    (5 km in 30 min, 350 kcal), the workout the community, goals and export tests share and summarise."""
+
     class Meta:
         model = Workout
+
+    class Params:
+        completed = factory.Trait(
+            status=Workout.Status.COMPLETED,
+            completed_at=factory.LazyAttribute(lambda w: w.started_at + timedelta(seconds=w.duration_s)),
+            distance_m=5000.0,
+            duration_s=1800,
+            elapsed_duration_s=1800,
+            avg_pace_s=360.0,
+            calories_kcal=350.0,
+        )
 
     user = factory.SubFactory(UserFactory)
     type = Workout.Type.RUNNING
