@@ -17,7 +17,7 @@ from community.privacy import (
     visible_path,
 )
 from community.tests.factories import START_LAT, START_LON
-from workouts.metrics import haversine_m
+from routes.planner.geometry import haversine_m
 
 SECRETS = [f"{i:032x}" for i in range(0, 4000, 7)]
 

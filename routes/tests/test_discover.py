@@ -22,8 +22,8 @@ from community.tests.factories import RouteFactory, RouteOptionFactory, ShapeFac
 from conftest import client_for
 from routes import selectors
 from routes.models import Route
+from routes.planner.geometry import haversine_m
 from workouts.events import workout_completed
-from workouts.metrics import haversine_m
 from workouts.models import Workout
 
 MAPO = (37.5563, 126.9236)  # Hongdae, Mapo-gu

@@ -24,7 +24,8 @@ takes `values_list` columns); times are epoch seconds or aware datetimes; pauses
 
 Helpers: `filter_points` (ordered kept points + rejection counts), `is_off_route(point, path,
 threshold_m=50)`, `distance_to_path_m`, `route_completion`, `format_pace(seconds_per_km) -> "m:ss"`,
-`LocalProjection`, `haversine_m`. Every threshold is a named constant in `constants.py` with its reason and
+Geometry (`LocalProjection`, `haversine_m`, resampling) is the one module both engines share:
+`routes.planner.geometry`. Every threshold is a named constant in `constants.py` with its reason and
 source.
 """
 
@@ -32,7 +33,6 @@ from .calories import acsm_calories_kcal
 from .constants import ACTIVITY_RUNNING, ACTIVITY_TYPES, ACTIVITY_WALKING
 from .engine import compute_workout_metrics, live_totals
 from .filtering import REJECTION_REASONS, filter_points
-from .geo import LocalProjection, haversine_m
 from .pace import format_pace
 from .route import distance_to_path_m, is_off_route, route_completion
 from .types import FilterResult, LiveTotals, PauseSpan, PointArrays, Split, TrackPoint, WorkoutMetrics
@@ -44,7 +44,6 @@ __all__ = [
     "REJECTION_REASONS",
     "FilterResult",
     "LiveTotals",
-    "LocalProjection",
     "PauseSpan",
     "PointArrays",
     "Split",
@@ -55,7 +54,6 @@ __all__ = [
     "distance_to_path_m",
     "filter_points",
     "format_pace",
-    "haversine_m",
     "is_off_route",
     "live_totals",
     "route_completion",

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from routes.planner.geometry import LocalProjection
+
 from .calories import acsm_calories_kcal
 from .constants import PACE_WINDOW_M
 from .elevation import gain_and_loss, smooth_altitude
 from .filtering import filter_points
-from .geo import LocalProjection
 from .heart_rate import heart_rate_summary
 from .pace import best_efforts, fastest_and_slowest_pace, moving_timeline, splits
 from .route import is_off_route, route_completion, shape_accuracy
@@ -153,7 +154,7 @@ def compute_workout_metrics(
 
     completion = None
     if planned_path_latlng is not None and len(planned_path_latlng):
-        lat, lon = track.projection.to_latlon(track.xy) if len(kept) else (kept.lat, kept.lon)
+        lat, lon = track.projection.to_latlng(track.xy).T if len(kept) else (kept.lat, kept.lon)
         completion = route_completion(lat, lon, planned_path_latlng, trace_connects=track.step_connects)
 
     accuracy = None
@@ -163,10 +164,10 @@ def compute_workout_metrics(
         planned = np.asarray(planned_path_latlng, dtype=np.float64)
         outline = LocalProjection.around(planned[:, 0], planned[:, 1]).to_xy(planned[:, 0], planned[:, 1])
     if outline is not None and len(kept) >= 2:
-        trace_lat, trace_lon = track.projection.to_latlon(track.xy)  # the smoothed trace
-        accuracy = shape_accuracy(outline, np.column_stack((trace_lat, trace_lon)), closed=shape_closed)
+        trace_latlng = track.projection.to_latlng(track.xy)  # the smoothed trace
+        accuracy = shape_accuracy(outline, trace_latlng, closed=shape_closed)
         if accuracy is None:
-            notes.append("shape accuracy unavailable (fidelity measure not installed or trace too short)")
+            notes.append("shape accuracy unavailable (trace or outline too short to compare)")
 
     return WorkoutMetrics(
         distance_m=distance_m,

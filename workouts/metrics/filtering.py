@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from routes.planner.geometry import haversine_m
+
 from .constants import (
     ACTIVITY_TYPES,
     MAX_ACCURACY_M,
@@ -14,7 +16,6 @@ from .constants import (
     SEGMENT_MAX_GAP_S,
     max_speed_mps,
 )
-from .geo import haversine_m
 from .types import (
     FilterResult,
     PauseSpan,

@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
+from routes.planner.geometry import LocalProjection
 from workouts.metrics import compute_workout_metrics, distance_to_path_m, is_off_route, route_completion
-from workouts.metrics.geo import LocalProjection
 
 from .synthetic import TRACK_ORIGIN, oval_run, oval_xy, to_points
 
 
 def _latlng(xy):
-    lat, lon = TRACK_ORIGIN.to_latlon(np.asarray(xy, dtype=np.float64))
+    lat, lon = TRACK_ORIGIN.to_latlng(np.asarray(xy, dtype=np.float64)).T
     return np.column_stack((lat, lon))
 
 
@@ -100,5 +100,5 @@ def test_no_planned_path_means_no_completion():
 def test_projection_round_trip():
     projection = LocalProjection(37.28, 127.04)
     xy = np.array([[1234.5, -987.6], [0.0, 0.0]])
-    lat, lon = projection.to_latlon(xy)
+    lat, lon = projection.to_latlng(xy).T
     assert projection.to_xy(lat, lon) == pytest.approx(xy)
