@@ -26,9 +26,11 @@ from django.utils.translation import gettext
 from runnerway.api.exceptions import ApiError, Conflict, InvalidState
 from workouts import events
 from workouts.metrics import (
+    REJECTION_REASONS,
+    FilterResult,
     PointArrays,
+    WorkoutMetrics,
     compute_workout_metrics,
-    filter_points,
     format_pace,
     is_off_route,
     live_totals,
@@ -294,24 +296,19 @@ def workout_add_points(*, workout: Workout, points: list[dict],
             return _stored_totals(locked, duplicates=len(points))
         WorkoutPoint.objects.bulk_create(rows, ignore_conflicts=True)
 
-        pauses = pause_spans(workout=locked)
-        filtered = filter_points(kept_point_arrays(workout=locked, positions_only=True),
-                                 started_at=locked.started_at, now=now,
-                                 pauses=pauses, activity_type=locked.type)
-        totals = live_totals(filtered.points, pauses=pauses, started_at=locked.started_at, now=now,
-                             activity_type=locked.type,
-                             planned_path_latlng=planned_path_latlng(workout=locked))
+        totals = live_totals(kept_point_arrays(workout=locked, positions_only=True),
+                             pauses=pause_spans(workout=locked), started_at=locked.started_at, now=now,
+                             activity_type=locked.type, planned_path_latlng=planned_path_latlng(workout=locked))
         # New, point-wise plausible fixes that the engine still left out (speed spikes, same-time fixes);
         # fixes recorded inside a pause are not errors and are not counted.
-        clean_new_seqs = np.fromiter((row.seq for row in rows if not row.rejected_reason), dtype=np.int64)
-        in_time = np.isin(clean_new_seqs, filtered.timed.seq)
-        spikes = int(np.count_nonzero(in_time & ~np.isin(clean_new_seqs, filtered.points.seq)))
+        left_out = set(np.concatenate(list(totals.filtered.rejected_seqs.values())).tolist())
+        spikes = sum(1 for row in rows if not row.rejected_reason and row.seq in left_out)
 
         batch_max_seq = max(row.seq for row in rows)
         locked.last_seq = max(batch_max_seq, locked.last_seq if locked.last_seq is not None else -1)
         locked.points_count += len(rows)
         locked.rejected_count += flagged
-        _apply_live_totals(locked, filtered.points, totals.distance_m, totals.moving_duration_s)
+        _apply_live_totals(locked, totals.filtered.points, totals.distance_m, totals.moving_duration_s)
         locked.save(update_fields=[
             "last_seq", "points_count", "rejected_count", "distance_m", "duration_s", "elapsed_duration_s",
             "avg_pace_s", "last_point_at", "last_latitude", "last_longitude", "updated_at",
@@ -442,7 +439,7 @@ def workout_complete(
                                  end_latitude=end_latitude, end_longitude=end_longitude)
 
 
-def _write_completion(locked: Workout, final: _FinalMetrics, *, completed_at: datetime,
+def _write_completion(locked: Workout, final: WorkoutMetrics, *, completed_at: datetime,
                       end_latitude: float | None, end_longitude: float | None) -> Workout:
     """The completion's writes; call inside a transaction holding the workout's row lock."""
     _close_open_pause(locked, at=completed_at)
@@ -460,30 +457,20 @@ def _unchanged_since(locked: Workout, snapshot: Workout) -> bool:
         snapshot.status, snapshot.points_count, snapshot.updated_at)
 
 
-@dataclass(frozen=True)
-class _FinalMetrics:
-    points: PointArrays
-    filtered: object  # the engine's FilteredPoints
-    metrics: object  # the engine's WorkoutMetrics
-
-
 def _compute_final(workout: Workout, *, completed_at: datetime, now: datetime,
-                   device_calories_kcal: float | None = None) -> _FinalMetrics:
+                   device_calories_kcal: float | None = None) -> WorkoutMetrics:
     """Read the workout's points, pauses, planned path and outline, and run the metrics engine. Writes nothing."""
-    points = kept_point_arrays(workout=workout)
     # an open pause ends at the completion (completion closes it when it writes)
     pauses = [(start, end if end is not None else completed_at) for start, end in pause_spans(workout=workout)]
     planned = planned_path_latlng(workout=workout)
     outline, outline_closed = shape_outline(workout=workout) if planned is not None else (None, True)
     weight_kg = float(workout.user.weight_kg) if workout.user.weight_kg is not None else None
-    filtered = filter_points(points, started_at=workout.started_at, now=now, pauses=pauses,
-                             activity_type=workout.type)
-    metrics = compute_workout_metrics(
-        points, pauses=pauses, started_at=workout.started_at, completed_at=completed_at, now=now,
-        activity_type=workout.type, weight_kg=weight_kg, device_calories_kcal=device_calories_kcal,
-        planned_path_latlng=planned, shape_outline_xy=outline, shape_closed=outline_closed,
+    return compute_workout_metrics(
+        kept_point_arrays(workout=workout), pauses=pauses, started_at=workout.started_at,
+        completed_at=completed_at, now=now, activity_type=workout.type, weight_kg=weight_kg,
+        device_calories_kcal=device_calories_kcal, planned_path_latlng=planned, shape_outline_xy=outline,
+        shape_closed=outline_closed,
     )
-    return _FinalMetrics(points=points, filtered=filtered, metrics=metrics)
 
 
 def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
@@ -493,10 +480,10 @@ def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
     _apply_final(workout, final, completed_at=completed_at)
 
 
-def _apply_final(workout: Workout, final: _FinalMetrics, *, completed_at: datetime) -> None:
+def _apply_final(workout: Workout, metrics: WorkoutMetrics, *, completed_at: datetime) -> None:
     """Copy computed final metrics into `workout` (not saved) and flag the points the engine left out."""
-    points, filtered, metrics = final.points, final.filtered, final.metrics
-    _flag_left_out_points(workout, points, filtered)
+    filtered = metrics.filtered
+    _flag_left_out_points(workout, filtered)
 
     workout.status = Workout.Status.COMPLETED
     workout.completed_at = completed_at
@@ -544,21 +531,20 @@ def _apply_final(workout: Workout, final: _FinalMetrics, *, completed_at: dateti
         workout.end_latitude, workout.end_longitude = float(kept.lat[-1]), float(kept.lon[-1])
 
 
-def _flag_left_out_points(workout: Workout, points: PointArrays, filtered) -> None:
-    """Record why the engine left each remaining point out: paused, same time as another fix, or a spike.
+# The engine's reasons as stored. `out_of_range` has no stored reason: it never reaches a stored point (the
+# batch serializer and the importer keep positions in range, and `recorded_at` is always a finite time).
+_STORED_REASON = {reason: Reason(reason) for reason in REJECTION_REASONS if reason in Reason.values}
+
+
+def _flag_left_out_points(workout: Workout, filtered: FilterResult) -> None:
+    """Record why the engine left each remaining point out (paused, same time as another fix, a spike), as the
+    engine decided it.
 
     Done once the whole track is known, so the stored flags do not depend on the order batches arrived in.
     """
-    if not len(points):
-        return
-    not_timed = ~np.isin(points.seq, filtered.timed.seq)
-    not_kept = ~np.isin(points.seq, filtered.points.seq)
-    same_time_as_kept = np.isin(points.t, filtered.points.t)
-    by_reason = {
-        Reason.PAUSED: points.seq[not_timed],
-        Reason.DUPLICATE_TIME: points.seq[~not_timed & not_kept & same_time_as_kept],
-        Reason.SPEED_SPIKE: points.seq[~not_timed & not_kept & ~same_time_as_kept],
-    }
+    by_reason = {Reason.PAUSED: filtered.paused_seqs}
+    by_reason.update((_STORED_REASON[reason], seqs) for reason, seqs in filtered.rejected_seqs.items()
+                     if reason in _STORED_REASON)
     for reason, seqs in by_reason.items():
         if seqs.size:
             WorkoutPoint.objects.filter(workout_id=workout.pk, seq__in=seqs.tolist()).update(

@@ -69,6 +69,7 @@ def live_totals(
 
     Same filtering and distance as `compute_workout_metrics` (so the live figure and the final one agree),
     without splits, elevation or records. `off_route` is set when a planned path (M, 2 lat/lng) is given.
+    `filtered` carries the filter's decisions (kept points, left-out seqs by reason) the totals come from.
     Cost: O(n log n) over all the workout's points, vectorised (a few ms for 10 000 fixes).
     """
     filtered, track, _ = _prepare(
@@ -89,6 +90,7 @@ def live_totals(
         last_latitude=last_lat,
         last_longitude=last_lon,
         off_route=off_route,
+        filtered=filtered,
     )
 
 
@@ -114,7 +116,8 @@ def compute_workout_metrics(
     `device_calories_kcal` wins over the estimate; `planned_path_latlng` (M, 2) enables route completion;
     `shape_outline_xy` (the shape's outline in its own plane) enables shape accuracy (falls back to the
     planned path when only that is given).
-    Output: `WorkoutMetrics` (metres, seconds, s/km, kcal, bpm, percent). Elapsed duration is completed -
+    Output: `WorkoutMetrics` (metres, seconds, s/km, kcal, bpm, percent) and, in `filtered`, the filter's
+    decisions (kept points, left-out seqs by reason). Elapsed duration is completed -
     started when both are given, else first → last kept fix. Cost: O(n log n); ~tens of ms for 10 000 fixes.
     """
     filtered, track, _ = _prepare(
@@ -188,11 +191,12 @@ def compute_workout_metrics(
         longest_distance_m=distance_m,
         route_completion=completion,
         shape_accuracy=accuracy,
-        rejected=dict(filtered.rejected),
+        rejected=filtered.rejected,
         rejected_total=filtered.rejected_total,
         duplicates=filtered.duplicates,
         paused_points=filtered.paused,
         kept_points=len(kept),
         segments=track.segment_count,
+        filtered=filtered,
         notes=tuple(notes),
     )
