@@ -17,14 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import polyline as polyline_codec
-from django.db import transaction
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import connection, transaction
 from django.db.models import Count, FloatField, Func, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_q.tasks import async_task
 
+from routes.models import Route, RouteOption
+from routes.selectors import route_outline
 from runnerway.api.exceptions import ApiError, Conflict, InvalidState
-from workouts import events
+from workouts import events, imports
 from workouts.metrics import (
     REJECTION_REASONS,
     FilterResult,
@@ -120,33 +124,29 @@ def pause_spans(*, workout: Workout) -> list[tuple[datetime, datetime | None]]:
 
 
 def planned_path_latlng(*, workout: Workout) -> np.ndarray | None:
-    """The attached route option's path as (M, 2) [lat, lng], or None when the workout follows no option."""
+    """The attached route option's path as (M, 2) [lat, lng] (`RouteOption.coordinates`, as the routes app
+    reads it), or None when the workout follows no option."""
     if workout.route_option_id is None:
         return None
-    from routes.models import RouteOption
-
-    encoded = (
-        RouteOption.objects.filter(pk=workout.route_option_id).values_list("polyline", flat=True).first()
-    )
-    if not encoded:
+    option = RouteOption.objects.only("id", "polyline").filter(pk=workout.route_option_id).first()
+    if option is None or not option.polyline:
         return None
-    path = np.asarray(polyline_codec.decode(encoded, 5), dtype=np.float64)
+    path = np.asarray(option.coordinates(), dtype=np.float64)
     return path if len(path) >= 2 else None
 
 
 def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
-    """The intended shape's outline (planar, the planner's convention) and whether it is closed.
+    """The intended shape's outline (planar, the planner's convention) and whether it is closed: the routes
+    app's `route_outline`, the one the route is placed and planned again with.
 
     Read as the route stored it at planning time: completion never parses a drawing (an SVG path's cost
     depends on its coordinates, and completion writes under the workout's row lock).
     (None, True) when the workout follows no route or the route has no outline: the engine then measures
-    shape accuracy against the planned path itself.
+    shape accuracy against the planned path itself, turned into an outline as the planner does
+    (`routes.planner.geometry.latlng_to_local_xy`).
     """
     if workout.route_id is None:
         return None, True
-    from routes.models import Route
-    from routes.selectors import route_outline
-
     route = Route.objects.only("id", "outline", "outline_closed").filter(pk=workout.route_id).first()
     return route_outline(route) if route is not None else (None, True)
 
@@ -156,8 +156,6 @@ def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
 
 def _resolve_route(*, user, route_id, route_option_id):
     """The user's own route and option (an option implies its route). Unknown or not theirs → 400."""
-    from routes.models import Route, RouteOption
-
     route = option = None
     if route_option_id is not None:
         option = (
@@ -604,8 +602,6 @@ def workout_delete(*, workout: Workout, now: datetime | None = None) -> None:
         if locked.status == Workout.Status.COMPLETED:
             user_stats_rebuild(user=locked.user)
             if locked.route_id is not None:  # its route (or the original it was copied from) counts one runner less
-                from django_q.tasks import async_task
-
                 route_id = str(locked.route_id)
                 transaction.on_commit(lambda: async_task("routes.tasks.refresh_discover_counters", route_id))
 
@@ -699,9 +695,6 @@ IMPORT_WRITE_CHUNK = 1000
 
 def import_storage():
     """Where uploads wait for their import job (IMPORT_UPLOAD_DIR, read when called so tests can move it)."""
-    from django.conf import settings
-    from django.core.files.storage import FileSystemStorage
-
     return FileSystemStorage(location=settings.IMPORT_UPLOAD_DIR)
 
 
@@ -733,13 +726,10 @@ def workout_import_create(*, user, upload, now: datetime | None = None):
     stored then. Otherwise the file is stored, the import row created (under the user's stats lock, so two
     uploads of one file cannot both pass the check) and the job queued.
     """
-    from django_q.tasks import async_task
-
-    from workouts.imports import SCAN_MAX_BYTES, scan_first_fix
     now = now or timezone.now()
     upload.seek(0)
-    head = upload.read(SCAN_MAX_BYTES + 1)
-    first_fix = scan_first_fix(head, complete=len(head) <= SCAN_MAX_BYTES)
+    head = upload.read(imports.SCAN_MAX_BYTES + 1)
+    first_fix = imports.scan_first_fix(head, complete=len(head) <= imports.SCAN_MAX_BYTES)
     if first_fix.recorded_at is not None:
         _refuse_duplicate_start(user=user, started_at=first_fix.recorded_at)  # at once, before storing
     import_id = uuid.uuid4()
@@ -803,9 +793,6 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     other error is raised so the queue retries, and the last attempt also marks the import `import_failed`,
     as does a delivery after IMPORT_MAX_RUNS runs that never finished (workers killed midway).
     """
-    from django.conf import settings
-
-    from workouts.imports import ImportBudget, parse_activity_file
     now = now or timezone.now()
     with transaction.atomic():
         workout_import = WorkoutImport.objects.select_for_update().filter(pk=import_id).first()
@@ -819,13 +806,13 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     if poisoned:
         return _import_fail(workout_import.pk, error=ApiError(gettext("The import failed; try again later."),
                                                             code="import_failed"))
-    budget = ImportBudget(seconds=settings.IMPORT_TIME_BUDGET_S)
+    budget = imports.ImportBudget(seconds=settings.IMPORT_TIME_BUDGET_S)
     phase_started = time.monotonic()
     phases_s = {}
     try:
         with import_storage().open(workout_import.upload_name, "rb") as stored:
             content = stored.read()
-        activity = parse_activity_file(content=content, max_points=settings.IMPORT_MAX_POINTS, budget=budget)
+        activity = imports.parse_activity_file(content=content, max_points=settings.IMPORT_MAX_POINTS, budget=budget)
         del content
         phases_s["parse"], phase_started = time.monotonic() - phase_started, time.monotonic()
         _refuse_duplicate_start(user=workout_import.user, started_at=activity.started_at,
@@ -887,8 +874,6 @@ def _insert_points(*, workout_id, rows: list[tuple]) -> None:
     """INSERT points (seq, recorded_at, lat, lon, altitude, heart_rate, speed, rejected_reason) by one
     executemany: `bulk_create` compiles every field of every row through the ORM, 5-10x the cost of the insert
     itself for a 100 000-point import. Values are adapted as the ORM would (UUID and datetime columns)."""
-    from django.db import connection
-
     quote = connection.ops.quote_name
     table = quote(WorkoutPoint._meta.db_table)
     columns = ", ".join(quote(WorkoutPoint._meta.get_field(name.removesuffix("_id")).column)

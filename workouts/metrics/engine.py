@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from routes.planner.geometry import LocalProjection
+from routes.planner.geometry import latlng_to_local_xy
 
 from .calories import acsm_calories_kcal
 from .constants import PACE_WINDOW_M
@@ -163,9 +163,9 @@ def compute_workout_metrics(
     accuracy = None
     outline = shape_outline_xy
     if outline is None and planned_path_latlng is not None and len(planned_path_latlng):
-        # no outline: the planned path itself, in metres (the fit is similarity-invariant, not anisotropic)
-        planned = np.asarray(planned_path_latlng, dtype=np.float64)
-        outline = LocalProjection.around(planned[:, 0], planned[:, 1]).to_xy(planned[:, 0], planned[:, 1])
+        # no outline: the planned path itself, in metres, as the planner turns a lat/lng path into an outline
+        # (the fit is similarity-invariant, not anisotropic)
+        outline = latlng_to_local_xy(planned_path_latlng)
     if outline is not None and len(kept) >= 2:
         trace_latlng = track.projection.to_latlng(track.xy)  # the smoothed trace
         accuracy = shape_accuracy(outline, trace_latlng, closed=shape_closed)

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from routes.planner.geometry import LocalProjection
-from workouts.metrics import compute_workout_metrics, distance_to_path_m, is_off_route, route_completion
+from workouts.metrics import (
+    TrackPoint,
+    compute_workout_metrics,
+    distance_to_path_m,
+    is_off_route,
+    live_totals,
+    route_completion,
+)
 
 from .synthetic import TRACK_ORIGIN, oval_run, oval_xy, to_points
 
@@ -51,16 +58,12 @@ def test_off_route_measures_to_segments_not_only_vertices():
 
 
 def test_off_route_accepts_a_track_point():
-    from workouts.metrics import TrackPoint
-
     planned = _straight_path(500)
     lat, lon = _latlng([[250.0, 55.0]])[0]
     assert is_off_route(TrackPoint(recorded_at=0.0, latitude=lat, longitude=lon), planned)
 
 
 def test_live_totals_report_off_route():
-    from workouts.metrics import live_totals
-
     planned = _latlng(oval_xy(np.arange(0.0, 400.0, 10.0)))
     t, xy = oval_run(600, 300)
     on = live_totals(to_points(t, xy), planned_path_latlng=planned)
