@@ -83,9 +83,12 @@ def projection_for(latlng: np.ndarray) -> LocalProjection:
 
 def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
     """Great-circle distance in metres between points in degrees (vectorised, broadcasting)."""
-    lat1, lon1, lat2, lon2 = (np.asarray(v, dtype=np.float64) * _DEG for v in (lat1, lon1, lat2, lon2))
+    # np.multiply, not a generator over np.asarray: the spike filter calls this once per fix after a spike
+    lat1, lon1 = np.multiply(lat1, _DEG, dtype=np.float64), np.multiply(lon1, _DEG, dtype=np.float64)
+    lat2, lon2 = np.multiply(lat2, _DEG, dtype=np.float64), np.multiply(lon2, _DEG, dtype=np.float64)
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    # a ≥ 0 for latitudes within ±90° (cos ≥ 0); rounding can only push it past 1
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 def close_ring(xy: np.ndarray) -> np.ndarray:
