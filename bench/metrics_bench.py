@@ -33,7 +33,7 @@ def _workout(points: int) -> tuple[PointArrays, list[PauseSpan], np.ndarray]:
     t, xy = t[:points], xy[:points].copy()
     xy[::997] += 400.0  # spikes
     rng = np.random.default_rng(3)
-    lat, lon = TRACK_ORIGIN.to_latlon(xy)
+    lat, lon = TRACK_ORIGIN.to_latlng(xy).T
     columns = PointArrays.from_columns(
         recorded_at=t,
         latitude=lat,
@@ -44,7 +44,7 @@ def _workout(points: int) -> tuple[PointArrays, list[PauseSpan], np.ndarray]:
         seq=np.arange(points),
     )
     pauses = [PauseSpan(start=t[4000] + 0.5, end=t[4060] + 0.5)]
-    planned_lat, planned_lon = TRACK_ORIGIN.to_latlon(oval_xy(np.arange(0.0, 400.0, 10.0)))
+    planned_lat, planned_lon = TRACK_ORIGIN.to_latlng(oval_xy(np.arange(0.0, 400.0, 10.0))).T
     return columns, pauses, np.column_stack((planned_lat, planned_lon))
 
 

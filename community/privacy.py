@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workouts.metrics import haversine_m
+from routes.planner.geometry import haversine_m
 
 RADIUS_FACTOR_MIN = 1.5
 RADIUS_FACTOR_MAX = 2.0

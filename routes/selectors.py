@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 
 from routes.models import Route, RouteOption, RouteShape
-from workouts.metrics import haversine_m
+from routes.planner.geometry import haversine_m
 
 SHAPE_CATALOG_CACHE_KEY = "routes:shape-catalog:v1"
 # The catalog changes only when staff edit it or `seed_shapes` runs, and both invalidate the key; the timeout
@@ -74,7 +74,7 @@ def route_outline(route: Route) -> tuple[np.ndarray | None, bool]:
 DISCOVER_MAX_RADIUS_KM = 20.0
 DISCOVER_DEFAULT_RADIUS_KM = 5.0
 DISCOVER_ORDERINGS = ("nearest", "popular")
-_KM_PER_DEGREE_LAT = 111.195  # mean Earth radius, as workouts.metrics.haversine_m
+_KM_PER_DEGREE_LAT = 111.195  # mean Earth radius, as routes.planner.geometry.haversine_m
 # Below this cos(latitude) (within ~0.6° of a pole) a longitude band no longer bounds anything useful.
 _MIN_COS_LAT = 0.01
 

@@ -17,18 +17,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import polyline as polyline_codec
-from django.db import transaction
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import connection, transaction
 from django.db.models import Count, FloatField, Func, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
+from django_q.tasks import async_task
 
+from routes.models import Route, RouteOption
+from routes.selectors import route_outline
 from runnerway.api.exceptions import ApiError, Conflict, InvalidState
-from workouts import events
+from workouts import events, imports
 from workouts.metrics import (
+    REJECTION_REASONS,
+    FilterResult,
     PointArrays,
+    WorkoutMetrics,
     compute_workout_metrics,
-    filter_points,
     format_pace,
     is_off_route,
     live_totals,
@@ -118,33 +124,29 @@ def pause_spans(*, workout: Workout) -> list[tuple[datetime, datetime | None]]:
 
 
 def planned_path_latlng(*, workout: Workout) -> np.ndarray | None:
-    """The attached route option's path as (M, 2) [lat, lng], or None when the workout follows no option."""
+    """The attached route option's path as (M, 2) [lat, lng] (`RouteOption.coordinates`, as the routes app
+    reads it), or None when the workout follows no option."""
     if workout.route_option_id is None:
         return None
-    from routes.models import RouteOption
-
-    encoded = (
-        RouteOption.objects.filter(pk=workout.route_option_id).values_list("polyline", flat=True).first()
-    )
-    if not encoded:
+    option = RouteOption.objects.only("id", "polyline").filter(pk=workout.route_option_id).first()
+    if option is None or not option.polyline:
         return None
-    path = np.asarray(polyline_codec.decode(encoded, 5), dtype=np.float64)
+    path = np.asarray(option.coordinates(), dtype=np.float64)
     return path if len(path) >= 2 else None
 
 
 def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
-    """The intended shape's outline (planar, the planner's convention) and whether it is closed.
+    """The intended shape's outline (planar, the planner's convention) and whether it is closed: the routes
+    app's `route_outline`, the one the route is placed and planned again with.
 
     Read as the route stored it at planning time: completion never parses a drawing (an SVG path's cost
     depends on its coordinates, and completion writes under the workout's row lock).
     (None, True) when the workout follows no route or the route has no outline: the engine then measures
-    shape accuracy against the planned path itself.
+    shape accuracy against the planned path itself, turned into an outline as the planner does
+    (`routes.planner.geometry.latlng_to_local_xy`).
     """
     if workout.route_id is None:
         return None, True
-    from routes.models import Route
-    from routes.selectors import route_outline
-
     route = Route.objects.only("id", "outline", "outline_closed").filter(pk=workout.route_id).first()
     return route_outline(route) if route is not None else (None, True)
 
@@ -154,8 +156,6 @@ def shape_outline(*, workout: Workout) -> tuple[np.ndarray | None, bool]:
 
 def _resolve_route(*, user, route_id, route_option_id):
     """The user's own route and option (an option implies its route). Unknown or not theirs → 400."""
-    from routes.models import Route, RouteOption
-
     route = option = None
     if route_option_id is not None:
         option = (
@@ -294,24 +294,19 @@ def workout_add_points(*, workout: Workout, points: list[dict],
             return _stored_totals(locked, duplicates=len(points))
         WorkoutPoint.objects.bulk_create(rows, ignore_conflicts=True)
 
-        pauses = pause_spans(workout=locked)
-        filtered = filter_points(kept_point_arrays(workout=locked, positions_only=True),
-                                 started_at=locked.started_at, now=now,
-                                 pauses=pauses, activity_type=locked.type)
-        totals = live_totals(filtered.points, pauses=pauses, started_at=locked.started_at, now=now,
-                             activity_type=locked.type,
-                             planned_path_latlng=planned_path_latlng(workout=locked))
+        totals = live_totals(kept_point_arrays(workout=locked, positions_only=True),
+                             pauses=pause_spans(workout=locked), started_at=locked.started_at, now=now,
+                             activity_type=locked.type, planned_path_latlng=planned_path_latlng(workout=locked))
         # New, point-wise plausible fixes that the engine still left out (speed spikes, same-time fixes);
         # fixes recorded inside a pause are not errors and are not counted.
-        clean_new_seqs = np.fromiter((row.seq for row in rows if not row.rejected_reason), dtype=np.int64)
-        in_time = np.isin(clean_new_seqs, filtered.timed.seq)
-        spikes = int(np.count_nonzero(in_time & ~np.isin(clean_new_seqs, filtered.points.seq)))
+        left_out = set(np.concatenate(list(totals.filtered.rejected_seqs.values())).tolist())
+        spikes = sum(1 for row in rows if not row.rejected_reason and row.seq in left_out)
 
         batch_max_seq = max(row.seq for row in rows)
         locked.last_seq = max(batch_max_seq, locked.last_seq if locked.last_seq is not None else -1)
         locked.points_count += len(rows)
         locked.rejected_count += flagged
-        _apply_live_totals(locked, filtered.points, totals.distance_m, totals.moving_duration_s)
+        _apply_live_totals(locked, totals.filtered.points, totals.distance_m, totals.moving_duration_s)
         locked.save(update_fields=[
             "last_seq", "points_count", "rejected_count", "distance_m", "duration_s", "elapsed_duration_s",
             "avg_pace_s", "last_point_at", "last_latitude", "last_longitude", "updated_at",
@@ -442,7 +437,7 @@ def workout_complete(
                                  end_latitude=end_latitude, end_longitude=end_longitude)
 
 
-def _write_completion(locked: Workout, final: _FinalMetrics, *, completed_at: datetime,
+def _write_completion(locked: Workout, final: WorkoutMetrics, *, completed_at: datetime,
                       end_latitude: float | None, end_longitude: float | None) -> Workout:
     """The completion's writes; call inside a transaction holding the workout's row lock."""
     _close_open_pause(locked, at=completed_at)
@@ -460,30 +455,20 @@ def _unchanged_since(locked: Workout, snapshot: Workout) -> bool:
         snapshot.status, snapshot.points_count, snapshot.updated_at)
 
 
-@dataclass(frozen=True)
-class _FinalMetrics:
-    points: PointArrays
-    filtered: object  # the engine's FilteredPoints
-    metrics: object  # the engine's WorkoutMetrics
-
-
 def _compute_final(workout: Workout, *, completed_at: datetime, now: datetime,
-                   device_calories_kcal: float | None = None) -> _FinalMetrics:
+                   device_calories_kcal: float | None = None) -> WorkoutMetrics:
     """Read the workout's points, pauses, planned path and outline, and run the metrics engine. Writes nothing."""
-    points = kept_point_arrays(workout=workout)
     # an open pause ends at the completion (completion closes it when it writes)
     pauses = [(start, end if end is not None else completed_at) for start, end in pause_spans(workout=workout)]
     planned = planned_path_latlng(workout=workout)
     outline, outline_closed = shape_outline(workout=workout) if planned is not None else (None, True)
     weight_kg = float(workout.user.weight_kg) if workout.user.weight_kg is not None else None
-    filtered = filter_points(points, started_at=workout.started_at, now=now, pauses=pauses,
-                             activity_type=workout.type)
-    metrics = compute_workout_metrics(
-        points, pauses=pauses, started_at=workout.started_at, completed_at=completed_at, now=now,
-        activity_type=workout.type, weight_kg=weight_kg, device_calories_kcal=device_calories_kcal,
-        planned_path_latlng=planned, shape_outline_xy=outline, shape_closed=outline_closed,
+    return compute_workout_metrics(
+        kept_point_arrays(workout=workout), pauses=pauses, started_at=workout.started_at,
+        completed_at=completed_at, now=now, activity_type=workout.type, weight_kg=weight_kg,
+        device_calories_kcal=device_calories_kcal, planned_path_latlng=planned, shape_outline_xy=outline,
+        shape_closed=outline_closed,
     )
-    return _FinalMetrics(points=points, filtered=filtered, metrics=metrics)
 
 
 def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
@@ -493,10 +478,10 @@ def _finalise(workout: Workout, *, completed_at: datetime, now: datetime,
     _apply_final(workout, final, completed_at=completed_at)
 
 
-def _apply_final(workout: Workout, final: _FinalMetrics, *, completed_at: datetime) -> None:
+def _apply_final(workout: Workout, metrics: WorkoutMetrics, *, completed_at: datetime) -> None:
     """Copy computed final metrics into `workout` (not saved) and flag the points the engine left out."""
-    points, filtered, metrics = final.points, final.filtered, final.metrics
-    _flag_left_out_points(workout, points, filtered)
+    filtered = metrics.filtered
+    _flag_left_out_points(workout, filtered)
 
     workout.status = Workout.Status.COMPLETED
     workout.completed_at = completed_at
@@ -544,21 +529,20 @@ def _apply_final(workout: Workout, final: _FinalMetrics, *, completed_at: dateti
         workout.end_latitude, workout.end_longitude = float(kept.lat[-1]), float(kept.lon[-1])
 
 
-def _flag_left_out_points(workout: Workout, points: PointArrays, filtered) -> None:
-    """Record why the engine left each remaining point out: paused, same time as another fix, or a spike.
+# The engine's reasons as stored. `out_of_range` has no stored reason: it never reaches a stored point (the
+# batch serializer and the importer keep positions in range, and `recorded_at` is always a finite time).
+_STORED_REASON = {reason: Reason(reason) for reason in REJECTION_REASONS if reason in Reason.values}
+
+
+def _flag_left_out_points(workout: Workout, filtered: FilterResult) -> None:
+    """Record why the engine left each remaining point out (paused, same time as another fix, a spike), as the
+    engine decided it.
 
     Done once the whole track is known, so the stored flags do not depend on the order batches arrived in.
     """
-    if not len(points):
-        return
-    not_timed = ~np.isin(points.seq, filtered.timed.seq)
-    not_kept = ~np.isin(points.seq, filtered.points.seq)
-    same_time_as_kept = np.isin(points.t, filtered.points.t)
-    by_reason = {
-        Reason.PAUSED: points.seq[not_timed],
-        Reason.DUPLICATE_TIME: points.seq[~not_timed & not_kept & same_time_as_kept],
-        Reason.SPEED_SPIKE: points.seq[~not_timed & not_kept & ~same_time_as_kept],
-    }
+    by_reason = {Reason.PAUSED: filtered.paused_seqs}
+    by_reason.update((_STORED_REASON[reason], seqs) for reason, seqs in filtered.rejected_seqs.items()
+                     if reason in _STORED_REASON)
     for reason, seqs in by_reason.items():
         if seqs.size:
             WorkoutPoint.objects.filter(workout_id=workout.pk, seq__in=seqs.tolist()).update(
@@ -618,8 +602,6 @@ def workout_delete(*, workout: Workout, now: datetime | None = None) -> None:
         if locked.status == Workout.Status.COMPLETED:
             user_stats_rebuild(user=locked.user)
             if locked.route_id is not None:  # its route (or the original it was copied from) counts one runner less
-                from django_q.tasks import async_task
-
                 route_id = str(locked.route_id)
                 transaction.on_commit(lambda: async_task("routes.tasks.refresh_discover_counters", route_id))
 
@@ -713,9 +695,6 @@ IMPORT_WRITE_CHUNK = 1000
 
 def import_storage():
     """Where uploads wait for their import job (IMPORT_UPLOAD_DIR, read when called so tests can move it)."""
-    from django.conf import settings
-    from django.core.files.storage import FileSystemStorage
-
     return FileSystemStorage(location=settings.IMPORT_UPLOAD_DIR)
 
 
@@ -747,13 +726,10 @@ def workout_import_create(*, user, upload, now: datetime | None = None):
     stored then. Otherwise the file is stored, the import row created (under the user's stats lock, so two
     uploads of one file cannot both pass the check) and the job queued.
     """
-    from django_q.tasks import async_task
-
-    from workouts.imports import SCAN_MAX_BYTES, scan_first_fix
     now = now or timezone.now()
     upload.seek(0)
-    head = upload.read(SCAN_MAX_BYTES + 1)
-    first_fix = scan_first_fix(head, complete=len(head) <= SCAN_MAX_BYTES)
+    head = upload.read(imports.SCAN_MAX_BYTES + 1)
+    first_fix = imports.scan_first_fix(head, complete=len(head) <= imports.SCAN_MAX_BYTES)
     if first_fix.recorded_at is not None:
         _refuse_duplicate_start(user=user, started_at=first_fix.recorded_at)  # at once, before storing
     import_id = uuid.uuid4()
@@ -817,9 +793,6 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     other error is raised so the queue retries, and the last attempt also marks the import `import_failed`,
     as does a delivery after IMPORT_MAX_RUNS runs that never finished (workers killed midway).
     """
-    from django.conf import settings
-
-    from workouts.imports import ImportBudget, parse_activity_file
     now = now or timezone.now()
     with transaction.atomic():
         workout_import = WorkoutImport.objects.select_for_update().filter(pk=import_id).first()
@@ -833,13 +806,13 @@ def workout_import_process(*, import_id, now: datetime | None = None):
     if poisoned:
         return _import_fail(workout_import.pk, error=ApiError(gettext("The import failed; try again later."),
                                                             code="import_failed"))
-    budget = ImportBudget(seconds=settings.IMPORT_TIME_BUDGET_S)
+    budget = imports.ImportBudget(seconds=settings.IMPORT_TIME_BUDGET_S)
     phase_started = time.monotonic()
     phases_s = {}
     try:
         with import_storage().open(workout_import.upload_name, "rb") as stored:
             content = stored.read()
-        activity = parse_activity_file(content=content, max_points=settings.IMPORT_MAX_POINTS, budget=budget)
+        activity = imports.parse_activity_file(content=content, max_points=settings.IMPORT_MAX_POINTS, budget=budget)
         del content
         phases_s["parse"], phase_started = time.monotonic() - phase_started, time.monotonic()
         _refuse_duplicate_start(user=workout_import.user, started_at=activity.started_at,
@@ -901,8 +874,6 @@ def _insert_points(*, workout_id, rows: list[tuple]) -> None:
     """INSERT points (seq, recorded_at, lat, lon, altitude, heart_rate, speed, rejected_reason) by one
     executemany: `bulk_create` compiles every field of every row through the ORM, 5-10x the cost of the insert
     itself for a 100 000-point import. Values are adapted as the ORM would (UUID and datetime columns)."""
-    from django.db import connection
-
     quote = connection.ops.quote_name
     table = quote(WorkoutPoint._meta.db_table)
     columns = ", ".join(quote(WorkoutPoint._meta.get_field(name.removesuffix("_id")).column)

@@ -29,7 +29,7 @@ from community.tests.path_fixtures import (
 from conftest import client_for
 from routes import exports
 from routes.models import Route, RouteOption
-from workouts.metrics import haversine_m
+from routes.planner.geometry import haversine_m
 from workouts.tests.factories import WorkoutFactory
 
 SECRET = "5eed" * 8  # a fixed draw, so the attack tests are deterministic

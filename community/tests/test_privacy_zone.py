@@ -16,8 +16,8 @@ from community.privacy import (
     visible_indices,
     visible_path,
 )
+from routes.planner.geometry import haversine_m
 from routes.tests.factories import START_LAT, START_LON
-from workouts.metrics import haversine_m
 
 SECRETS = [f"{i:032x}" for i in range(0, 4000, 7)]
 

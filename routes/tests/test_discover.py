@@ -21,9 +21,9 @@ from community.shared_paths import privacy_zone_of
 from conftest import client_for
 from routes import selectors
 from routes.models import Route
+from routes.planner.geometry import haversine_m
 from routes.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory
 from workouts.events import workout_completed
-from workouts.metrics import haversine_m
 from workouts.models import Workout
 from workouts.tests.factories import WorkoutFactory
 

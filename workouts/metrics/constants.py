@@ -9,12 +9,6 @@ best efforts).
 
 from __future__ import annotations
 
-# --- geometry ---------------------------------------------------------------------------------------------
-
-# Mean Earth radius (IUGG), the sphere haversine uses. Against the WGS84 ellipsoid a spherical distance is off
-# by at most ~0.5 % (≈ ±0.2 % at Korean latitudes); every tracker computing haversine distances shares it.
-EARTH_RADIUS_M = 6_371_008.8
-
 # --- point filtering --------------------------------------------------------------------------------------
 
 # 50 m: a phone fix worse than this comes from Wi-Fi/cell positioning, not GNSS (OpenTracks' recording

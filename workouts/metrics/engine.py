@@ -7,11 +7,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from routes.planner.geometry import latlng_to_local_xy
+
 from .calories import acsm_calories_kcal
 from .constants import PACE_WINDOW_M
 from .elevation import gain_and_loss, smooth_altitude
 from .filtering import filter_points
-from .geo import LocalProjection
 from .heart_rate import heart_rate_summary
 from .pace import best_efforts, fastest_and_slowest_pace, moving_timeline, splits
 from .route import is_off_route, route_completion, shape_accuracy
@@ -68,6 +69,7 @@ def live_totals(
 
     Same filtering and distance as `compute_workout_metrics` (so the live figure and the final one agree),
     without splits, elevation or records. `off_route` is set when a planned path (M, 2 lat/lng) is given.
+    `filtered` carries the filter's decisions (kept points, left-out seqs by reason) the totals come from.
     Cost: O(n log n) over all the workout's points, vectorised (a few ms for 10 000 fixes).
     """
     filtered, track, _ = _prepare(
@@ -88,6 +90,7 @@ def live_totals(
         last_latitude=last_lat,
         last_longitude=last_lon,
         off_route=off_route,
+        filtered=filtered,
     )
 
 
@@ -113,7 +116,8 @@ def compute_workout_metrics(
     `device_calories_kcal` wins over the estimate; `planned_path_latlng` (M, 2) enables route completion;
     `shape_outline_xy` (the shape's outline in its own plane) enables shape accuracy (falls back to the
     planned path when only that is given).
-    Output: `WorkoutMetrics` (metres, seconds, s/km, kcal, bpm, percent). Elapsed duration is completed -
+    Output: `WorkoutMetrics` (metres, seconds, s/km, kcal, bpm, percent) and, in `filtered`, the filter's
+    decisions (kept points, left-out seqs by reason). Elapsed duration is completed -
     started when both are given, else first → last kept fix. Cost: O(n log n); ~tens of ms for 10 000 fixes.
     """
     filtered, track, _ = _prepare(
@@ -153,20 +157,20 @@ def compute_workout_metrics(
 
     completion = None
     if planned_path_latlng is not None and len(planned_path_latlng):
-        lat, lon = track.projection.to_latlon(track.xy) if len(kept) else (kept.lat, kept.lon)
+        lat, lon = track.projection.to_latlng(track.xy).T if len(kept) else (kept.lat, kept.lon)
         completion = route_completion(lat, lon, planned_path_latlng, trace_connects=track.step_connects)
 
     accuracy = None
     outline = shape_outline_xy
     if outline is None and planned_path_latlng is not None and len(planned_path_latlng):
-        # no outline: the planned path itself, in metres (the fit is similarity-invariant, not anisotropic)
-        planned = np.asarray(planned_path_latlng, dtype=np.float64)
-        outline = LocalProjection.around(planned[:, 0], planned[:, 1]).to_xy(planned[:, 0], planned[:, 1])
+        # no outline: the planned path itself, in metres, as the planner turns a lat/lng path into an outline
+        # (the fit is similarity-invariant, not anisotropic)
+        outline = latlng_to_local_xy(planned_path_latlng)
     if outline is not None and len(kept) >= 2:
-        trace_lat, trace_lon = track.projection.to_latlon(track.xy)  # the smoothed trace
-        accuracy = shape_accuracy(outline, np.column_stack((trace_lat, trace_lon)), closed=shape_closed)
+        trace_latlng = track.projection.to_latlng(track.xy)  # the smoothed trace
+        accuracy = shape_accuracy(outline, trace_latlng, closed=shape_closed)
         if accuracy is None:
-            notes.append("shape accuracy unavailable (fidelity measure not installed or trace too short)")
+            notes.append("shape accuracy unavailable (trace or outline too short to compare)")
 
     return WorkoutMetrics(
         distance_m=distance_m,
@@ -187,11 +191,12 @@ def compute_workout_metrics(
         longest_distance_m=distance_m,
         route_completion=completion,
         shape_accuracy=accuracy,
-        rejected=dict(filtered.rejected),
+        rejected=filtered.rejected,
         rejected_total=filtered.rejected_total,
         duplicates=filtered.duplicates,
         paused_points=filtered.paused,
         kept_points=len(kept),
         segments=track.segment_count,
+        filtered=filtered,
         notes=tuple(notes),
     )

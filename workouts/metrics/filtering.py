@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from routes.planner.geometry import haversine_m
+
 from .constants import (
     ACTIVITY_TYPES,
     MAX_ACCURACY_M,
@@ -14,7 +16,6 @@ from .constants import (
     SEGMENT_MAX_GAP_S,
     max_speed_mps,
 )
-from .geo import haversine_m
 from .types import (
     FilterResult,
     PauseSpan,
@@ -99,15 +100,15 @@ def filter_points(
     aware datetime) drops fixes before the workout start; `now` (the caller's clock: the engine never reads
     it) drops fixes more than a day in the future (skipped when None); `pauses` spans drop fixes recorded
     while paused; `activity_type` picks the spike speed.
-    Returns a `FilterResult` with the kept points ordered by (recorded_at, seq) and per-reason counts.
+    Returns a `FilterResult`: the kept points ordered by (recorded_at, seq) and the seqs left out, by reason.
     Cost: O(n log n) for the sort, vectorised except a short loop after each spike.
     """
     if activity_type not in ACTIVITY_TYPES:
         raise ValueError(f"unknown activity type {activity_type!r}")
     arrays = as_point_arrays(points)
-    rejected = dict.fromkeys(REJECTION_REASONS, 0)
     if len(arrays) == 0:
-        return FilterResult(arrays, rejected, 0, 0, arrays)
+        nothing = np.zeros(0, dtype=np.int64)
+        return FilterResult(arrays, dict.fromkeys(REJECTION_REASONS, nothing), 0, nothing, arrays)
 
     # a retried batch repeats seqs: keep the earliest fix of each seq
     by_seq = np.lexsort((arrays.t, arrays.seq))
@@ -120,11 +121,12 @@ def filter_points(
 
     t, lat, lon, acc = arrays.t, arrays.lat, arrays.lon, arrays.acc
     valid = np.ones(len(arrays), dtype=bool)
+    dropped: dict[str, list[np.ndarray]] = {reason: [] for reason in REJECTION_REASONS}
 
     def drop(reason: str, mask: np.ndarray) -> None:
         nonlocal valid
         hit = mask & valid
-        rejected[reason] += int(hit.sum())
+        dropped[reason].append(arrays.seq[hit])
         valid &= ~hit
 
     # time checks first: they decide what belongs to the workout at all (heart rate uses these points too)
@@ -135,7 +137,7 @@ def filter_points(
         drop("before_start", t < to_epoch_s(started_at))
     pause_starts, pause_ends = pause_bounds(pauses)
     paused_mask = inside_pauses(t, pause_starts, pause_ends) & valid
-    paused = int(paused_mask.sum())
+    paused_seqs = arrays.seq[paused_mask]
     valid &= ~paused_mask
     timed = arrays.take(valid)
 
@@ -158,6 +160,9 @@ def filter_points(
 
     index = np.flatnonzero(valid)
     keep = _spike_mask(t[index], lat[index], lon[index], max_speed_mps(activity_type))
-    rejected["speed_spike"] += int((~keep).sum())
+    dropped["speed_spike"].append(arrays.seq[index[~keep]])
     kept = arrays.take(index[keep])
-    return FilterResult(kept, rejected, duplicates, paused, timed)
+    rejected_seqs = {
+        reason: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64) for reason, parts in dropped.items()
+    }
+    return FilterResult(kept, rejected_seqs, duplicates, paused_seqs, timed)

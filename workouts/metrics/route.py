@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from routes.planner.fidelity import shape_fidelity
+from routes.planner.geometry import LocalProjection, densify_steps, point_to_polyline_m, resample_by_spacing
+
 from .constants import OFF_ROUTE_THRESHOLD_M, ROUTE_COMPLETION_RADIUS_M, ROUTE_RESAMPLE_STEP_M
-from .geo import LocalProjection, densify_steps, point_to_polyline_m, resample_polyline
 
 
 def _as_latlng(path) -> np.ndarray:
@@ -39,7 +41,7 @@ def route_completion(
     projection = LocalProjection.around(
         np.concatenate((planned[:, 0], trace_lat)), np.concatenate((planned[:, 1], trace_lon))
     )
-    planned_samples = resample_polyline(projection.to_xy(planned[:, 0], planned[:, 1]), ROUTE_RESAMPLE_STEP_M)
+    planned_samples = resample_by_spacing(projection.to_xy(planned[:, 0], planned[:, 1]), ROUTE_RESAMPLE_STEP_M)
     trace_xy = projection.to_xy(trace_lat, trace_lon)
     if trace_connects is None:
         trace_connects = np.ones(max(trace_xy.shape[0] - 1, 0), dtype=bool)
@@ -69,15 +71,10 @@ def is_off_route(last_point, planned_path_latlng, threshold_m: float = OFF_ROUTE
 
 
 def shape_accuracy(outline_xy, trace_latlng: np.ndarray, *, closed: bool = True) -> float | None:
-    """The routes planner's fidelity score (0-100) of the trace against the intended shape outline.
-
-    Imported in the function: the engine's other measures must import without the planner package. Returns
-    None when it is not available or the trace is too short to compare.
+    """The routes planner's fidelity score (0-100) of the trace against the intended shape outline: the score a
+    planned option was ranked by, so a run and its plan are measured alike. None when the trace or the outline
+    is too short to compare.
     """
-    try:
-        from routes.planner.fidelity import shape_fidelity
-    except ImportError:
-        return None
     if len(trace_latlng) < 2 or outline_xy is None or len(outline_xy) < 2:
         return None
     result = shape_fidelity(np.asarray(outline_xy, dtype=np.float64), np.asarray(trace_latlng), closed=closed)

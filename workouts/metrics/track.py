@@ -15,6 +15,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import median_filter
 from scipy.signal import savgol_filter
 
+from routes.planner.geometry import LocalProjection
+
 from .constants import (
     CORNER_MIN_TOLERANCE_M,
     CORNER_MIN_TURN_DEG,
@@ -32,7 +34,6 @@ from .constants import (
     SMOOTH_LIGHT_WINDOW_S,
     moving_speed_mps,
 )
-from .geo import LocalProjection
 from .types import PointArrays
 
 # Below this many fixes a segment is not smoothed (a cubic needs at least 5 to smooth anything).
@@ -378,7 +379,7 @@ def build_track(
     delta = np.diff(xy, axis=0)
     # equirectangular x used cos(lat0); the true east-west scale at this step is cos(lat)
     mid_lat = np.radians((lat[1:] + lat[:-1]) / 2)
-    delta[:, 0] *= np.cos(mid_lat) / np.cos(np.radians(projection.lat0))
+    delta[:, 0] *= np.cos(mid_lat) / np.cos(np.radians(projection.origin_lat))
     length_sq = delta[:, 0] ** 2 + delta[:, 1] ** 2
     step_connects = ~breaks
     denoised = np.maximum(np.sqrt(np.maximum(length_sq - step_noise_sq, 0.0)), step_floor_m)

@@ -167,29 +167,40 @@ class Split:
 
 @dataclass(frozen=True)
 class FilterResult:
-    """Kept points ordered by (recorded_at, seq) and why the others were dropped.
+    """The filter's decisions: kept points ordered by (recorded_at, seq), and the seq of every fix left out,
+    by reason. Callers store these decisions as they are (they need not derive them again).
 
-    `rejected`: counts per reason (`low_accuracy`, `future`, `before_start`, `null_island`, `out_of_range`,
-    `speed_spike`, `duplicate_time`); `duplicates`: repeated `seq` values dropped (a retried batch);
-    `paused`: fixes recorded inside a pause span (not errors, just not part of the run).
+    `rejected_seqs`: per reason (`low_accuracy`, `future`, `before_start`, `null_island`, `out_of_range`,
+    `speed_spike`, `duplicate_time`), the seqs dropped for it (int64, each fix under one reason);
+    `duplicates`: repeated `seq` values dropped (a retried batch: the seq itself is kept once);
+    `paused_seqs`: fixes recorded inside a pause span (not errors, just not part of the run).
     `timed`: the points that passed the time checks (not future, not before start, not paused) whatever their
     GPS quality — heart rate is taken from these.
     """
 
     points: PointArrays
-    rejected: Mapping[str, int]
+    rejected_seqs: Mapping[str, np.ndarray]
     duplicates: int
-    paused: int
+    paused_seqs: np.ndarray
     timed: PointArrays
 
     @property
+    def rejected(self) -> dict[str, int]:
+        """Counts per reason."""
+        return {reason: int(seqs.size) for reason, seqs in self.rejected_seqs.items()}
+
+    @property
     def rejected_total(self) -> int:
-        return int(sum(self.rejected.values()))
+        return int(sum(seqs.size for seqs in self.rejected_seqs.values()))
+
+    @property
+    def paused(self) -> int:
+        return int(self.paused_seqs.size)
 
 
 @dataclass(frozen=True, slots=True)
 class LiveTotals:
-    """Running totals for the ingestion endpoint."""
+    """Running totals for the ingestion endpoint, with the filter's decisions they were computed from."""
 
     distance_m: float
     moving_duration_s: float
@@ -199,6 +210,7 @@ class LiveTotals:
     last_latitude: float | None
     last_longitude: float | None
     off_route: bool | None
+    filtered: FilterResult
 
 
 @dataclass(frozen=True)
@@ -230,4 +242,5 @@ class WorkoutMetrics:
     paused_points: int
     kept_points: int
     segments: int
+    filtered: FilterResult  # the filter's decisions (kept points, left-out seqs by reason)
     notes: tuple[str, ...] = field(default=())

@@ -2,7 +2,7 @@
 
 import random
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -17,8 +17,6 @@ def post(client, url, body=None):
 
 
 def engine_metrics_of(points: list[dict], *, pauses, completed_at, weight_kg=None):
-    from datetime import datetime
-
     arrays = PointArrays.from_columns(
         recorded_at=[datetime.fromisoformat(p["recorded_at"]) for p in points],
         latitude=[p["latitude"] for p in points], longitude=[p["longitude"] for p in points],
@@ -91,8 +89,6 @@ def test_calories_use_the_profile_weight(auth_client, user, workout):
 
 
 def _parsed(points: list[dict]) -> list[dict]:
-    from datetime import datetime
-
     return [{**p, "recorded_at": datetime.fromisoformat(p["recorded_at"])} for p in points]
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from conftest import client_for
 from workouts import services
+from workouts.metrics import filtering
 from workouts.models import Workout, WorkoutPoint
 from workouts.tests.factories import START, WorkoutFactory, loop_points, make_route_option
 
@@ -144,6 +145,30 @@ def test_points_for_a_completed_workout_are_refused(auth_client, workout):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "invalid_state"
     assert not WorkoutPoint.objects.exists()
+
+
+def test_one_filter_run_per_batch_and_per_completion(auth_client, workout, monkeypatch):
+    """The engine filters the track once per batch and once at completion, and its decisions are stored as
+    they are: the service does not filter again or re-derive what was left out."""
+    runs = []
+    real_spike_mask = filtering._spike_mask
+
+    def counted(*args, **kwargs):  # the last step of every filter run, whoever imported `filter_points`
+        runs.append(1)
+        return real_spike_mask(*args, **kwargs)
+
+    monkeypatch.setattr(filtering, "_spike_mask", counted)
+    points = loop_points(count=120)
+    points[50]["latitude"] += 0.01  # a spike: left out by the engine, counted in the batch's answer
+    assert post_points(auth_client, workout, points[:60]).json()["data"]["rejected"] == 1
+    assert len(runs) == 1
+    assert post_points(auth_client, workout, points[60:]).json()["data"]["rejected"] == 0
+    assert len(runs) == 2
+    post_points(auth_client, workout, points[60:])  # a pure retry answers the stored totals
+    assert len(runs) == 2
+    services.workout_complete(workout=workout, completed_at=START + timedelta(minutes=5))
+    assert len(runs) == 3
+    assert dict(stored(workout))[50] == "speed_spike"
 
 
 def test_a_paused_workout_still_takes_late_points(auth_client, workout):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter
 
+from routes.planner.geometry import LocalProjection
 from workouts.metrics import PointArrays
-from workouts.metrics.geo import LocalProjection
 
 # A 400 m running track near Suwon (37.28 N, 127.04 E): two 84.39 m straights and two semicircles whose
 # radius makes the lap exactly 400 m.
@@ -39,7 +39,7 @@ def oval_xy(distance_m: np.ndarray) -> np.ndarray:
 
 
 def to_points(t: np.ndarray, xy: np.ndarray, **columns) -> PointArrays:
-    lat, lon = TRACK_ORIGIN.to_latlon(xy)
+    lat, lon = TRACK_ORIGIN.to_latlng(xy).T
     return PointArrays.from_columns(recorded_at=t, latitude=lat, longitude=lon, **columns)
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from workouts.metrics import PointArrays, TrackPoint, compute_workout_metrics, filter_points
+from workouts.metrics import PointArrays, TrackPoint, compute_workout_metrics, filter_points, live_totals
 
 from .synthetic import START_EPOCH_S, oval_run, to_points
 
@@ -45,6 +45,40 @@ def test_each_static_rule_rejects_and_counts():
     assert result.rejected["future"] == 1
     assert result.rejected["duplicate_time"] == 1
     assert list(result.points.seq) == [0, 7]
+
+
+def test_the_decisions_come_back_with_the_totals():
+    """The seq of every fix left out, by reason, and the kept points: from the filter, with the live totals and
+    with the final metrics alike (a caller stores them without deriving them again)."""
+    t0 = START_EPOCH_S
+    now = t0 + 3600
+    points = [TrackPoint(t0 + i, 37.28 + i * 0.00003, 127.04, accuracy=5, seq=i) for i in range(40)]
+    points[3] = TrackPoint(t0 + 3, 37.28009, 127.04, accuracy=80, seq=3)  # low accuracy
+    points[5] = TrackPoint(t0 + 5, 0.0, 0.0, seq=5)  # null island
+    points[8] = TrackPoint(t0 - 60, 37.28, 127.04, seq=8)  # before the start
+    points[11] = TrackPoint(now + 2 * 86_400, 37.28, 127.04, seq=11)  # two days in the future
+    points[14] = TrackPoint(t0 + 13, 37.28042, 127.04, seq=14)  # same instant as seq 13
+    points[20] = TrackPoint(t0 + 20, 37.29, 127.04, seq=20)  # ~1.1 km away one second later: a spike
+    points.append(TrackPoint(t0 + 30.5, 37.2809, 127.04, seq=40))  # inside the pause
+    pauses = [(t0 + 30.2, t0 + 30.8)]
+    expected = {"low_accuracy": [3], "null_island": [5], "before_start": [8], "future": [11],
+                "duplicate_time": [14], "speed_spike": [20], "out_of_range": []}
+    kept_seqs = sorted(set(range(40)) - {3, 5, 8, 11, 14, 20})
+
+    results = [
+        filter_points(points, started_at=t0, now=now, pauses=pauses),
+        live_totals(points, started_at=t0, now=now, pauses=pauses).filtered,
+        compute_workout_metrics(points, started_at=t0, now=now, pauses=pauses).filtered,
+    ]
+    for result in results:
+        assert {reason: sorted(seqs.tolist()) for reason, seqs in result.rejected_seqs.items()} == expected
+        assert result.paused_seqs.tolist() == [40]
+        assert result.points.seq.tolist() == kept_seqs
+        assert result.rejected == {reason: len(seqs) for reason, seqs in expected.items()}
+        assert result.rejected_total == 6
+    totals = live_totals(points, started_at=t0, now=now, pauses=pauses)
+    assert totals.kept_points == len(kept_seqs) == len(totals.filtered.points)
+    assert totals.last_latitude == totals.filtered.points.lat[-1]
 
 
 def test_future_check_needs_the_callers_clock():

@@ -3,14 +3,21 @@
 import numpy as np
 import pytest
 
-from workouts.metrics import compute_workout_metrics, distance_to_path_m, is_off_route, route_completion
-from workouts.metrics.geo import LocalProjection
+from routes.planner.geometry import LocalProjection
+from workouts.metrics import (
+    TrackPoint,
+    compute_workout_metrics,
+    distance_to_path_m,
+    is_off_route,
+    live_totals,
+    route_completion,
+)
 
 from .synthetic import TRACK_ORIGIN, oval_run, oval_xy, to_points
 
 
 def _latlng(xy):
-    lat, lon = TRACK_ORIGIN.to_latlon(np.asarray(xy, dtype=np.float64))
+    lat, lon = TRACK_ORIGIN.to_latlng(np.asarray(xy, dtype=np.float64)).T
     return np.column_stack((lat, lon))
 
 
@@ -51,16 +58,12 @@ def test_off_route_measures_to_segments_not_only_vertices():
 
 
 def test_off_route_accepts_a_track_point():
-    from workouts.metrics import TrackPoint
-
     planned = _straight_path(500)
     lat, lon = _latlng([[250.0, 55.0]])[0]
     assert is_off_route(TrackPoint(recorded_at=0.0, latitude=lat, longitude=lon), planned)
 
 
 def test_live_totals_report_off_route():
-    from workouts.metrics import live_totals
-
     planned = _latlng(oval_xy(np.arange(0.0, 400.0, 10.0)))
     t, xy = oval_run(600, 300)
     on = live_totals(to_points(t, xy), planned_path_latlng=planned)
@@ -100,5 +103,5 @@ def test_no_planned_path_means_no_completion():
 def test_projection_round_trip():
     projection = LocalProjection(37.28, 127.04)
     xy = np.array([[1234.5, -987.6], [0.0, 0.0]])
-    lat, lon = projection.to_latlon(xy)
+    lat, lon = projection.to_latlng(xy).T
     assert projection.to_xy(lat, lon) == pytest.approx(xy)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from workouts.metrics import compute_workout_metrics, haversine_m, live_totals
+from routes.planner.geometry import haversine_m
+from workouts.metrics import compute_workout_metrics, live_totals
 
 from .synthetic import START_EPOCH_S, TRACK_ORIGIN, to_points
 
@@ -38,7 +39,7 @@ def _grid_circle_xy(radius_blocks: int = 9) -> np.ndarray:
 
 def _run_along(path_xy: np.ndarray, *, pace_s: float, interval_s: float, noise_m: float = 0.0, seed: int = 0):
     """(points, path length in m over real lat/lon) of a constant-pace run along the path."""
-    lat, lon = TRACK_ORIGIN.to_latlon(path_xy)
+    lat, lon = TRACK_ORIGIN.to_latlng(path_xy).T
     leg_m = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
     along = np.concatenate(([0.0], np.cumsum(leg_m)))
     speed = 1000.0 / pace_s
