@@ -71,7 +71,7 @@ def snap_turn_score(area, placed: np.ndarray, unit: np.ndarray, corner_idx: np.n
 
 def snap_recog_score(area, placed: np.ndarray, unit: np.ndarray, corner_idx: np.ndarray,
                      figure_outline: np.ndarray) -> float:
-    idx, nodes, _ = snapped_vertices(area.node_xy, area.node_tree, placed, corner_idx)
+    _, nodes, _ = snapped_vertices(area.node_xy, area.node_tree, placed, corner_idx)
     poly = area.node_xy[nodes]
     return _graded(recognisability(figure_outline, np.vstack([poly, poly[:1]]), closed=True, exact=False))
 

@@ -28,7 +28,7 @@ def _square(rotation_deg: float, perimeter_m: float = 1200.0):
 
 
 def test_vertices_keep_every_corner_and_fill_the_edges_between():
-    outline, placed, corner_idx = _square(0.0)
+    _, placed, corner_idx = _square(0.0)
     idx = prescore.vertex_indices(len(placed), corner_idx)
     assert set(corner_idx.tolist()) <= set(idx.tolist())
     assert len(idx) > len(corner_idx)
