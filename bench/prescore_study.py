@@ -35,6 +35,9 @@ Measured (4 shapes x 2, 3 km x 2 starts, seed 7; Suwon 30 placements a plan, Hel
                        path_recog 25.6 / 33.0 / 54.4 / 67.7; route1 26.6 / 37.7 / 57.1 / 69.5;
                        a random third 26.6 / 39.3 / 42.2 / 51.3
 
+Repeated on Suwon's head with --seed 11 --starts 3 --shapes star,triangle: align +0.06, snap_turn -0.00,
+snap_recog -0.05, path_recog -0.06, route1 +0.16.
+
 Over the whole list every score tells hopeless placements from plausible ones about as well as the street
 alignment; among the first 150 (what a request can route) none predicts on Suwon, not even one routing of
 the same placement at a slightly different size: there the exact score turns on the calibrated size and the
