@@ -35,14 +35,13 @@ from routes.exports import fit_course_for_path, gpx_for_path  # noqa: E402
 from routes.planner import PlanRequest, RouteNotFound, build_graph_from_osm, plan_routes, template_outline  # noqa: E402
 from routes.planner.cues import cues_for_path  # noqa: E402
 
+from bench.planner_bench import SUWON_OSM  # noqa: E402
+
 SHAPES = ("heart", "circle", "star", "square")
 START_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 DISTANCE_M = 3000.0
-# The Suwon extract lives in the shared folder beside the checkout (or beside the worktrees' folder).
-SUWON = next((candidate for candidate in (ROOT.parent / "shared" / "data" / "suwon-ajou.osm",
-                                           ROOT.parent.parent / "shared" / "data" / "suwon-ajou.osm")
               if candidate.exists()), ROOT.parent / "shared" / "data" / "suwon-ajou.osm")
-NETWORKS = [("Helsinki demo", ROOT / ".cache" / "osm" / "Helsinki.osm.pbf"), ("Suwon/Ajou", SUWON)]
+NETWORKS = [("Helsinki demo", ROOT / ".cache" / "osm" / "Helsinki.osm.pbf"), ("Suwon/Ajou", SUWON_OSM)]
 
 
 def start_points(graph, count: int) -> list[tuple[float, float]]:

@@ -61,17 +61,17 @@ sys.path.insert(0, str(ROOT))
 
 from scipy.stats import rankdata, spearmanr  # noqa: E402
 
-from bench.planner_bench import start_points  # noqa: E402
+from bench import prescore_candidates as prescore  # noqa: E402
+from bench.planner_bench import SUWON_OSM, start_points  # noqa: E402
 from routes.planner import (  # noqa: E402
     PlanRequest,
     build_graph_from_osm,
-    prescore,
     template_outline,
 )
 from routes.planner import planner as P  # noqa: E402
 from routes.planner.recognisability import recognisability, warm_up  # noqa: E402
 
-NETWORKS = {"suwon": Path("/work/shared/data/suwon-ajou.osm"), "helsinki": ROOT / ".cache/osm/Helsinki.osm.pbf"}
+NETWORKS = {"suwon": SUWON_OSM, "helsinki": ROOT / ".cache/osm/Helsinki.osm.pbf"}
 SCORES = ("align", "snap_turn", "snap_recog", "path_recog", "align+turn", "route1")
 
 

@@ -1,4 +1,7 @@
-"""Placement pre-scores from the outline's vertices snapped to the street network (no corridor routing).
+"""Candidate placement pre-scores, studied by bench/prescore_study.py and not used by the planner (none predicted
+the final score better than the street-alignment pre-score; the study's docstring has the numbers).
+
+Placement pre-scores from the outline's vertices snapped to the street network (no corridor routing).
 
 A placement's vertices are its corners (tips, notches, corners) plus points evenly spaced along the outline
 (a circle has no corners). Each is snapped to its nearest network node; the pre-scores compare the polygon
@@ -12,7 +15,7 @@ import math
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from .recognisability import recognisability
+from routes.planner.recognisability import recognisability
 
 EVEN_VERTICES = 16
 MIN_VERTEX_GAP = 6  # outline samples (of 400) between kept vertices
