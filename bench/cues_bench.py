@@ -40,7 +40,6 @@ from bench.planner_bench import SUWON_OSM  # noqa: E402
 SHAPES = ("heart", "circle", "star", "square")
 START_TIME = datetime(2026, 1, 1, tzinfo=UTC)
 DISTANCE_M = 3000.0
-              if candidate.exists()), ROOT.parent / "shared" / "data" / "suwon-ajou.osm")
 NETWORKS = [("Helsinki demo", ROOT / ".cache" / "osm" / "Helsinki.osm.pbf"), ("Suwon/Ajou", SUWON_OSM)]
 
 
