@@ -30,12 +30,11 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench.planner_bench import SUWON_OSM  # noqa: E402
 from routes.cues import cues_render  # noqa: E402
 from routes.exports import fit_course_for_path, gpx_for_path  # noqa: E402
 from routes.planner import PlanRequest, RouteNotFound, build_graph_from_osm, plan_routes, template_outline  # noqa: E402
 from routes.planner.cues import cues_for_path  # noqa: E402
-
-from bench.planner_bench import SUWON_OSM  # noqa: E402
 
 SHAPES = ("heart", "circle", "star", "square")
 START_TIME = datetime(2026, 1, 1, tzinfo=UTC)
