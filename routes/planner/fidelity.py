@@ -47,8 +47,8 @@ from .geometry import (
 )
 
 # The fit and its two distances (RESAMPLE_SPACING_M, BUFFER_M: the buffer of buffer-F1) live in
-# `outline_fit`, shared with `recognisability`; they are re-exported as part of this module's API.
-from .outline_fit import BUFFER_M, RESAMPLE_SPACING_M, FittedOutline, fit_outline_to_route  # noqa: F401
+# `outline_fit`, shared with `recognisability`.
+from .outline_fit import BUFFER_M, RESAMPLE_SPACING_M, fit_outline_to_route
 from .recognisability import recognisability
 
 # Fréchet distance of 30 % of the shape's size is "unrecognisable": that term reaches 0 there.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from routes.planner import fidelity, outline_fit
+from routes.planner import outline_fit
 from routes.planner.shapes import template_outline
 
 PLANNER = Path(__file__).resolve().parent.parent
@@ -33,11 +33,6 @@ def test_outline_fit_imports_neither_score():
     imported = _imported_modules(PLANNER / "outline_fit.py")
     assert not imported & {".fidelity", ".recognisability", "routes.planner.fidelity",
                            "routes.planner.recognisability"}
-
-
-def test_fidelity_keeps_the_fit_in_its_api():
-    assert fidelity.fit_outline_to_route is outline_fit.fit_outline_to_route
-    assert fidelity.FittedOutline is outline_fit.FittedOutline
 
 
 def test_the_fit_recovers_a_similarity_transform():
