@@ -1,10 +1,7 @@
 """JWT authentication that refuses soft-deleted and inactive users with a clean 401.
 
 The token's user is looked up on every request (accounts.selectors.user_for_token: the shared cache, else one
-compiled SELECT), so a deleted or deactivated account is refused at once rather than when its access token
-expires. The same cache round trip counts the request for the per-user rate limit
-(runnerway.api.throttling.UserRateThrottle, when the view has it) and reads what the view declares it will read
-from the cache (`cache_read_ahead(**url_kwargs)` -> [(RowCache, pk)]; results in `request.cache_prefetched`).
+SELECT), so a deleted or deactivated account is refused at once rather than when its access token expires.
 """
 
 import time
@@ -18,10 +15,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts.selectors import token_user_cache, user_for_token
+from accounts.selectors import user_for_token
 from accounts.tokens import token_version_of
-from runnerway.api.throttling import UserRateThrottle
-from runnerway.rowcache import read_rows
 
 # Access tokens whose signature and claims were verified, by their text: {token: (expires at (epoch s), token)}.
 # Verifying is deterministic for a given text and key (the key is a setting: a change restarts the process, and
@@ -42,7 +37,7 @@ class JWTAuthentication(SimpleJWTAuthentication):
         if raw_token is None:
             return None
         validated_token = self.get_validated_token(raw_token)
-        return self.get_user(validated_token, request=request), validated_token
+        return self.get_user(validated_token), validated_token
 
     def get_validated_token(self, raw_token: bytes):
         verified = _verified_tokens.get(raw_token)
@@ -56,9 +51,9 @@ class JWTAuthentication(SimpleJWTAuthentication):
             _verified_tokens[raw_token] = (float(token["exp"]), token)
         return token
 
-    def get_user(self, validated_token, request=None):
+    def get_user(self, validated_token):
         try:
-            user = self._user_of(validated_token, request)
+            user = self._user_of(validated_token)
         except (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError):
             raise  # the database or the cache is down: a 503 the client retries, not a 401 that logs the runner out
         except Exception as exc:  # unknown user, malformed claim: all mean "log in again"
@@ -70,32 +65,8 @@ class JWTAuthentication(SimpleJWTAuthentication):
             raise InvalidToken("The token was revoked.")
         return user
 
-    def _user_of(self, validated_token, request):
+    def _user_of(self, validated_token):
         pk_field = get_user_model()._meta.pk
         if pk_field.name != api_settings.USER_ID_FIELD or api_settings.CHECK_REVOKE_TOKEN:
             return super().get_user(validated_token)  # not this project's settings: simplejwt's own lookup
-        user_pk = pk_field.to_python(validated_token[api_settings.USER_ID_CLAIM])
-        if request is None:
-            return user_for_token(user_id=user_pk)
-        # One cache round trip: the user's row, what the view says it will read, and the per-user rate count.
-        view = (getattr(request, "parser_context", None) or {}).get("view")
-        rows = [(token_user_cache, user_pk)]
-        read_ahead = getattr(view, "cache_read_ahead", None)
-        if read_ahead is not None:
-            rows += read_ahead(**request.parser_context.get("kwargs", {}))
-        throttle = _user_throttle_of(view)
-        counter = throttle.counter(user_pk, throttle.timer()) if throttle is not None else None
-        prefetched, count = read_rows(rows, count_hit=counter)
-        request.cache_prefetched = prefetched
-        if counter is not None:
-            request.counted_user_hit = (counter[0], count)
-        return user_for_token(user_id=user_pk, prefetched=prefetched)
-
-
-def _user_throttle_of(view) -> UserRateThrottle | None:
-    """The view's per-user throttle, when it has one with a rate (it reads the hit counted here)."""
-    for throttle_class in getattr(view, "throttle_classes", ()):
-        if issubclass(throttle_class, UserRateThrottle):
-            throttle = throttle_class()
-            return throttle if throttle.rate is not None else None
-    return None
+        return user_for_token(user_id=pk_field.to_python(validated_token[api_settings.USER_ID_CLAIM]))

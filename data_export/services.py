@@ -40,7 +40,7 @@ from routes.exports import gpx_for_path
 from routes.models import Route
 from workouts import exports as workout_exports
 from workouts.models import Workout
-from workouts.serializers import workout_data
+from workouts.output import workout_data
 
 EXPORTS_PER_PERIOD = 1
 EXPORT_PERIOD = timedelta(days=1)  # "one export per day"
