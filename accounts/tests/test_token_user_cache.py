@@ -170,3 +170,16 @@ class TestVerifiedTokens:
         for runner in users:
             assert client_for(runner).get("/api/v1/users/me").status_code == 200
         assert 1 <= len(authentication._verified_tokens) <= 3
+
+
+def test_a_column_missing_from_an_older_entry_loads_from_the_database(user, django_assert_num_queries):
+    """A column added to User after the entry was written: the entry still serves, the column loads deferred."""
+    user_for_token(user_id=user.pk)
+    row = dict(token_user_cache.get(user.pk))
+    del row["name"]
+    cache.set(token_user_cache.key(user.pk), (token_user_cache.version, row), 300)
+    with django_assert_num_queries(0):
+        cached = user_for_token(user_id=user.pk)
+    assert "name" in cached.get_deferred_fields()
+    with django_assert_num_queries(1):
+        assert cached.name == user.name
