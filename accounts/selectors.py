@@ -13,13 +13,14 @@ _USER_COLUMNS = tuple(field.attname for field in User._meta.concrete_fields if f
 token_user_cache = CacheAside("token_user", version=1, timeout_setting="TOKEN_USER_CACHE_TIMEOUT")
 
 
-def user_for_token(*, user_id) -> User | None:
+def user_for_token(*, user_id, prefetched: dict | None = None) -> User | None:
     """The user a valid access token names (deleted and deactivated ones too: the caller refuses those).
 
     Read on every authenticated request, so through `token_user_cache` (when on): a cache hit, else one SELECT
     that fills it. Every write to a user row forgets it (post_save/post_delete in accounts.signals; bulk updates
-    call `token_user_cache.invalidate`): a deactivation or deletion is refused on the next request."""
-    row = token_user_cache.get(user_id)
+    call `token_user_cache.invalidate`): a deactivation or deletion is refused on the next request. `prefetched`:
+    what the request read from the cache already (accounts.authentication)."""
+    row = token_user_cache.get(user_id, prefetched=prefetched)
     if row is None:
         row = User.objects.filter(pk=user_id).values(*_USER_COLUMNS).first()
         if row is None:

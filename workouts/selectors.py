@@ -56,10 +56,11 @@ workout_detail_cache = CacheAside("workout_detail", version=WORKOUT_OUTPUT_VERSI
                                   timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
 
 
-def workout_detail_output(*, user, workout_id) -> dict | None:
+def workout_detail_output(*, user, workout_id, prefetched: dict | None = None) -> dict | None:
     """What `GET /workouts/{id}` shows of the user's own workout (workouts.output.workout_data), or None (not
-    theirs, deleted, unknown: 404). A completed workout is served from workout_detail_cache when cached."""
-    cached = workout_detail_cache.get(workout_id)
+    theirs, deleted, unknown: 404). A completed workout is served from workout_detail_cache when cached;
+    `prefetched`: what the request read from the cache already (accounts.authentication)."""
+    cached = workout_detail_cache.get(workout_id, prefetched=prefetched)
     if cached is not None:
         owner_id, outputs = cached
         return outputs[_output_language(outputs)] if owner_id == str(user.pk) else None

@@ -99,10 +99,15 @@ class WorkoutListCreateView(GenericAPIView):
 
 
 class WorkoutDetailView(APIView):
+    def cache_read_ahead(self, workout_id, **kwargs):
+        # read with the token's user in one cache round trip (accounts.authentication)
+        return [(selectors.workout_detail_cache, workout_id)]
+
     @extend_schema(summary="One of my workouts", description=WORKOUT_FIELDS_DESCRIPTION,
                    responses={200: WorkoutSerializer}, tags=TAGS)
     def get(self, request, workout_id):
-        output = selectors.workout_detail_output(user=request.user, workout_id=workout_id)
+        output = selectors.workout_detail_output(user=request.user, workout_id=workout_id,
+                                                 prefetched=getattr(request, "cache_prefetched", None))
         if output is None:
             raise NotFound(_("No such workout."))
         return Response(output)

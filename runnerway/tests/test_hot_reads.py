@@ -54,6 +54,24 @@ def test_a_row_read_before_the_commit_cannot_be_written_back(request, backend, s
     assert rows.get("u1") == "deactivated"
 
 
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_get_many_and_hit_reads_several_keys_and_counts_in_one_go(request, backend, settings):
+    from runnerway.cache import get_many_and_hit
+
+    if backend == "redis":
+        request.getfixturevalue("redis_cache")
+    settings.ROW_TEST_ON = 60
+    rows = CacheAside("many", version=1, timeout_setting="ROW_TEST_ON")
+    rows.add("a", {"km": 5})
+    found, count = get_many_and_hit([rows.key("a"), rows.key("b")], "hits", 60)
+    assert set(found) == {rows.key("a"), rows.key("b")} and count == 1
+    assert get_many_and_hit([], "hits", 60) == ({}, 2)
+    assert rows.get("a", prefetched=found) == {"km": 5}
+    assert rows.get("b", prefetched=found) is None  # read already (absent): not read again
+    caches["default"].delete(rows.key("a"))
+    assert rows.get("a", prefetched=found) == {"km": 5}  # what this request read
+
+
 def test_an_entry_of_another_version_reads_as_a_miss_and_is_not_overwritten(settings):
     """During a rolling deploy both versions share the key, so either one's delete reaches the other."""
     settings.ROW_TEST_ON = 60
@@ -67,14 +85,14 @@ def test_an_entry_of_another_version_reads_as_a_miss_and_is_not_overwritten(sett
     assert old.get("w1") is None
 
 
-def test_a_warm_detail_get_is_three_redis_calls_and_no_query(redis_cache, user, auth_client, monkeypatch):
-    """The token's user, the throttle's counter and the completed workout's output: one call each."""
+def test_a_warm_detail_get_is_one_redis_round_trip_and_no_query(redis_cache, user, auth_client, monkeypatch):
+    """The token's user, the completed workout's output and the throttle's counter, in one pipeline."""
     from runnerway.cache import RedisCacheClient
 
     workout = WorkoutFactory(user=user, status="completed", completed_at=START + timedelta(hours=1))
     assert auth_client.get(f"/api/v1/workouts/{workout.pk}").status_code == 200  # fills both caches
     calls = []
-    for name in ("get", "get_many", "add", "set", "incr_expiring"):
+    for name in ("get", "get_many", "add", "set", "incr_expiring", "get_many_and_incr_expiring"):
         original = getattr(RedisCacheClient, name)
         monkeypatch.setattr(RedisCacheClient, name,
                             lambda self, *a, _name=name, _original=original, **k: calls.append(_name)
@@ -85,7 +103,7 @@ def test_a_warm_detail_get_is_three_redis_calls_and_no_query(redis_cache, user, 
     with CaptureQueriesContext(connection) as queries:
         detail = auth_client.get(f"/api/v1/workouts/{workout.pk}")
     assert detail.status_code == 200 and detail.json()["data"]["id"] == str(workout.pk)
-    assert calls == ["get", "incr_expiring", "get"] and len(queries) == 0
+    assert calls == ["get_many_and_incr_expiring"] and len(queries) == 0
     assert any(key.decode().endswith(selectors.workout_detail_cache.key(workout.pk))
                for key in redis_cache._cache.get_client().keys("*"))
 
