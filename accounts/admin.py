@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
+from accounts.selectors import token_user_cache
 from runnerway.admin_display import DeletedFilter
 
 
@@ -47,7 +48,9 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate selected users (their tokens stop working)"))
     def deactivate_users(self, request, queryset):
-        updated = queryset.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
+        deactivated = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        updated = User.objects.filter(pk__in=deactivated).update(is_active=False, updated_at=timezone.now())
+        token_user_cache.invalidate(deactivated)  # update() sends no post_save: their tokens stop working now
         self.message_user(request, ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", updated)
                           % {"count": updated}, messages.SUCCESS)
 

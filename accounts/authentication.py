@@ -1,10 +1,12 @@
 """JWT authentication that refuses soft-deleted and inactive users with a clean 401.
 
 The token's user is looked up on every request (accounts.selectors.user_for_token: the shared cache, else one
-compiled SELECT), so a deleted or deactivated account is refused at once rather than when its access token
-expires. The same cache round trip counts the request for the per-user rate limit
-(runnerway.api.throttling.UserRateThrottle, when the view has it) and reads what the view declares it will read
-from the cache (`cache_read_ahead(**url_kwargs)` -> [(RowCache, pk)]; results in `request.cache_prefetched`).
+SELECT), so a deleted or deactivated account is refused at once rather than when its access token expires.
+
+Each Redis round trip costs a request more than the rest of a cached read, so the first one reads all a request
+needs from the cache at once (runnerway.cache.get_many_and_hit): the user's row, what the view declares it will
+read (`cache_read_ahead(**url_kwargs)` -> [(CacheAside, pk)]; `request.cache_prefetched`) and the per-user rate
+count (runnerway.api.throttling.UserRateThrottle, when the view has it; `request.counted_user_hit`).
 """
 
 import time
@@ -21,7 +23,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.selectors import token_user_cache, user_for_token
 from accounts.tokens import token_version_of
 from runnerway.api.throttling import UserRateThrottle
-from runnerway.rowcache import read_rows
+from runnerway.cache import get_many_and_hit
 
 # Access tokens whose signature and claims were verified, by their text: {token: (expires at (epoch s), token)}.
 # Verifying is deterministic for a given text and key (the key is a setting: a change restarts the process, and
@@ -75,20 +77,19 @@ class JWTAuthentication(SimpleJWTAuthentication):
         if pk_field.name != api_settings.USER_ID_FIELD or api_settings.CHECK_REVOKE_TOKEN:
             return super().get_user(validated_token)  # not this project's settings: simplejwt's own lookup
         user_pk = pk_field.to_python(validated_token[api_settings.USER_ID_CLAIM])
-        if request is None:
-            return user_for_token(user_id=user_pk)
-        # One cache round trip: the user's row, what the view says it will read, and the per-user rate count.
         view = (getattr(request, "parser_context", None) or {}).get("view")
+        throttle = _user_throttle_of(view)
+        if throttle is None or not token_user_cache.enabled:
+            return user_for_token(user_id=user_pk)
         rows = [(token_user_cache, user_pk)]
         read_ahead = getattr(view, "cache_read_ahead", None)
         if read_ahead is not None:
             rows += read_ahead(**request.parser_context.get("kwargs", {}))
-        throttle = _user_throttle_of(view)
-        counter = throttle.counter(user_pk, throttle.timer()) if throttle is not None else None
-        prefetched, count = read_rows(rows, count_hit=counter)
+        counter_key, window_s = throttle.counter(user_pk, throttle.timer())
+        prefetched, count = get_many_and_hit([cache.key(pk) for cache, pk in rows if cache.enabled],
+                                             counter_key, window_s)
         request.cache_prefetched = prefetched
-        if counter is not None:
-            request.counted_user_hit = (counter[0], count)
+        request.counted_user_hit = (counter_key, count)
         return user_for_token(user_id=user_pk, prefetched=prefetched)
 
 

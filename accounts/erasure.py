@@ -221,6 +221,7 @@ ERASE_STEPS: dict[str, Callable[..., int]] = {
 def _anonymise_account(user) -> int:
     """The kept row: nothing left that names the runner. Returns 1 when it changed anything."""
     from accounts.models import DEFAULT_ZONE_SIZE_M, User
+    from accounts.selectors import token_user_cache
 
     changes = {"deleted_email": "", "provider_id": "", "name": "", "avatar": "", "weight_kg": None,
                "height_cm": None, "birth_year": None, "gender": "", "last_login": None,
@@ -230,6 +231,7 @@ def _anonymise_account(user) -> int:
     differs = usable or any(stored[name] != value for name, value in changes.items())
     if differs:
         User.objects.filter(pk=user.pk).update(**changes, password=make_password(None), updated_at=timezone.now())
+        token_user_cache.invalidate([user.pk])  # update() sends no post_save: no cached copy keeps the old name
     return int(differs)
 
 

@@ -11,8 +11,6 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from runnerway.rowcache import InvalidatingQuerySet
-
 
 def new_privacy_zone_secret() -> str:
     """The random per-user secret the privacy zone's radius and offset are drawn from (community.privacy)."""
@@ -25,13 +23,7 @@ ZONE_SIZES_M = (0, 200, 400, 800)
 DEFAULT_ZONE_SIZE_M = 200
 
 
-class UserQuerySet(InvalidatingQuerySet):
-    # Bulk writes (the admin's "deactivate") forget the cached rows they change, so the token of a user
-    # deactivated this way is refused at once (accounts.selectors.user_for_token).
-    row_cache = "accounts.selectors.token_user_cache"
-
-
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create(self, email: str | None, password: str | None, **fields):

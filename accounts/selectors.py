@@ -1,41 +1,32 @@
 """Reads of the accounts app."""
 
-import functools
 from dataclasses import dataclass
 
 from accounts.models import User
-from runnerway.db import CompiledRead
-from runnerway.rowcache import RowCache
+from runnerway.cache import CacheAside
 
 # The password hash is never read from a token and stays out of the cache (a deferred field, loaded if asked for).
 _USER_COLUMNS = tuple(field.attname for field in User._meta.concrete_fields if field.attname != "password")
 
-# The token's user as the row's values: a change to the User model's columns changes the entries' version (an
-# entry written with other columns reads as a miss).
-token_user_cache = RowCache("token_user", shaped_by=lambda: [" ".join(_USER_COLUMNS).encode()],
-                            timeout_setting="TOKEN_USER_CACHE_TIMEOUT")
-
-
-@functools.cache
-def _user_by_pk() -> CompiledRead:
-    return CompiledRead(lambda pk: User.objects.filter(pk=pk).values_list(*_USER_COLUMNS), pk=User._meta.pk)
+# The token's user as {column: value}: a column added to User is absent from older entries and loads (deferred)
+# when read, so only a change of what a column holds needs the version bumped.
+token_user_cache = CacheAside("token_user", version=1, timeout_setting="TOKEN_USER_CACHE_TIMEOUT")
 
 
 def user_for_token(*, user_id, prefetched: dict | None = None) -> User | None:
     """The user a valid access token names (deleted and deactivated ones too: the caller refuses those).
 
-    Read on every authenticated request, so through `token_user_cache` (when on): a cache hit, else one compiled
-    SELECT that fills it. `prefetched`: what the request already read from the cache (runnerway.rowcache.read_rows:
-    JWT authentication reads the row with the request's other cache reads in one round trip). Every write to a
-    user row invalidates it (post_save/post_delete in accounts.receivers, UserQuerySet.update): a deactivation or
-    deletion is refused on the next request."""
+    Read on every authenticated request, so through `token_user_cache` (when on): a cache hit, else one SELECT
+    that fills it. Every write to a user row forgets it (post_save/post_delete in accounts.receivers; bulk updates
+    call `token_user_cache.invalidate`): a deactivation or deletion is refused on the next request. `prefetched`:
+    what the request read from the cache already (accounts.authentication)."""
     row = token_user_cache.get(user_id, prefetched=prefetched)
     if row is None:
-        row = _user_by_pk().first(pk=user_id)
+        row = User.objects.filter(pk=user_id).values(*_USER_COLUMNS).first()
         if row is None:
             return None
-        token_user_cache.set(user_id, row)
-    return User.from_db("default", _USER_COLUMNS, row)
+        token_user_cache.add(user_id, row)
+    return User.from_db("default", list(row), list(row.values()))
 
 
 @dataclass(frozen=True)

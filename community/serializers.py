@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 
-import polyline as polyline_codec
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -19,37 +18,8 @@ from community.selectors import FEED_ORDERINGS, shared_workout
 from community.services import DELETED_RUNNER_NAME
 from goals.models import Goal
 from routes.models import SHAPE_NAME_HELP, Route
-from runnerway.api.fields import UserTextField, bbox_field, latlng_field
-from workouts.metrics import format_pace
-
-POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5
-
-
-def _km(distance_m: float | None) -> float | None:
-    return None if distance_m is None else round(distance_m / 1000.0, 2)
-
-
-def _whole(value: float | None) -> int | None:
-    return None if value is None else round(value)
-
-
-def path_object(coordinates: list[list[float]]) -> dict | None:
-    """API.md path object `{polyline, coordinates, bbox}`; None for an empty path."""
-    if not coordinates:
-        return None
-    lats = [point[0] for point in coordinates]
-    lngs = [point[1] for point in coordinates]
-    return {
-        "polyline": polyline_codec.encode([(lat, lng) for lat, lng in coordinates], POLYLINE_PRECISION),
-        "coordinates": coordinates,
-        "bbox": [round(min(lats), 7), round(min(lngs), 7), round(max(lats), 7), round(max(lngs), 7)],
-    }
-
-
-class PathSerializer(serializers.Serializer):
-    polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
-    coordinates = serializers.ListField(child=latlng_field(), help_text="[[lat, lng], ...]")
-    bbox = bbox_field()
+from runnerway.api.fields import UserTextField
+from runnerway.api.units import PathSerializer, format_pace, km, path_object, whole
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -90,16 +60,16 @@ class WorkoutSummarySerializer(serializers.Serializer):
     shape_name = serializers.SerializerMethodField(help_text=SHAPE_NAME_HELP)
 
     def get_distance(self, workout) -> float:
-        return _km(workout.distance_m)
+        return km(workout.distance_m)
 
     def get_avg_pace(self, workout) -> str | None:
         return format_pace(workout.avg_pace_s)
 
     def get_avg_pace_s(self, workout) -> int | None:
-        return _whole(workout.avg_pace_s)
+        return whole(workout.avg_pace_s)
 
     def get_calories(self, workout) -> int | None:
-        return _whole(workout.calories_kcal)
+        return whole(workout.calories_kcal)
 
     def get_elevation_gain(self, workout) -> float | None:
         return None if workout.elevation_gain_m is None else round(workout.elevation_gain_m, 1)
@@ -293,7 +263,7 @@ def notification_data(notification: Notification) -> dict:
     data = notification.data or {}
     if notification.type != Notification.Type.PERSONAL_RECORD or data.get("record") not in _RECORD_IN_API:
         return data
-    to_api = _km if data["record"] == "longest_distance_m" else _whole
+    to_api = km if data["record"] == "longest_distance_m" else whole
     return {**data, "record": _RECORD_IN_API[data["record"]], "value": to_api(data.get("value")),
             "previous": to_api(data.get("previous"))}
 

@@ -39,7 +39,7 @@ from routes.models import Route
 from runnerway.api.exceptions import RateLimited
 from workouts import exports as workout_exports
 from workouts.models import Workout
-from workouts.serializers import workout_data
+from workouts.output import workout_data
 
 EXPORTS_PER_PERIOD = 1
 EXPORT_PERIOD = timedelta(days=1)  # "one export per day"

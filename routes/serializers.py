@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from community import shared_paths
-from community.serializers import AuthorSerializer, PathSerializer, RouteSummarySerializer, path_object
+from community.serializers import AuthorSerializer, RouteSummarySerializer
 from routes.cues import cue_language, cues_render
 from routes.models import (
     DEFAULT_OPTIONS,
@@ -30,7 +30,8 @@ from routes.selectors import (
     DISCOVER_ORDERINGS,
     shape_get_active,
 )
-from runnerway.api.fields import UserTextField, bbox_field, latlng_field
+from runnerway.api.fields import UserTextField
+from runnerway.api.units import PathSerializer, path_object
 
 # --- Shapes ---------------------------------------------------------------------------------------------
 
@@ -81,14 +82,6 @@ LATLNG_SCHEMA = {"type": "array", "items": {"type": "number", "format": "double"
                  "description": "[lat, lng]"}
 # What safety mode used: lit tags, or main streets and park paths where the data has no lighting tags.
 SAFETY_SIGNALS = ["lit", "road_class"]
-
-
-class RoutePathSerializer(serializers.Serializer):
-    """API.md path object: the same three fields wherever a path appears."""
-
-    polyline = serializers.CharField(help_text="Google encoded polyline, precision 5.")
-    coordinates = serializers.ListField(child=latlng_field(), help_text="[[lat, lng], ...]")
-    bbox = bbox_field()
 
 
 class FidelityPartsSerializer(serializers.Serializer):
@@ -260,7 +253,7 @@ class RouteOptionSerializer(serializers.ModelSerializer):
     def get_start(self, option: RouteOption) -> list[float]:
         return [float(option.start_latitude), float(option.start_longitude)]
 
-    @extend_schema_field(RoutePathSerializer)
+    @extend_schema_field(PathSerializer)
     def get_path(self, option: RouteOption) -> dict:
         return {"polyline": option.polyline, "coordinates": option.coordinates(),
                 "bbox": [round(value, 7) for value in option.bbox]}

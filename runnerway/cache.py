@@ -1,4 +1,5 @@
-"""Django's Redis cache backend with one `redis.Redis` client per connection pool, and a counter for throttles.
+"""Django's Redis cache backend with one `redis.Redis` client per connection pool, a counter for throttles, and
+the cache-aside helper of the hot reads.
 
 Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` around the pooled connections on every cache
 call; redis-py 8's constructor fills a table of ~170 response callbacks each time, ~0.15 ms of CPU — as much as
@@ -7,12 +8,30 @@ is enough (settings.CACHES uses this backend when REDIS_URL is set).
 
 `hit_counter(key, window_s)` counts hits on a key that expires `window_s` after its last hit: one round trip on
 Redis (INCR + EXPIRE in a pipeline), `add` + `incr` on any other Django cache (local memory in development).
+
+`CacheAside` keeps a value derived from one database row under the row's primary key (the token's user, a
+completed workout's detail output). Readers fill it with `add` only; writers delete it (the receivers of the
+row's model, and an explicit `invalidate()` after a bulk `update()`, which sends no signal). One race remains
+after a plain delete: a reader that read the old row before the write committed and writes it back after the
+delete. So when the write commits, the key holds a guard for FILL_GUARD_S seconds instead, which `add` refuses;
+that row is read from the database meanwhile. The timeout bounds what the code does not see (raw SQL, a data
+migration). The key holds no version, so every process of a rolling deploy deletes the same key; the entry
+carries the hand-bumped `version` of the code that wrote it, and an entry of another version reads as a miss.
 """
 
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from django.db import transaction
 from django.utils.functional import cached_property
+
+logger = logging.getLogger(__name__)
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -54,8 +73,6 @@ class RedisCache(DjangoRedisCache):
 
     def get_many_and_incr_expiring(self, keys, counter_key, window_s: int):
         """The values of `keys` (None where absent) and `incr_expiring(counter_key, window_s)`, in one round trip."""
-        # make_key, not make_and_validate_key: the validation warns about memcached's key limits, one character
-        # at a time (~10 us a key), and these keys are ours.
         return self._cache.get_many_and_incr_expiring([self.make_key(key) for key in keys],
                                                       self.make_key(counter_key), window_s)
 
@@ -74,12 +91,71 @@ def hit_counter(key: str, window_s: int) -> int:
         return 1
 
 
-def get_many_and_hit(keys: list[str], counter_key: str, window_s: int) -> tuple[list, int]:
-    """The default cache's values of `keys` (None where absent) and one more `hit_counter(counter_key, window_s)`:
-    one round trip on Redis (what an authenticated request needs: its user's row, what its view will read, and
-    its rate-limit count)."""
+def get_many_and_hit(keys: list[str], counter_key: str, window_s: int) -> tuple[dict, int]:
+    """The default cache's values of `keys` ({key: value or None}) and one more `hit_counter(counter_key,
+    window_s)`: one round trip on Redis. What an authenticated request reads first (accounts.authentication)."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        return cache.get_many_and_incr_expiring(keys, counter_key, window_s)
+        values, count = cache.get_many_and_incr_expiring(keys, counter_key, window_s)
+        return dict(zip(keys, values, strict=True)), count
     found = cache.get_many(keys) if keys else {}
-    return [found.get(key) for key in keys], hit_counter(counter_key, window_s)
+    return {key: found.get(key) for key in keys}, hit_counter(counter_key, window_s)
+
+
+# Longer than a reader takes between its SELECT and its write-back; the row is read from the database meanwhile.
+FILL_GUARD_S = 5
+FILL_GUARD = "cache-aside:written"
+
+
+class CacheAside:
+    """Values derived from one row each, in the default cache as (version, value) under `<name>:<pk>`.
+
+    On only while `settings.<timeout_setting>` is > 0, which the settings do only with a shared cache (Redis):
+    a per-process cache would never hear the other processes' deletes (runnerway.checks warns)."""
+
+    def __init__(self, name: str, *, version: int, timeout_setting: str):
+        """`version`: bump it by hand whenever the stored value changes its shape or content."""
+        self.name = name
+        self.version = version
+        self.timeout_setting = timeout_setting
+
+    @property
+    def enabled(self) -> bool:
+        return getattr(settings, self.timeout_setting) > 0
+
+    def key(self, pk) -> str:
+        return f"{self.name}:{pk}"
+
+    def get(self, pk, *, prefetched: dict | None = None):
+        """The cached value of row `pk`, or None (not cached, written a moment ago, another version, off).
+        `prefetched`: {key: stored or None} this request read already (get_many_and_hit); not read again."""
+        if not self.enabled:
+            return None
+        key = self.key(pk)
+        stored = prefetched[key] if prefetched is not None and key in prefetched else caches["default"].get(key)
+        return stored[1] if isinstance(stored, tuple) and stored[0] == self.version else None
+
+    def add(self, pk, value) -> None:
+        """Cache row `pk`'s value unless the key holds anything (a guard, an entry of another version)."""
+        if self.enabled:
+            caches["default"].add(self.key(pk), (self.version, value), getattr(settings, self.timeout_setting))
+
+    def invalidate(self, pks: Iterable) -> None:
+        """Delete these rows' entries now, and guard them when the current transaction commits (at once
+        outside one). Call it wherever such a row is written without a signal (`QuerySet.update()`)."""
+        if not self.enabled:
+            return
+        keys = [self.key(pk) for pk in pks]
+        if not keys:
+            return
+        caches["default"].delete_many(keys)  # a cache failure before the commit fails the write
+        transaction.on_commit(lambda: _guard(keys))
+
+
+def _guard(keys: list[str]) -> None:
+    # After the commit the write stands: a cache failure here must not turn it into an error for the client.
+    # The delete before the commit and the entry's timeout bound the rest.
+    try:
+        caches["default"].set_many(dict.fromkeys(keys, FILL_GUARD), FILL_GUARD_S)
+    except Exception:
+        logger.exception("cache-aside: guards after commit not written for %d keys", len(keys))

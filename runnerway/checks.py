@@ -9,7 +9,7 @@ ROW_CACHE_SETTINGS = ("TOKEN_USER_CACHE_TIMEOUT", "WORKOUT_DETAIL_CACHE_TIMEOUT"
 
 @checks.register(checks.Tags.caches)
 def row_caches_need_a_shared_cache(app_configs, **kwargs):
-    """The row caches (runnerway/rowcache.py) are coherent only in a cache every process shares: with a
+    """The row caches (runnerway.cache.CacheAside) are coherent only in a cache every process shares: with a
     per-process one, a user deactivated through one process would stay logged in on the others."""
     from runnerway.cache import RedisCache
 

@@ -202,7 +202,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "runnerway.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "runnerway"}}
-# Rows read through the cache (runnerway/rowcache.py), seconds; 0 = off. On by default only with Redis: a
+# Rows read through the cache (runnerway.cache.CacheAside), seconds; 0 = off. On by default only with Redis: a
 # per-process local-memory cache would never hear the invalidations of other processes (the job worker).
 # Empty (as in .env.example) means the default.
 TOKEN_USER_CACHE_TIMEOUT = int(env("TOKEN_USER_CACHE_TIMEOUT", default="") or (300 if REDIS_URL else 0))

@@ -20,7 +20,7 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # One test database file per pytest process, so parallel runs (xdist adds its own suffix) never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = str(VAR_DIR / f"test_db_{os.getpid()}.sqlite3")  # noqa: F405
-# The row caches (runnerway/rowcache.py) on, as in production with Redis: every test then also checks that what
-# it wrote is what the next read shows (a missed invalidation fails it). Tests of the off switch set 0.
+# The row caches (runnerway.cache.CacheAside) on, as in production with Redis: every test then also checks that
+# what it wrote is what the next read shows (a missed invalidation fails it). Tests of the off switch set 0.
 TOKEN_USER_CACHE_TIMEOUT = 300
 WORKOUT_DETAIL_CACHE_TIMEOUT = 300

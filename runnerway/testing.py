@@ -1,4 +1,4 @@
-"""Test helpers shared by apps: a real `qcluster` process on the test database, the row caches' tombstones."""
+"""Test helpers shared by apps: a real `qcluster` process on the test database."""
 
 import contextlib
 import os
@@ -57,12 +57,3 @@ def running_qcluster(log_path: Path, **extra_env: str):
                 break
             except subprocess.TimeoutExpired:
                 continue
-
-
-def row_cache_tombstones_expire() -> None:
-    """What the row caches look like TOMBSTONE_S seconds after the last write (runnerway/rowcache.py): no
-    tombstones, so the next read fills the cache. For tests of the warm path; the tests' cache holds nothing
-    else they need (throttle counters start again)."""
-    from django.core.cache import cache
-
-    cache.clear()

@@ -171,8 +171,8 @@ class WorkoutAdmin(admin.ModelAdmin):
     def splits_table(self, workout: Workout) -> str:
         return html_table(
             [_("km"), _("distance (km)"), _("time"), _("pace /km"), _("elevation (m)")],
-            ([split["km"], f"{split['distance']:.2f}", duration(split["duration"]), pace(split["pace_s"]),
-              rounded(split.get("elevation_change"), 1)] for split in workout.splits),
+            ([split["km"], f"{split['distance_m'] / 1000:.2f}", duration(split["duration_s"]), pace(split["pace_s"]),
+              rounded(split["elevation_change_m"], 1)] for split in workout.splits),
         )
 
     @admin.display(description=_("best efforts"))

@@ -11,12 +11,8 @@ from django.db import models
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
-from runnerway.rowcache import InvalidatingQuerySet
 
-
-class WorkoutQuerySet(InvalidatingQuerySet):
-    row_cache = "workouts.selectors.workout_detail_cache"  # bulk writes forget the cached detail output
-
+class WorkoutQuerySet(models.QuerySet):
     def alive(self):
         """Not soft-deleted: everything a client can reach."""
         return self.filter(deleted_at__isnull=True)
@@ -76,6 +72,8 @@ class Workout(models.Model):
     elevation_loss_m = models.FloatField(null=True, blank=True)
     route_completion = models.FloatField(null=True, blank=True, help_text="0-100, with a route option.")
     shape_accuracy = models.FloatField(null=True, blank=True, help_text="0-100, with a route option.")
+    # Per-km splits in SI units, formatted on output (workouts.output.split_data): [{km, distance_m, duration_s
+    # (moving), pace_s (s per km), elevation_change_m (or null), is_partial}]
     splits = models.JSONField(default=list, blank=True)
     # Best continuous efforts (s) for the personal records; columns so per-period records are one MIN() query.
     best_1k_s = models.FloatField(null=True, blank=True)

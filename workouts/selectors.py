@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import polyline as polyline_codec
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone, translation
 
-from runnerway.api.renderers import EncodedJSON, EnvelopeJSONRenderer
-from runnerway.db import CompiledRead
+from runnerway.cache import CacheAside
 from runnerway.i18n import active_language
-from runnerway.rowcache import RowCache
 from workouts.models import UserStats, Workout, WorkoutPoint
+from workouts.output import WORKOUT_OUTPUT_FIELDS, WORKOUT_OUTPUT_VERSION, workout_data
 from workouts.services import ROUTE_COMPLETED_MIN_PERCENT, STALE_AFTER
 
 STATS_PERIODS = ("all", "week", "month", "year")
 
 
-# What the API shows of a workout (workouts.serializers.workout_data): reads for output load these columns, and of
-# the joined route and shape only their names and icon (not a route's custom points or SVG path, nor a shape's
-# template). Anything else read from such a workout would cost one query more.
-WORKOUT_OUTPUT_FIELDS = (
-    "id", "user_id", "type", "status", "source", "route_id", "route_option_id", "started_at", "completed_at",
-    "start_latitude", "start_longitude", "end_latitude", "end_longitude", "distance_m", "duration_s",
-    "elapsed_duration_s", "avg_pace_s", "max_pace_s", "min_pace_s", "calories_kcal", "calories_source",
-    "weight_assumed", "heart_rate_avg", "heart_rate_max", "elevation_gain_m", "elevation_loss_m",
-    "route_completion", "shape_accuracy", "splits", "points_count", "created_at", "updated_at",
-    "route__name", "route__shape__shape_id", "route__shape__name", "route__shape__name_ko",
-    "route__shape__icon_name",
-)
 
 
 def _for_output(workouts: QuerySet[Workout]) -> QuerySet[Workout]:
@@ -46,20 +30,6 @@ def workout_get_for_user(*, user, workout_id) -> Workout | None:
     return Workout.objects.of_user(user).select_related("route__shape").filter(pk=workout_id).first()
 
 
-@functools.cache
-def _detail_read() -> CompiledRead:
-    """The detail read (WORKOUT_OUTPUT_FIELDS of one own, not deleted workout, route and shape joined) compiled
-    once: the ORM spends ~0.3 ms of CPU building this 35-column join, twice the query itself."""
-    return CompiledRead(
-        lambda pk, user_id: Workout.objects.alive().filter(pk=pk, user_id=user_id).values_list(*_DETAIL_COLUMNS),
-        pk=Workout._meta.pk, user_id=Workout._meta.get_field("user"),
-    )
-
-
-_OWN_OUTPUT_FIELDS = tuple(name for name in WORKOUT_OUTPUT_FIELDS if not name.startswith("route__"))
-_DETAIL_COLUMNS = (*WORKOUT_OUTPUT_FIELDS, "route__shape")  # and the shape's primary key
-
-
 def workout_import_for_user(*, user, import_id):
     """The user's own import (anyone else's is None: the API answers 404)."""
     from workouts.models import WorkoutImport
@@ -69,68 +39,38 @@ def workout_import_for_user(*, user, import_id):
 
 def workout_detail_for_user(*, user, workout_id) -> Workout | None:
     """Like workout_get_for_user, with only what the API shows (WORKOUT_OUTPUT_FIELDS): for responses only.
-    One query; the route and shape carry only their id, name, slug and icon."""
-    from routes.models import Route, RouteShape
-
-    row = _detail_read().first(pk=workout_id, user_id=user.pk)
-    if row is None:
-        return None
-    values = dict(zip(_DETAIL_COLUMNS, row, strict=True))
-    workout = Workout.from_db("default", _OWN_OUTPUT_FIELDS, [values[name] for name in _OWN_OUTPUT_FIELDS])
-    if workout.route_id is not None:
-        shape_pk = values["route__shape"]
-        route = Route.from_db("default", ["id", "name", "shape_id"], (workout.route_id, values["route__name"],
-                                                                     shape_pk))
-        if shape_pk is not None:
-            route.shape = RouteShape.from_db("default", ["id", "shape_id", "name", "name_ko", "icon_name"], (
-                shape_pk, values["route__shape__shape_id"], values["route__shape__name"],
-                values["route__shape__name_ko"], values["route__shape__icon_name"]))
-        workout.route = route
-    return workout
+    One query; the route and shape carry only their names and icon."""
+    return _for_output(Workout.objects.of_user(user)).filter(pk=workout_id).first()
 
 
-def _output_shaped_by() -> list[bytes]:
-    # The code that shapes the cached value: the output (workouts.serializers.workout_data and the pace format),
-    # its encoding (the envelope renderer) and the entry itself (this module). A change to any of them changes
-    # the entries' version, so a deploy never reads entries written by the previous code.
-    from runnerway.api import renderers
-    from workouts import serializers
-    from workouts.metrics import pace
-
-    sources = [Path(module.__file__).read_bytes() for module in (serializers, pace, renderers)]
-    return [*sources, Path(__file__).read_bytes(), " ".join(_DETAIL_COLUMNS).encode()]
+# Completed workouts' detail output, keyed by workout id: (owner id, {language: output}). A completed workout only
+# changes when it is deleted or re-measured, its route renamed or its shape edited; workouts.signals forgets the
+# entry then. Live workouts change with every batch and are never cached. The version is WORKOUT_OUTPUT_VERSION:
+# bumped with the output.
+workout_detail_cache = CacheAside("workout_detail", version=WORKOUT_OUTPUT_VERSION,
+                                  timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
 
 
-# Completed workouts' detail output, keyed by workout id: (owner id, output). A completed workout only changes
-# when it is deleted or re-measured, its route renamed or its shape edited; workouts.receivers forgets the entry
-# then. Live workouts change with every batch and are never cached.
-workout_detail_cache = RowCache("workout_detail", shaped_by=_output_shaped_by,
-                                timeout_setting="WORKOUT_DETAIL_CACHE_TIMEOUT")
-
-
-def workout_detail_output(*, user, workout_id, prefetched: dict | None = None) -> EncodedJSON | None:
-    """What `GET /workouts/{id}` shows of the user's own workout (workouts.serializers.workout_data, encoded as the
-    API's JSON), or None (not theirs, deleted, unknown: 404). A completed workout is served from
-    workout_detail_cache when cached; `prefetched`: cache values the request already read
-    (runnerway.rowcache.read_rows)."""
-    from workouts.serializers import workout_data
-
+def workout_detail_output(*, user, workout_id, prefetched: dict | None = None) -> dict | None:
+    """What `GET /workouts/{id}` shows of the user's own workout (workouts.output.workout_data), or None (not
+    theirs, deleted, unknown: 404). A completed workout is served from workout_detail_cache when cached;
+    `prefetched`: what the request read from the cache already (accounts.authentication)."""
     cached = workout_detail_cache.get(workout_id, prefetched=prefetched)
     if cached is not None:
         owner_id, outputs = cached
-        return EncodedJSON(outputs[_output_language(outputs)]) if owner_id == str(user.pk) else None
+        return outputs[_output_language(outputs)] if owner_id == str(user.pk) else None
     workout = workout_detail_for_user(user=user, workout_id=workout_id)
     if workout is None:
         return None
     if workout.status != Workout.Status.COMPLETED:
-        return EnvelopeJSONRenderer.encode(workout_data(workout))
+        return workout_data(workout)
     # The shape's name is in the client's language: the entry holds the output in each, made on the first read.
     outputs = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            outputs[language] = bytes(EnvelopeJSONRenderer.encode(workout_data(workout)))
-    workout_detail_cache.set(workout_id, (str(workout.user_id), outputs))
-    return EncodedJSON(outputs[_output_language(outputs)])
+            outputs[language] = workout_data(workout)
+    workout_detail_cache.add(workout_id, (str(workout.user_id), outputs))
+    return outputs[_output_language(outputs)]
 
 
 def _output_language(outputs: dict) -> str:
@@ -179,19 +119,6 @@ def workout_track(*, workout: Workout) -> WorkoutTrack:
         altitudes.append(None if altitude is None else round(altitude, 2))
         heart_rates.append(heart_rate)
     return WorkoutTrack(coordinates, times, altitudes, heart_rates)
-
-
-def path_object(coordinates: list[list[float]]) -> dict:
-    """API.md's path object: encoded polyline (precision 5), the coordinates and their bbox (null if none)."""
-    if not coordinates:
-        return {"polyline": "", "coordinates": [], "bbox": None}
-    lats = [lat for lat, _ in coordinates]
-    lngs = [lng for _, lng in coordinates]
-    return {
-        "polyline": polyline_codec.encode(coordinates, 5),
-        "coordinates": coordinates,
-        "bbox": [min(lats), min(lngs), max(lats), max(lngs)],
-    }
 
 
 def stale_workout_ids(*, now: datetime | None = None) -> list:

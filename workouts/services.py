@@ -35,7 +35,6 @@ from workouts.metrics import (
     PointArrays,
     WorkoutMetrics,
     compute_workout_metrics,
-    format_pace,
     is_off_route,
     live_totals,
 )
@@ -503,13 +502,10 @@ def _apply_final(workout: Workout, metrics: WorkoutMetrics, *, completed_at: dat
     workout.splits = [
         {
             "km": split.km,
-            "distance": round(split.distance_m / 1000.0, 3),
-            "duration": round(split.duration_s),
-            "pace": format_pace(split.pace_s),
-            "pace_s": round(split.pace_s),
-            "elevation_change": (
-                None if split.elevation_change_m is None else round(split.elevation_change_m, 1)
-            ),
+            "distance_m": round(split.distance_m, 1),
+            "duration_s": round(split.duration_s, 1),
+            "pace_s": round(split.pace_s, 1),
+            "elevation_change_m": None if split.elevation_change_m is None else round(split.elevation_change_m, 1),
             "is_partial": split.is_partial,
         }
         for split in metrics.splits

@@ -15,10 +15,11 @@ from runnerway.api.exceptions import ApiError
 from runnerway.api.pagination import CursorPagination
 from runnerway.api.renderers import EnvelopeJSONRenderer, FileResponseMixin, GpxRenderer, file_attachment
 from runnerway.api.schema import error_response
+from runnerway.api.units import format_pace, km, path_object, whole
 from runnerway.replicas import ReplicaReadsMixin
 from workouts import exports, selectors, services
 from workouts.imports import MAX_IMPORT_BYTES
-from workouts.metrics import format_pace
+from workouts.output import workout_data
 from workouts.serializers import (
     UserStatsQuerySerializer,
     UserStatsSerializer,
@@ -32,8 +33,6 @@ from workouts.serializers import (
     WorkoutStartSerializer,
     WorkoutTrackSerializer,
     WorkoutTransitionSerializer,
-    km,
-    whole,
 )
 from workouts.throttles import WorkoutImportThrottle
 
@@ -64,7 +63,7 @@ def _own_workout(request, workout_id):
 def _workout_response(request, workout, *, status_code=status.HTTP_200_OK) -> Response:
     # re-read with the route and shape joined: services return the locked row without them
     fresh = selectors.workout_detail_for_user(user=request.user, workout_id=workout.pk)
-    return Response(WorkoutSerializer(fresh).data, status=status_code)
+    return Response(workout_data(fresh), status=status_code)
 
 
 class WorkoutListCreateView(GenericAPIView):
@@ -84,7 +83,7 @@ class WorkoutListCreateView(GenericAPIView):
             date_from=query.validated_data.get("from"), date_to=query.validated_data.get("to"),
         )
         page = self.paginate_queryset(workouts)
-        return self.get_paginated_response(WorkoutSerializer(page, many=True).data)
+        return self.get_paginated_response([workout_data(workout) for workout in page])
 
     @extend_schema(summary="Start a workout",
                    description="Creates a live workout in `active`. With `route_option_id` (one of my "
@@ -202,14 +201,14 @@ class WorkoutCompleteView(APIView):
 class WorkoutTrackView(APIView):
     @extend_schema(summary="A workout's recorded track",
                    description="The points used by the metrics in time order: `path` {polyline "
-                   "(precision 5), coordinates [[lat, lng]], bbox [min_lat, min_lng, max_lat, max_lng]} and "
-                   "the per-point streams `times`, `altitudes` (m), `heart_rates` (bpm), null where not "
-                   "recorded.",
+                   "(precision 5), coordinates [[lat, lng]], bbox [min_lat, min_lng, max_lat, max_lng]}, null "
+                   "when no point was kept, and the per-point streams `times`, `altitudes` (m), `heart_rates` "
+                   "(bpm), null where not recorded.",
                    responses={200: WorkoutTrackSerializer}, tags=TAGS)
     def get(self, request, workout_id):
         track = selectors.workout_track(workout=_own_workout(request, workout_id))
         body = {
-            "path": selectors.path_object(track.coordinates),
+            "path": path_object(track.coordinates),
             "times": track.times, "altitudes": track.altitudes, "heart_rates": track.heart_rates,
         }
         return Response(WorkoutTrackSerializer(body).data)

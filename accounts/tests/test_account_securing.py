@@ -12,7 +12,6 @@ from accounts.selectors import token_user_cache
 from accounts.tests.conftest import KakaoAccount, request_code
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from conftest import client_for
-from runnerway.testing import row_cache_tombstones_expire
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,6 @@ def test_a_code_login_secures_the_unverified_account_and_ends_the_attackers_acce
     # The attacker has used the account: a second session by password, and the access token's row is cached.
     second = APIClient().post("/api/v1/auth/login", {"email": VICTIM, "password": ATTACKER_PASSWORD})
     assert second.status_code == 200
-    row_cache_tombstones_expire()
     assert _bearer(attacker["access"]).get("/api/v1/users/me").status_code == 200
     assert token_user_cache.get(User.objects.get(email=VICTIM).pk) is not None
 

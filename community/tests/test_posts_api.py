@@ -13,7 +13,6 @@ from community.models import Like, Post
 from community.tests.conftest import follow
 from community.tests.factories import PostFactory, route_with_options
 from routes.tests.factories import ShapeFactory
-from runnerway.testing import row_cache_tombstones_expire
 from workouts.models import Workout
 from workouts.tests.factories import WorkoutFactory
 
@@ -198,7 +197,6 @@ class TestFeed:
                                workout=WorkoutFactory(completed=True, user=author, route=route), route=route,
                                route_option=route.options.get(rank=1), created_at=now - timedelta(minutes=index))
             Like.objects.create(post=post, user=user if index % 3 else UserFactory())
-        row_cache_tombstones_expire()
         _feed(auth_client, page_size=1, ordering=ordering)  # the token's user is cached from now on (as on a phone)
         with CaptureQueriesContext(connection) as small:
             data = _feed(auth_client, page_size=5, ordering=ordering)
@@ -252,7 +250,6 @@ class TestFeedCursors:
             follow(user, author)
             PostFactory(author=author, route=route_with_options(user=author, shape=heart),
                         visibility="followers" if index % 2 else "public", created_at=now - timedelta(minutes=index))
-        row_cache_tombstones_expire()
         first = _feed(auth_client, page_size=3, **params)
         with django_assert_num_queries(1):
             second = auth_client.get(first["next"]).json()["data"]

@@ -1,5 +1,5 @@
-"""Serializer fields every app shares: user text that exports can carry, calendar days with bounds, and the
-fixed-length coordinate arrays of the path object."""
+"""Serializer fields every app shares: user text that exports can carry and calendar days with bounds (the API's
+units and the path object: runnerway.api.units)."""
 
 import re
 from datetime import date
@@ -55,14 +55,3 @@ class BoundedDateField(serializers.DateField):
         if not FIRST_DAY <= day <= LAST_DAY:
             self.fail("out_of_range", first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
         return day
-
-
-def latlng_field(**kwargs) -> serializers.ListField:
-    """[lat, lng]: exactly two numbers (the schema says so with minItems/maxItems)."""
-    return serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, **kwargs)
-
-
-def bbox_field(**kwargs) -> serializers.ListField:
-    """[min_lat, min_lng, max_lat, max_lng]: exactly four numbers."""
-    kwargs.setdefault("help_text", "[min_lat, min_lng, max_lat, max_lng]")
-    return serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4, **kwargs)

@@ -4,24 +4,12 @@ Views return plain data; this renderer adds `{"success": true, "data": ..., "mes
 Error responses are already enveloped by `runnerway.api.exceptions.envelope_exception_handler`.
 """
 
-import json
-
 from django.http import HttpResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 
-class EncodedJSON(bytes):
-    """A response's `data` already encoded by EnvelopeJSONRenderer.encode (e.g. kept in a cache): the envelope is
-    written around it as it is, which gives the same bytes as rendering the decoded data."""
-
-
 class EnvelopeJSONRenderer(JSONRenderer):
     charset = "utf-8"
-
-    @classmethod
-    def encode(cls, data) -> EncodedJSON:
-        """`data` as the `data` of a compact response body (the API's JSON encoder and escaping)."""
-        return EncodedJSON(cls().render(data, "application/json", {}))
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         renderer_context = renderer_context or {}
@@ -30,11 +18,6 @@ class EnvelopeJSONRenderer(JSONRenderer):
             return b""
         if response is not None and response.status_code < 400:
             message = getattr(response, "envelope_message", None)
-            if isinstance(data, EncodedJSON):
-                if self.compact and self.get_indent(accepted_media_type, renderer_context) is None:
-                    tail = b',"message":' + super().render(message) + b"}" if message else b"}"
-                    return b'{"success":true,"data":' + data + tail
-                data = json.loads(data)  # an indented body was asked for: render it like any other
             envelope = {"success": True, "data": data}
             if message:
                 envelope["message"] = message

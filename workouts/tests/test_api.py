@@ -130,7 +130,8 @@ def test_track_returns_the_used_points(auth_client, workout):
 
 def test_track_of_an_empty_workout(auth_client, workout):
     data = auth_client.get(f"/api/v1/workouts/{workout.pk}/track").json()["data"]
-    assert data["path"] == {"polyline": "", "coordinates": [], "bbox": None}
+    assert data["path"] is None  # no path: null, as everywhere (runnerway.api.units.path_object)
+    assert data["times"] == data["altitudes"] == data["heart_rates"] == []
 
 
 ENDPOINTS = [
@@ -176,15 +177,19 @@ def test_completed_workout_detail_has_metrics(auth_client, workout):
     assert data["end_latitude"] is not None
 
 
-def test_split_distances_are_km_with_two_decimals(auth_client, user):
-    # API.md units: distance in km, 2 decimals. Splits are stored with 3 (a partial last km of 664 m).
-    splits = [{"km": 1, "distance": 1.0, "duration": 300, "pace": "5:00", "pace_s": 300, "elevation_change": 0.0,
+def test_splits_are_stored_in_si_units_and_answered_in_the_apis(auth_client, user):
+    # API.md units: distance in km, 2 decimals; whole seconds; "m:ss" paces. Stored: metres, seconds, s/km.
+    splits = [{"km": 1, "distance_m": 1000.0, "duration_s": 300.2, "pace_s": 300.2, "elevation_change_m": 0.0,
                "is_partial": False},
-              {"km": 2, "distance": 0.664, "duration": 199, "pace": "5:00", "pace_s": 300, "elevation_change": None,
+              {"km": 2, "distance_m": 664.4, "duration_s": 199.4, "pace_s": 300.1, "elevation_change_m": None,
                "is_partial": True}]
     workout = WorkoutFactory(user=user, status="completed", distance_m=1664.0, splits=splits)
     detail = auth_client.get(f"/api/v1/workouts/{workout.pk}").json()["data"]
     listed = auth_client.get("/api/v1/workouts").json()["data"]["results"][0]
     for data in (detail, listed):
-        assert [split["distance"] for split in data["splits"]] == [1.0, 0.66]
+        assert data["splits"] == [
+            {"km": 1, "distance": 1.0, "duration": 300, "pace": "5:00", "pace_s": 300, "elevation_change": 0.0,
+             "is_partial": False},
+            {"km": 2, "distance": 0.66, "duration": 199, "pace": "5:00", "pace_s": 300, "elevation_change": None,
+             "is_partial": True}]
         assert data["distance"] == 1.66

@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 
 from routes.models import Route, RouteShape
-from runnerway.testing import row_cache_tombstones_expire
 from workouts.models import Workout
+from workouts.output import WORKOUT_OUTPUT_VERSION
 from workouts.selectors import workout_detail_cache
 from workouts.tests.factories import START, WorkoutFactory, loop_points, make_route_option
 
@@ -29,7 +29,6 @@ def shaped_completed(user, auth_client):
     workout = WorkoutFactory(user=user, route=route, route_option=option, status="completed",
                              completed_at=START + timedelta(minutes=30), distance_m=5000, duration_s=1800,
                              shape_accuracy=81.26)
-    row_cache_tombstones_expire()  # the writes above left tombstones: a while later, the GET fills the cache
     detail = auth_client.get(f"/api/v1/workouts/{workout.pk}")
     assert detail.status_code == 200
     assert workout_detail_cache.get(workout.pk) is not None
@@ -81,8 +80,10 @@ def test_deleting_the_route_shows_at_once(auth_client, shaped_completed):
     assert detail["route_id"] is None and detail["route_name"] is None
 
 
-def test_bulk_updates_and_saves_of_the_workout_show_at_once(auth_client, shaped_completed):
-    Workout.objects.filter(pk=shaped_completed.pk).update(shape_accuracy=55.44)
+def test_saves_and_invalidated_bulk_updates_of_the_workout_show_at_once(auth_client, shaped_completed):
+    Workout.objects.filter(pk=shaped_completed.pk).update(shape_accuracy=55.44)  # sends no signal:
+    assert _detail(auth_client, shaped_completed)["shape_accuracy"] == 81.3  # the entry stands until forgotten
+    workout_detail_cache.invalidate([shaped_completed.pk])
     assert _detail(auth_client, shaped_completed)["shape_accuracy"] == 55.4
     shaped_completed.refresh_from_db()
     shaped_completed.calories_kcal = 432
@@ -100,7 +101,6 @@ def test_a_live_workout_is_never_cached(auth_client):
     for batch in (points[:60], points[60:]):
         assert auth_client.post(f"/api/v1/workouts/{workout_id}/points", {"points": batch},
                                 format="json").status_code == 200
-        row_cache_tombstones_expire()  # not even once the tombstones of the batch are gone
         seen.append(auth_client.get(f"/api/v1/workouts/{workout_id}").json()["data"]["distance"])
         assert cache.get(workout_detail_cache.key(workout_id)) is None
     assert 0 < seen[0] < seen[1]  # live totals move with every batch
@@ -110,18 +110,20 @@ def test_a_live_workout_is_never_cached(auth_client):
     assert _detail(auth_client, Workout.objects.get(pk=workout_id)) == completed.json()["data"]
 
 
-def test_an_entry_of_other_code_is_a_miss(auth_client, shaped_completed):
-    # entries carry a digest of the code that shapes them (output, pace format, renderer, selectors)
-    assert len(workout_detail_cache.version) == 8
+def test_an_entry_of_another_output_version_is_a_miss(auth_client, shaped_completed):
+    # entries carry WORKOUT_OUTPUT_VERSION: one written by code with another output is never served
+    assert workout_detail_cache.version == WORKOUT_OUTPUT_VERSION
     key = workout_detail_cache.key(shaped_completed.pk)
-    cache.set(key, ("0ther000", (str(shaped_completed.user_id), b'{"stale":true}')), 300)
+    stale = {language: {"stale": True} for language in ("en", "ko")}
+    cache.set(key, (WORKOUT_OUTPUT_VERSION - 1, (str(shaped_completed.user_id), stale)), 300)
     assert _detail(auth_client, shaped_completed)["id"] == str(shaped_completed.pk)
 
 
 def test_deleting_another_routes_option_the_workout_used_shows_at_once(user, auth_client, shaped_completed):
     other_route, other_option = make_route_option(user, [[37.55, 127.04], [37.551, 127.041]])
-    Workout.objects.filter(pk=shaped_completed.pk).update(route_option=other_option)  # as staff can in the admin
-    row_cache_tombstones_expire()
+    shaped_completed.refresh_from_db()
+    shaped_completed.route_option = other_option  # as staff can in the admin
+    shaped_completed.save()
     assert _detail(auth_client, shaped_completed)["route_option_id"] == str(other_option.pk)
     other_route.delete()  # cascades to the option: the workout's route_option_id becomes NULL without a signal
     assert _detail(auth_client, shaped_completed)["route_option_id"] is None

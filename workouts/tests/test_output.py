@@ -1,23 +1,19 @@
-"""The workout representation: `workout_data` (what the API sends) equals DRF's field-by-field rendering of
-WorkoutSerializer's declared fields (what the OpenAPI schema documents), and a detail GET is two queries at most
-(none once the token's user and the completed workout are cached)."""
+"""The workout representation: `workout_data` (what the API sends) has WorkoutSerializer's declared fields (what
+the OpenAPI schema documents; schemathesis checks the values against it) in their order, the narrow read for
+output gives the same as the full row, and a detail GET is two queries at most (none once the token's user and the
+completed workout are cached)."""
 
 from datetime import timedelta
 
 import pytest
-from rest_framework import serializers
 
 from routes.models import RouteShape
 from workouts import selectors
-from workouts.serializers import WorkoutSerializer, workout_data
+from workouts.output import workout_data
+from workouts.serializers import WorkoutSerializer
 from workouts.tests.factories import START, WorkoutFactory, loop_points, make_route_option
 
 pytestmark = pytest.mark.django_db
-
-
-def _declared_representation(workout) -> dict:
-    """DRF's generic Serializer.to_representation over the declared fields (bypassing the fast override)."""
-    return serializers.Serializer.to_representation(WorkoutSerializer(), workout)
 
 
 def _completed_on_a_shaped_route(user, auth_client):
@@ -39,20 +35,25 @@ def _completed_on_a_shaped_route(user, auth_client):
     return workout_id
 
 
-def test_fast_representation_equals_the_declared_fields(user, auth_client):
+def test_the_output_has_the_declared_fields_and_the_narrow_read_loses_nothing(user, auth_client):
     workout_id = _completed_on_a_shaped_route(user, auth_client)
     active = WorkoutFactory(user=user, started_at=START - timedelta(days=1))  # nulls everywhere, no route
     imported = WorkoutFactory(user=user, source="gpx", status="completed", calories_kcal=321.6,
                               calories_source="device", heart_rate_avg=151.4, weight_assumed=True,
                               completed_at=START + timedelta(hours=1), end_latitude=37.12345678,
-                              splits=[{"km": 1, "distance": 0.664, "duration": 199, "pace": "4:59", "pace_s": 299.6,
-                                       "elevation_change": None, "is_partial": True}])  # stored with 3 decimals
+                              splits=[{"km": 1, "distance_m": 664.2, "duration_s": 199.3, "pace_s": 299.6,
+                                       "elevation_change_m": None, "is_partial": True}])
     for pk in (workout_id, active.pk, imported.pk):
         full = selectors.workout_get_for_user(user=user, workout_id=pk)
         narrow = selectors.workout_detail_for_user(user=user, workout_id=pk)
-        expected = _declared_representation(full)
-        assert workout_data(narrow) == expected
-        assert list(workout_data(narrow)) == list(expected)  # same key order as the schema
+        assert workout_data(narrow) == workout_data(full)
+        assert list(workout_data(narrow)) == list(WorkoutSerializer().fields)  # the schema's fields, in order
+    shown = workout_data(selectors.workout_detail_for_user(user=user, workout_id=imported.pk))
+    assert shown["splits"] == [{"km": 1, "distance": 0.66, "duration": 199, "pace": "5:00", "pace_s": 300,
+                                "elevation_change": None, "is_partial": True}]
+    assert (shown["calories"], shown["calories_source"], shown["calories_estimated"], shown["heart_rate_avg"],
+            shown["weight_assumed"], shown["end_latitude"]) == (322, "device", False, 151, True, 37.1234568)
+    assert shown["avg_pace"] is None
     shaped = workout_data(selectors.workout_detail_for_user(user=user, workout_id=workout_id))
     assert shaped["shape_id"] == "test-heart" and shaped["route_name"] == "Morning loop"
     assert len(shaped["splits"]) >= 2 and shaped["splits"][-1]["is_partial"] is True
@@ -66,7 +67,7 @@ def test_detail_get_is_two_queries_then_none_and_matches_the_list(user, auth_cli
     with django_assert_num_queries(2):  # the token's user, the workout with its route and shape
         detail = auth_client.get(f"/api/v1/workouts/{workout_id}")
     assert detail.status_code == 200
-    with django_assert_num_queries(0):  # both from the cache, in one round trip (accounts.authentication)
+    with django_assert_num_queries(0):  # both from the cache
         again = auth_client.get(f"/api/v1/workouts/{workout_id}")
     assert again.json() == detail.json()
     listed = auth_client.get("/api/v1/workouts").json()["data"]["results"]
