@@ -115,6 +115,7 @@ SIDEWALK_PARALLEL_SHARE = 0.8
 CONNECTOR_MAX_M = 60.0
 STREET_SAMPLE_SPACING_M = 10.0
 PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagged ones)
+LOCATION_BLOCK = 100_000  # pass-2 nodes gathered before one vectorised placement (2.4 MB)
 QUERY_CHUNK_POINTS = 1_000_000  # 16 MB of points and 16 MB of answers per KD-tree query
 
 
@@ -147,37 +148,50 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     """Read an OSM file and return the walkable `RoadGraph` (largest connected component).
 
     path: .osm, .osm.bz2 or .osm.pbf (anything osmium reads).
-    progress: called as progress(objects_done, total_or_None) every 5k tagged objects and once at the end; the
-    total is unknown in one streaming pass, so it is None until the final call.
+    progress: called as progress(objects_done, total_or_None) every 5k objects and once at the end. The file is
+    read twice: pass 1 (ways, places, boundaries) has no known total, so it reports None; pass 2 (the
+    coordinates of the way nodes kept) knows how many nodes it looks for and reports that total.
     Raises ValueError when the file has no walkable ways.
+
+    Memory: no osmium location store and no per-way-node coordinates. Pass 1 keeps 8 bytes per way-node
+    reference (plus the way attributes); pass 2 fills float64 coordinates of the distinct nodes only, in arrays
+    allocated once and indexed by `searchsorted` into the sorted node ids.
     """
     started = time.perf_counter()
     path = Path(path)
-    reader = _WayCollector()
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway", "place", "boundary"))
-    )
+    collector = _WayCollector()
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
+                                     ).with_filter(osmium.filter.KeyFilter("highway", "place", "boundary"))
     done = 0
     for obj in processor:
         done += 1
         if obj.is_way():
-            reader.way(obj)
+            collector.way(obj)
         elif obj.is_node():
-            reader.node(obj)
+            collector.node(obj)
         else:
-            reader.relation(obj)
+            collector.relation(obj)
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, None)
+    if len(collector.way_class) == 0:
+        raise ValueError("the OSM file has no walkable ways")
+    refs = np.frombuffer(collector.node_ref, dtype=np.int64)
+    osm_ids, node_of_entry = np.unique(refs, return_inverse=True)
+    del refs
+    collector.node_ref = None
+    node_of_entry = node_of_entry.astype(np.int32)
     read_s = time.perf_counter() - started
-    graph = reader.build_graph()
+    node_lat, node_lon, found = _read_node_locations(path, osm_ids, progress, done)
+    done += len(osm_ids)
+    locate_s = time.perf_counter() - started - read_s
+    graph = collector.build_graph(osm_ids, node_of_entry, node_lat, node_lon, found)
     graph.meta.update(
         {
             "source": path.name,
             "source_bytes": path.stat().st_size,
             "import_seconds": round(time.perf_counter() - started, 2),
             "read_seconds": round(read_s, 2),
+            "locate_seconds": round(locate_s, 2),
             "imported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
     )
@@ -186,13 +200,47 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     return graph
 
 
+def _read_node_locations(path: Path, osm_ids: np.ndarray, progress: ProgressCallback | None, done_before: int
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates of the nodes `osm_ids` (sorted, distinct): (lat float64, lon float64, found bool), one entry
+    per id. osmium's C++ id filter passes only those nodes to Python. Nodes are gathered in blocks and placed
+    with one `searchsorted` per block, so the order of the file does not matter."""
+    n_nodes = len(osm_ids)
+    node_lat = np.zeros(n_nodes)
+    node_lon = np.zeros(n_nodes)
+    found = np.zeros(n_nodes, dtype=bool)
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(osm_ids))
+    block_ids, block_lat, block_lon = array("q"), array("d"), array("d")
+    seen = 0
+
+    def place_block():
+        ids = np.frombuffer(block_ids, dtype=np.int64)
+        position = np.searchsorted(osm_ids, ids)
+        node_lat[position] = np.frombuffer(block_lat, dtype=np.float64)
+        node_lon[position] = np.frombuffer(block_lon, dtype=np.float64)
+        found[position] = True
+
+    for node in processor:
+        seen += 1
+        location = node.location
+        if location.valid():
+            block_ids.append(node.id)
+            block_lat.append(location.lat)
+            block_lon.append(location.lon)
+        if seen % LOCATION_BLOCK == 0:
+            place_block()
+            block_ids, block_lat, block_lon = array("q"), array("d"), array("d")
+            if progress is not None:
+                progress(done_before + seen, done_before + n_nodes)
+    place_block()
+    return node_lat, node_lon, found
+
+
 class _WayCollector:
     """Accumulates kept ways into flat arrays (one entry per way node) while osmium streams the file."""
 
     def __init__(self):
         self.node_ref = array("q")
-        self.node_lat = array("d")
-        self.node_lon = array("d")
         self.way_start = array("q", [0])
         self.way_class = array("B")
         self.way_lit = array("b")
@@ -240,17 +288,12 @@ class _WayCollector:
             if "highway" in tags:
                 self.skipped_ways += 1
             return
-        count = 0
-        for node_ref in way.nodes:
-            location = node_ref.location
-            if not location.valid():  # clipped extracts reference nodes outside the file
-                continue
-            self.node_ref.append(node_ref.ref)
-            self.node_lat.append(location.lat)
-            self.node_lon.append(location.lon)
-            count += 1
-        if count == 0:
+        # Locations come in pass 2; a reference to a node missing from a clipped extract is dropped there.
+        refs = [node_ref.ref for node_ref in way.nodes]
+        if not refs:
             return
+        self.node_ref.extend(refs)
+        count = len(refs)
         self.way_start.append(self.way_start[-1] + count)
         self.way_class.append(int(highway_class))
         self.way_lit.append(lit_code(tags.get("lit")))
@@ -279,29 +322,44 @@ class _WayCollector:
         return index
 
     # --- assembling the graph -------------------------------------------------------------------------
-    def build_graph(self) -> RoadGraph:
-        if len(self.way_class) == 0:
-            raise ValueError("the OSM file has no walkable ways")
-        refs = np.frombuffer(self.node_ref, dtype=np.int64)
-        lat = np.frombuffer(self.node_lat, dtype=np.float64)
-        lon = np.frombuffer(self.node_lon, dtype=np.float64)
+    def build_graph(self, osm_ids: np.ndarray, node_of_entry: np.ndarray, node_lat: np.ndarray,
+                    node_lon: np.ndarray, found: np.ndarray) -> RoadGraph:
+        """The graph from pass 1's ways and pass 2's coordinates: `osm_ids` the sorted distinct node ids the ways
+        reference, `node_of_entry` (int32, one per way-node reference) the index of each reference into them,
+        `node_lat` / `node_lon` / `found` per id. References to nodes not found (outside a clipped extract) are
+        dropped, and so are ways left without any."""
         way_start = np.frombuffer(self.way_start, dtype=np.int64)
         way_class = np.frombuffer(self.way_class, dtype=np.uint8).copy()
         way_lit = np.frombuffer(self.way_lit, dtype=np.int8)
         way_flags = np.frombuffer(self.way_flags, dtype=np.uint8).copy()
         way_name = np.frombuffer(self.way_name, dtype=np.int32)
+        way_of_entry = np.repeat(np.arange(len(way_class), dtype=np.int32), np.diff(way_start))
+        names, names_ko, names_en = self.names, self.names_ko, self.names_en
+        if not found.all():
+            entry_found = found[node_of_entry]
+            node_of_entry = (np.cumsum(found, dtype=np.int64) - 1).astype(np.int32)[node_of_entry[entry_found]]
+            way_of_entry = way_of_entry[entry_found]
+            del entry_found
+            osm_ids, node_lat, node_lon = osm_ids[found], node_lat[found], node_lon[found]
+            way_kept = np.bincount(way_of_entry, minlength=len(way_class)) > 0
+            way_of_entry = (np.cumsum(way_kept) - 1).astype(np.int32)[way_of_entry]
+            way_class, way_lit, way_flags = way_class[way_kept], way_lit[way_kept], way_flags[way_kept]
+            way_name = way_name[way_kept]
+            # The name table lists names in order of their first kept way, as if the dropped ways never were.
+            named = way_name >= 0
+            used, first = np.unique(way_name[named], return_index=True)
+            used = used[np.argsort(first)]
+            new_name = np.full(len(names), -1, dtype=np.int32)
+            new_name[used] = np.arange(len(used), dtype=np.int32)
+            way_name = np.where(named, new_name[np.maximum(way_name, 0)], -1).astype(np.int32)
+            names = [names[i] for i in used]
+            names_ko = [names_ko[i] for i in used]
+            names_en = [names_en[i] for i in used]
+        if len(way_class) == 0:
+            raise ValueError("the OSM file has no walkable ways")
         n_ways = len(way_class)
-        way_of_entry = np.repeat(np.arange(n_ways), np.diff(way_start))
-
-        osm_ids, node_of_entry = np.unique(refs, return_inverse=True)
-        node_lat = np.zeros(len(osm_ids))
-        node_lon = np.zeros(len(osm_ids))
-        node_lat[node_of_entry] = lat
-        node_lon[node_of_entry] = lon
-        projection = LocalProjection(float(np.median(lat)), float(np.median(lon)))
-        # The per-entry coordinates were only needed to place the nodes: let them go before the big steps.
-        del refs, lat, lon
-        self.node_ref = self.node_lat = self.node_lon = None
+        projection = LocalProjection(float(np.median(node_lat[node_of_entry])),
+                                     float(np.median(node_lon[node_of_entry])))
         node_xy = projection.to_xy(node_lat, node_lon)
 
         # Segments between consecutive nodes of the same way.
@@ -365,9 +423,9 @@ class _WayCollector:
             edge_flags=edge_flags[keep_edge],
             edge_name_idx=edge_name[keep_edge],
             edge_length_m=lengths,
-            names=self.names,
-            names_ko=self.names_ko,
-            names_en=self.names_en,
+            names=names,
+            names_ko=names_ko,
+            names_en=names_en,
             places=places,
             meta=meta,
         )
