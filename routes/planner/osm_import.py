@@ -115,7 +115,8 @@ SIDEWALK_PARALLEL_SHARE = 0.8
 CONNECTOR_MAX_M = 60.0
 STREET_SAMPLE_SPACING_M = 10.0
 PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagged ones)
-LOCATION_BLOCK = 100_000  # pass-2 nodes gathered before one vectorised placement (2.4 MB)
+LOCATION_BLOCK = 200_000  # pass-2 nodes gathered before one vectorised match (3.2 MB)
+OSM_COORDINATE_PRECISION = 10_000_000
 QUERY_CHUNK_POINTS = 1_000_000  # 16 MB of points and 16 MB of answers per KD-tree query
 
 
@@ -203,36 +204,43 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
 def _read_node_locations(path: Path, osm_ids: np.ndarray, progress: ProgressCallback | None, done_before: int
                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Coordinates of the nodes `osm_ids` (sorted, distinct): (lat float64, lon float64, found bool), one entry
-    per id. osmium's C++ id filter passes only those nodes to Python. Nodes are gathered in blocks and placed
-    with one `searchsorted` per block, so the order of the file does not matter."""
+    per id. Every node of the file passes through Python once, as its id and fixed-point coordinates appended to
+    a block of LOCATION_BLOCK; each block is matched against `osm_ids` with one `searchsorted`, so the order of
+    the file does not matter and nothing is kept of the nodes no way uses. (osmium's own IdFilter would do the
+    matching in C++, but its dense id set costs ~1.5 GB for a few million ids spread over today's 12-billion id
+    range.)"""
     n_nodes = len(osm_ids)
     node_lat = np.zeros(n_nodes)
     node_lon = np.zeros(n_nodes)
     found = np.zeros(n_nodes, dtype=bool)
-    processor = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(osm_ids))
-    block_ids, block_lat, block_lon = array("q"), array("d"), array("d")
-    seen = 0
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE)
 
-    def place_block():
+    def place_block(block_ids, block_x, block_y):
         ids = np.frombuffer(block_ids, dtype=np.int64)
-        position = np.searchsorted(osm_ids, ids)
-        node_lat[position] = np.frombuffer(block_lat, dtype=np.float64)
-        node_lon[position] = np.frombuffer(block_lon, dtype=np.float64)
+        position = np.minimum(np.searchsorted(osm_ids, ids), n_nodes - 1)
+        x = np.frombuffer(block_x, dtype=np.int32)
+        y = np.frombuffer(block_y, dtype=np.int32)
+        # osmium's Location: 1e-7 degree fixed point; `valid()` is this range check, `lat` is y / 1e7.
+        hit = (osm_ids[position] == ids) & (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)
+        position = position[hit]
+        node_lat[position] = y[hit] / OSM_COORDINATE_PRECISION
+        node_lon[position] = x[hit] / OSM_COORDINATE_PRECISION
         found[position] = True
+        return int(hit.sum())
 
+    located = 0
+    block_ids, block_x, block_y = array("q"), array("i"), array("i")
     for node in processor:
-        seen += 1
         location = node.location
-        if location.valid():
-            block_ids.append(node.id)
-            block_lat.append(location.lat)
-            block_lon.append(location.lon)
-        if seen % LOCATION_BLOCK == 0:
-            place_block()
-            block_ids, block_lat, block_lon = array("q"), array("d"), array("d")
+        block_ids.append(node.id)
+        block_x.append(location.x)
+        block_y.append(location.y)
+        if len(block_ids) == LOCATION_BLOCK:
+            located += place_block(block_ids, block_x, block_y)
+            block_ids, block_x, block_y = array("q"), array("i"), array("i")
             if progress is not None:
-                progress(done_before + seen, done_before + n_nodes)
-    place_block()
+                progress(done_before + located, done_before + n_nodes)
+    located += place_block(block_ids, block_x, block_y)
     return node_lat, node_lon, found
 
 
