@@ -182,10 +182,11 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     collector.node_ref = None
     node_of_entry = node_of_entry.astype(np.int32)
     read_s = time.perf_counter() - started
-    node_lat, node_lon, found = _read_node_locations(path, osm_ids, progress, done)
+    collector.set_locations(osm_ids, node_of_entry, *_read_node_locations(path, osm_ids, progress, done))
     done += len(osm_ids)
+    del osm_ids, node_of_entry  # the collector holds them now and lets each go once used
     locate_s = time.perf_counter() - started - read_s
-    graph = collector.build_graph(osm_ids, node_of_entry, node_lat, node_lon, found)
+    graph = collector.build_graph()
     graph.meta.update(
         {
             "source": path.name,
@@ -330,12 +331,18 @@ class _WayCollector:
         return index
 
     # --- assembling the graph -------------------------------------------------------------------------
-    def build_graph(self, osm_ids: np.ndarray, node_of_entry: np.ndarray, node_lat: np.ndarray,
-                    node_lon: np.ndarray, found: np.ndarray) -> RoadGraph:
-        """The graph from pass 1's ways and pass 2's coordinates: `osm_ids` the sorted distinct node ids the ways
-        reference, `node_of_entry` (int32, one per way-node reference) the index of each reference into them,
-        `node_lat` / `node_lon` / `found` per id. References to nodes not found (outside a clipped extract) are
-        dropped, and so are ways left without any."""
+    def set_locations(self, osm_ids: np.ndarray, node_of_entry: np.ndarray, node_lat: np.ndarray,
+                      node_lon: np.ndarray, found: np.ndarray) -> None:
+        """Pass 2's result: `osm_ids` the sorted distinct node ids the ways reference, `node_of_entry` (int32,
+        one per way-node reference) the index of each reference into them, `node_lat` / `node_lon` / `found` per
+        id. Held here so that `build_graph` alone owns them and can let each go as soon as it is used."""
+        self._located = [osm_ids, node_of_entry, node_lat, node_lon, found]
+
+    def build_graph(self) -> RoadGraph:
+        """The graph from pass 1's ways and the located nodes (`set_locations`). References to nodes not found
+        (outside a clipped extract) are dropped, and so are ways left without any."""
+        osm_ids, node_of_entry, node_lat, node_lon, found = self._located
+        self._located = None
         way_start = np.frombuffer(self.way_start, dtype=np.int64)
         way_class = np.frombuffer(self.way_class, dtype=np.uint8).copy()
         way_lit = np.frombuffer(self.way_lit, dtype=np.int8)
@@ -378,12 +385,17 @@ class _WayCollector:
         drop_way, connectors, park_way = self._collapse_sidewalks(
             node_xy, node_of_entry, way_of_entry, seg_u, seg_v, seg_way, way_class, way_flags
         )
+        # From here on the per-reference and projected arrays are not needed: the graph's own arrays take
+        # their place (a country's import peaks below, so nothing whole-extract may outlive its use).
+        nodes_read = len(node_of_entry)
+        del node_xy, node_of_entry, way_of_entry, seg_first
         way_flags[park_way] |= FLAG_PARK
         keep_seg = ~drop_way[seg_way]
-        edge_u = np.concatenate([seg_u[keep_seg], connectors[:, 0]])
-        edge_v = np.concatenate([seg_v[keep_seg], connectors[:, 1]])
+        edge_u = np.concatenate([seg_u[keep_seg], connectors[:, 0].astype(np.int32)])
+        edge_v = np.concatenate([seg_v[keep_seg], connectors[:, 1].astype(np.int32)])
         n_conn = len(connectors)
         edge_way = seg_way[keep_seg]
+        del seg_u, seg_v, seg_way, keep_seg
         edge_class = np.concatenate([way_class[edge_way], np.full(n_conn, HighwayClass.CONNECTOR, np.uint8)])
         edge_lit = np.concatenate([way_lit[edge_way], np.full(n_conn, LIT_UNKNOWN, np.int8)])
         edge_flags = np.concatenate([way_flags[edge_way], np.zeros(n_conn, np.uint8)])
@@ -393,13 +405,14 @@ class _WayCollector:
         n_nodes = len(osm_ids)
         adjacency = coo_matrix((np.ones(len(edge_u)), (edge_u, edge_v)), shape=(n_nodes, n_nodes))
         n_components, labels = connected_components(adjacency, directed=False)
+        del adjacency
         used = np.zeros(n_nodes, dtype=bool)
         used[edge_u] = True
         used[edge_v] = True
         sizes = np.bincount(labels[used], minlength=n_components)
         keep_node = labels == int(np.argmax(sizes))
-        new_index = np.full(n_nodes, -1, dtype=np.int64)
-        new_index[keep_node] = np.arange(int(keep_node.sum()))
+        new_index = np.full(n_nodes, -1, dtype=np.int32)
+        new_index[keep_node] = np.arange(int(keep_node.sum()), dtype=np.int32)
         keep_edge = keep_node[edge_u]  # both ends share a component
         lengths = haversine_m(
             node_lat[edge_u[keep_edge]],
@@ -418,7 +431,7 @@ class _WayCollector:
             "sidewalks_collapsed": int(drop_way.sum()),
             "connector_edges": n_conn,
             "components_dropped": int((sizes > 0).sum() - 1),
-            "nodes_read": len(node_of_entry),
+            "nodes_read": nodes_read,
         }
         graph_arrays = dict(
             node_lat=node_lat[keep_node],
@@ -439,8 +452,7 @@ class _WayCollector:
         )
         # Only the kept part goes on: the whole-extract arrays would otherwise live through the graph's build.
         del node_lat, node_lon, osm_ids, edge_u, edge_v, edge_class, edge_lit, edge_flags, edge_name, lengths
-        del keep_node, keep_edge, new_index, labels, adjacency, node_xy, node_of_entry, way_of_entry
-        del seg_u, seg_v, seg_way, seg_first
+        del keep_node, keep_edge, new_index, labels
         return RoadGraph.from_edges(**graph_arrays)
 
     @staticmethod

@@ -204,8 +204,9 @@ def _one_pass_reference(path) -> RoadGraph:
     node_lat, node_lon = np.zeros(len(osm_ids)), np.zeros(len(osm_ids))
     node_lat[node_of_entry] = np.frombuffer(ref_lat)
     node_lon[node_of_entry] = np.frombuffer(ref_lon)
-    return collector.build_graph(osm_ids, node_of_entry.astype(np.int32), node_lat, node_lon,
-                                 np.ones(len(osm_ids), dtype=bool))
+    collector.set_locations(osm_ids, node_of_entry.astype(np.int32), node_lat, node_lon,
+                            np.ones(len(osm_ids), dtype=bool))
+    return collector.build_graph()
 
 
 @pytest.fixture
