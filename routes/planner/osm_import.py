@@ -117,6 +117,7 @@ STREET_SAMPLE_SPACING_M = 10.0
 PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagged ones)
 LOCATION_BLOCK = 200_000  # pass-2 nodes gathered before one vectorised match (3.2 MB)
 OSM_COORDINATE_PRECISION = 10_000_000
+SAMPLE_CHUNK_SEGMENTS = 100_000  # street segments sampled at a time
 QUERY_CHUNK_POINTS = 1_000_000  # 16 MB of points and 16 MB of answers per KD-tree query
 
 
@@ -472,13 +473,26 @@ class _WayCollector:
         if not street_seg.any():
             return drop_way, no_connectors, park_way
         # Street centre lines sampled every 10 m: "near a street" must not depend on how sparse its nodes are.
+        # Made a chunk of segments at a time into one preallocated array: the per-sample scratch (owner, step,
+        # fraction, endpoints) of all streets at once was the import's peak, ~100 bytes a sample.
         a, b = node_xy[seg_u[street_seg]], node_xy[seg_v[street_seg]]
         seg_len = np.hypot(*(b - a).T)
         pieces = np.maximum(1, np.ceil(seg_len / STREET_SAMPLE_SPACING_M).astype(np.int64))
-        owner = np.repeat(np.arange(len(a)), pieces)
-        step = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-        frac = (step / pieces[owner])[:, None]
-        samples = np.vstack([a[owner] + (b[owner] - a[owner]) * frac, b])
+        del seg_len
+        first_sample = np.cumsum(pieces) - pieces
+        n_samples = int(pieces.sum())
+        samples = np.empty((n_samples + len(b), 2))
+        samples[n_samples:] = b
+        for start in range(0, len(a), SAMPLE_CHUNK_SEGMENTS):
+            chunk = slice(start, start + SAMPLE_CHUNK_SEGMENTS)
+            chunk_pieces, chunk_a = pieces[chunk], a[chunk]
+            chunk_d = b[chunk] - chunk_a
+            owner = np.repeat(np.arange(len(chunk_pieces)), chunk_pieces)
+            step = np.arange(len(owner)) - np.repeat(np.cumsum(chunk_pieces) - chunk_pieces, chunk_pieces)
+            frac = (step / chunk_pieces[owner])[:, None]
+            begin = int(first_sample[start])
+            samples[begin:begin + len(owner)] = chunk_a[owner] + chunk_d[owner] * frac
+        del a, b, pieces, first_sample
         street_tree = cKDTree(samples)
 
         # Per way: share of its nodes (plus segment midpoints) close to a street. The points are made and
