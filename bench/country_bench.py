@@ -1,6 +1,7 @@
 """Country-size road networks: does planning cost follow the route or the network? (issue 16 §1)
 
     python bench/country_bench.py [--tiles 1,100,1024] [--rebuild] [--runs 2]
+    python bench/country_bench.py --import-bench SIDE   # the OSM importer on a SIDE x SIDE tiled extract
 
 The tiled-city method: the real Helsinki demo streets (`.cache/osm/Helsinki.osm.pbf`, imported with the normal
 importer) copied into a K x K grid of tiles, neighbouring tiles joined by edges between their border nodes so
