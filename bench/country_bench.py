@@ -1,6 +1,7 @@
 """Country-size road networks: does planning cost follow the route or the network? (issue 16 §1)
 
     python bench/country_bench.py [--tiles 1,100,1024] [--rebuild] [--runs 2]
+    python bench/country_bench.py --import-bench SIDE   # the OSM importer on a SIDE x SIDE tiled extract
 
 The tiled-city method: the real Helsinki demo streets (`.cache/osm/Helsinki.osm.pbf`, imported with the normal
 importer) copied into a K x K grid of tiles, neighbouring tiles joined by edges between their border nodes so
@@ -278,6 +279,113 @@ def child_worker(path: str, starts_json: str) -> None:
     sys.stdin.read()
 
 
+# --- the importer on a tiled extract ------------------------------------------------------------------------
+PBF_ID_STRIDE = 10_000_000_000  # per tile: above the sample's largest node/way id (6.4e9), so ids stay unique
+PBF_JOIN_WAY_ID = 9_000_000_000_000_000
+
+
+def write_tiled_pbf(side: int, path: Path) -> dict:
+    """An OSM extract of side x side copies of the sample's highway ways, their nodes and its place nodes (ids
+    offset per tile, in tile order, so the file is sorted like a Geofabrik extract), neighbouring copies joined
+    by footways between border nodes of the sample's walkable network. Written with osmium's SimpleWriter."""
+    import osmium
+
+    base = base_graph()
+    ways, node_ids, places = [], set(), []
+    for obj in osmium.FileProcessor(str(SAMPLE_PBF), osmium.osm.NODE | osmium.osm.WAY):
+        if obj.is_way() and "highway" in obj.tags:
+            refs = [n.ref for n in obj.nodes]
+            ways.append((obj.id, refs, dict(obj.tags)))
+            node_ids.update(refs)
+        elif obj.is_node() and "place" in obj.tags:
+            places.append((obj.id, obj.location.lat, obj.location.lon, dict(obj.tags)))
+    coords = {}
+    for node in osmium.FileProcessor(str(SAMPLE_PBF), osmium.osm.NODE):
+        if node.id in node_ids and node.location.valid():
+            coords[node.id] = (node.location.lat, node.location.lon)
+    for place_id, *_rest in places:
+        coords.pop(place_id, None)
+    ordered = sorted([(nid, lat, lon, None) for nid, (lat, lon) in coords.items()]
+                     + [(pid, lat, lon, tags) for pid, lat, lon, tags in places])
+    min_lat, min_lon, max_lat, max_lon = base.bbox
+    gap_deg = TILE_GAP_M / 111_195.0
+    dlat = max_lat - min_lat + gap_deg
+    dlon = max_lon - min_lon + gap_deg / math.cos(math.radians(min_lat))
+    lat, lon, osm = np.asarray(base.node_lat), np.asarray(base.node_lon), np.asarray(base.node_osm_id)
+    east, west = int(osm[np.argmax(lon)]), int(osm[np.argmin(lon)])
+    north, south = int(osm[np.argmax(lat)]), int(osm[np.argmin(lat)])
+    path.unlink(missing_ok=True)
+    writer = osmium.SimpleWriter(str(path))
+    node_count = way_count = 0
+    try:
+        for tile in range(side * side):
+            row, col = divmod(tile, side)
+            offset = tile * PBF_ID_STRIDE
+            for nid, nlat, nlon, tags in ordered:
+                writer.add_node(osmium.osm.mutable.Node(id=nid + offset, location=(nlon + col * dlon,
+                                                                                   nlat + row * dlat),
+                                                        tags=tags or {}))
+            node_count += len(ordered)
+        join = PBF_JOIN_WAY_ID
+        for tile in range(side * side):
+            row, col = divmod(tile, side)
+            offset = tile * PBF_ID_STRIDE
+            for wid, refs, tags in ways:
+                writer.add_way(osmium.osm.mutable.Way(id=wid + offset, nodes=[r + offset for r in refs], tags=tags))
+            way_count += len(ways)
+            if col + 1 < side:
+                writer.add_way(osmium.osm.mutable.Way(id=join, nodes=[east + offset, west + offset + PBF_ID_STRIDE],
+                                                      tags={"highway": "footway"}))
+                join += 1
+            if row + 1 < side:
+                writer.add_way(osmium.osm.mutable.Way(id=join, nodes=[north + offset,
+                                                                      south + offset + side * PBF_ID_STRIDE],
+                                                      tags={"highway": "footway"}))
+                join += 1
+    finally:
+        writer.close()
+    return {"tiles": side * side, "file_nodes": node_count, "file_ways": way_count,
+            "file_bytes": path.stat().st_size}
+
+
+def child_import(path: str) -> None:
+    """Import an extract with the normal importer and save it, as `import_osm` does; print time and peak RSS."""
+    from routes.planner.osm_import import build_graph_from_osm
+
+    started, cpu = time.perf_counter(), time.process_time()
+    graph = build_graph_from_osm(path)
+    built_s = time.perf_counter() - started
+    graph.save(Path(path).with_suffix(".rwgraph"))
+    print(json.dumps({"nodes": graph.node_count, "edges": graph.edge_count, "build_s": round(built_s, 1),
+                      "import_s": round(time.perf_counter() - started, 1),
+                      "cpu_s": round(time.process_time() - cpu, 1),
+                      "read_s": graph.meta["read_seconds"], "locate_s": graph.meta["locate_seconds"],
+                      "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+
+def import_bench(side: int) -> int:
+    """`--import-bench SIDE`: write (once) the side x side tiled extract and import it in a fresh process."""
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUT_DIR / f"helsinki-{side * side}x.osm.pbf"
+    info_path = path.with_suffix(".json")
+    if not path.exists() or not info_path.exists():
+        started = time.perf_counter()
+        info = write_tiled_pbf(side, path)
+        info["write_s"] = round(time.perf_counter() - started, 1)
+        info_path.write_text(json.dumps(info))
+    info = json.loads(info_path.read_text())
+    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
+    print(f"extract: {path.name}, {info['file_bytes'] / 1e6:.1f} MB, {info['file_nodes']:,} nodes, "
+          f"{info['file_ways']:,} ways")
+    result = _run_child("--child-import", str(path))
+    print(f"import: {result['nodes']:,} nodes / {result['edges']:,} edges; {result['import_s']} s wall "
+          f"(pass 1 {result['read_s']} s, pass 2 {result['locate_s']} s, saved included), {result['cpu_s']} s CPU; "
+          f"peak RSS {result['peak_rss_bytes'] / 1e6:.0f} MB = "
+          f"{result['peak_rss_bytes'] / result['nodes']:.0f} bytes per graph node, "
+          f"{result['peak_rss_bytes'] / info['file_bytes']:.2f} x the extract's size")
+    return 0
+
+
 def smaps_rollup(pid: int) -> dict[str, int]:
     fields = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
@@ -392,5 +500,9 @@ if __name__ == "__main__":
         child_plan(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
     elif len(sys.argv) > 1 and sys.argv[1] == "--child-worker":
         child_worker(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--child-import":
+        child_import(sys.argv[2])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--import-bench":
+        sys.exit(import_bench(int(sys.argv[2])))
     else:
         sys.exit(main())

@@ -20,8 +20,10 @@ Footways and paths that mostly run away from streets get FLAG_PARK (park and squ
 prefers where `lit` is not mapped. Named `place=*` nodes (and administrative boundaries through their
 label/admin_centre node) are recorded for offline reverse geocoding of a start point.
 
-Speed: one pass with osmium's C++ location store and a C++ tag pre-filter, so Python only sees tagged
-highway/place nodes, highway ways and boundary relations; ~ several million nodes per minute on one core.
+Memory and speed: two passes (`build_graph_from_osm`). Pass 1 streams ways, place nodes and boundary relations
+through a C++ tag pre-filter and keeps 8 bytes per way-node reference; pass 2 streams the nodes and keeps the
+coordinates of those the ways use. No location store over all the file's nodes, no Python object per node; peak
+~250 bytes per graph node (README "Road networks").
 """
 
 from __future__ import annotations
@@ -115,6 +117,9 @@ SIDEWALK_PARALLEL_SHARE = 0.8
 CONNECTOR_MAX_M = 60.0
 STREET_SAMPLE_SPACING_M = 10.0
 PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagged ones)
+LOCATION_BLOCK = 200_000  # pass-2 nodes gathered before one vectorised match (3.2 MB)
+OSM_COORDINATE_PRECISION = 10_000_000
+SAMPLE_CHUNK_SEGMENTS = 100_000  # street segments sampled at a time
 QUERY_CHUNK_POINTS = 1_000_000  # 16 MB of points and 16 MB of answers per KD-tree query
 
 
@@ -147,37 +152,51 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     """Read an OSM file and return the walkable `RoadGraph` (largest connected component).
 
     path: .osm, .osm.bz2 or .osm.pbf (anything osmium reads).
-    progress: called as progress(objects_done, total_or_None) every 5k tagged objects and once at the end; the
-    total is unknown in one streaming pass, so it is None until the final call.
+    progress: called as progress(objects_done, total_or_None) every 5k objects and once at the end. The file is
+    read twice: pass 1 (ways, places, boundaries) has no known total, so it reports None; pass 2 (the
+    coordinates of the way nodes kept) knows how many nodes it looks for and reports that total.
     Raises ValueError when the file has no walkable ways.
+
+    Memory: no osmium location store and no per-way-node coordinates. Pass 1 keeps 8 bytes per way-node
+    reference (plus the way attributes); pass 2 fills float64 coordinates of the distinct nodes only, in arrays
+    allocated once and indexed by `searchsorted` into the sorted node ids.
     """
     started = time.perf_counter()
     path = Path(path)
-    reader = _WayCollector()
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway", "place", "boundary"))
-    )
+    collector = _WayCollector()
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
+                                     ).with_filter(osmium.filter.KeyFilter("highway", "place", "boundary"))
     done = 0
     for obj in processor:
         done += 1
         if obj.is_way():
-            reader.way(obj)
+            collector.way(obj)
         elif obj.is_node():
-            reader.node(obj)
+            collector.node(obj)
         else:
-            reader.relation(obj)
+            collector.relation(obj)
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, None)
+    if len(collector.way_class) == 0:
+        raise ValueError("the OSM file has no walkable ways")
+    refs = np.frombuffer(collector.node_ref, dtype=np.int64)
+    osm_ids, node_of_entry = np.unique(refs, return_inverse=True)
+    del refs
+    collector.node_ref = None
+    node_of_entry = node_of_entry.astype(np.int32)
     read_s = time.perf_counter() - started
-    graph = reader.build_graph()
+    collector.set_locations(osm_ids, node_of_entry, *_read_node_locations(path, osm_ids, progress, done))
+    done += len(osm_ids)
+    del osm_ids, node_of_entry  # the collector holds them now and lets each go once used
+    locate_s = time.perf_counter() - started - read_s
+    graph = collector.build_graph()
     graph.meta.update(
         {
             "source": path.name,
             "source_bytes": path.stat().st_size,
             "import_seconds": round(time.perf_counter() - started, 2),
             "read_seconds": round(read_s, 2),
+            "locate_seconds": round(locate_s, 2),
             "imported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
     )
@@ -186,13 +205,54 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     return graph
 
 
+def _read_node_locations(path: Path, osm_ids: np.ndarray, progress: ProgressCallback | None, done_before: int
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coordinates of the nodes `osm_ids` (sorted, distinct): (lat float64, lon float64, found bool), one entry
+    per id. Every node of the file passes through Python once, as its id and fixed-point coordinates appended to
+    a block of LOCATION_BLOCK; each block is matched against `osm_ids` with one `searchsorted`, so the order of
+    the file does not matter and nothing is kept of the nodes no way uses. (osmium's own IdFilter would do the
+    matching in C++, but its dense id set costs ~1.5 GB for a few million ids spread over today's 12-billion id
+    range.)"""
+    n_nodes = len(osm_ids)
+    node_lat = np.zeros(n_nodes)
+    node_lon = np.zeros(n_nodes)
+    found = np.zeros(n_nodes, dtype=bool)
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE)
+
+    def place_block(block_ids, block_x, block_y):
+        ids = np.frombuffer(block_ids, dtype=np.int64)
+        position = np.minimum(np.searchsorted(osm_ids, ids), n_nodes - 1)
+        x = np.frombuffer(block_x, dtype=np.int32)
+        y = np.frombuffer(block_y, dtype=np.int32)
+        # osmium's Location: 1e-7 degree fixed point; `valid()` is this range check, `lat` is y / 1e7.
+        hit = (osm_ids[position] == ids) & (np.abs(x) <= 1_800_000_000) & (np.abs(y) <= 900_000_000)
+        position = position[hit]
+        node_lat[position] = y[hit] / OSM_COORDINATE_PRECISION
+        node_lon[position] = x[hit] / OSM_COORDINATE_PRECISION
+        found[position] = True
+        return int(hit.sum())
+
+    located = 0
+    block_ids, block_x, block_y = array("q"), array("i"), array("i")
+    for node in processor:
+        location = node.location
+        block_ids.append(node.id)
+        block_x.append(location.x)
+        block_y.append(location.y)
+        if len(block_ids) == LOCATION_BLOCK:
+            located += place_block(block_ids, block_x, block_y)
+            block_ids, block_x, block_y = array("q"), array("i"), array("i")
+            if progress is not None:
+                progress(done_before + located, done_before + n_nodes)
+    located += place_block(block_ids, block_x, block_y)
+    return node_lat, node_lon, found
+
+
 class _WayCollector:
     """Accumulates kept ways into flat arrays (one entry per way node) while osmium streams the file."""
 
     def __init__(self):
         self.node_ref = array("q")
-        self.node_lat = array("d")
-        self.node_lon = array("d")
         self.way_start = array("q", [0])
         self.way_class = array("B")
         self.way_lit = array("b")
@@ -240,17 +300,12 @@ class _WayCollector:
             if "highway" in tags:
                 self.skipped_ways += 1
             return
-        count = 0
-        for node_ref in way.nodes:
-            location = node_ref.location
-            if not location.valid():  # clipped extracts reference nodes outside the file
-                continue
-            self.node_ref.append(node_ref.ref)
-            self.node_lat.append(location.lat)
-            self.node_lon.append(location.lon)
-            count += 1
-        if count == 0:
+        # Locations come in pass 2; a reference to a node missing from a clipped extract is dropped there.
+        refs = [node_ref.ref for node_ref in way.nodes]
+        if not refs:
             return
+        self.node_ref.extend(refs)
+        count = len(refs)
         self.way_start.append(self.way_start[-1] + count)
         self.way_class.append(int(highway_class))
         self.way_lit.append(lit_code(tags.get("lit")))
@@ -279,29 +334,50 @@ class _WayCollector:
         return index
 
     # --- assembling the graph -------------------------------------------------------------------------
+    def set_locations(self, osm_ids: np.ndarray, node_of_entry: np.ndarray, node_lat: np.ndarray,
+                      node_lon: np.ndarray, found: np.ndarray) -> None:
+        """Pass 2's result: `osm_ids` the sorted distinct node ids the ways reference, `node_of_entry` (int32,
+        one per way-node reference) the index of each reference into them, `node_lat` / `node_lon` / `found` per
+        id. Held here so that `build_graph` alone owns them and can let each go as soon as it is used."""
+        self._located = [osm_ids, node_of_entry, node_lat, node_lon, found]
+
     def build_graph(self) -> RoadGraph:
-        if len(self.way_class) == 0:
-            raise ValueError("the OSM file has no walkable ways")
-        refs = np.frombuffer(self.node_ref, dtype=np.int64)
-        lat = np.frombuffer(self.node_lat, dtype=np.float64)
-        lon = np.frombuffer(self.node_lon, dtype=np.float64)
+        """The graph from pass 1's ways and the located nodes (`set_locations`). References to nodes not found
+        (outside a clipped extract) are dropped, and so are ways left without any."""
+        osm_ids, node_of_entry, node_lat, node_lon, found = self._located
+        self._located = None
         way_start = np.frombuffer(self.way_start, dtype=np.int64)
         way_class = np.frombuffer(self.way_class, dtype=np.uint8).copy()
         way_lit = np.frombuffer(self.way_lit, dtype=np.int8)
         way_flags = np.frombuffer(self.way_flags, dtype=np.uint8).copy()
         way_name = np.frombuffer(self.way_name, dtype=np.int32)
+        way_of_entry = np.repeat(np.arange(len(way_class), dtype=np.int32), np.diff(way_start))
+        names, names_ko, names_en = self.names, self.names_ko, self.names_en
+        if not found.all():
+            entry_found = found[node_of_entry]
+            node_of_entry = (np.cumsum(found, dtype=np.int64) - 1).astype(np.int32)[node_of_entry[entry_found]]
+            way_of_entry = way_of_entry[entry_found]
+            del entry_found
+            osm_ids, node_lat, node_lon = osm_ids[found], node_lat[found], node_lon[found]
+            way_kept = np.bincount(way_of_entry, minlength=len(way_class)) > 0
+            way_of_entry = (np.cumsum(way_kept) - 1).astype(np.int32)[way_of_entry]
+            way_class, way_lit, way_flags = way_class[way_kept], way_lit[way_kept], way_flags[way_kept]
+            way_name = way_name[way_kept]
+            # The name table lists names in order of their first kept way, as if the dropped ways never were.
+            named = way_name >= 0
+            used, first = np.unique(way_name[named], return_index=True)
+            used = used[np.argsort(first)]
+            new_name = np.full(len(names), -1, dtype=np.int32)
+            new_name[used] = np.arange(len(used), dtype=np.int32)
+            way_name = np.where(named, new_name[np.maximum(way_name, 0)], -1).astype(np.int32)
+            names = [names[i] for i in used]
+            names_ko = [names_ko[i] for i in used]
+            names_en = [names_en[i] for i in used]
+        if len(way_class) == 0:
+            raise ValueError("the OSM file has no walkable ways")
         n_ways = len(way_class)
-        way_of_entry = np.repeat(np.arange(n_ways), np.diff(way_start))
-
-        osm_ids, node_of_entry = np.unique(refs, return_inverse=True)
-        node_lat = np.zeros(len(osm_ids))
-        node_lon = np.zeros(len(osm_ids))
-        node_lat[node_of_entry] = lat
-        node_lon[node_of_entry] = lon
-        projection = LocalProjection(float(np.median(lat)), float(np.median(lon)))
-        # The per-entry coordinates were only needed to place the nodes: let them go before the big steps.
-        del refs, lat, lon
-        self.node_ref = self.node_lat = self.node_lon = None
+        projection = LocalProjection(float(np.median(node_lat[node_of_entry])),
+                                     float(np.median(node_lon[node_of_entry])))
         node_xy = projection.to_xy(node_lat, node_lon)
 
         # Segments between consecutive nodes of the same way.
@@ -312,12 +388,17 @@ class _WayCollector:
         drop_way, connectors, park_way = self._collapse_sidewalks(
             node_xy, node_of_entry, way_of_entry, seg_u, seg_v, seg_way, way_class, way_flags
         )
+        # From here on the per-reference and projected arrays are not needed: the graph's own arrays take
+        # their place (a country's import peaks below, so nothing whole-extract may outlive its use).
+        nodes_read = len(node_of_entry)
+        del node_xy, node_of_entry, way_of_entry, seg_first
         way_flags[park_way] |= FLAG_PARK
         keep_seg = ~drop_way[seg_way]
-        edge_u = np.concatenate([seg_u[keep_seg], connectors[:, 0]])
-        edge_v = np.concatenate([seg_v[keep_seg], connectors[:, 1]])
+        edge_u = np.concatenate([seg_u[keep_seg], connectors[:, 0].astype(np.int32)])
+        edge_v = np.concatenate([seg_v[keep_seg], connectors[:, 1].astype(np.int32)])
         n_conn = len(connectors)
         edge_way = seg_way[keep_seg]
+        del seg_u, seg_v, seg_way, keep_seg
         edge_class = np.concatenate([way_class[edge_way], np.full(n_conn, HighwayClass.CONNECTOR, np.uint8)])
         edge_lit = np.concatenate([way_lit[edge_way], np.full(n_conn, LIT_UNKNOWN, np.int8)])
         edge_flags = np.concatenate([way_flags[edge_way], np.zeros(n_conn, np.uint8)])
@@ -327,13 +408,14 @@ class _WayCollector:
         n_nodes = len(osm_ids)
         adjacency = coo_matrix((np.ones(len(edge_u)), (edge_u, edge_v)), shape=(n_nodes, n_nodes))
         n_components, labels = connected_components(adjacency, directed=False)
+        del adjacency
         used = np.zeros(n_nodes, dtype=bool)
         used[edge_u] = True
         used[edge_v] = True
         sizes = np.bincount(labels[used], minlength=n_components)
         keep_node = labels == int(np.argmax(sizes))
-        new_index = np.full(n_nodes, -1, dtype=np.int64)
-        new_index[keep_node] = np.arange(int(keep_node.sum()))
+        new_index = np.full(n_nodes, -1, dtype=np.int32)
+        new_index[keep_node] = np.arange(int(keep_node.sum()), dtype=np.int32)
         keep_edge = keep_node[edge_u]  # both ends share a component
         lengths = haversine_m(
             node_lat[edge_u[keep_edge]],
@@ -352,7 +434,7 @@ class _WayCollector:
             "sidewalks_collapsed": int(drop_way.sum()),
             "connector_edges": n_conn,
             "components_dropped": int((sizes > 0).sum() - 1),
-            "nodes_read": len(node_of_entry),
+            "nodes_read": nodes_read,
         }
         graph_arrays = dict(
             node_lat=node_lat[keep_node],
@@ -365,16 +447,15 @@ class _WayCollector:
             edge_flags=edge_flags[keep_edge],
             edge_name_idx=edge_name[keep_edge],
             edge_length_m=lengths,
-            names=self.names,
-            names_ko=self.names_ko,
-            names_en=self.names_en,
+            names=names,
+            names_ko=names_ko,
+            names_en=names_en,
             places=places,
             meta=meta,
         )
         # Only the kept part goes on: the whole-extract arrays would otherwise live through the graph's build.
         del node_lat, node_lon, osm_ids, edge_u, edge_v, edge_class, edge_lit, edge_flags, edge_name, lengths
-        del keep_node, keep_edge, new_index, labels, adjacency, node_xy, node_of_entry, way_of_entry
-        del seg_u, seg_v, seg_way, seg_first
+        del keep_node, keep_edge, new_index, labels
         return RoadGraph.from_edges(**graph_arrays)
 
     @staticmethod
@@ -394,13 +475,26 @@ class _WayCollector:
         if not street_seg.any():
             return drop_way, no_connectors, park_way
         # Street centre lines sampled every 10 m: "near a street" must not depend on how sparse its nodes are.
+        # Made a chunk of segments at a time into one preallocated array: the per-sample scratch (owner, step,
+        # fraction, endpoints) of all streets at once was the import's peak, ~100 bytes a sample.
         a, b = node_xy[seg_u[street_seg]], node_xy[seg_v[street_seg]]
         seg_len = np.hypot(*(b - a).T)
         pieces = np.maximum(1, np.ceil(seg_len / STREET_SAMPLE_SPACING_M).astype(np.int64))
-        owner = np.repeat(np.arange(len(a)), pieces)
-        step = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-        frac = (step / pieces[owner])[:, None]
-        samples = np.vstack([a[owner] + (b[owner] - a[owner]) * frac, b])
+        del seg_len
+        first_sample = np.cumsum(pieces) - pieces
+        n_samples = int(pieces.sum())
+        samples = np.empty((n_samples + len(b), 2))
+        samples[n_samples:] = b
+        for start in range(0, len(a), SAMPLE_CHUNK_SEGMENTS):
+            chunk = slice(start, start + SAMPLE_CHUNK_SEGMENTS)
+            chunk_pieces, chunk_a = pieces[chunk], a[chunk]
+            chunk_d = b[chunk] - chunk_a
+            owner = np.repeat(np.arange(len(chunk_pieces)), chunk_pieces)
+            step = np.arange(len(owner)) - np.repeat(np.cumsum(chunk_pieces) - chunk_pieces, chunk_pieces)
+            frac = (step / chunk_pieces[owner])[:, None]
+            begin = int(first_sample[start])
+            samples[begin:begin + len(owner)] = chunk_a[owner] + chunk_d[owner] * frac
+        del a, b, pieces, first_sample
         street_tree = cKDTree(samples)
 
         # Per way: share of its nodes (plus segment midpoints) close to a street. The points are made and

@@ -45,7 +45,8 @@ class Command(BaseCommand):
         region_list = _read_regions(regions) if regions is not None else None
         if region_list is not None and name:
             raise CommandError("--name names one network; with --regions each region's name is used.")
-        # One streaming pass: the object total is unknown until the end, so the bar counts objects and rate.
+        # Two streaming passes: the first (ways) has no known total, so the bar counts objects and rate; the
+        # second (the coordinates of the nodes those ways use) knows how many it looks for and sets the total.
         bar = tqdm(desc="Reading OSM", unit=" obj", unit_scale=True, file=self.stderr._out,
                    disable=no_progress, dynamic_ncols=True)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from routes.planner.graph import FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
+from routes.planner.graph import _ARRAY_DTYPES, FLAG_PARK, LIT_NO, LIT_UNKNOWN, LIT_YES, HighwayClass, RoadGraph
 from routes.planner.osm_import import build_graph_from_osm, walkable_highway_class
 
 from .synthetic import ORIGIN, osm_xml
@@ -172,3 +172,72 @@ def test_progress_callback_reports_completion(extract):
     calls = []
     build_graph_from_osm(extract, progress=lambda done, total: calls.append((done, total)))
     assert calls and calls[-1][0] == calls[-1][1] and calls[-1][0] > 0
+
+
+def _one_pass_reference(path) -> RoadGraph:
+    """The importer as it read files before its two passes: one pass with osmium's location store, each way's
+    references without a location dropped as the way is read. Its graph is the reference for the two passes."""
+    import types
+    from array import array
+
+    import osmium
+
+    from routes.planner.osm_import import _WayCollector
+
+    collector = _WayCollector()
+    ref_lat, ref_lon = array("d"), array("d")
+    processor = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION)
+                 .with_locations().with_filter(osmium.filter.KeyFilter("highway", "place", "boundary")))
+    for obj in processor:
+        if obj.is_way():
+            located = [node for node in obj.nodes if node.location.valid()]
+            ways_before = len(collector.way_class)
+            collector.way(types.SimpleNamespace(tags=obj.tags, nodes=located))
+            if len(collector.way_class) > ways_before:
+                ref_lat.extend(node.location.lat for node in located)
+                ref_lon.extend(node.location.lon for node in located)
+        elif obj.is_node():
+            collector.node(obj)
+        else:
+            collector.relation(obj)
+    osm_ids, node_of_entry = np.unique(np.frombuffer(collector.node_ref, dtype=np.int64), return_inverse=True)
+    node_lat, node_lon = np.zeros(len(osm_ids)), np.zeros(len(osm_ids))
+    node_lat[node_of_entry] = np.frombuffer(ref_lat)
+    node_lon[node_of_entry] = np.frombuffer(ref_lon)
+    collector.set_locations(osm_ids, node_of_entry.astype(np.int32), node_lat, node_lon,
+                            np.ones(len(osm_ids), dtype=bool))
+    return collector.build_graph()
+
+
+@pytest.fixture
+def clipped_extract(tmp_path):
+    """The tiny extract as a clipped one: ways reference nodes outside the file (999, 998), one way only such
+    nodes and the first name of the file, which must then leave no trace in the name table."""
+    nodes = {**GRID_NODES, 80: (0.0, 8.0), 81: (100.0, 8.0), 82: (200.0, 8.0), 83: (300.0, 8.0),
+             90: (150.0, 60.0), 91: (150.0, 40.0), 95: (120.0, 180.0)}
+    ways = [
+        (90, [998, 999], {"highway": "residential", "name": "Outside Road", "name:ko": "바깥길"}),
+        *_grid_ways(),
+        (206, [80, 81, 82, 83], {"highway": "footway", "footway": "sidewalk"}),
+        (207, [90, 91, 81], {"highway": "footway", "name": "Park Path"}),
+        (208, [999, 16, 12], {"highway": "service", "name": "Half Inside", "lit": "yes"}),
+    ]
+    path = tmp_path / "clipped.osm"
+    path.write_text(osm_xml(nodes, ways, node_tags={95: {"place": "neighbourhood", "name": "Testila"}}))
+    return path
+
+
+@pytest.mark.parametrize("fixture", ["extract", "clipped_extract"])
+def test_two_passes_build_the_same_graph_as_one_pass_with_locations(fixture, request):
+    path = request.getfixturevalue(fixture)
+    graph, reference = build_graph_from_osm(path), _one_pass_reference(path)
+    for key in _ARRAY_DTYPES:
+        actual, expected = np.asarray(getattr(graph, key)), np.asarray(getattr(reference, key))
+        assert actual.dtype == expected.dtype and np.array_equal(actual, expected), key
+    assert (graph.names, graph.names_ko, graph.names_en) == (reference.names, reference.names_ko,
+                                                             reference.names_en)
+    assert graph.places == reference.places
+    assert {k: v for k, v in graph.meta.items() if k in reference.meta} == reference.meta
+    if fixture == "clipped_extract":
+        assert "Outside Road" not in graph.names and graph.names[0] == "Row 0"
+        assert graph.street_name(int(np.asarray(graph.edge_name_idx).max())) in ("Half Inside", "Park Path")
