@@ -219,6 +219,40 @@ def explain(viewer, radius_km: float) -> list[str]:
             for row in rows]
 
 
+def box_scan_sql(viewer, radius_km: float):
+    """The candidate query without its per-row lookups (the route's live flag and counts, the author's state):
+    the box read from `post_figure_cell_idx` alone, what a post carrying those flags and counts itself would
+    cost. Not a result (it lists deleted routes and hidden authors): the lower bound of that lever."""
+    from django.db.models import Q, Subquery
+
+    from community.models import Follow, Post
+    from routes import selectors
+
+    box, _ = selectors._bounding_box(MAPO[0], MAPO[1], radius_km)
+    followed = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
+    posts = Post.objects.filter(box, is_hidden=False, route_option__isnull=False, figure_center_lat__isnull=False)
+    posts = posts.filter(Q(visibility=Post.Visibility.PUBLIC) | Q(author_id=viewer.pk)
+                         | Q(visibility=Post.Visibility.FOLLOWERS, author_id__in=Subquery(followed)))
+    return posts.order_by().values_list("pk", "route_id", "figure_center_lat", "figure_center_lon",
+                                        "created_at").query.sql_with_params()
+
+
+def timed_sql(sql: str, params) -> tuple[float, int]:
+    """Median wall time of running `sql` and fetching its rows through the cursor, and how many rows."""
+    from django.db import connection
+
+    walls, count = [], 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.fetchall()
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            count = len(cursor.fetchall())
+            walls.append(time.perf_counter() - started)
+    return statistics.median(walls) * 1000, count
+
+
 def run_backend(backend: str) -> int:
     from django.core.management import call_command
 
@@ -256,6 +290,12 @@ def run_backend(backend: str) -> int:
             worst_p50 = max(worst_p50, p50) if name.startswith("5 km") else worst_p50
             print(f"  {name:<16} {in_box:>9} {len(body['results']):>7} {p50:>8.1f} "
                   f"{percentile(walls, 0.95) * 1000:>8.1f} {statistics.median(cpus) * 1000:>11.1f}", flush=True)
+        print("  candidate query alone (Mapo), p50 ms: full | box scan without the route/author lookups")
+        for radius in (5, 20):
+            full_ms, full_rows = timed_sql(*candidate_sql(loader.viewer, radius))
+            scan_ms, scan_rows = timed_sql(*box_scan_sql(loader.viewer, radius))
+            print(f"  {radius:>2} km  {full_ms:>7.1f} ({full_rows} rows) | {scan_ms:>7.1f} ({scan_rows} rows)",
+                  flush=True)
         print("  EXPLAIN of the candidate query (5 km):")
         for line in explain(loader.viewer, 5):
             print(line)
