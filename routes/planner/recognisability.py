@@ -140,9 +140,15 @@ def filled_polygon(xy: np.ndarray):
     ring[-1] = ring[0]  # exactly: polygonize needs the ring to close, not nearly close
     noded = shapely.unary_union(shapely.LineString(ring))
     faces = shapely.polygonize(shapely.get_parts(noded))
-    # The faces of a noded line tile the plane without overlap: a coverage union joins them along their shared
-    # edges, far cheaper than a general union when a recorded trace makes thousands of small faces.
-    return shapely.make_valid(shapely.coverage_union_all(shapely.get_parts(faces)))
+    parts = shapely.get_parts(faces)
+    # The faces of a noded line tile the plane: a coverage union joins them along their shared edges, far cheaper
+    # than a general union when a recorded trace makes thousands of small faces. Nearly coincident segments can
+    # leave faces that overlap by a sliver, which a coverage union refuses; the general union takes those.
+    try:
+        filled = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        filled = shapely.unary_union(parts)
+    return shapely.make_valid(filled)
 
 
 def _normalise(polygon) -> tuple[object, float]:
