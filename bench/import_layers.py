@@ -61,10 +61,7 @@ def has_reason(lines: list[str], lineno: int) -> bool:
     here = lines[lineno - 1]
     if "#" in here:
         return True
-    for other in (lineno - 2, lineno):
-        if 0 <= other < len(lines) and lines[other].strip().startswith("#"):
-            return True
-    return False
+    return any(0 <= other < len(lines) and lines[other].strip().startswith("#") for other in (lineno - 2, lineno))
 
 
 def main(root: Path) -> None:
