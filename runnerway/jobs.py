@@ -22,7 +22,6 @@ TASKS: dict[str, str] = {
     "routes.tasks.road_network_reimport": "Rebuild a road network from its OSM source (admin action).",
     "routes.tasks.road_network_import_path": "Build a road network from an OSM extract on the server (admin).",
     "workouts.tasks.run_import": "Import an uploaded GPX/FIT file into a completed workout (POST /workouts/import).",
-    "workouts.tasks.complete_stale_workouts": "Complete workouts left active with no points for 6 hours.",
     "community.tasks.notify_post_liked": "Notify a post's author of a like (not twice within an hour).",
     "community.tasks.notify_comment": "Notify a post's author of a comment.",
     "community.tasks.notify_followed": "Notify a user of a new follower.",

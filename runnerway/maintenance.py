@@ -54,17 +54,14 @@ def cleanup_expired_tokens(now: datetime, dry_run: bool) -> int:
 
 def cleanup_stale_workouts(now: datetime, dry_run: bool) -> int:
     """Workouts left active with no sign of life for 6 hours are completed at their last fix."""
+    from workouts import selectors as workout_selectors
     from workouts import services as workout_services
-    from workouts.models import Workout
 
-    stale = Workout.objects.filter(status__in=[Workout.Status.ACTIVE, Workout.Status.PAUSED],
-                                   deleted_at__isnull=True, updated_at__lt=now - workout_services.STALE_AFTER)
+    stale_ids = workout_selectors.stale_workout_ids(now=now)
     if dry_run:
-        return stale.count()
-    completed = 0
-    for workout_id in stale.values_list("pk", flat=True):
-        completed += workout_services.workout_complete_if_stale(workout_id=workout_id, now=now) is not None
-    return completed
+        return len(stale_ids)
+    return sum(workout_services.workout_complete_if_stale(workout_id=workout_id, now=now) is not None
+               for workout_id in stale_ids)
 
 
 def cleanup_deleted_route_options(now: datetime, dry_run: bool) -> int:

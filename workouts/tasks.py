@@ -5,24 +5,10 @@ import logging
 from django.conf import settings
 from django.utils import translation
 
-from workouts import selectors, services
+from workouts import services
 from workouts.models import WorkoutImport
 
 logger = logging.getLogger(__name__)
-
-
-def complete_stale_workouts() -> int:
-    """Complete every workout left active or paused with no sign of life for 6 hours (a registered task,
-    runnerway.jobs.TASKS; the scheduled cleanup completes them too). Each workout completes in its own
-    transaction, re-checked under its row lock, so a workout revived or completed meanwhile is left alone.
-    Returns how many were completed."""
-    completed = 0
-    for workout_id in selectors.stale_workout_ids():
-        if services.workout_complete_if_stale(workout_id=workout_id) is not None:
-            completed += 1
-    if completed:
-        logger.info("completed %d stale workouts", completed)
-    return completed
 
 
 def run_import(import_id: str) -> str | None:

@@ -1,10 +1,11 @@
-"""The stale-workout job: active or paused workouts silent for 6 hours are completed, once."""
+"""The stale-workout step of the scheduled cleanup: active or paused workouts silent for 6 hours are completed, once."""
 
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from workouts import services, tasks
+from runnerway.maintenance import cleanup_stale_workouts
+from workouts import services
 from workouts.models import UserStats, Workout
 from workouts.tests.factories import WorkoutFactory, loop_points
 
@@ -28,7 +29,7 @@ def test_stale_workouts_are_completed_at_their_last_fix(user):
     deleted = WorkoutFactory(user=user, started_at=start, deleted_at=timezone.now())
     silent_for(deleted, 7)
 
-    assert tasks.complete_stale_workouts() == 2
+    assert cleanup_stale_workouts(timezone.now(), dry_run=False) == 2
     stale.refresh_from_db()
     assert stale.status == "completed"
     assert stale.completed_at == start + timedelta(seconds=300)
@@ -42,7 +43,7 @@ def test_stale_workouts_are_completed_at_their_last_fix(user):
     assert UserStats.objects.get(user=user).total_workouts == 2
 
     # run again (the queue delivers at least once): nothing more happens
-    assert tasks.complete_stale_workouts() == 0
+    assert cleanup_stale_workouts(timezone.now(), dry_run=False) == 0
     assert UserStats.objects.get(user=user).total_workouts == 2
 
 
