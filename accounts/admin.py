@@ -47,7 +47,12 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate selected users (their tokens stop working)"))
     def deactivate_users(self, request, queryset):
-        updated = queryset.filter(is_active=True).update(is_active=False, updated_at=timezone.now())
+        from community.services import post_discover_flags_refresh
+
+        user_ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        updated = queryset.filter(pk__in=user_ids, is_active=True).update(is_active=False, updated_at=timezone.now())
+        for user_id in user_ids:
+            post_discover_flags_refresh(author_id=user_id)
         self.message_user(request, ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", updated)
                           % {"count": updated}, messages.SUCCESS)
 

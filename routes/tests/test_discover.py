@@ -20,6 +20,7 @@ from community.privacy import visible_path
 from community.shared_paths import privacy_zone_of
 from conftest import client_for
 from routes import selectors
+from routes import services as route_services
 from routes.models import Route
 from routes.planner.geometry import haversine_m
 from routes.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory
@@ -169,9 +170,10 @@ class TestRoutesNearMe:
         shared_route(stranger, spot(), visibility="followers", name="stranger-followers")
         shared_route(alice, spot(), visibility="private", name="alice-private")
         _, hidden = shared_route(alice, spot(), name="hidden")
-        Post.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        # Through the services, which keep the posts' copy of the route's and author's state current.
+        community.posts_set_hidden(post_ids=[hidden.pk], hidden=True)
         gone, _ = shared_route(alice, spot(), name="deleted route")
-        Route.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+        route_services.route_soft_delete(route=gone)
         shared_route(UserFactory(deleted_at=timezone.now(), is_active=False), spot(), name="deleted author")
         shared_route(UserFactory(is_active=False), spot(), name="disabled author")
 
