@@ -339,3 +339,66 @@ class TestRoutesNearMe:
         assert post.figure_cell == figure_cell_of(post.figure_center_lat, post.figure_center_lon)
         assert route.run_count == 1  # one runner, two runs
         assert len(results(client_for(user).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))) == 1
+
+
+class TestTheDiscoverFlagsFollowEveryChange:
+    """What the candidate scan reads off the post (`discoverable`, the route's counters) follows each change
+    of the route, its counters, the author and the post (community.services.post_discover_flags_refresh)."""
+
+    def listed(self, viewer) -> set[str]:
+        return {entry["route"]["name"] for entry in results(
+            client_for(viewer).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))}
+
+    def test_a_new_post_copies_the_route_and_author_state(self, user):
+        route, post = shared_route(UserFactory(), point_at(east_km=1), name="fresh")
+        post.refresh_from_db()
+        route.refresh_from_db()
+        assert (post.discoverable, post.route_saved_count, post.route_run_count) == (
+            True, route.saved_count, route.run_count)
+
+    def test_route_delete(self, user):
+        route, post = shared_route(UserFactory(), point_at(east_km=1), name="gone")
+        route_services.route_soft_delete(route=route)
+        post.refresh_from_db()
+        assert post.discoverable is False
+        assert self.listed(user) == set()
+
+    def test_hide_then_unhide(self, user):
+        _, post = shared_route(UserFactory(), point_at(east_km=1), name="moderated")
+        assert community.posts_set_hidden(post_ids=[post.pk], hidden=True) == 1
+        assert self.listed(user) == set()
+        assert community.posts_set_hidden(post_ids=[post.pk], hidden=False) == 1
+        assert self.listed(user) == {"moderated"}
+
+    def test_author_soft_delete(self, user):
+        from accounts import services as account_services
+
+        author = UserFactory()
+        shared_route(author, point_at(east_km=1), name="left")
+        account_services.user_soft_delete(user=author)
+        assert self.listed(user) == set()
+        assert Post.objects.get(author=author).discoverable is False
+
+    def test_author_deactivated_by_staff(self, user):
+        from django.test import Client
+        from django.urls import reverse
+
+        author = UserFactory()
+        shared_route(author, point_at(east_km=1), name="disabled")
+        staff = UserFactory(is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(staff)
+        response = admin.post(reverse("admin:accounts_user_changelist"),
+                              {"action": "deactivate_users", "_selected_action": [str(author.pk)]})
+        assert response.status_code == 302, response.content[:300]
+        assert self.listed(user) == set()
+
+    def test_the_counters_follow_the_recount(self, user):
+        route, post = shared_route(UserFactory(), point_at(east_km=1), name="counted")
+        saver = UserFactory()
+        community.route_copy_from_post(post=post, user=saver)
+        post.refresh_from_db()
+        assert (post.route_saved_count, post.route_run_count) == (1, 0)
+        route_services.route_soft_delete(route=Route.objects.get(user=saver, copied_from=route))
+        post.refresh_from_db()
+        assert (post.route_saved_count, post.route_run_count) == (0, 0)
