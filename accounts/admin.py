@@ -45,6 +45,13 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"is_active", "deleted_at"} & set(form.changed_data):
+            from community.services import post_discover_flags_refresh
+
+            post_discover_flags_refresh(author_id=obj.pk)
+
     @admin.action(description=_("Deactivate selected users (their tokens stop working)"))
     def deactivate_users(self, request, queryset):
         from community.services import post_discover_flags_refresh
