@@ -402,3 +402,18 @@ class TestTheDiscoverFlagsFollowEveryChange:
         route_services.route_soft_delete(route=Route.objects.get(user=saver, copied_from=route))
         post.refresh_from_db()
         assert (post.route_saved_count, post.route_run_count) == (0, 0)
+
+    def test_author_deactivated_and_reactivated_in_the_user_form(self, user):
+        from django.contrib import admin as django_admin
+        from django.test import RequestFactory
+
+        author = UserFactory()
+        shared_route(author, point_at(east_km=1), name="edited")
+        user_admin = django_admin.site._registry[User]
+        request = RequestFactory().post("/")
+        request.user = UserFactory(is_staff=True, is_superuser=True)
+        for active, listed in ((False, set()), (True, {"edited"})):
+            author.is_active = active
+            form = type("ChangedForm", (), {"changed_data": ["is_active"]})()
+            user_admin.save_model(request, author, form, change=True)
+            assert self.listed(user) == listed
