@@ -304,6 +304,9 @@ def _user_soft_delete(*, user: User) -> None:
     user.is_active = False
     user.deleted_at = timezone.now()
     user.save(update_fields=["deleted_email", "email", "is_active", "deleted_at", "updated_at"])
+    from community.services import post_discover_flags_refresh
+
+    post_discover_flags_refresh(author_id=user.pk)
     for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
         BlacklistedToken.objects.get_or_create(token=token)
     # A later Kakao login with the same Kakao account starts a new account, like a new email signup.

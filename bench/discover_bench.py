@@ -122,6 +122,7 @@ class Loader:
         import polyline as polyline_codec
 
         from community.models import Post, figure_cell_of
+        from community.services import post_discover_flags_refresh
         from routes.models import Route, RouteOption
 
         np, rng = self.np, self.rng
@@ -170,6 +171,8 @@ class Loader:
             Route.objects.bulk_create(routes)
             RouteOption.objects.bulk_create(options)
             Post.objects.bulk_create(posts)
+            # What the services keep on every post for the candidate scan (route and author state, counters).
+            post_discover_flags_refresh(post_ids=[post.pk for post in posts])
         self.count = size
         return time.perf_counter() - started
 

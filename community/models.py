@@ -95,6 +95,13 @@ class Post(models.Model):
     figure_center_lon = models.FloatField(null=True, blank=True)
     figure_cell = models.IntegerField(null=True, blank=True, help_text="Grid cell of the figure's centre "
                                                                        "(figure_cell_of).")
+    # What routes near me filters and orders its candidates by, copied from the route and the author so the
+    # candidate scan reads `post_figure_cell_idx` alone: kept current by community.services.
+    # post_discover_flags_refresh wherever the route, its counters, the author or `is_hidden` change.
+    discoverable = models.BooleanField(default=False, help_text="Not hidden, its route live, its author active "
+                                                                "and not deleted.")
+    route_saved_count = models.PositiveIntegerField(default=0, help_text="The shared route's saved_count.")
+    route_run_count = models.PositiveIntegerField(default=0, help_text="The shared route's run_count.")
     created_at = models.DateTimeField(_("created at"), default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,8 +122,9 @@ class Post(models.Model):
             # Routes near me: the cells the circle's box touches (IN list), each a latitude range; the other
             # columns are everything the candidate filter reads of the post, so the box is scanned in the index
             # alone (InnoDB appends the primary key; SQLite's rowid is not the `id`, hence `id`).
-            models.Index(fields=["figure_cell", "figure_center_lat", "figure_center_lon", "is_hidden", "visibility",
-                                 "author", "route", "route_option", "created_at", "id"],
+            models.Index(fields=["figure_cell", "figure_center_lat", "figure_center_lon", "discoverable",
+                                 "visibility", "author", "route", "route_option", "route_saved_count",
+                                 "route_run_count", "created_at", "id"],
                          name="post_figure_cell_idx"),
         ]
 

@@ -122,7 +122,34 @@ def post_create(*, author, content: str = "", visibility: str = Post.Visibility.
                 route_option=option, shape_slug=shape_slug, other_shape_slug=other_shape_slug)
     _set_figure_bounds(post)
     post.save(force_insert=True)
+    post_discover_flags_refresh(post_ids=[post.pk])
+    post.refresh_from_db(fields=["discoverable", "route_saved_count", "route_run_count"])
     return post
+
+
+def post_discover_flags_refresh(*, route_ids=None, author_id=None, post_ids=None) -> int:
+    """Recompute what routes near me reads of the route and author on the posts sharing `route_ids`, written by
+    `author_id` or in `post_ids`: `discoverable` (not hidden, route live, author active and not deleted) and
+    the route's counters. One UPDATE; call after the change, in its transaction. Returns the posts matched."""
+    from django.db.models import Exists
+
+    from accounts.models import User
+
+    posts = Post.objects.all()
+    if route_ids is not None:
+        posts = posts.filter(route_id__in=list(route_ids))
+    if author_id is not None:
+        posts = posts.filter(author_id=author_id)
+    if post_ids is not None:
+        posts = posts.filter(pk__in=list(post_ids))
+    shown_author = User.objects.filter(pk=OuterRef("author_id"), deleted_at__isnull=True, is_active=True)
+    live_route = Route.objects.filter(pk=OuterRef("route_id"), deleted_at__isnull=True)
+    route = Route.objects.filter(pk=OuterRef("route_id"))
+    return posts.update(
+        discoverable=Case(When(Q(Exists(shown_author), Exists(live_route), is_hidden=False), then=Value(True)),
+                          default=Value(False)),
+        route_saved_count=Coalesce(Subquery(route.values("saved_count")[:1]), Value(0)),
+        route_run_count=Coalesce(Subquery(route.values("run_count")[:1]), Value(0)))
 
 
 _FIGURE_FIELDS = ("figure_min_lat", "figure_min_lon", "figure_max_lat", "figure_max_lon", "figure_center_lat",
@@ -194,7 +221,11 @@ def post_delete(*, post: Post, user) -> None:
 
 def posts_set_hidden(*, post_ids, hidden: bool) -> int:
     """Staff moderation: hidden posts disappear from every feed and endpoint (404). Returns rows changed."""
-    return Post.objects.filter(pk__in=list(post_ids), is_hidden=not hidden).update(is_hidden=hidden)
+    with transaction.atomic():
+        changing = list(Post.objects.filter(pk__in=list(post_ids), is_hidden=not hidden).values_list("pk", flat=True))
+        changed = Post.objects.filter(pk__in=changing, is_hidden=not hidden).update(is_hidden=hidden)
+        post_discover_flags_refresh(post_ids=changing)
+    return changed
 
 
 # --- likes --------------------------------------------------------------------------------------------------

@@ -202,16 +202,11 @@ def _bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[
 
 def _shared_posts_visible_to(viewer) -> QuerySet:
     """Posts that share a live route with a shown option and a visible figure, that `viewer` may see (the rule of
-    community.selectors.posts_visible_to). The author test is the feeds' per-row primary-key subquery: joined,
-    the users table (every user a candidate) becomes the planners' starting point and the box index is lost
-    (measured on SQLite: 450 ms instead of 60 ms for 3 k routes in the box)."""
+    community.selectors.posts_visible_to). `discoverable` holds the route's and the author's part of it
+    (community.services.post_discover_flags_refresh), so no other table is read per candidate."""
     from community.models import Follow, Post
-    from community.selectors import _author_may_be_shown
 
-    # `route__saved_count__gte=0` (always true) makes the route an INNER join (a primary-key lookup per row):
-    # `deleted_at IS NULL` alone would make it a LEFT one.
-    posts = Post.objects.filter(_author_may_be_shown(), is_hidden=False, route__deleted_at__isnull=True,
-                                route__saved_count__gte=0, route_option__isnull=False,
+    posts = Post.objects.filter(discoverable=True, route__isnull=False, route_option__isnull=False,
                                 figure_center_lat__isnull=False)
     if viewer is None or not viewer.is_authenticated:
         return posts.filter(visibility=Post.Visibility.PUBLIC)
@@ -230,8 +225,8 @@ def discover_candidate_rows(*, viewer, latitude: float, longitude: float, radius
     # `created_at` as the stored text (both backends write it zero-padded, most significant field first, so the
     # text sorts as the time): it only breaks the rare tie of two posts sharing a route, and parsing it into a
     # datetime on every candidate row was a tenth of the dense 5 km request on SQLite.
-    return posts.values_list("pk", "route_id", "figure_center_lat", "figure_center_lon", "route__saved_count",
-                             "route__run_count", Cast("created_at", output_field=CharField()))
+    return posts.values_list("pk", "route_id", "figure_center_lat", "figure_center_lon", "route_saved_count",
+                             "route_run_count", Cast("created_at", output_field=CharField()))
 
 
 def discover_candidates(*, viewer, latitude: float, longitude: float, radius_km: float,
@@ -240,8 +235,8 @@ def discover_candidates(*, viewer, latitude: float, longitude: float, radius_km:
     per route (the newest visible post sharing it), in the ordering's total order.
 
     One query: the index on the stored centres' grid cells (community.models.Post, `post_figure_cell_idx`, which
-    holds every post column the filter reads) gives the posts in the circle's bounding box, the author and the
-    route each checked by primary-key lookups; the exact
+    holds every column the filter and the order read, the route's and author's state copied onto the post)
+    gives the posts in the circle's bounding box without another table; the exact
     great-circle distance, the circle, the one-per-route rule and the order are computed on columns (numpy).
     Rows are read through the database cursor (a few numbers each): the cost follows the routes in the box, not
     the table (bench/discover_bench.py measures it: ~10 µs a row on SQLite, most of it the database's).

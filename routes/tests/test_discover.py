@@ -20,6 +20,7 @@ from community.privacy import visible_path
 from community.shared_paths import privacy_zone_of
 from conftest import client_for
 from routes import selectors
+from routes import services as route_services
 from routes.models import Route
 from routes.planner.geometry import haversine_m
 from routes.tests.factories import RouteFactory, RouteOptionFactory, ShapeFactory
@@ -169,9 +170,10 @@ class TestRoutesNearMe:
         shared_route(stranger, spot(), visibility="followers", name="stranger-followers")
         shared_route(alice, spot(), visibility="private", name="alice-private")
         _, hidden = shared_route(alice, spot(), name="hidden")
-        Post.objects.filter(pk=hidden.pk).update(is_hidden=True)
+        # Through the services, which keep the posts' copy of the route's and author's state current.
+        community.posts_set_hidden(post_ids=[hidden.pk], hidden=True)
         gone, _ = shared_route(alice, spot(), name="deleted route")
-        Route.objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+        route_services.route_soft_delete(route=gone)
         shared_route(UserFactory(deleted_at=timezone.now(), is_active=False), spot(), name="deleted author")
         shared_route(UserFactory(is_active=False), spot(), name="disabled author")
 
@@ -337,3 +339,81 @@ class TestRoutesNearMe:
         assert post.figure_cell == figure_cell_of(post.figure_center_lat, post.figure_center_lon)
         assert route.run_count == 1  # one runner, two runs
         assert len(results(client_for(user).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))) == 1
+
+
+class TestTheDiscoverFlagsFollowEveryChange:
+    """What the candidate scan reads off the post (`discoverable`, the route's counters) follows each change
+    of the route, its counters, the author and the post (community.services.post_discover_flags_refresh)."""
+
+    def listed(self, viewer) -> set[str]:
+        return {entry["route"]["name"] for entry in results(
+            client_for(viewer).get(URL, {"latitude": MAPO[0], "longitude": MAPO[1]}))}
+
+    def test_a_new_post_copies_the_route_and_author_state(self, user):
+        route, post = shared_route(UserFactory(), point_at(east_km=1), name="fresh")
+        post.refresh_from_db()
+        route.refresh_from_db()
+        assert (post.discoverable, post.route_saved_count, post.route_run_count) == (
+            True, route.saved_count, route.run_count)
+
+    def test_route_delete(self, user):
+        route, post = shared_route(UserFactory(), point_at(east_km=1), name="gone")
+        route_services.route_soft_delete(route=route)
+        post.refresh_from_db()
+        assert post.discoverable is False
+        assert self.listed(user) == set()
+
+    def test_hide_then_unhide(self, user):
+        _, post = shared_route(UserFactory(), point_at(east_km=1), name="moderated")
+        assert community.posts_set_hidden(post_ids=[post.pk], hidden=True) == 1
+        assert self.listed(user) == set()
+        assert community.posts_set_hidden(post_ids=[post.pk], hidden=False) == 1
+        assert self.listed(user) == {"moderated"}
+
+    def test_author_soft_delete(self, user):
+        from accounts import services as account_services
+
+        author = UserFactory()
+        shared_route(author, point_at(east_km=1), name="left")
+        account_services.user_soft_delete(user=author)
+        assert self.listed(user) == set()
+        assert Post.objects.get(author=author).discoverable is False
+
+    def test_author_deactivated_by_staff(self, user):
+        from django.test import Client
+        from django.urls import reverse
+
+        author = UserFactory()
+        shared_route(author, point_at(east_km=1), name="disabled")
+        staff = UserFactory(is_staff=True, is_superuser=True)
+        admin = Client()
+        admin.force_login(staff)
+        response = admin.post(reverse("admin:accounts_user_changelist"),
+                              {"action": "deactivate_users", "_selected_action": [str(author.pk)]})
+        assert response.status_code == 302, response.content[:300]
+        assert self.listed(user) == set()
+
+    def test_the_counters_follow_the_recount(self, user):
+        route, post = shared_route(UserFactory(), point_at(east_km=1), name="counted")
+        saver = UserFactory()
+        community.route_copy_from_post(post=post, user=saver)
+        post.refresh_from_db()
+        assert (post.route_saved_count, post.route_run_count) == (1, 0)
+        route_services.route_soft_delete(route=Route.objects.get(user=saver, copied_from=route))
+        post.refresh_from_db()
+        assert (post.route_saved_count, post.route_run_count) == (0, 0)
+
+    def test_author_deactivated_and_reactivated_in_the_user_form(self, user):
+        from django.contrib import admin as django_admin
+        from django.test import RequestFactory
+
+        author = UserFactory()
+        shared_route(author, point_at(east_km=1), name="edited")
+        user_admin = django_admin.site._registry[User]
+        request = RequestFactory().post("/")
+        request.user = UserFactory(is_staff=True, is_superuser=True)
+        for active, listed in ((False, set()), (True, {"edited"})):
+            author.is_active = active
+            form = type("ChangedForm", (), {"changed_data": ["is_active"]})()
+            user_admin.save_model(request, author, form, change=True)
+            assert self.listed(user) == listed
