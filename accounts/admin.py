@@ -49,6 +49,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"is_active", "deleted_at"} & set(form.changed_data):
+            # community sits above accounts: imported here, where staff change an author outside the services.
             from community.services import post_discover_flags_refresh
 
             post_discover_flags_refresh(author_id=obj.pk)
