@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.events import author_standing_changed
 from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
 from accounts.selectors import token_user_cache
 from runnerway.admin_display import DeletedFilter
@@ -49,21 +50,15 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and {"is_active", "deleted_at"} & set(form.changed_data):
-            # community sits above accounts: imported here, where staff change an author outside the services.
-            from community.services import post_discover_flags_refresh
-
-            post_discover_flags_refresh(author_id=obj.pk)
+            author_standing_changed.send(sender=User, user_id=obj.pk)
 
     @admin.action(description=_("Deactivate selected users (their tokens stop working)"))
     def deactivate_users(self, request, queryset):
-        # community sits above accounts: imported here, where staff deactivate authors outside the services.
-        from community.services import post_discover_flags_refresh
-
         deactivated = list(queryset.filter(is_active=True).values_list("pk", flat=True))
         updated = User.objects.filter(pk__in=deactivated).update(is_active=False, updated_at=timezone.now())
         token_user_cache.invalidate(deactivated)  # update() sends no post_save: their tokens stop working now
         for user_id in deactivated:
-            post_discover_flags_refresh(author_id=user_id)
+            author_standing_changed.send(sender=User, user_id=user_id)
         self.message_user(request, ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", updated)
                           % {"count": updated}, messages.SUCCESS)
 

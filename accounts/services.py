@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import otp as otp_codes
 from accounts import tokens as jwt_tokens
 from accounts.avatars import avatar_normalize
+from accounts.events import author_standing_changed
 from accounts.kakao import KakaoProfile
 from accounts.models import ActivityLog, EmailOTP, EmailOTPFailure, User
 from accounts.tasks import client_ip
@@ -304,9 +305,7 @@ def _user_soft_delete(*, user: User) -> None:
     user.is_active = False
     user.deleted_at = timezone.now()
     user.save(update_fields=["deleted_email", "email", "is_active", "deleted_at", "updated_at"])
-    from community.services import post_discover_flags_refresh
-
-    post_discover_flags_refresh(author_id=user.pk)
+    author_standing_changed.send(sender=User, user_id=user.pk)
     for token in OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False):
         BlacklistedToken.objects.get_or_create(token=token)
     # A later Kakao login with the same Kakao account starts a new account, like a new email signup.

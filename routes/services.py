@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from routes.events import shared_route_changed
 from routes.models import (
     MAX_OPTIONS,
     MAX_OPTIONS_PER_ROUTE,
@@ -701,9 +702,7 @@ def route_soft_delete(*, route: Route) -> None:
         hidden = Route.objects.filter(pk=route.pk, deleted_at__isnull=True).update(deleted_at=timezone.now(),
                                                                                    updated_at=timezone.now())
         if hidden:
-            from community.services import post_discover_flags_refresh
-
-            post_discover_flags_refresh(route_ids=[route.pk])
+            shared_route_changed.send(sender=Route, route_id=route.pk)
         if hidden and route.copied_from_id is not None:
             route_refresh_discover_counters(route_id=route.copied_from_id)
 
@@ -735,9 +734,7 @@ def route_refresh_discover_counters(*, route_id) -> None:
                                       status=Workout.Status.COMPLETED, deleted_at__isnull=True)
                .values("user_id").distinct().count())
         Route.objects.filter(pk=route_id).update(saved_count=saved, run_count=ran)
-        from community.services import post_discover_flags_refresh
-
-        post_discover_flags_refresh(route_ids=[route_id])
+        shared_route_changed.send(sender=Route, route_id=route_id)
 
 
 def route_discover_source_id(route_id):

@@ -23,22 +23,25 @@ def workout_written(sender, instance: Workout, **kwargs) -> None:
 # pre_delete as well: deleting a route sets its workouts' reference to NULL without any signal.
 @receiver([post_save, pre_delete], sender=Route, dispatch_uid="workouts.forget_detail_of_route")
 def route_written(sender, instance: Route, **kwargs) -> None:
-    if workout_detail_cache.enabled:
-        workout_detail_cache.invalidate(Workout.objects.filter(route=instance).values_list("pk", flat=True))
+    _forget_details_of(route=instance)
 
 
 @receiver(pre_delete, sender=RouteOption, dispatch_uid="workouts.forget_detail_of_option")
 def option_deleted(sender, instance: RouteOption, **kwargs) -> None:
     # also an option of another route than the workout's (staff can set one in the admin): its route_option_id
     # becomes NULL without a signal
-    if workout_detail_cache.enabled:
-        workout_detail_cache.invalidate(Workout.objects.filter(route_option=instance).values_list("pk", flat=True))
+    _forget_details_of(route_option=instance)
 
 
 @receiver(post_save, sender=RouteShape, dispatch_uid="workouts.forget_detail_of_shape")  # in use: not deletable
 def shape_written(sender, instance: RouteShape, **kwargs) -> None:
+    _forget_details_of(route__shape=instance)
+
+
+def _forget_details_of(**workout_filter) -> None:
+    """Forget the cached detail of every workout matching `workout_filter` (no query when the cache is off)."""
     if workout_detail_cache.enabled:
-        workout_detail_cache.invalidate(Workout.objects.filter(route__shape=instance).values_list("pk", flat=True))
+        workout_detail_cache.invalidate(Workout.objects.filter(**workout_filter).values_list("pk", flat=True))
 
 
 @receiver(post_delete, sender=WorkoutImport, dispatch_uid="workouts.delete_import_upload")
