@@ -22,7 +22,7 @@ the job is resumable and never holds locks long. Every step selects what is left
 a crash, continues where it stopped and changes nothing once done. `erased_at` is written last.
 
 When: the job is queued as the deletion commits and normally finishes within seconds. If it fails or the
-worker was down, the hourly cleanup (runnerway.maintenance.cleanup_deleted_accounts_erase) queues it again for
+worker was down, the hourly cleanup (operations.maintenance.cleanup_deleted_accounts_erase) queues it again for
 every deleted account without `erased_at`: personal data is gone within 2 hours of the deletion while the
 worker runs (the README's Privacy section).
 """

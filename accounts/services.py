@@ -359,7 +359,7 @@ def otp_request(*, email: str, now: datetime | None = None) -> EmailOTP:
     now = now or timezone.now()
     email = normalize_email(email)
     code = otp_codes.otp_generate_code()
-    # Old rows are removed by the hourly cleanup job (runnerway.maintenance.cleanup_otp_codes).
+    # Old rows are removed by the hourly cleanup job (operations.maintenance.cleanup_otp_codes).
     with transaction.atomic():
         otp = EmailOTP.objects.create(
             email=email,

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "community",
     "push",
     "data_export",
+    "operations",  # last: the top layer, which imports every app above (README, "Layout")
 ]
 
 MIDDLEWARE = [
@@ -493,7 +494,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "django-q": {"level": Q_LOG_LEVEL}},
 }
 
-# --- Retention of the hourly cleanup job (runnerway/maintenance.py) and the analytics day ----------------
+# --- Retention of the hourly cleanup job (operations/maintenance.py) and the analytics day ----------------
 ACTIVITY_LOG_RETENTION_DAYS = env.int("ACTIVITY_LOG_RETENTION_DAYS", default=365)
 READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
 ROUTE_OPTION_RETENTION_DAYS = env.int("ROUTE_OPTION_RETENTION_DAYS", default=30)

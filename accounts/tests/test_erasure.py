@@ -18,11 +18,11 @@ from community.tests.factories import route_with_options, straight_track
 from conftest import client_for
 from data_export.models import DataExport
 from goals.models import Goal
+from operations.maintenance import run_cleanup
 from push.models import Device, PushSettings
 from push.tests.factories import DeviceFactory
 from routes.models import Route, RouteOption
 from routes.services import route_refresh_discover_counters
-from runnerway.maintenance import run_cleanup
 from runnerway.models import DailyUserActivity
 from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
 from workouts.services import import_storage, user_stats_rebuild

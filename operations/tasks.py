@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from runnerway import analytics, maintenance
+from operations import analytics, maintenance
 
 
 def run_cleanup() -> dict:
