@@ -32,6 +32,8 @@ TASKS: dict[str, str] = {
     "push.tasks.push_notification": "Push a new notification to the recipient's phones (FCM), once per phone.",
     "community.tasks.refresh_popularity": "Recompute the popular feed's scores of recently liked/commented posts.",
     "goals.tasks.goals_check_after_workout": "Check a user's active goals after a workout; notify achievements once.",
+    "operations.tasks.erase_deleted_account": "Erase a deleted account's personal data (operations/erasure.py).",
+    "accounts.tasks.erase_deleted_account": "The erase's former name, for tasks queued under it: queues the erase.",
     "operations.tasks.run_cleanup": "Hourly cleanup (operations/maintenance.py).",
     "operations.tasks.run_daily_analytics": "Daily aggregates and service figures (operations/analytics.py).",
 }

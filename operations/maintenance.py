@@ -16,9 +16,9 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts.erasure import accounts_pending_erase
 from accounts.models import ActivityLog, EmailOTP
 from community.models import Notification
+from operations.erasure import accounts_pending_erase
 from routes.models import RouteOption
 from workouts import selectors as workout_selectors
 from workouts import services as workout_services
@@ -92,13 +92,13 @@ ERASE_SWEEP_LIMIT = 200
 
 def cleanup_deleted_accounts_erase(now: datetime, dry_run: bool) -> int:
     """Deleted accounts whose erase job has not finished (it failed, the worker was down, or they were deleted
-    before the job existed): the job (accounts.tasks.erase_deleted_account) is queued again, after this step
+    before the job existed): the job (operations.tasks.erase_deleted_account) is queued again, after this step
     commits. Counts the accounts queued."""
     pending = [str(pk) for pk in accounts_pending_erase().order_by("deleted_at")
                .values_list("pk", flat=True)[:ERASE_SWEEP_LIMIT]]
     if not dry_run:
         for user_id in pending:
-            transaction.on_commit(lambda user_id=user_id: async_task("accounts.tasks.erase_deleted_account", user_id))
+            transaction.on_commit(lambda user_id=user_id: async_task("operations.tasks.erase_deleted_account", user_id))
     return len(pending)
 
 
