@@ -131,6 +131,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "runnerway.urls"
 WSGI_APPLICATION = "runnerway.wsgi.application"
+# Functions (dotted paths) a WSGI worker runs as it boots, after the app registry is loaded (runnerway/wsgi.py):
+# the route planner's recognisability rasters and each shape's own figure are built then, not inside the first
+# route request's planning budget (CPU). Named here rather than imported, so the platform imports no app.
+WARM_UP = ["routes.services.warm_planner"]
 ASGI_APPLICATION = "runnerway.asgi.application"
 SITE_ID = 1
 
