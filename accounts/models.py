@@ -95,7 +95,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(_("created at"), default=dj_timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
-    # When accounts.erasure.account_erase finished removing the deleted account's personal data; a deleted
+    # When operations.erasure.account_erase finished removing the deleted account's personal data; a deleted
     # account without it is pending (the hourly cleanup queues the job again).
     erased_at = models.DateTimeField(null=True, blank=True)
     # Every token carries the version it was issued under (claim `ver`, accounts.tokens); JWT authentication and

@@ -315,7 +315,7 @@ def _user_soft_delete(*, user: User) -> None:
 
 def user_erase_shared_profile(*, user: User) -> None:
     """Deletion means deletion (PIPA): the profile others could see goes now — name, avatar (the file too, on
-    commit) and the body figures — and a job removes everything else of the account (accounts.erasure, queued
+    commit) and the body figures — and a job removes everything else of the account (operations.erasure, queued
     on commit; the hourly cleanup queues it again while it has not finished). Call inside the deleting
     transaction."""
     avatar_name = user.avatar.name if user.avatar else ""
@@ -327,7 +327,7 @@ def user_erase_shared_profile(*, user: User) -> None:
     if avatar_name:
         transaction.on_commit(lambda: storage.delete(avatar_name))
     user_id = str(user.pk)
-    transaction.on_commit(lambda: async_task("accounts.tasks.erase_deleted_account", user_id))
+    transaction.on_commit(lambda: async_task("operations.tasks.erase_deleted_account", user_id))
 
 
 def user_set_avatar(*, user: User, upload) -> User:
@@ -359,7 +359,7 @@ def otp_request(*, email: str, now: datetime | None = None) -> EmailOTP:
     now = now or timezone.now()
     email = normalize_email(email)
     code = otp_codes.otp_generate_code()
-    # Old rows are removed by the hourly cleanup job (runnerway.maintenance.cleanup_otp_codes).
+    # Old rows are removed by the hourly cleanup job (operations.maintenance.cleanup_otp_codes).
     with transaction.atomic():
         otp = EmailOTP.objects.create(
             email=email,

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from accounts.models import ActivityLog, User
 
@@ -64,9 +65,10 @@ def record_activity(user_id: str, action: str, details: dict, ip: str | None, ev
     return True
 
 
-def erase_deleted_account(user_id: str) -> int:
-    """Remove a deleted account's personal data (accounts.erasure.account_erase); rows removed. Safe to run
-    twice: a second run finds nothing left."""
-    from accounts.erasure import account_erase
-
-    return account_erase(user_id=user_id).total
+def erase_deleted_account(user_id: str) -> None:
+    """The erase job's name when it lived here, for tasks queued under it before a deploy (and community's older
+    alias): it queues the job under its name now, `operations.tasks.erase_deleted_account`. By that dotted name,
+    not an import: the erase touches every app and lives above them (operations), and accounts imports no app
+    above it. A task lost in between is no erasure lost: the hourly cleanup queues the job again for every
+    deleted account not yet erased (operations.maintenance.cleanup_deleted_accounts_erase)."""
+    async_task("operations.tasks.erase_deleted_account", user_id)

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from runnerway.admin_display import km, rounded
+from runnerway.admin_display import duration, km, rounded
 from runnerway.models import DailyGlobalStats, DailyUserActivity
 
 CHART_DAYS = 30
@@ -61,8 +61,6 @@ class DailyUserActivityAdmin(StatsAdmin):
 
     @admin.display(description=_("moving time"), ordering="duration_s")
     def moving_time(self, activity: DailyUserActivity) -> str:
-        from runnerway.admin_display import duration
-
         return duration(activity.duration_s)
 
     @admin.display(description=_("calories (kcal)"), ordering="calories_kcal")

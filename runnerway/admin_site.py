@@ -34,7 +34,7 @@ class RunnerWayAdminSite(admin.AdminSite):
     index_title = _("Staff tools")
 
     def get_urls(self):
-        from runnerway.admin import analytics_view
+        from runnerway.admin import analytics_view  # app loading: this module loads with INSTALLED_APPS, before models
 
         return [path("analytics/", self.admin_view(analytics_view), name="analytics"), *super().get_urls()]
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core import checks
 from django.core.cache import caches
 
+from runnerway.cache import RedisCache
+
 ROW_CACHE_SETTINGS = ("TOKEN_USER_CACHE_TIMEOUT", "WORKOUT_DETAIL_CACHE_TIMEOUT")
 
 
@@ -11,8 +13,6 @@ ROW_CACHE_SETTINGS = ("TOKEN_USER_CACHE_TIMEOUT", "WORKOUT_DETAIL_CACHE_TIMEOUT"
 def row_caches_need_a_shared_cache(app_configs, **kwargs):
     """The row caches (runnerway.cache.CacheAside) are coherent only in a cache every process shares: with a
     per-process one, a user deactivated through one process would stay logged in on the others."""
-    from runnerway.cache import RedisCache
-
     enabled = [name for name in ROW_CACHE_SETTINGS if getattr(settings, name) > 0]
     if not enabled or isinstance(caches["default"], RedisCache):
         return []

@@ -1,4 +1,4 @@
-"""Project-wide figures computed by the daily analytics job (see runnerway/analytics.py)."""
+"""Project-wide figures computed by the daily analytics job (see operations/analytics.py)."""
 
 from django.conf import settings
 from django.db import models

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "community",
     "push",
     "data_export",
+    "operations",  # last: the top layer, which imports every app above (README, "Layout")
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "runnerway.urls"
 WSGI_APPLICATION = "runnerway.wsgi.application"
+# Functions (dotted paths) a WSGI worker runs as it boots, after the app registry is loaded (runnerway/wsgi.py):
+# the route planner's recognisability rasters and each shape's own figure are built then, not inside the first
+# route request's planning budget (CPU). Named here rather than imported, so the platform imports no app.
+WARM_UP = ["routes.services.warm_planner"]
 ASGI_APPLICATION = "runnerway.asgi.application"
 SITE_ID = 1
 
@@ -493,7 +498,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "django-q": {"level": Q_LOG_LEVEL}},
 }
 
-# --- Retention of the hourly cleanup job (runnerway/maintenance.py) and the analytics day ----------------
+# --- Retention of the hourly cleanup job (operations/maintenance.py) and the analytics day ----------------
 ACTIVITY_LOG_RETENTION_DAYS = env.int("ACTIVITY_LOG_RETENTION_DAYS", default=365)
 READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
 ROUTE_OPTION_RETENTION_DAYS = env.int("ROUTE_OPTION_RETENTION_DAYS", default=30)

@@ -2,13 +2,14 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "runnerway.settings")
 application = get_wsgi_application()
 
-# The recognisability score's catalogue rasters and each shape's own figure are built as a worker boots, not
-# inside the first route request's planning budget (CPU).
-from routes.services import warm_planner  # noqa: E402 - needs the app registry loaded above
-
-warm_planner()
+# What a worker builds as it boots rather than inside its first requests (settings.WARM_UP, by dotted path: the
+# platform names the apps' warm-ups without importing them).
+for warm_up in settings.WARM_UP:
+    import_string(warm_up)()

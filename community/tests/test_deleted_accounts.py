@@ -19,7 +19,7 @@ from community.models import Comment, Follow, Like, Notification, Post, UserCoun
 from community.services import DELETED_RUNNER_NAME
 from community.tests.factories import PostFactory
 from conftest import client_for
-from runnerway.maintenance import run_cleanup
+from operations.maintenance import run_cleanup
 
 
 def _counts(post: Post) -> tuple[int, int]:

@@ -10,8 +10,8 @@ from accounts.tests.factories import UserFactory
 from community import services, tasks
 from community.models import Comment, Like, Post
 from community.tests.factories import PostFactory
+from operations import jobs
 from routes.tests.factories import RouteFactory, ShapeFactory
-from runnerway import jobs
 from workouts.tests.factories import WorkoutFactory
 
 

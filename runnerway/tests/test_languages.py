@@ -239,7 +239,7 @@ def test_the_api_answers_in_utc_while_the_admin_shows_seoul(user):
 
 
 def test_analytics_days_are_the_days_the_admin_shows(user):
-    from runnerway.analytics import compute_daily_analytics
+    from operations.analytics import compute_daily_analytics
     from workouts.tests.factories import WorkoutFactory
 
     assert settings.ANALYTICS_TIME_ZONE == settings.TIME_ZONE

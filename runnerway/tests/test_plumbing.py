@@ -177,3 +177,33 @@ def test_every_environment_variable_of_the_settings_is_documented():
     documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (Path(settings.BASE_DIR) / ".env.example").read_text(), re.M))
     assert read, "the settings read no variables? the pattern is broken"
     assert read - documented == set()
+
+
+WARMED: list[str] = []
+
+
+def record_warm_up() -> None:
+    WARMED.append("warmed")
+
+
+def test_a_wsgi_worker_runs_each_warm_up_of_the_settings_as_it_boots(settings):
+    import importlib
+    import sys
+
+    settings.WARM_UP = ["runnerway.tests.test_plumbing.record_warm_up"] * 2
+    WARMED.clear()
+    if "runnerway.wsgi" in sys.modules:
+        importlib.reload(sys.modules["runnerway.wsgi"])
+    else:
+        importlib.import_module("runnerway.wsgi")
+    assert WARMED == ["warmed", "warmed"]
+
+
+def test_the_planner_warm_up_is_listed_and_imports():
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from routes.services import warm_planner
+
+    assert settings.WARM_UP == ["routes.services.warm_planner"]
+    assert all(import_string(path) is warm_planner for path in settings.WARM_UP)

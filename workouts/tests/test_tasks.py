@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from runnerway.maintenance import cleanup_stale_workouts
+from operations.maintenance import cleanup_stale_workouts
 from workouts import services
 from workouts.models import UserStats, Workout
 from workouts.tests.factories import WorkoutFactory, loop_points

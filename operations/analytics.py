@@ -14,7 +14,10 @@ from django.db import connection, transaction
 from django.db.models import Avg, Count, Sum
 from django.utils import timezone
 
+from accounts.models import User
+from routes.models import Route
 from runnerway.models import DailyGlobalStats, DailyUserActivity
+from workouts.models import Workout
 
 POPULAR_SHAPES_TOP = 5
 
@@ -42,17 +45,12 @@ def yesterday(now: datetime | None = None) -> date:
 
 
 def _completed_workouts_between(start: datetime, end: datetime):
-    from workouts.models import Workout
-
     return Workout.objects.filter(status=Workout.Status.COMPLETED, deleted_at__isnull=True,
                                   started_at__gte=start, started_at__lt=end)
 
 
 @transaction.atomic
 def compute_daily_analytics(*, day: date) -> AnalyticsReport:
-    from accounts.models import User
-    from routes.models import Route
-
     start, end = day_bounds(day)
     workouts = _completed_workouts_between(start, end)
 

@@ -2,11 +2,11 @@
 
 from django.core.management.base import BaseCommand
 
-from runnerway.jobs import install_schedules
+from operations.jobs import install_schedules
 
 
 class Command(BaseCommand):
-    help = "Create or update the django-q2 schedules listed in runnerway/jobs.py (safe to run repeatedly)."
+    help = "Create or update the django-q2 schedules listed in operations/jobs.py (safe to run repeatedly)."
 
     def handle(self, *args, **options):
         for name, outcome in install_schedules():

@@ -1,7 +1,7 @@
 """Erasing a deleted account (PIPA / GDPR: deletion means deletion): the one job that removes a runner's data.
 
 `user_soft_delete` (the DELETE /users/me request) ends the sessions and blanks the public profile at once, and
-queues `accounts.tasks.erase_deleted_account` on commit. That job runs `account_erase`, which removes, in order:
+queues `operations.tasks.erase_deleted_account` on commit. That job runs `account_erase`, which removes, in order:
 
 1. community (community.services.user_community_erase): their posts (with the likes and comments on them), their
    likes and comments (the counters of others' posts move; a comment another runner answered later stays,
@@ -22,7 +22,7 @@ the job is resumable and never holds locks long. Every step selects what is left
 a crash, continues where it stopped and changes nothing once done. `erased_at` is written last.
 
 When: the job is queued as the deletion commits and normally finishes within seconds. If it fails or the
-worker was down, the hourly cleanup (runnerway.maintenance.cleanup_deleted_accounts_erase) queues it again for
+worker was down, the hourly cleanup (operations.maintenance.cleanup_deleted_accounts_erase) queues it again for
 every deleted account without `erased_at`: personal data is gone within 2 hours of the deletion while the
 worker runs (the README's Privacy section).
 """
@@ -33,9 +33,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from accounts.models import DEFAULT_ZONE_SIZE_M, ActivityLog, EmailOTP, EmailOTPFailure, User
+from accounts.selectors import token_user_cache
+from community.services import user_community_erase
+from data_export.models import DataExport
+from goals.models import Goal
+from push.models import Device, PushSettings
+from routes.models import Route, RouteOption
+from routes.services import route_refresh_discover_counters
+from runnerway.models import DailyUserActivity
+from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
+from workouts.services import import_storage
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +95,6 @@ def _delete_files(storage, names) -> None:
 
 
 def _erase_community(user, batch_size: int) -> int:
-    from community.services import user_community_erase
-
     with transaction.atomic():
         return user_community_erase(user=user).total
 
@@ -96,21 +109,14 @@ class _SharedSourceCounters:
         self.route_ids_of, self.user, self.sources = route_ids_of, user, set()
 
     def note(self, pks) -> None:
-        from routes.models import Route
-
         self.sources = set(Route.objects.filter(pk__in=set(self.route_ids_of(pks)), copied_from__isnull=False)
                            .exclude(copied_from__user_id=self.user.pk).values_list("copied_from_id", flat=True))
 
     def recount(self, pks) -> None:
-        from routes.services import route_refresh_discover_counters
-
         for source_id in sorted(self.sources, key=str):
             route_refresh_discover_counters(route_id=source_id)
 
 def _erase_workouts(user, batch_size: int) -> int:
-    from runnerway.models import DailyUserActivity
-    from workouts.models import UserStats, Workout, WorkoutPause, WorkoutPoint
-
     removed = UserStats.objects.filter(user_id=user.pk).delete()[0]  # it points at the workouts (records)
     removed += _in_batches(DailyUserActivity.objects.filter(user_id=user.pk), batch_size=batch_size)
     # The points first, in batches: a runner has hundreds of thousands of them, one cascade would be one long
@@ -128,9 +134,6 @@ def _erase_workouts(user, batch_size: int) -> int:
 
 
 def _erase_workout_imports(user, batch_size: int) -> int:
-    from workouts.models import WorkoutImport
-    from workouts.services import import_storage
-
     def delete_uploads(pks) -> None:
         _delete_files(import_storage(), WorkoutImport.objects.filter(pk__in=pks).values_list("upload_name", flat=True))
 
@@ -139,8 +142,6 @@ def _erase_workout_imports(user, batch_size: int) -> int:
 
 
 def _erase_routes(user, batch_size: int) -> int:
-    from routes.models import Route, RouteOption
-
     # Options first (the bulky paths), then the routes; the copies others saved point here with SET_NULL.
     removed = _in_batches(RouteOption.objects.filter(route__user_id=user.pk), batch_size=batch_size)
     counted = _SharedSourceCounters(lambda pks: pks, user=user)
@@ -150,15 +151,11 @@ def _erase_routes(user, batch_size: int) -> int:
 
 
 def _erase_devices(user, batch_size: int) -> int:
-    from push.models import Device, PushSettings
-
     removed = _in_batches(Device.objects.filter(user_id=user.pk), batch_size=batch_size)
     return removed + PushSettings.objects.filter(user_id=user.pk).delete()[0]
 
 
 def _erase_data_exports(user, batch_size: int) -> int:
-    from data_export.models import DataExport
-
     def delete_zips(pks) -> None:
         for export in DataExport.objects.filter(pk__in=pks).exclude(file=""):
             export.file.storage.delete(export.file.name)
@@ -167,23 +164,15 @@ def _erase_data_exports(user, batch_size: int) -> int:
 
 
 def _erase_goals(user, batch_size: int) -> int:
-    from goals.models import Goal
-
     return _in_batches(Goal.objects.filter(user_id=user.pk), batch_size=batch_size)
 
 
 def _erase_activity_log(user, batch_size: int) -> int:
-    from accounts.models import ActivityLog
-
     return _in_batches(ActivityLog.objects.filter(user_id=user.pk), batch_size=batch_size)
 
 
 def _erase_logins(user, batch_size: int) -> int:
     """allauth's rows (social accounts, email addresses) and the login codes sent to the account's address."""
-    from allauth.account.models import EmailAddress
-    from allauth.socialaccount.models import SocialAccount
-
-    from accounts.models import EmailOTP, EmailOTPFailure
 
     removed = SocialAccount.objects.filter(user_id=user.pk).delete()[0]
     removed += EmailAddress.objects.filter(user_id=user.pk).delete()[0]
@@ -220,9 +209,6 @@ ERASE_STEPS: dict[str, Callable[..., int]] = {
 
 def _anonymise_account(user) -> int:
     """The kept row: nothing left that names the runner. Returns 1 when it changed anything."""
-    from accounts.models import DEFAULT_ZONE_SIZE_M, User
-    from accounts.selectors import token_user_cache
-
     changes = {"deleted_email": "", "provider_id": "", "name": "", "avatar": "", "weight_kg": None,
                "height_cm": None, "birth_year": None, "gender": "", "last_login": None,
                "privacy_zone_m": DEFAULT_ZONE_SIZE_M}
@@ -238,8 +224,6 @@ def _anonymise_account(user) -> int:
 def account_erase(*, user_id, batch_size: int = ERASE_BATCH) -> AccountErasure:
     """Remove the personal data of the deleted account `user_id` (the module docstring says what and how).
     Idempotent and resumable; nothing for an account that is not deleted (or does not exist)."""
-    from accounts.models import User
-
     report = AccountErasure()
     user = User.objects.filter(pk=user_id, deleted_at__isnull=False).first()
     if user is None:
@@ -258,9 +242,6 @@ def account_erase(*, user_id, batch_size: int = ERASE_BATCH) -> AccountErasure:
 def accounts_pending_erase():
     """Deleted accounts whose erase has not finished — or that got an activity-log row after it (the deleting
     request's own log is written by a queued task that may run after the erase)."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from accounts.models import ActivityLog, User
 
     late_log = Exists(ActivityLog.objects.filter(user_id=OuterRef("pk")))
     return User.objects.filter(Q(erased_at__isnull=True) | late_log, deleted_at__isnull=False)

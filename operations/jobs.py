@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django_q.models import Schedule
 
 # Dotted path → what it does. A test checks that each one imports and is callable.
 TASKS: dict[str, str] = {
@@ -31,8 +32,10 @@ TASKS: dict[str, str] = {
     "push.tasks.push_notification": "Push a new notification to the recipient's phones (FCM), once per phone.",
     "community.tasks.refresh_popularity": "Recompute the popular feed's scores of recently liked/commented posts.",
     "goals.tasks.goals_check_after_workout": "Check a user's active goals after a workout; notify achievements once.",
-    "runnerway.tasks.run_cleanup": "Hourly cleanup (runnerway/maintenance.py).",
-    "runnerway.tasks.run_daily_analytics": "Daily aggregates and service figures (runnerway/analytics.py).",
+    "operations.tasks.erase_deleted_account": "Erase a deleted account's personal data (operations/erasure.py).",
+    "accounts.tasks.erase_deleted_account": "The erase's former name, for tasks queued under it: queues the erase.",
+    "operations.tasks.run_cleanup": "Hourly cleanup (operations/maintenance.py).",
+    "operations.tasks.run_daily_analytics": "Daily aggregates and service figures (operations/analytics.py).",
 }
 
 
@@ -47,10 +50,10 @@ class ScheduleSpec:
 
 
 SCHEDULES: list[ScheduleSpec] = [
-    ScheduleSpec(name="cleanup", func="runnerway.tasks.run_cleanup", schedule_type="H",
+    ScheduleSpec(name="cleanup", func="operations.tasks.run_cleanup", schedule_type="H",
                  description="Expired OTPs and tokens, stale workouts, old route options, logs, read notifications; "
                              "queues the erase of deleted accounts still pending."),
-    ScheduleSpec(name="analytics", func="runnerway.tasks.run_daily_analytics", schedule_type="D",
+    ScheduleSpec(name="analytics", func="operations.tasks.run_daily_analytics", schedule_type="D",
                  first_run_local=time(3, 0),
                  description="Yesterday's per-user aggregates and service figures, at 03:00 Asia/Seoul."),
     ScheduleSpec(name="expire_exports", func="data_export.tasks.expire_exports", schedule_type="H",
@@ -76,8 +79,6 @@ def next_run_at(spec: ScheduleSpec, now: datetime | None = None) -> datetime:
 
 def install_schedules(now: datetime | None = None) -> list[tuple[str, str]]:
     """Create or update every schedule by name; returns [(name, "created"|"updated"|"unchanged")]."""
-    from django_q.models import Schedule
-
     results = []
     for spec in SCHEDULES:
         existing = Schedule.objects.filter(name=spec.name).first()

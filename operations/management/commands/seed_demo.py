@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from runnerway.demo import DemoSetupError, seed_demo
+from operations.demo import DemoSetupError, seed_demo
 
 
 class Command(BaseCommand):

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from runnerway import analytics, maintenance
+from operations import analytics, maintenance
+from operations.erasure import account_erase
 
 
 def run_cleanup() -> dict:
@@ -17,3 +18,9 @@ def run_daily_analytics(day: str | None = None) -> dict:
     report = analytics.compute_daily_analytics(day=target)
     return {"day": target.isoformat(), "users_with_activity": report.users_with_activity,
             "workouts": report.global_stats.workouts}
+
+
+def erase_deleted_account(user_id: str) -> int:
+    """Remove a deleted account's personal data (operations.erasure.account_erase); rows removed. Safe to run
+    twice: a second run finds nothing left."""
+    return account_erase(user_id=user_id).total

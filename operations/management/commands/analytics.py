@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from runnerway.analytics import compute_daily_analytics, yesterday
+from operations.analytics import compute_daily_analytics, yesterday
 
 
 class Command(BaseCommand):

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from accounts.models import ActivityLog, EmailOTP
 from accounts.tests.factories import UserFactory
-from runnerway import jobs
-from runnerway.analytics import compute_daily_analytics
-from runnerway.maintenance import run_cleanup
+from operations import jobs
+from operations.analytics import compute_daily_analytics
+from operations.maintenance import run_cleanup
 from runnerway.models import DailyGlobalStats, DailyUserActivity
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +260,39 @@ def test_bootstrap_fills_the_analytics_of_the_days_since_the_oldest_workout():
     assert [day for day, _, _ in days] == [first_day + timedelta(days=n) for n in range((today - first_day).days + 1)]
     assert days[0][1:] == (1, 3000.0)
     assert f"Analytics computed for {len(days)} day(s)." in out.getvalue()
+
+
+def test_the_migration_points_schedules_of_the_old_task_paths_at_operations_tasks():
+    """A database whose schedules were installed when the tasks lived in runnerway.tasks: migrating alone
+    (no setup_schedules) leaves every schedule naming a function that imports."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    migration = import_module("operations.migrations.0001_schedules_run_operations_tasks")
+    Schedule.objects.create(name="cleanup", func="runnerway.tasks.run_cleanup", schedule_type="H", repeats=-1)
+    Schedule.objects.create(name="analytics", func="runnerway.tasks.run_daily_analytics", schedule_type="D",
+                            repeats=-1)
+    Schedule.objects.create(name="popularity", func="community.tasks.refresh_popularity", schedule_type="D",
+                            repeats=-1)
+
+    migration.schedules_to_operations(apps, None)
+
+    assert dict(Schedule.objects.values_list("name", "func")) == {
+        "cleanup": "operations.tasks.run_cleanup", "analytics": "operations.tasks.run_daily_analytics",
+        "popularity": "community.tasks.refresh_popularity"}
+    assert all(callable(import_string(func)) for func in Schedule.objects.values_list("func", flat=True))
+    migration.schedules_to_runnerway(apps, None)
+    assert Schedule.objects.get(name="cleanup").func == "runnerway.tasks.run_cleanup"
+
+
+def test_setup_schedules_moves_a_schedule_of_an_old_task_path_to_its_listed_function():
+    from django_q.models import Schedule
+
+    Schedule.objects.create(name="cleanup", func="runnerway.tasks.run_cleanup", schedule_type="H", repeats=-1)
+    out = StringIO()
+    call_command("setup_schedules", stdout=out)
+    assert "schedule cleanup: updated" in out.getvalue()
+    assert Schedule.objects.get(name="cleanup").func == "operations.tasks.run_cleanup"

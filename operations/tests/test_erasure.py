@@ -1,4 +1,4 @@
-"""Deleting an account erases the runner's data (accounts.erasure): the job run end to end, as production runs it
+"""Deleting an account erases the runner's data (operations.erasure): the job run end to end, as production runs it
 (queued on commit by DELETE /users/me, executed inline by the test settings)."""
 
 from datetime import date, timedelta
@@ -8,8 +8,8 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django_q.tasks import async_task
 
-from accounts import erasure
 from accounts.models import ActivityLog, EmailOTP, User
 from accounts.tests.factories import UserFactory
 from community import services as community
@@ -18,11 +18,12 @@ from community.tests.factories import route_with_options, straight_track
 from conftest import client_for
 from data_export.models import DataExport
 from goals.models import Goal
+from operations import erasure
+from operations.maintenance import run_cleanup
 from push.models import Device, PushSettings
 from push.tests.factories import DeviceFactory
 from routes.models import Route, RouteOption
 from routes.services import route_refresh_discover_counters
-from runnerway.maintenance import run_cleanup
 from runnerway.models import DailyUserActivity
 from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPause, WorkoutPoint
 from workouts.services import import_storage, user_stats_rebuild
@@ -212,6 +213,33 @@ class TestAccountErase:
         assert report.counts["deleted_accounts_erase"] == 1 and not report.errors
         assert not DataExport.objects.filter(user=leaver).exists()
         assert User.objects.get(pk=leaver.pk).erased_at is not None
+
+    @pytest.mark.parametrize("former_name", ["accounts.tasks.erase_deleted_account",
+                                             "community.tasks.erase_deleted_account"])
+    def test_a_task_queued_under_a_former_name_still_erases(self, scene, former_name):
+        """Tasks a worker holds from before the erase moved to operations run under the name they were queued
+        with: it queues the erase under its current name (inline here, as the test settings run tasks)."""
+        leaver = scene["leaver"]
+        User.objects.filter(pk=leaver.pk).update(deleted_at=timezone.now(), email=None,
+                                                 deleted_email="leaver@example.com")
+        async_task(former_name, str(leaver.pk))
+        assert User.objects.get(pk=leaver.pk).erased_at is not None
+        assert not WorkoutPoint.objects.exists() and not Route.objects.filter(user=leaver).exists()
+        assert not EmailOTP.objects.filter(email="leaver@example.com").exists()
+        assert erasure.accounts_pending_erase().count() == 0
+
+    def test_an_account_deleted_without_its_job_is_erased_by_the_hourly_cleanup(self, scene, committed):
+        """No task at all (lost in a deploy, the worker's queue wiped): the cleanup's sweep queues the erase."""
+        leaver = scene["leaver"]
+        User.objects.filter(pk=leaver.pk).update(deleted_at=timezone.now(), email=None,
+                                                 deleted_email="leaver@example.com")
+        assert list(erasure.accounts_pending_erase().values_list("pk", flat=True)) == [leaver.pk]
+        with committed():
+            report = run_cleanup()
+        assert report.counts["deleted_accounts_erase"] == 1 and not report.errors
+        assert User.objects.get(pk=leaver.pk).erased_at is not None
+        assert not Workout.objects.filter(user=leaver).exists() and not Goal.objects.filter(user=leaver).exists()
+        assert run_cleanup().counts["deleted_accounts_erase"] == 0
 
     def test_a_live_account_is_never_touched(self, scene):
         before = _everything()

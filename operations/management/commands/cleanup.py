@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from runnerway.maintenance import run_cleanup
+from operations.maintenance import run_cleanup
 
 
 class Command(BaseCommand):

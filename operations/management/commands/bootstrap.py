@@ -7,6 +7,11 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from operations.analytics import analytics_zone, compute_daily_analytics
+from operations.demo import DemoSetupError, seed_demo
+from routes.models import RoadNetwork
+from workouts.models import Workout
+
 # The analytics page charts 30 days.
 ANALYTICS_BACKFILL_DAYS = 30
 
@@ -24,8 +29,6 @@ class Command(BaseCommand):
         if "seed_shapes" in commands:
             call_command("seed_shapes")
         if "import_osm" in commands and sample_osm is not None:
-            from routes.models import RoadNetwork
-
             if RoadNetwork.objects.exists():
                 self.stdout.write("Road network present: skipping the demo import.")
             elif sample_osm.exists():
@@ -35,8 +38,6 @@ class Command(BaseCommand):
         if "setup_schedules" in commands:
             call_command("setup_schedules")
         if options["demo_users"]:
-            from runnerway.demo import DemoSetupError, seed_demo
-
             try:
                 self.stdout.write(seed_demo(users=options["demo_users"]).line())
             except DemoSetupError as exc:
@@ -47,9 +48,6 @@ class Command(BaseCommand):
     def fill_analytics(self) -> None:
         """The analytics of every day since the oldest workout (at most ANALYTICS_BACKFILL_DAYS back), so the
         admin's charts show the seeded runs at once instead of after the next 03:00 run. Idempotent."""
-        from runnerway.analytics import analytics_zone, compute_daily_analytics
-        from workouts.models import Workout
-
         oldest = Workout.objects.order_by("started_at").values_list("started_at", flat=True).first()
         if oldest is None:
             return

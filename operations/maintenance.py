@@ -11,7 +11,17 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_q.tasks import async_task
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts.models import ActivityLog, EmailOTP
+from community.models import Notification
+from operations.erasure import accounts_pending_erase
+from routes.models import RouteOption
+from workouts import selectors as workout_selectors
+from workouts import services as workout_services
 
 
 @dataclass
@@ -36,10 +46,6 @@ def _delete(queryset, dry_run: bool) -> int:
 
 def cleanup_otp_codes(now: datetime, dry_run: bool) -> int:
     """OTP codes that expired or were used, kept a day for the failure window and support questions."""
-    from django.db.models import Q
-
-    from accounts.models import EmailOTP
-
     horizon = now - timedelta(days=1)
     stale = EmailOTP.objects.filter(Q(expires_at__lt=horizon) | Q(used_at__lt=horizon))
     return _delete(stale, dry_run)
@@ -47,16 +53,11 @@ def cleanup_otp_codes(now: datetime, dry_run: bool) -> int:
 
 def cleanup_expired_tokens(now: datetime, dry_run: bool) -> int:
     """Outstanding/blacklisted refresh tokens past their expiry (what simplejwt's flushexpiredtokens does)."""
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-
     return _delete(OutstandingToken.objects.filter(expires_at__lt=now), dry_run)
 
 
 def cleanup_stale_workouts(now: datetime, dry_run: bool) -> int:
     """Workouts left active with no sign of life for 6 hours are completed at their last fix."""
-    from workouts import selectors as workout_selectors
-    from workouts import services as workout_services
-
     stale_ids = workout_selectors.stale_workout_ids(now=now)
     if dry_run:
         return len(stale_ids)
@@ -70,23 +71,17 @@ def cleanup_deleted_route_options(now: datetime, dry_run: bool) -> int:
     Options still referenced by a workout are kept: the workout's route completion and shape accuracy
     were measured against them.
     """
-    from routes.models import RouteOption
-
     horizon = now - timedelta(days=settings.ROUTE_OPTION_RETENTION_DAYS)
     options = RouteOption.objects.filter(route__deleted_at__lt=horizon).exclude(workouts__isnull=False)
     return _delete(options, dry_run)
 
 
 def cleanup_activity_logs(now: datetime, dry_run: bool) -> int:
-    from accounts.models import ActivityLog
-
     horizon = now - timedelta(days=settings.ACTIVITY_LOG_RETENTION_DAYS)
     return _delete(ActivityLog.objects.filter(created_at__lt=horizon), dry_run)
 
 
 def cleanup_read_notifications(now: datetime, dry_run: bool) -> int:
-    from community.models import Notification
-
     horizon = now - timedelta(days=settings.READ_NOTIFICATION_RETENTION_DAYS)
     return _delete(Notification.objects.filter(read_at__lt=horizon), dry_run)
 
@@ -97,17 +92,13 @@ ERASE_SWEEP_LIMIT = 200
 
 def cleanup_deleted_accounts_erase(now: datetime, dry_run: bool) -> int:
     """Deleted accounts whose erase job has not finished (it failed, the worker was down, or they were deleted
-    before the job existed): the job (accounts.tasks.erase_deleted_account) is queued again, after this step
+    before the job existed): the job (operations.tasks.erase_deleted_account) is queued again, after this step
     commits. Counts the accounts queued."""
-    from django_q.tasks import async_task
-
-    from accounts.erasure import accounts_pending_erase
-
     pending = [str(pk) for pk in accounts_pending_erase().order_by("deleted_at")
                .values_list("pk", flat=True)[:ERASE_SWEEP_LIMIT]]
     if not dry_run:
         for user_id in pending:
-            transaction.on_commit(lambda user_id=user_id: async_task("accounts.tasks.erase_deleted_account", user_id))
+            transaction.on_commit(lambda user_id=user_id: async_task("operations.tasks.erase_deleted_account", user_id))
     return len(pending)
 
 

@@ -16,6 +16,15 @@ import numpy as np
 import polyline as polyline_codec
 from django.utils import timezone
 
+from accounts.models import User
+from community import services as community
+from community.models import Comment, Post
+from goals import services as goals
+from routes.models import RoadNetwork, RouteShape
+from routes.services import route_create
+from runnerway.api.exceptions import Unprocessable
+from workouts import services as workouts
+
 DEMO_EMAIL_DOMAIN = "demo.runnerway.app"
 DEMO_SHAPES = ["heart", "circle", "star", "square", "triangle", "diamond"]
 DEMO_NAMES = ["Minji Kim", "Jisoo Park", "Aino Virtanen", "Seojun Lee", "Mikko Laine", "Hana Choi",
@@ -63,13 +72,6 @@ def synthetic_track(path_latlng: np.ndarray, *, pace_s_per_km: float, started_at
 
 
 def seed_demo(*, users: int = 5, seed: int = 7, now: datetime | None = None) -> DemoReport:
-    from accounts.models import User
-    from community import services as community
-    from goals import services as goals
-    from routes.models import RoadNetwork, RouteShape
-    from routes.services import route_create
-    from workouts import services as workouts
-
     now = now or timezone.now()
     rng = random.Random(seed)
     network = RoadNetwork.objects.filter(is_active=True).order_by("id").first()
@@ -125,8 +127,6 @@ def seed_demo(*, users: int = 5, seed: int = 7, now: datetime | None = None) -> 
 
 def _plan_demo_route(user, *, shapes, first_shape: int, centre, rng: random.Random, route_create):
     """The first (shape, distance) that plans near the network's centre; None when none does."""
-    from runnerway.api.exceptions import Unprocessable
-
     for attempt in range(len(shapes) * len(DEMO_DISTANCES_KM)):
         shape_id = shapes[(first_shape + attempt) % len(shapes)]
         distance_km = DEMO_DISTANCES_KM[(first_shape + attempt // len(shapes)) % len(DEMO_DISTANCES_KM)]
@@ -142,9 +142,6 @@ def _plan_demo_route(user, *, shapes, first_shape: int, centre, rng: random.Rand
 def _seed_social(demo_users, rng: random.Random) -> None:
     """Each runner follows the next two and likes their posts; one comment per post (a fixed pattern, so a
     second run finds everything already there: likes and follows are idempotent, comments are checked)."""
-    from community import services as community
-    from community.models import Comment, Post
-
     comments = ["멋진 하트네요!", "Nice shape!", "같이 달려요 🏃", "Great pace!"]
     count = len(demo_users)
     for index, user in enumerate(demo_users):
