@@ -1,4 +1,4 @@
-"""Fixtures the operations tests borrow from the apps (a synthetic street grid imported for real, the shape
+"""Fixtures the cross-app tests here borrow from the apps (a synthetic street grid imported for real, the shape
 catalog, a fake Kakao API), and the Redis cache backend over a fake server."""
 
 import fakeredis
