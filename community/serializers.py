@@ -217,6 +217,19 @@ class FollowResultSerializer(serializers.Serializer):
     follower_count = serializers.IntegerField()
 
 
+class PublicUserSerializer(serializers.Serializer):
+    """Public profile: the user, their lifetime totals (km, count) and their follows."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    avatar = serializers.CharField(allow_null=True)
+    total_distance = serializers.FloatField(help_text="Lifetime distance in km (2 decimals).")
+    total_workouts = serializers.IntegerField()
+    follower_count = serializers.IntegerField(help_text="Users following this user.")
+    following_count = serializers.IntegerField(help_text="Users this user follows.")
+    following = serializers.BooleanField(help_text="I follow this user (false on my own profile).")
+
+
 class CommentSerializer(serializers.ModelSerializer):
     post_id = serializers.UUIDField()
     author = AuthorSerializer()

@@ -16,6 +16,7 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from community import selectors, services, shared_paths
 from community.pagination import FeedKeysetPagination, OldestFirstCursorPagination
@@ -30,6 +31,7 @@ from community.serializers import (
     PostCreateSerializer,
     PostSerializer,
     PostUpdateSerializer,
+    PublicUserSerializer,
     ReadAllResultSerializer,
     SharedTrackSerializer,
     notification_schema,
@@ -292,6 +294,24 @@ class UserFollowView(GenericAPIView):
         following, count = services.follow_delete(follower=request.user, followee=self._followee(user_id))
         return Response({"following": following, "follower_count": count})
 
+
+class PublicProfileView(APIView):
+    @extend_schema(summary="A user's public profile",
+                   description="Name, avatar, lifetime totals, follower/following counts, and whether I follow "
+                   "them (`following`, as in the follow endpoint's answer). Deleted or disabled users → 404.",
+                   responses={200: PublicUserSerializer}, tags=["users"])
+    def get(self, request, user_id):
+        profile = selectors.public_profile_get(user_id=user_id, viewer=request.user)
+        if profile is None:
+            raise NotFound(_("No such user."))
+        user, follows = profile.user, profile.follows
+        avatar = request.build_absolute_uri(user.avatar.url) if user.avatar else None
+        return Response(PublicUserSerializer({
+            "id": user.pk, "name": user.name, "avatar": avatar,
+            "total_distance": profile.total_distance, "total_workouts": profile.total_workouts,
+            "follower_count": follows.follower_count, "following_count": follows.following_count,
+            "following": follows.following,
+        }).data)
 
 class NotificationListView(GenericAPIView):
     serializer_class = NotificationSerializer
