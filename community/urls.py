@@ -15,6 +15,7 @@ urlpatterns = [
     path("community/posts/<uuid:post_id>/route.gpx", views.PostRouteGpxView.as_view(), name="post-route-gpx"),
     path("community/posts/<uuid:post_id>/save-route", views.PostSaveRouteView.as_view(), name="post-save-route"),
     path("community/comments/<uuid:comment_id>", views.CommentDetailView.as_view(), name="comment-detail"),
+    path("routes/discover", views.RouteDiscoverView.as_view(), name="route-discover"),
     path("users/<uuid:user_id>", views.PublicProfileView.as_view(), name="public-profile"),
     path("users/<uuid:user_id>/follow", views.UserFollowView.as_view(), name="user-follow"),
     path("notifications", views.NotificationListView.as_view(), name="notification-list"),
