@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from routes.events import shared_route_changed
+from routes.events import route_runners_counted, shared_route_changed
 from routes.models import (
     MAX_OPTIONS,
     MAX_OPTIONS_PER_ROUTE,
@@ -719,20 +719,16 @@ def route_refresh_discover_counters(*, route_id) -> None:
     copies and workouts (Route.copied_from, Workout.route), done when they change — never per discover request.
     Exact under concurrency: the recounts of one route are serialised by its lock, and each sees every row the
     previous one counted. Call after the change (inside its transaction or after it commits). Safe to repeat.
+    The runners are counted by the workouts app, which answers `routes.events.route_runners_counted`.
     """
-    from django.db.models import Q
-
-    from workouts.models import Workout
-
     with transaction.atomic():
         if not Route.objects.select_for_update().filter(pk=route_id).exists():
             return  # erased meanwhile
         saved = (Route.objects.filter(copied_from_id=route_id, deleted_at__isnull=True)
                  .values("user_id").distinct().count())
         copies = Route.objects.filter(copied_from_id=route_id).values("pk")
-        ran = (Workout.objects.filter(Q(route_id=route_id) | Q(route_id__in=copies),
-                                      status=Workout.Status.COMPLETED, deleted_at__isnull=True)
-               .values("user_id").distinct().count())
+        ran = sum(runners for _receiver, runners in route_runners_counted.send(sender=Route, route_id=route_id,
+                                                                              copy_ids=copies))
         Route.objects.filter(pk=route_id).update(saved_count=saved, run_count=ran)
         shared_route_changed.send(sender=Route, route_id=route_id)
 

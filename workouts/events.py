@@ -1,6 +1,6 @@
 """Domain events the workouts app emits for other apps: the signals are defined here, beside the helpers that
 send them; each app that listens connects in its own `receivers.py` (community: personal-record notifications;
-goals: goal evaluation; routes: a shared route's runner count).
+goals: goal evaluation; workouts.receivers: a shared route's runner count).
 
 `personal_record_set` is sent after the transaction that set the record has committed (so a receiver
 that reads the database, or enqueues a task that does, sees the record), once per record improved:

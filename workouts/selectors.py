@@ -21,6 +21,14 @@ STATS_PERIODS = ("all", "week", "month", "year")
 
 
 
+def route_runner_count(*, route_id, copy_ids) -> int:
+    """Runners with a completed, not deleted workout on the route or on one of its copies (`copy_ids`: their
+    primary keys, a list or a subquery): one indexed count (Workout.route)."""
+    return (Workout.objects.filter(Q(route_id=route_id) | Q(route_id__in=copy_ids),
+                                   status=Workout.Status.COMPLETED, deleted_at__isnull=True)
+            .values("user_id").distinct().count())
+
+
 def _for_output(workouts: QuerySet[Workout]) -> QuerySet[Workout]:
     return workouts.select_related("route__shape").only(*WORKOUT_OUTPUT_FIELDS)
 
