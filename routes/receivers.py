@@ -8,12 +8,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from routes.models import RouteShape
+from routes.services import shape_catalog_invalidate
 
 
 @receiver(post_save, sender=RouteShape, dispatch_uid="routes.shape_saved")
 @receiver(post_delete, sender=RouteShape, dispatch_uid="routes.shape_deleted")
 def shape_changed(sender, **kwargs):
-    from routes.services import shape_catalog_invalidate
-
     shape_catalog_invalidate()
 

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from routes.models import Route, RouteOption, RouteShape
+from routes.planner.geometry import close_ring, latlng_to_local_xy, projection_for
+from routes.planner.outline_fit import fit_outline_to_route
 
 SHAPE_CATALOG_CACHE_KEY = "routes:shape-catalog:v1"
 # The catalog changes only when staff edit it or `seed_shapes` runs, and both invalidate the key; the timeout
@@ -69,9 +71,6 @@ def route_outline_fitted_to(route: Route, path_latlng) -> list[list[float]]:
     """The route's outline placed onto a path ([[lat, lng], ...]: a planned figure or a recorded track) by the
     fidelity's similarity fit, as [[lat, lng], ...] (a closed figure ends where it starts). Empty when the
     route has no outline or the path is too short to fit. A few ms for a 5 km path."""
-    from routes.planner.geometry import close_ring, latlng_to_local_xy, projection_for
-    from routes.planner.outline_fit import fit_outline_to_route
-
     outline_xy, closed = route_outline(route)
     path = np.asarray(path_latlng, dtype=np.float64)
     if outline_xy is None or path.ndim != 2 or len(path) < 3:

@@ -15,6 +15,8 @@ Receivers must be quick (they run in the request) or enqueue a django-q2 task.
 from django.db import transaction
 from django.dispatch import Signal
 
+from workouts.models import Workout
+
 RECORDS = ("fastest_1k_s", "fastest_5k_s", "fastest_10k_s", "longest_distance_m")
 
 personal_record_set = Signal()
@@ -32,8 +34,6 @@ def emit_personal_records_on_commit(*, user, workout,
         return
 
     def send() -> None:
-        from workouts.models import Workout
-
         for record, value, previous in improved:
             personal_record_set.send(sender=Workout, user=user, workout=workout, record=record, value=value,
                                      previous=previous)
@@ -45,8 +45,6 @@ def emit_workout_completed_on_commit(*, user, workout) -> None:
     """Send `workout_completed` once the current transaction commits (receivers see the completed row)."""
 
     def send() -> None:
-        from workouts.models import Workout
-
         workout_completed.send(sender=Workout, user=user, workout=workout)
 
     transaction.on_commit(send)

@@ -17,6 +17,7 @@ from routes.models import Route, RouteOption, RouteShape
 from workouts.events import workout_completed
 from workouts.models import Workout, WorkoutImport
 from workouts.selectors import route_runner_count, workout_detail_cache
+from workouts.services import import_storage
 
 
 @receiver([post_save, post_delete], sender=Workout, dispatch_uid="workouts.forget_detail")
@@ -52,8 +53,6 @@ def _forget_details_of(**workout_filter) -> None:
 def workout_import_deleted(sender, instance: WorkoutImport, **kwargs) -> None:
     """An import deleted before its job finished (its account was deleted) takes its stored upload along."""
     if instance.upload_name:
-        from workouts.services import import_storage
-
         upload_name = instance.upload_name
         transaction.on_commit(lambda: import_storage().delete(upload_name))
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from runnerway.cache import CacheAside
 from runnerway.i18n import active_language
-from workouts.models import UserStats, Workout, WorkoutPoint
+from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPoint
 from workouts.output import WORKOUT_OUTPUT_FIELDS, WORKOUT_OUTPUT_VERSION, workout_data
 from workouts.services import ROUTE_COMPLETED_MIN_PERCENT, STALE_AFTER
 
@@ -40,8 +40,6 @@ def workout_get_for_user(*, user, workout_id) -> Workout | None:
 
 def workout_import_for_user(*, user, import_id):
     """The user's own import (anyone else's is None: the API answers 404)."""
-    from workouts.models import WorkoutImport
-
     return WorkoutImport.objects.filter(pk=import_id, user=user).first()
 
 
