@@ -5,6 +5,7 @@ from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.authentication import _verified_tokens
 from accounts.models import User
 from accounts.selectors import token_user_cache
 
@@ -17,6 +18,4 @@ def forget_cached_user(sender, instance: User, **kwargs) -> None:
 @receiver(setting_changed, dispatch_uid="accounts.forget_verified_tokens")
 def forget_verified_tokens(sender, setting: str, **kwargs) -> None:
     if setting in ("SIMPLE_JWT", "SECRET_KEY"):
-        from accounts.authentication import _verified_tokens
-
         _verified_tokens.clear()

@@ -1,7 +1,5 @@
 """Reads of the accounts app."""
 
-from dataclasses import dataclass
-
 from accounts.models import User
 from runnerway.cache import CacheAside
 
@@ -29,28 +27,7 @@ def user_for_token(*, user_id, prefetched: dict | None = None) -> User | None:
     return User.from_db("default", list(row), list(row.values()))
 
 
-@dataclass(frozen=True)
-class UserPublicTotals:
-    total_distance: float  # km, 2 decimals (API.md units)
-    total_workouts: int
-
-
 def user_public_profile_get(*, user_id) -> User | None:
     """A user anyone may look at: not deleted and not disabled (others answer 404)."""
     return User.active.filter(pk=user_id, is_active=True).first()
 
-
-def user_public_totals(user: User) -> UserPublicTotals:
-    """Lifetime distance (km) and number of completed workouts shown on a public profile (one query)."""
-    from workouts.selectors import user_totals
-
-    totals = user_totals(user=user, period="all")
-    return UserPublicTotals(total_distance=round(totals.total_distance_m / 1000, 2),
-                            total_workouts=totals.total_workouts)
-
-
-def user_follow_summary(*, user: User, viewer):
-    """The user's follower/following counts and whether `viewer` follows them (community.selectors.FollowSummary)."""
-    from community.selectors import follow_summary
-
-    return follow_summary(user_id=user.pk, viewer=viewer)

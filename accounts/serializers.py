@@ -42,19 +42,6 @@ class UserSerializer(serializers.ModelSerializer):
         return avatar_url(user, self.context.get("request"))
 
 
-class PublicUserSerializer(serializers.Serializer):
-    """Public profile: `user_public_totals` supplies the two totals (km, count), `user_follow_summary` the rest."""
-
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    avatar = serializers.CharField(allow_null=True)
-    total_distance = serializers.FloatField(help_text="Lifetime distance in km (2 decimals).")
-    total_workouts = serializers.IntegerField()
-    follower_count = serializers.IntegerField(help_text="Users following this user.")
-    following_count = serializers.IntegerField(help_text="Users this user follows.")
-    following = serializers.BooleanField(help_text="I follow this user (false on my own profile).")
-
-
 class SignupSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, min_length=1, max_length=128, trim_whitespace=False)

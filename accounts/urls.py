@@ -14,5 +14,4 @@ urlpatterns = [
     path("auth/kakao", views.KakaoLoginView.as_view(), name="kakao"),
     path("users/me", views.MeView.as_view(), name="me"),
     path("users/me/avatar", views.AvatarView.as_view(), name="me-avatar"),
-    path("users/<uuid:user_id>", views.PublicProfileView.as_view(), name="public-profile"),
 ]

@@ -1,17 +1,17 @@
-"""Accounts API: signup, login (password, email code, Kakao), tokens, the user's own and public profiles."""
+"""Accounts API: signup, login (password, email code, Kakao), tokens, the user's own profile (the public profile,
+which shows workouts and follows too, is composed in community)."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import services
 from accounts.avatars import MAX_AVATAR_BYTES
 from accounts.kakao import kakao_profile_for_token
 from accounts.otp import OTP_LIFETIME
@@ -25,7 +25,6 @@ from accounts.serializers import (
     OTPRequestSerializer,
     OTPVerifySerializer,
     ProfileUpdateSerializer,
-    PublicUserSerializer,
     RefreshSerializer,
     SignupSerializer,
     TokenPairSerializer,
@@ -284,22 +283,3 @@ class AvatarView(APIView):
         user = services.user_set_avatar(user=request.user, upload=data.validated_data["avatar"])
         return Response(UserSerializer(user, context={"request": request}).data)
 
-
-class PublicProfileView(APIView):
-    @extend_schema(summary="A user's public profile",
-                   description="Name, avatar, lifetime totals, follower/following counts, and whether I follow "
-                   "them (`following`, as in the follow endpoint's answer). Deleted or disabled users → 404.",
-                   responses={200: PublicUserSerializer}, tags=["users"])
-    def get(self, request, user_id):
-        user = selectors.user_public_profile_get(user_id=user_id)
-        if user is None:
-            raise NotFound(_("No such user."))
-        totals = selectors.user_public_totals(user)
-        follows = selectors.user_follow_summary(user=user, viewer=request.user)
-        avatar = request.build_absolute_uri(user.avatar.url) if user.avatar else None
-        return Response(PublicUserSerializer({
-            "id": user.pk, "name": user.name, "avatar": avatar,
-            "total_distance": round(totals.total_distance, 2), "total_workouts": totals.total_workouts,
-            "follower_count": follows.follower_count, "following_count": follows.following_count,
-            "following": follows.following,
-        }).data)

@@ -200,9 +200,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def candidate_sql(viewer, radius_km: float):
-    from routes import selectors
+    from community import discover
 
-    return selectors.discover_candidate_rows(viewer=viewer, latitude=MAPO[0], longitude=MAPO[1],
+    return discover.discover_candidate_rows(viewer=viewer, latitude=MAPO[0], longitude=MAPO[1],
                                              radius_km=radius_km).query.sql_with_params()
 
 
@@ -228,10 +228,10 @@ def box_scan_sql(viewer, radius_km: float):
     cost. Not a result (it lists deleted routes and hidden authors): the lower bound of that lever."""
     from django.db.models import Q, Subquery
 
+    from community import discover
     from community.models import Follow, Post
-    from routes import selectors
 
-    box, _ = selectors._bounding_box(MAPO[0], MAPO[1], radius_km)
+    box, _ = discover._bounding_box(MAPO[0], MAPO[1], radius_km)
     followed = Follow.objects.filter(follower_id=viewer.pk).values("followee_id")
     posts = Post.objects.filter(box, is_hidden=False, route_option__isnull=False, figure_center_lat__isnull=False)
     posts = posts.filter(Q(visibility=Post.Visibility.PUBLIC) | Q(author_id=viewer.pk)
@@ -283,11 +283,11 @@ def run_backend(backend: str) -> int:
                 first = client.get(url[5:], secure=True).json()["data"]
                 url = first["next"]
             walls, cpus, body = timed(client, url)
-            from routes import selectors
+            from community import discover
 
             radius = 20 if "20 km" in name else 5
             point = DAEJEON if name.startswith("Daejeon") else MAPO
-            in_box = len(selectors.discover_candidates(viewer=loader.viewer, latitude=point[0], longitude=point[1],
+            in_box = len(discover.discover_candidates(viewer=loader.viewer, latitude=point[0], longitude=point[1],
                                                        radius_km=radius))
             p50 = statistics.median(walls) * 1000
             worst_p50 = max(worst_p50, p50) if name.startswith("5 km") else worst_p50

@@ -39,7 +39,7 @@ def figure_cell_column(longitude: float) -> int:
 
 def figure_cell_of(latitude: float | None, longitude: float | None) -> int | None:
     """The grid cell (0.05° of latitude by 0.05° of longitude, row-major from the south-west) of a figure
-    centre, the key routes near me looks a circle's box up by (routes.selectors.discover_candidate_rows)."""
+    centre, the key routes near me looks a circle's box up by (community.discover.discover_candidate_rows)."""
     if latitude is None or longitude is None:
         return None
     return figure_cell_row(latitude) * _FIGURE_CELLS_PER_ROW + figure_cell_column(longitude)

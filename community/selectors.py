@@ -13,8 +13,11 @@ from datetime import timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 
+from accounts.models import User
+from accounts.selectors import user_public_profile_get
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters
 from workouts.models import Workout
+from workouts.selectors import user_totals
 
 # Popular feed: score = likes of the last 7 days + 2 * comments of the last 7 days (a comment costs the reader
 # more than a tap, so it says more), stored on the post (Post.popularity); ties go to the newest post, then the
@@ -28,8 +31,6 @@ def _author_may_be_shown() -> Q:
     """The author is neither deleted nor disabled, as a scalar subquery on the user's primary key: MariaDB runs
     it per candidate post (one eq_ref), where a JOIN or EXISTS lets it start from the users table (all of
     them are candidates) and sort every post they wrote."""
-    from accounts.models import User
-
     shown = User.objects.filter(pk=OuterRef("author_id"), deleted_at__isnull=True, is_active=True).values("pk")[:1]
     return Q(author_id=Subquery(shown))
 
@@ -187,6 +188,28 @@ def follow_summary(*, user_id, viewer) -> FollowSummary:
     if row is None:
         return FollowSummary(follower_count=0, following_count=0, following=False)
     return FollowSummary(follower_count=row[0], following_count=row[1], following=bool(row[2]))
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    """What anyone signed in may see of a user: the user row (accounts), their lifetime totals (workouts) and
+    their follows."""
+
+    user: User
+    total_distance: float  # km, 2 decimals (API.md units)
+    total_workouts: int
+    follows: FollowSummary
+
+
+def public_profile_get(*, user_id, viewer) -> PublicProfile | None:
+    """The public profile of a user who is neither deleted nor disabled (None for the others: 404), as `viewer`
+    sees it: three queries (the user, the stored totals, the follow summary)."""
+    user = user_public_profile_get(user_id=user_id)
+    if user is None:
+        return None
+    totals = user_totals(user=user, period="all")
+    return PublicProfile(user=user, total_distance=round(totals.total_distance_m / 1000, 2),
+                         total_workouts=totals.total_workouts, follows=follow_summary(user_id=user.pk, viewer=viewer))
 
 
 def follower_count(*, user_id) -> int:

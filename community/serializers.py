@@ -13,11 +13,13 @@ from rest_framework import serializers
 
 from accounts.serializers import avatar_url
 from community import shared_paths
+from community.discover import DISCOVER_DEFAULT_RADIUS_KM, DISCOVER_MAX_RADIUS_KM, DISCOVER_ORDERINGS
 from community.models import COMMENT_CONTENT_MAX, POST_CONTENT_MAX, Comment, Notification, Post
 from community.selectors import FEED_ORDERINGS, shared_workout
 from community.services import DELETED_RUNNER_NAME
 from goals.models import Goal
 from routes.models import SHAPE_NAME_HELP, Route
+from routes.selectors import shape_get_active
 from runnerway.api.fields import UserTextField
 from runnerway.api.units import PathSerializer, format_pace, km, path_object, whole
 
@@ -217,6 +219,19 @@ class FollowResultSerializer(serializers.Serializer):
     follower_count = serializers.IntegerField()
 
 
+class PublicUserSerializer(serializers.Serializer):
+    """Public profile: the user, their lifetime totals (km, count) and their follows."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    avatar = serializers.CharField(allow_null=True)
+    total_distance = serializers.FloatField(help_text="Lifetime distance in km (2 decimals).")
+    total_workouts = serializers.IntegerField()
+    follower_count = serializers.IntegerField(help_text="Users following this user.")
+    following_count = serializers.IntegerField(help_text="Users this user follows.")
+    following = serializers.BooleanField(help_text="I follow this user (false on my own profile).")
+
+
 class CommentSerializer(serializers.ModelSerializer):
     post_id = serializers.UUIDField()
     author = AuthorSerializer()
@@ -362,3 +377,71 @@ class NotificationListQuerySerializer(serializers.Serializer):
 class ReadAllResultSerializer(serializers.Serializer):
     marked_read = serializers.IntegerField()
     unread_count = serializers.IntegerField()
+
+
+# --- Routes near me -----------------------------------------------------------------------------------------
+
+
+class DiscoverQuerySerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90.0, max_value=90.0, help_text="WGS84 degrees.")
+    longitude = serializers.FloatField(min_value=-180.0, max_value=180.0, help_text="WGS84 degrees.")
+    radius_km = serializers.FloatField(
+        default=DISCOVER_DEFAULT_RADIUS_KM, max_value=DISCOVER_MAX_RADIUS_KM,
+        help_text=f"0 < radius_km <= {DISCOVER_MAX_RADIUS_KM:g} (default {DISCOVER_DEFAULT_RADIUS_KM:g}).")
+    shape_id = serializers.SlugField(required=False, help_text="Only routes of this shape (e.g. `heart`).")
+    ordering = serializers.ChoiceField(choices=DISCOVER_ORDERINGS, default="nearest")
+
+    def validate_radius_km(self, value: float) -> float:
+        if not value > 0:
+            raise serializers.ValidationError(_("Must be more than 0."))
+        return value
+
+    def validate_shape_id(self, value: str) -> str:
+        if shape_get_active(shape_id=value) is None:
+            raise serializers.ValidationError(_("No shape with this id."))
+        return value
+
+
+class DiscoverRouteSerializer(RouteSummarySerializer):
+    """The route summary of a discover entry. Bound once per list (a nested field, not a serializer per entry):
+    the option and the post come from the route itself (community.discover.discover_page sets them)."""
+
+    def _option(self, route):
+        return route.discover_post.route_option
+
+    @extend_schema_field(PathSerializer(
+        help_text="The shown option's path without the points inside the author's privacy zone (whole for the "
+                  "author); what the distance and the radius were measured on."))
+    def get_path(self, route) -> dict | None:
+        request = self.context.get("request")
+        post = route.discover_post
+        shared = shared_paths.post_route_path(viewer=getattr(request, "user", None), post=post,
+                                              option=post.route_option)
+        return path_object(shared.coordinates) if shared else None
+
+
+class DiscoverEntrySerializer(serializers.Serializer):
+    """One shared route near the point (a community.discover.DiscoverEntry)."""
+
+    post_id = serializers.UUIDField(source="post.pk",
+                                    help_text="The post sharing it: save it with "
+                                              "POST /api/v1/community/posts/{post_id}/save-route.")
+    author = AuthorSerializer(source="post.author")
+    route = DiscoverRouteSerializer(source="post.route")
+    distance_from_point_km = serializers.SerializerMethodField(
+        help_text="Great-circle km from the point to the centre of the box of the figure's visible part.")
+    saved_count = serializers.IntegerField(source="candidate.saved_count",
+                                           help_text="Runners holding a copy saved from it.")
+    run_count = serializers.IntegerField(source="candidate.run_count",
+                                         help_text="Runners who completed a run on it or on their copy of it.")
+    recognisability = serializers.SerializerMethodField(
+        help_text="0-100, of the shown option (the best ranked unless the post chose another); null when never "
+                  "measured.")
+    is_saved = serializers.BooleanField(source="post.is_saved", help_text="I hold a copy saved from this route.")
+
+    def get_distance_from_point_km(self, entry) -> float:
+        return round(entry.candidate.distance_km, 2)
+
+    def get_recognisability(self, entry) -> float | None:
+        value = entry.post.route_option.recognisability
+        return None if value is None else round(value, 1)

@@ -25,12 +25,13 @@ from decimal import Decimal
 
 import polyline as polyline_codec
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django_q.tasks import async_task
 
+from accounts.models import User
 from community import privacy, shared_paths
 from community.models import Comment, Follow, Like, Notification, Post, UserCounters, figure_cell_of
 from community.selectors import POPULAR_COMMENT_WEIGHT, POPULAR_WINDOW
@@ -131,10 +132,6 @@ def post_discover_flags_refresh(*, route_ids=None, author_id=None, post_ids=None
     """Recompute what routes near me reads of the route and author on the posts sharing `route_ids`, written by
     `author_id` or in `post_ids`: `discoverable` (not hidden, route live, author active and not deleted) and
     the route's counters. One UPDATE; call after the change, in its transaction. Returns the posts matched."""
-    from django.db.models import Exists
-
-    from accounts.models import User
-
     posts = Post.objects.all()
     if route_ids is not None:
         posts = posts.filter(route_id__in=list(route_ids))

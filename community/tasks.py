@@ -5,6 +5,7 @@ Thin (wger style): IDs in, fresh rows loaded by the service, safe to run twice (
 unique dedupe key derived from its event). Errors are not swallowed: the queue retries and records failures.
 """
 
+from accounts import tasks as account_tasks
 from community import services
 
 
@@ -28,9 +29,7 @@ def notify_personal_record(user_id: str, workout_id: str, record: str, value: fl
 
 def erase_deleted_account(user_id: str) -> int:
     """Kept for tasks queued before the whole-account erase existed: runs it (accounts.tasks)."""
-    from accounts.tasks import erase_deleted_account as erase
-
-    return erase(user_id)
+    return account_tasks.erase_deleted_account(user_id)
 
 
 def refresh_figure_bounds(user_id: str) -> int:

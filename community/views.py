@@ -11,17 +11,25 @@ from django.http import HttpResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from community import selectors, services, shared_paths
-from community.pagination import FeedKeysetPagination, OldestFirstCursorPagination
+from community import discover, selectors, services, shared_paths
+from community.pagination import (
+    DiscoverPageSchema,
+    DiscoverPagination,
+    FeedKeysetPagination,
+    OldestFirstCursorPagination,
+)
 from community.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
+    DiscoverEntrySerializer,
+    DiscoverQuerySerializer,
     FeedQuerySerializer,
     FollowResultSerializer,
     LikeResultSerializer,
@@ -30,6 +38,7 @@ from community.serializers import (
     PostCreateSerializer,
     PostSerializer,
     PostUpdateSerializer,
+    PublicUserSerializer,
     ReadAllResultSerializer,
     SharedTrackSerializer,
     notification_schema,
@@ -293,6 +302,24 @@ class UserFollowView(GenericAPIView):
         return Response({"following": following, "follower_count": count})
 
 
+class PublicProfileView(APIView):
+    @extend_schema(summary="A user's public profile",
+                   description="Name, avatar, lifetime totals, follower/following counts, and whether I follow "
+                   "them (`following`, as in the follow endpoint's answer). Deleted or disabled users → 404.",
+                   responses={200: PublicUserSerializer}, tags=["users"])
+    def get(self, request, user_id):
+        profile = selectors.public_profile_get(user_id=user_id, viewer=request.user)
+        if profile is None:
+            raise NotFound(_("No such user."))
+        user, follows = profile.user, profile.follows
+        avatar = request.build_absolute_uri(user.avatar.url) if user.avatar else None
+        return Response(PublicUserSerializer({
+            "id": user.pk, "name": user.name, "avatar": avatar,
+            "total_distance": profile.total_distance, "total_workouts": profile.total_workouts,
+            "follower_count": follows.follower_count, "following_count": follows.following_count,
+            "following": follows.following,
+        }).data)
+
 class NotificationListView(GenericAPIView):
     serializer_class = NotificationSerializer
     pagination_class = CursorPagination
@@ -335,3 +362,72 @@ class NotificationReadAllView(GenericAPIView):
         marked = services.notifications_mark_all_read(user=request.user)
         unread = selectors.notifications_of(user=request.user, unread_only=True).count()
         return Response({"marked_read": marked, "unread_count": unread})
+
+
+DISCOVER_EXAMPLE_ENTRY = {
+    "post_id": "0b7f2f7e-0b57-4f8e-9a55-3c1f0f1f6a10",
+    "author": {"id": "5d0c3a57-1c0e-4f0e-8f43-6a3f0d9e2b11", "name": "Jiwoo", "avatar": None},
+    "route": {
+        "id": "c3e1b2a4-8d6f-4a51-9b3e-2f7d6c5b4a39", "name": "Mangwon heart", "type": "running",
+        "shape_id": "heart", "shape_name": "Heart", "shape_icon": "favorite", "location_district": "Mapo-gu",
+        "option_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "distance": 4.12, "estimated_duration": 1483,
+        "shape_fidelity": 81.4,
+        "path": {"polyline": "o}eeFilgfWsBaD}AhC", "coordinates": [[37.5563, 126.9036], [37.5581, 126.9068],
+                                                                  [37.5597, 126.9047]],
+                 "bbox": [37.5563, 126.9036, 37.5597, 126.9068]},
+    },
+    "distance_from_point_km": 1.84,
+    "saved_count": 12,
+    "run_count": 7,
+    "recognisability": 74.2,
+    "is_saved": False,
+}
+
+
+class RouteDiscoverView(GenericAPIView):
+    serializer_class = DiscoverEntrySerializer
+    pagination_class = DiscoverPageSchema  # the schema's page object; the page itself is DiscoverPagination's
+
+    @extend_schema(
+        summary="Routes near me",
+        description=(
+            "Shared routes whose figure lies within `radius_km` of the point: routes attached to a post I may "
+            "see (public, my own, or followers-only of a runner I follow; never a hidden post, nor one of a "
+            "deleted or disabled account), whose route is not deleted, with the option the post shows. "
+            "\"Within\" means the centre of the figure's visible part is at most `radius_km` away (great-circle "
+            "distance, `distance_from_point_km`). Everything about the place — the path, the centre, the "
+            "distance — comes from the part of the path others may see: the author's privacy zone is removed "
+            "first. One entry per route (the newest post sharing it). `?ordering=nearest` (default): nearest "
+            "first; `?ordering=popular`: most runners who saved plus ran it first, then nearest. Both end with "
+            "the route id (a total order) and are keyset-paginated with an opaque `cursor` (another ordering's "
+            "cursor or a malformed one: 400 `validation_error` on `cursor`). `?shape_id=` keeps one shape. "
+            "Save one with `POST /api/v1/community/posts/{post_id}/save-route` (the copy holds only what the "
+            "entry shows). Bad input — latitude outside -90..90, longitude outside -180..180, `radius_km` not in "
+            "(0, 20], an unknown `shape_id`, an unknown `ordering` — is 400 `validation_error` naming the "
+            "field. Two queries whatever the page size (an indexed box around the circle, then the page)."),
+        parameters=[
+            DiscoverQuerySerializer,
+            OpenApiParameter("latitude", float, required=True, description="WGS84 degrees, -90..90.",
+                             examples=[OpenApiExample("Mapo-gu, Seoul", value=37.5563)]),
+            OpenApiParameter("longitude", float, required=True, description="WGS84 degrees, -180..180.",
+                             examples=[OpenApiExample("Mapo-gu, Seoul", value=126.9236)]),
+            OpenApiParameter("radius_km", float, description="0 < radius_km <= 20; default 5.",
+                             examples=[OpenApiExample("A 5 km circle", value=5)]),
+        ],
+        responses={200: OpenApiResponse(DiscoverEntrySerializer(many=True), examples=[OpenApiExample(
+            "Near Hongdae (37.5563, 126.9236)", response_only=True,
+            value=DISCOVER_EXAMPLE_ENTRY)])},
+        tags=["routes"],
+    )
+    def get(self, request):
+        query = DiscoverQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        paginator = DiscoverPagination(params["ordering"])
+        candidates = discover.discover_candidates(
+            viewer=request.user, latitude=params["latitude"], longitude=params["longitude"],
+            radius_km=params["radius_km"], shape_id=params.get("shape_id"), ordering=params["ordering"])
+        page = paginator.paginate(request, candidates)
+        entries = discover.discover_page(viewer=request.user, candidates=page)
+        return paginator.get_paginated_response(
+            DiscoverEntrySerializer(entries, many=True, context={"request": request}).data)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.services import notification_create
 from goals.models import MAX_SPAN_DAYS, Goal
 from goals.selectors import goal_progress, goals_containing_day
 from runnerway.api.exceptions import ApiError, Conflict
@@ -110,8 +111,6 @@ def goals_mark_achieved(*, user, day: date, now: datetime | None = None) -> list
     Safe to run twice or concurrently: `achieved_at` is set by a conditional UPDATE (only where still null)
     and the notification is created in the same transaction only by the run whose UPDATE changed the row.
     """
-    from community.services import notification_create
-
     now = now or timezone.now()
     achieved: list[Goal] = []
     for goal in goals_containing_day(user=user, day=day):

@@ -12,6 +12,8 @@ from xml.sax.saxutils import quoteattr
 
 import gpxpy.gpx
 
+from routes.planner.geometry import haversine_m
+
 SVG_STROKE_COLOR = "#FF5A36"  # the app's accent colour
 SVG_START_COLOR = "#1F7A4D"
 # The approach to a figure placed away from the start: quiet beside the figure, but visible on a map.
@@ -185,8 +187,6 @@ def fit_course_for_path(*, name: str, coordinates: Sequence[Sequence[float]], cu
     from fit_tool.profile.messages.file_id_message import FileIdMessage
     from fit_tool.profile.messages.lap_message import LapMessage
     from fit_tool.profile.profile_type import CoursePoint, Event, EventType, FileType, Manufacturer, Sport
-
-    from routes.planner.geometry import haversine_m
 
     if len(coordinates) < 2 or speed_mps <= 0:
         raise ValueError("a course needs at least two points and a positive speed")

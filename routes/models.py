@@ -211,7 +211,7 @@ class Route(models.Model):
     # Save-route (community.services.route_copy_from_post): the shared route a copy was made from. SET_NULL: a
     # copy is its owner's own route, it stays when the original or its author goes.
     copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies")
-    # Routes near me (routes.selectors.discover_page) reads these on every candidate: recounted from indexed
+    # Routes near me (community.discover.discover_page) reads these on every candidate: recounted from indexed
     # counts under this row's lock whenever a copy is made or deleted or a workout on the route (or a copy)
     # is completed, deleted or erased (routes.services.route_refresh_discover_counters).
     saved_count = models.PositiveIntegerField(default=0, help_text="Runners with a live copy saved from it.")

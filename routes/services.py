@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -24,7 +25,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from routes.events import shared_route_changed
+from routes.cues import cues_for_planned_route
+from routes.events import route_runners_counted, shared_route_changed
+from routes.geocoding import NetworkPlaceGeocoder, reverse_geocode
 from routes.models import (
     MAX_OPTIONS,
     MAX_OPTIONS_PER_ROUTE,
@@ -40,7 +43,13 @@ from routes.models import (
     RouteOption,
     RouteShape,
 )
-from routes.selectors import SHAPE_CATALOG_CACHE_KEY
+from routes.networks import graph_for, network_covering
+from routes.planner import planner
+from routes.planner.geometry import haversine_m
+from routes.planner.recognisability import warm_outline, warm_up
+from routes.planner.shapes import SHAPE_TEMPLATES, DrawingTooComplex, outline_from_latlng, outline_from_svg_path
+from routes.planner.types import Placement
+from routes.selectors import SHAPE_CATALOG_CACHE_KEY, route_outline
 from runnerway.api.exceptions import ApiError, Conflict, ObjectNotFound, Unprocessable
 
 if TYPE_CHECKING:
@@ -64,8 +73,6 @@ def shapes_seed() -> tuple[int, int]:
     those fields are overwritten. `is_active` is not: a new shape starts active, and a shape staff
     deactivated stays deactivated when the seed runs again. Shapes staff added by hand are left alone.
     """
-    from routes.planner.shapes import SHAPE_TEMPLATES
-
     created_count = updated_count = 0
     for sort_order, template in enumerate(SHAPE_TEMPLATES):
         content = {
@@ -184,6 +191,7 @@ def _osm_source(source_path: str | Path) -> Path:
 
 
 def _graph_from_osm(source: Path, progress: Callable[[int, int | None], None] | None) -> RoadGraph:
+    # osmium: a heavy extension only the import job (a queue worker or a command) needs
     from routes.planner.osm_import import build_graph_from_osm
 
     try:
@@ -283,8 +291,6 @@ class _Outline:
 
 @lru_cache(maxsize=128)
 def _outline_from_svg(svg_path: str) -> np.ndarray:
-    from routes.planner.shapes import outline_from_svg_path
-
     outline = outline_from_svg_path(svg_path)
     outline.setflags(write=False)
     return outline
@@ -299,9 +305,6 @@ def warm_planner() -> None:
     SVG path (what planning uses), now (~1 s of CPU) as a worker boots: otherwise the first plan of each shape
     in a process spends its CPU budget on them instead of searching. No database access (a booting worker
     must not open a connection before it forks); a shape staff added by hand is warmed by its first plan."""
-    from routes.planner.recognisability import warm_outline, warm_up
-    from routes.planner.shapes import SHAPE_TEMPLATES
-
     warm_up()
     for template in SHAPE_TEMPLATES:
         try:
@@ -312,9 +315,6 @@ def warm_planner() -> None:
 
 def _route_outline(*, mode: str, shape: RouteShape | None, custom_points, svg_path: str | None,
                    start_lat: float, start_lon: float) -> _Outline:
-    from routes.planner.geometry import haversine_m
-    from routes.planner.shapes import DrawingTooComplex, outline_from_latlng
-
     if mode == Route.Mode.SHAPE:
         try:
             return _Outline(_outline_from_svg(shape.svg_template), shape.closed)
@@ -348,8 +348,6 @@ def _outline_for_storage(xy: np.ndarray) -> list[list[float]]:
 
 def _target_length_m(*, condition: str, target_distance: float | None, target_duration: int | None,
                      activity: str, intensity: str) -> float:
-    from routes.planner.planner import target_length_from_duration
-
     if condition == Route.Condition.DISTANCE:
         if target_distance is None or not MIN_TARGET_DISTANCE_KM <= target_distance <= MAX_TARGET_DISTANCE_KM:
             raise ApiError(_("The target distance is out of range."), fields={"target_distance": [
@@ -360,7 +358,7 @@ def _target_length_m(*, condition: str, target_distance: float | None, target_du
         raise ApiError(_("The target duration is out of range."), fields={"target_duration": [
             _("Must be between %(min)s and %(max)s seconds.") % {"min": MIN_TARGET_DURATION_S,
                                                                   "max": MAX_TARGET_DURATION_S}]})
-    length_m = target_length_from_duration(target_duration, activity, intensity)
+    length_m = planner.target_length_from_duration(target_duration, activity, intensity)
     if not MIN_TARGET_DISTANCE_KM * 1000 <= length_m <= MAX_TARGET_DISTANCE_KM * 1000:
         raise ApiError(_("The target duration is out of range."), fields={"target_duration": [
             _("At a %(intensity)s %(activity)s pace this is %(km).1f km; routes are %(min)s-%(max)s km.") % {
@@ -389,16 +387,6 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
     Raises ApiError (400 `validation_error` with fields), Unprocessable (422 `no_road_network`,
     `route_not_found`, `route_planning_timeout`).
     """
-    from routes.geocoding import reverse_geocode
-    from routes.networks import network_covering
-    from routes.planner.planner import (
-        PlanRequest,
-        RouteNotFound,
-        StartOutsideNetwork,
-        estimate_duration_s,
-        plan_routes,
-    )
-
     lat, lon = float(start_latitude), float(start_longitude)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ApiError(_("The start point is not a valid position."), fields={
@@ -424,14 +412,14 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
     geocoding = _geocode_executor.submit(reverse_geocode, lat, lon, graph=loaded.graph)
     started = time.perf_counter()
     try:
-        planned = plan_routes(loaded.graph, PlanRequest(
+        planned = planner.plan_routes(loaded.graph, planner.PlanRequest(
             outline_xy=outline.xy, closed=outline.closed, start_lat=lat, start_lon=lon,
             target_length_m=target_length_m, options_count=options_count, safety_mode=safety_mode,
             time_budget_s=float(settings.ROUTE_PLAN_TIME_BUDGET_S),
             wall_limit_s=float(settings.ROUTE_PLAN_WALL_LIMIT_S)))
-    except StartOutsideNetwork as exc:
+    except planner.StartOutsideNetwork as exc:
         raise Unprocessable(_("No road network covers the start point."), code="no_road_network") from exc
-    except RouteNotFound as exc:
+    except planner.RouteNotFound as exc:
         if exc.out_of_time:
             raise Unprocessable(_("Planning ran out of time before finding a route; try a shorter distance or "
                                 "another shape."), code="route_planning_timeout") from exc
@@ -445,7 +433,7 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
 
     place = _geocode_result(geocoding, lat=lat, lon=lon, graph=loaded.graph)
     options = [_route_option(planned_route, activity_type=activity_type, intensity=intensity,
-                             estimate_duration_s=estimate_duration_s, graph=loaded.graph)
+                             estimate_duration_s=planner.estimate_duration_s, graph=loaded.graph)
                for planned_route in planned]
     with transaction.atomic():
         route = Route.objects.create(
@@ -474,8 +462,6 @@ def route_create(*, user, name: str | None = None, activity_type: str = Route.Ac
 
 
 def _geocode_result(future, *, lat: float, lon: float, graph):
-    from routes.geocoding import NetworkPlaceGeocoder
-
     try:
         place = future.result(timeout=GEOCODE_EXTRA_WAIT_S)
     except FutureTimeout:
@@ -496,8 +482,6 @@ def _decimal7(value: float) -> Decimal:
 def _route_option(planned_route, *, activity_type: str, intensity: str, estimate_duration_s,
                   graph, source: str = RouteOption.Source.PLANNED) -> RouteOption:
     """An unsaved option of a planned route, with its turn cues from `graph` (the network it was planned on)."""
-    from routes.cues import cues_for_planned_route
-
     coordinates = np.asarray(planned_route.coordinates, dtype=np.float64)
     fidelity = planned_route.fidelity
     figure_start, figure_end = _figure_range(planned_route.figure_range, len(coordinates))
@@ -570,21 +554,6 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
     far from the start, size out of range), Unprocessable (422 `no_road_network`, `route_not_found`),
     Conflict (409 `conflict`: the route is full of options in use), ObjectNotFound (the route was deleted).
     """
-    import math
-
-    from routes.networks import graph_for, network_covering
-    from routes.planner.geometry import haversine_m
-    from routes.planner.planner import (
-        MAX_PLACEMENT_DISTANCE_M,
-        PlanRequest,
-        RouteNotFound,
-        StartOutsideNetwork,
-        estimate_duration_s,
-        plan_at_placement,
-    )
-    from routes.planner.types import Placement
-    from routes.selectors import route_outline
-
     lat, lon, rotation = float(center_latitude), float(center_longitude), float(rotation_deg)
     errors: dict[str, list[str]] = {}
     if not (math.isfinite(lat) and -90 <= lat <= 90):
@@ -621,7 +590,7 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
         raise ApiError(_("The figure's centre is outside this route's road network."),
                        fields={"center_latitude": off_network, "center_longitude": off_network})
     target_length_m = (target_distance if target_distance is not None else float(route.target_distance_km)) * 1000
-    reach_m = max(MAX_PLACEMENT_DISTANCE_M, 0.5 * target_length_m)
+    reach_m = max(planner.MAX_PLACEMENT_DISTANCE_M, 0.5 * target_length_m)
     centre_m = float(haversine_m(lat, lon, start_lat, start_lon))
     if centre_m > reach_m:
         too_far = [_("The figure's centre is %(distance).1f km from the start; at most %(reach).1f km.") % {
@@ -639,15 +608,15 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
 
     started = time.perf_counter()
     try:
-        planned = plan_at_placement(graph, PlanRequest(
+        planned = planner.plan_at_placement(graph, planner.PlanRequest(
             outline_xy=outline_xy, closed=closed, start_lat=start_lat, start_lon=start_lon,
             target_length_m=target_length_m, options_count=1, safety_mode=route.safety_mode,
             time_budget_s=float(settings.ROUTE_PLACE_TIME_BUDGET_S),
             wall_limit_s=float(settings.ROUTE_PLAN_WALL_LIMIT_S)),
             Placement(center_lat=lat, center_lon=lon, rotation_deg=rotation, perimeter_m=perimeter_m))
-    except StartOutsideNetwork as exc:
+    except planner.StartOutsideNetwork as exc:
         raise Unprocessable(_("No road network covers the route's start."), code="no_road_network") from exc
-    except RouteNotFound as exc:
+    except planner.RouteNotFound as exc:
         if perimeter_m is None:
             # xgettext:no-python-format
             raise Unprocessable(_("The streets here cannot draw the figure within ±10 % of that distance; move it, "
@@ -658,7 +627,8 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
         raise ApiError(_("The figure cannot be placed there."), fields={"non_field_errors": [str(exc)]}) from exc
     planning_ms = round((time.perf_counter() - started) * 1000)
     option = _route_option(planned, activity_type=route.type, intensity=route.intensity,
-                           estimate_duration_s=estimate_duration_s, graph=graph, source=RouteOption.Source.PLACED)
+                           estimate_duration_s=planner.estimate_duration_s, graph=graph,
+                           source=RouteOption.Source.PLACED)
 
     with transaction.atomic():
         locked = Route.objects.alive().select_for_update().filter(pk=route.pk).first()
@@ -719,20 +689,16 @@ def route_refresh_discover_counters(*, route_id) -> None:
     copies and workouts (Route.copied_from, Workout.route), done when they change — never per discover request.
     Exact under concurrency: the recounts of one route are serialised by its lock, and each sees every row the
     previous one counted. Call after the change (inside its transaction or after it commits). Safe to repeat.
+    The runners are counted by the workouts app, which answers `routes.events.route_runners_counted`.
     """
-    from django.db.models import Q
-
-    from workouts.models import Workout
-
     with transaction.atomic():
         if not Route.objects.select_for_update().filter(pk=route_id).exists():
             return  # erased meanwhile
         saved = (Route.objects.filter(copied_from_id=route_id, deleted_at__isnull=True)
                  .values("user_id").distinct().count())
         copies = Route.objects.filter(copied_from_id=route_id).values("pk")
-        ran = (Workout.objects.filter(Q(route_id=route_id) | Q(route_id__in=copies),
-                                      status=Workout.Status.COMPLETED, deleted_at__isnull=True)
-               .values("user_id").distinct().count())
+        ran = sum(runners for _receiver, runners in route_runners_counted.send(sender=Route, route_id=route_id,
+                                                                              copy_ids=copies))
         Route.objects.filter(pk=route_id).update(saved_count=saved, run_count=ran)
         shared_route_changed.send(sender=Route, route_id=route_id)
 
@@ -759,9 +725,6 @@ def route_options_backfill_cues(*, dry_run: bool = False) -> dict[str, int]:
     Idempotent: options that have cues are skipped. One short UPDATE per option, nothing computed inside a
     transaction. Returns counts: `filled`, `unmatched`, `no_network`, `had_cues`.
     """
-    from routes.cues import cues_for_planned_route
-    from routes.networks import graph_for
-
     counts = {"filled": 0, "unmatched": 0, "no_network": 0, "had_cues": 0}
     options = (RouteOption.objects.select_related("route__network").only(
         "pk", "polyline", "cues", "route__network").order_by("pk"))

@@ -5,7 +5,12 @@ import logging
 from django_q.tasks import async_task
 
 from routes.models import RoadNetwork
-from routes.services import road_network_import, road_network_record_failure
+from routes.services import (
+    road_network_import,
+    road_network_record_failure,
+    route_discover_source_id,
+    route_refresh_discover_counters,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +49,6 @@ def enqueue_road_network_import_path(*, source_path: str, name: str | None) -> s
 def refresh_discover_counters(route_id: str) -> str:
     """Recount a shared route's saves and runners (routes.services.route_refresh_discover_counters): after a
     workout on it, or on a copy of it, was completed or deleted."""
-    from routes.services import route_discover_source_id, route_refresh_discover_counters
-
     source_id = route_discover_source_id(route_id)
     if source_id is None:
         return "route no longer exists"

@@ -9,7 +9,6 @@ urlpatterns = [
     path("shapes/<slug:shape_id>", views.ShapeDetailView.as_view(), name="shape-detail"),
     path("shapes/<slug:shape_id>/preview.svg", views.ShapePreviewView.as_view(), name="shape-preview"),
     path("routes", views.RouteListCreateView.as_view(), name="route-list"),
-    path("routes/discover", views.RouteDiscoverView.as_view(), name="route-discover"),
     path("routes/<uuid:route_id>", views.RouteDetailView.as_view(), name="route-detail"),
     path("routes/<uuid:route_id>/options", views.RouteOptionPlaceView.as_view(), name="route-option-place"),
     path(

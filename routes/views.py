@@ -18,12 +18,9 @@ from rest_framework.views import APIView
 from routes import exports, selectors, services
 from routes.cues import cue_language, cues_render
 from routes.models import MAX_OPTIONS_PER_ROUTE, MAX_PLACEMENT_SCALE, MIN_PLACEMENT_SCALE
-from routes.pagination import DiscoverPageSchema, DiscoverPagination
 from routes.planner import fidelity as fidelity_module
 from routes.planner import recognisability as recognisability_module
 from routes.serializers import (
-    DiscoverEntrySerializer,
-    DiscoverQuerySerializer,
     RouteCreateSerializer,
     RouteListQuerySerializer,
     RouteOptionPlaceSerializer,
@@ -404,72 +401,3 @@ class RouteOptionPreviewView(FileResponseMixin, APIView):
         response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
         response["Cache-Control"] = "private, max-age=3600"
         return response
-
-
-DISCOVER_EXAMPLE_ENTRY = {
-    "post_id": "0b7f2f7e-0b57-4f8e-9a55-3c1f0f1f6a10",
-    "author": {"id": "5d0c3a57-1c0e-4f0e-8f43-6a3f0d9e2b11", "name": "Jiwoo", "avatar": None},
-    "route": {
-        "id": "c3e1b2a4-8d6f-4a51-9b3e-2f7d6c5b4a39", "name": "Mangwon heart", "type": "running",
-        "shape_id": "heart", "shape_name": "Heart", "shape_icon": "favorite", "location_district": "Mapo-gu",
-        "option_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "distance": 4.12, "estimated_duration": 1483,
-        "shape_fidelity": 81.4,
-        "path": {"polyline": "o}eeFilgfWsBaD}AhC", "coordinates": [[37.5563, 126.9036], [37.5581, 126.9068],
-                                                                  [37.5597, 126.9047]],
-                 "bbox": [37.5563, 126.9036, 37.5597, 126.9068]},
-    },
-    "distance_from_point_km": 1.84,
-    "saved_count": 12,
-    "run_count": 7,
-    "recognisability": 74.2,
-    "is_saved": False,
-}
-
-
-class RouteDiscoverView(GenericAPIView):
-    serializer_class = DiscoverEntrySerializer
-    pagination_class = DiscoverPageSchema  # the schema's page object; the page itself is DiscoverPagination's
-
-    @extend_schema(
-        summary="Routes near me",
-        description=(
-            "Shared routes whose figure lies within `radius_km` of the point: routes attached to a post I may "
-            "see (public, my own, or followers-only of a runner I follow; never a hidden post, nor one of a "
-            "deleted or disabled account), whose route is not deleted, with the option the post shows. "
-            "\"Within\" means the centre of the figure's visible part is at most `radius_km` away (great-circle "
-            "distance, `distance_from_point_km`). Everything about the place — the path, the centre, the "
-            "distance — comes from the part of the path others may see: the author's privacy zone is removed "
-            "first. One entry per route (the newest post sharing it). `?ordering=nearest` (default): nearest "
-            "first; `?ordering=popular`: most runners who saved plus ran it first, then nearest. Both end with "
-            "the route id (a total order) and are keyset-paginated with an opaque `cursor` (another ordering's "
-            "cursor or a malformed one: 400 `validation_error` on `cursor`). `?shape_id=` keeps one shape. "
-            "Save one with `POST /api/v1/community/posts/{post_id}/save-route` (the copy holds only what the "
-            "entry shows). Bad input — latitude outside -90..90, longitude outside -180..180, `radius_km` not in "
-            "(0, 20], an unknown `shape_id`, an unknown `ordering` — is 400 `validation_error` naming the "
-            "field. Two queries whatever the page size (an indexed box around the circle, then the page)."),
-        parameters=[
-            DiscoverQuerySerializer,
-            OpenApiParameter("latitude", float, required=True, description="WGS84 degrees, -90..90.",
-                             examples=[OpenApiExample("Mapo-gu, Seoul", value=37.5563)]),
-            OpenApiParameter("longitude", float, required=True, description="WGS84 degrees, -180..180.",
-                             examples=[OpenApiExample("Mapo-gu, Seoul", value=126.9236)]),
-            OpenApiParameter("radius_km", float, description="0 < radius_km <= 20; default 5.",
-                             examples=[OpenApiExample("A 5 km circle", value=5)]),
-        ],
-        responses={200: OpenApiResponse(DiscoverEntrySerializer(many=True), examples=[OpenApiExample(
-            "Near Hongdae (37.5563, 126.9236)", response_only=True,
-            value=DISCOVER_EXAMPLE_ENTRY)])},
-        tags=["routes"],
-    )
-    def get(self, request):
-        query = DiscoverQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        paginator = DiscoverPagination(params["ordering"])
-        candidates = selectors.discover_candidates(
-            viewer=request.user, latitude=params["latitude"], longitude=params["longitude"],
-            radius_km=params["radius_km"], shape_id=params.get("shape_id"), ordering=params["ordering"])
-        page = paginator.paginate(request, candidates)
-        entries = selectors.discover_page(viewer=request.user, candidates=page)
-        return paginator.get_paginated_response(
-            DiscoverEntrySerializer(entries, many=True, context={"request": request}).data)

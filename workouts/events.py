@@ -1,6 +1,6 @@
 """Domain events the workouts app emits for other apps: the signals are defined here, beside the helpers that
 send them; each app that listens connects in its own `receivers.py` (community: personal-record notifications;
-goals: goal evaluation; routes: a shared route's runner count).
+goals: goal evaluation; workouts.receivers: a shared route's runner count).
 
 `personal_record_set` is sent after the transaction that set the record has committed (so a receiver
 that reads the database, or enqueues a task that does, sees the record), once per record improved:
@@ -14,6 +14,8 @@ Receivers must be quick (they run in the request) or enqueue a django-q2 task.
 
 from django.db import transaction
 from django.dispatch import Signal
+
+from workouts.models import Workout
 
 RECORDS = ("fastest_1k_s", "fastest_5k_s", "fastest_10k_s", "longest_distance_m")
 
@@ -32,8 +34,6 @@ def emit_personal_records_on_commit(*, user, workout,
         return
 
     def send() -> None:
-        from workouts.models import Workout
-
         for record, value, previous in improved:
             personal_record_set.send(sender=Workout, user=user, workout=workout, record=record, value=value,
                                      previous=previous)
@@ -45,8 +45,6 @@ def emit_workout_completed_on_commit(*, user, workout) -> None:
     """Send `workout_completed` once the current transaction commits (receivers see the completed row)."""
 
     def send() -> None:
-        from workouts.models import Workout
-
         workout_completed.send(sender=Workout, user=user, workout=workout)
 
     transaction.on_commit(send)

@@ -12,13 +12,21 @@ from django.utils import timezone, translation
 
 from runnerway.cache import CacheAside
 from runnerway.i18n import active_language
-from workouts.models import UserStats, Workout, WorkoutPoint
+from workouts.models import UserStats, Workout, WorkoutImport, WorkoutPoint
 from workouts.output import WORKOUT_OUTPUT_FIELDS, WORKOUT_OUTPUT_VERSION, workout_data
 from workouts.services import ROUTE_COMPLETED_MIN_PERCENT, STALE_AFTER
 
 STATS_PERIODS = ("all", "week", "month", "year")
 
 
+
+
+def route_runner_count(*, route_id, copy_ids) -> int:
+    """Runners with a completed, not deleted workout on the route or on one of its copies (`copy_ids`: their
+    primary keys, a list or a subquery): one indexed count (Workout.route)."""
+    return (Workout.objects.filter(Q(route_id=route_id) | Q(route_id__in=copy_ids),
+                                   status=Workout.Status.COMPLETED, deleted_at__isnull=True)
+            .values("user_id").distinct().count())
 
 
 def _for_output(workouts: QuerySet[Workout]) -> QuerySet[Workout]:
@@ -32,8 +40,6 @@ def workout_get_for_user(*, user, workout_id) -> Workout | None:
 
 def workout_import_for_user(*, user, import_id):
     """The user's own import (anyone else's is None: the API answers 404)."""
-    from workouts.models import WorkoutImport
-
     return WorkoutImport.objects.filter(pk=import_id, user=user).first()
 
 

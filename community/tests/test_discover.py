@@ -1,4 +1,4 @@
-"""Routes near me: GET /api/v1/routes/discover (routes.selectors.discover_candidates / discover_page)."""
+"""Routes near me: GET /api/v1/routes/discover (community.discover.discover_candidates / discover_page)."""
 
 import math
 from datetime import timedelta
@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from community import discover
 from community import services as community
 from community.models import Follow, Post, figure_cell_of
 from community.privacy import visible_path
 from community.shared_paths import privacy_zone_of
 from conftest import client_for
-from routes import selectors
 from routes import services as route_services
 from routes.models import Route
 from routes.planner.geometry import haversine_m
@@ -299,12 +299,12 @@ class TestRoutesNearMe:
 
         def one_page(size: int) -> int:
             with CaptureQueriesContext(connection) as queries:
-                candidates = selectors.discover_candidates(viewer=viewer, latitude=MAPO[0], longitude=MAPO[1],
+                candidates = discover.discover_candidates(viewer=viewer, latitude=MAPO[0], longitude=MAPO[1],
                                                            radius_km=5)
-                entries = selectors.discover_page(viewer=viewer, candidates=candidates[:size])
+                entries = discover.discover_page(viewer=viewer, candidates=candidates[:size])
                 from rest_framework.test import APIRequestFactory
 
-                from routes.serializers import DiscoverEntrySerializer
+                from community.serializers import DiscoverEntrySerializer
 
                 request = APIRequestFactory().get(URL)
                 request.user = viewer
@@ -314,7 +314,7 @@ class TestRoutesNearMe:
 
         assert one_page(2) == one_page(12) == 2
         with django_assert_num_queries(2):  # the candidates, then the page with everything it shows
-            selectors.discover_page(viewer=viewer, candidates=selectors.discover_candidates(
+            discover.discover_page(viewer=viewer, candidates=discover.discover_candidates(
                 viewer=viewer, latitude=MAPO[0], longitude=MAPO[1], radius_km=5)[:20])
 
     def test_the_migrations_backfill_the_boxes_and_the_runners(self, user):
