@@ -32,14 +32,14 @@ def send_otp_email(otp_id: str) -> bool:
     dead worker cannot tell whether the server accepted); a duplicate of a valid code is the lesser harm.
     Tests: accounts/tests/test_otp_faults.py.
     """
-    from accounts.services import otp_send_email
+    from accounts.services import otp_send_email  # in the function: accounts.services imports this module
 
     return otp_send_email(otp_id=otp_id)
 
 
 def send_account_secured_email(user_id: str, token_version: int) -> bool:
     """Tell an owner their unverified account was secured (accounts.services.user_send_secured_email)."""
-    from accounts.services import user_send_secured_email
+    from accounts.services import user_send_secured_email  # in the function: accounts.services imports this module
 
     return user_send_secured_email(user_id=user_id, token_version=token_version)
 

@@ -530,7 +530,7 @@ def _answered_by_others(*, user_id, comments: list[tuple]) -> set:
 @transaction.atomic
 def user_community_erase(*, user) -> CommunityErasure:
     """Remove what others see of `user` in the community: the first step of the account erase (idempotent;
-    accounts.erasure.account_erase calls it).
+    operations.erasure.account_erase calls it).
 
     - their posts, with the likes and comments on them;
     - their likes, each post's `like_count` moved with them;

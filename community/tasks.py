@@ -38,5 +38,5 @@ def refresh_figure_bounds(user_id: str) -> int:
 
 
 def refresh_popularity() -> int:
-    """Daily (runnerway.jobs.SCHEDULES): likes and comments older than the window leave the posts' scores."""
+    """Daily (operations.jobs.SCHEDULES): likes and comments older than the window leave the posts' scores."""
     return services.posts_refresh_popularity()
