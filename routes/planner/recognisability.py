@@ -131,13 +131,36 @@ ZERO_RECOGNISABILITY = Recognisability(0.0, 0.0, 0.0, None, 1.0)
 
 
 # --- polygons --------------------------------------------------------------------------------------
+# The exact filled area costs about 40-70 us per face of the noded line, and the faces grow with the crossings
+# between passes over the same ground: 80 jittered laps of a 400 m track make ~40 000 faces (~1.2 s), 8
+# jittered passes along a street ~6 600 (0.4 s). A trace whose passes cross more than EXACT_FILL_MAX_CROSSINGS
+# times (estimated on a grid, `_crossing_estimate`; within ~30 % of the faces counted) is filled on a raster
+# instead, whose cost follows the grid (~20-60 ms). One pass of a figure, however long and jittery (10 000
+# fixes of a 33 km heart: ~30), and a loop run up to ~6 times (3 m jitter: 1 700) stay exact.
+EXACT_FILL_MAX_CROSSINGS = 2500
+# Traces of at most this many points are always filled exactly (a planner candidate: the estimate would cost
+# a fifth of its quick score); even a scribble of this many points costs ~0.2 s.
+EXACT_FILL_MAX_POINTS = 200
+# Segments of the line less than this many cells apart along it cross a grid cell as one pass (fix-to-fix
+# jitter makes a pass leave a cell and come back).
+PASS_GAP_CELLS = 3
+# The raster fill: cells across the trace's larger extent, coarsened when the line would need more samples.
+FILL_RASTER_CELLS = 1024
+FILL_RASTER_MAX_SAMPLES = 250_000
+
+
 def filled_polygon(xy: np.ndarray):
     """The area a closed route (or outline) encloses: union of the faces of its noded line (closed by a
-    straight segment from its end to its start). Dangling parts (spurs, an approach) enclose nothing."""
+    straight segment from its end to its start). Dangling parts (spurs, an approach) enclose nothing.
+
+    Exact for a trace whose passes cross each other at most ~EXACT_FILL_MAX_CROSSINGS times; beyond that the
+    raster fill (`_raster_filled_polygon`), within ~1 % of the exact area and cheaper than ~0.1 s."""
     ring = close_ring(np.asarray(xy, dtype=np.float64)).copy()
     if len(ring) < 4:
         return shapely.Polygon()
     ring[-1] = ring[0]  # exactly: polygonize needs the ring to close, not nearly close
+    if len(ring) > EXACT_FILL_MAX_POINTS and _crossing_estimate(ring) > EXACT_FILL_MAX_CROSSINGS:
+        return _raster_filled_polygon(ring)
     noded = shapely.unary_union(shapely.LineString(ring))
     faces = shapely.polygonize(shapely.get_parts(noded))
     parts = shapely.get_parts(faces)
@@ -149,6 +172,72 @@ def filled_polygon(xy: np.ndarray):
     except shapely.errors.GEOSException:
         filled = shapely.unary_union(parts)
     return shapely.make_valid(filled)
+
+
+def _line_cells(ring: np.ndarray, cell: float, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid cells (column, row) of points along the closed line at most 0.99 `cell` apart, and the segment
+    each point lies on. Consecutive points fall in the same or 8-adjacent cells, so the cells form an
+    8-connected barrier that a 4-connected flood fill cannot cross."""
+    steps = np.diff(ring, axis=0)
+    counts = np.maximum(np.ceil(np.hypot(steps[:, 0], steps[:, 1]) / (0.99 * cell)), 1).astype(np.int64)
+    segment = np.repeat(np.arange(len(steps)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    share = (np.arange(len(segment)) - first) / counts[segment]
+    points = ring[segment] + steps[segment] * share[:, None]
+    return np.floor((points - origin) / cell).astype(np.int64), segment
+
+
+def _crossing_estimate(ring: np.ndarray) -> float:
+    """About how many times the trace's separate passes cross: pairs of passes sharing a cell of a grid the
+    size of the trace's typical step (at most 1/64 of its extent). A pass is a run of segments less than
+    PASS_GAP_CELLS apart along the line. O(n log n)."""
+    steps = np.hypot(*np.diff(ring, axis=0).T)
+    along = np.concatenate(([0.0], np.cumsum(steps)))
+    moving = steps[steps > 0]
+    if not len(moving):
+        return 0.0
+    extent = float((ring.max(axis=0) - ring.min(axis=0)).max())
+    cell = max(min(float(np.median(moving)), extent / 64), along[-1] / FILL_RASTER_MAX_SAMPLES)
+    cells, segment = _line_cells(ring, cell, ring.min(axis=0))
+    columns = int(cells[:, 0].max()) + 1
+    key = np.unique((cells[:, 1] * columns + cells[:, 0]) * len(ring) + segment)
+    cell_key, segment = key // len(ring), key % len(ring)
+    new_pass = np.ones(len(key), dtype=bool)
+    new_pass[1:] = ((cell_key[1:] != cell_key[:-1])
+                    | (along[segment[1:]] - along[segment[:-1] + 1] > PASS_GAP_CELLS * cell))
+    _, passes = np.unique(cell_key[new_pass], return_counts=True)
+    return float((passes * (passes - 1) // 2).sum())
+
+
+def _raster_filled_polygon(ring: np.ndarray):
+    """The filled area on a raster: the cells the line passes through and every cell a 4-connected flood
+    from outside cannot reach, traced to a polygon, moved in by half a cell (the line lies on average half a
+    cell inside the outer edge of its cells) and simplified to half a cell. Thin enclosed slivers (less than
+    a cell across) are lost; a face wider than a few cells keeps its area to ~1 %. O(n + cells)."""
+    from scipy import ndimage
+
+    low, high = ring.min(axis=0), ring.max(axis=0)
+    length = float(np.hypot(*np.diff(ring, axis=0).T).sum())
+    cell = max(float((high - low).max()) / FILL_RASTER_CELLS, length / FILL_RASTER_MAX_SAMPLES)
+    if cell <= 0:
+        return shapely.Polygon()
+    origin = low - 2 * cell  # a free border all round: the flood starts in its corner
+    cells, _ = _line_cells(ring, cell, origin)
+    shape = (int(cells[:, 1].max()) + 3, int(cells[:, 0].max()) + 3)
+    barrier = np.zeros(shape, dtype=bool)
+    barrier[cells[:, 1], cells[:, 0]] = True
+    regions, _ = ndimage.label(~barrier)  # 4-connected
+    filled = (regions != regions[0, 0]).astype(np.int8)
+    # The filled region's boundary: the unit edges between a filled and an empty cell, polygonized.
+    row, column = np.nonzero(np.diff(filled, axis=1))
+    vertical = np.stack((np.stack((column + 1, row), axis=1), np.stack((column + 1, row + 1), axis=1)), axis=1)
+    row, column = np.nonzero(np.diff(filled, axis=0))
+    horizontal = np.stack((np.stack((column, row + 1), axis=1), np.stack((column + 1, row + 1), axis=1)), axis=1)
+    edges = np.concatenate((vertical, horizontal)).astype(np.float64) * cell + origin
+    boundary = shapely.line_merge(shapely.multilinestrings(shapely.linestrings(edges)))
+    polygon = shapely.unary_union(shapely.get_parts(shapely.polygonize(shapely.get_parts(boundary))))
+    polygon = shapely.buffer(polygon, -0.5 * cell, join_style="mitre")
+    return shapely.make_valid(shapely.simplify(polygon, 0.5 * cell))
 
 
 def _normalise(polygon) -> tuple[object, float]:
