@@ -19,7 +19,8 @@ Algorithm (DESIGN.md "The route planner"):
    dearer; out-and-back spurs (a -> b -> a) and short cycles ("teeth") are cut, except where they draw a
    feature corner of the figure (a star's tip) and that version scores better. An off-start figure gets the
    shortest street path from the start to its entry junction, run there and back (`figure_range`).
-5. The scale is calibrated with secant steps until the length is within 3 % of the target.
+5. The scale is calibrated with secant steps until the length is within 6 % of the target (3 % for an explicit
+   placement): routings saved there go to more placements.
 6. Candidates are ranked by a quick score (sqrt(trace score x coarse recognisability)). The best distinct
    ones are re-routed once towards the outline as similarity-fitted to their own route (an EM-style step),
    scored with `shape_fidelity` on the figure part (recognisability-led), kept if within +-10 % of the target
@@ -83,6 +84,10 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 # --- length tolerances ----------------------------------------------------------------------------
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
+# The search stops calibrating a placement sooner, once within ±6 % (ranking costs 50 points per unit of length
+# error, so 3 points at most): on irregular streets the length jumps with the size, and the routings saved go
+# to more placements, where the figures that read are found (more placements raised the best on Suwon).
+SEARCH_CALIBRATION_TOLERANCE = 0.06
 MAX_CALIBRATION_STEPS = 4
 # Live placement sized to a distance routes the figure at most 6 times (the first guess already subtracts the
 # approach; the approach itself changes with the size, and street blocks make the length jump): ~30 ms a
@@ -379,7 +384,7 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
             perimeter = placement.perimeter_m * DETOUR_GUESS / detour.ratio
             cand = _route_at_centre(area, unit_outline, corner_idx, placement.centre_xy, placement.rotation_deg,
                                     perimeter, request.closed, target_m, deadline=search_deadline,
-                                    detour=detour)
+                                    detour=detour, tolerance=SEARCH_CALIBRATION_TOLERANCE)
         if cand is not None:
             candidates.append(_scored(area, cand, request.closed, target_m))
 
@@ -519,7 +524,8 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                      rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
                      deadline: _Deadline, max_steps: int = MAX_CALIBRATION_STEPS,
-                     detour: _Detour | None = None, bracketed: bool = False) -> _Candidate | None:
+                     detour: _Detour | None = None, bracketed: bool = False,
+                     tolerance: float = CALIBRATION_TOLERANCE) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
     With `calibrate_to_m`, the perimeter is adjusted until approach + figure is within CALIBRATION_TOLERANCE
@@ -544,7 +550,7 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
         if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
             best = cand
         history.append((scale, cand.length_m))
-        if abs(cand.length_m / calibrate_to_m - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
+        if abs(cand.length_m / calibrate_to_m - 1) <= tolerance or deadline.passed():
             break
         scale = _next_scale(history, calibrate_to_m, cand) if bracketed else _secant_scale(history, calibrate_to_m,
                                                                                             cand)
@@ -1073,7 +1079,7 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
             best = cand
         history.append((scale, cand.length_m))
         ratio = cand.length_m / target_m
-        if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
+        if abs(ratio - 1) <= SEARCH_CALIBRATION_TOLERANCE:
             break
         if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
             (s0, l0), (s1, l1) = history[-2], history[-1]
