@@ -156,7 +156,7 @@ BUDGET_S = 2.0
 
 
 def bench_network(path: Path | None, starts: int, sheet_dir: Path, *, shapes=SHAPES, distances_km=DISTANCES_KM,
-                  drag: bool = True) -> list[dict]:
+                  drag: bool = True, check_suggestions: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         graph_path = Path(tmp) / "network.rwgraph"
         if path is None:
@@ -182,6 +182,7 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path, *, shapes=SHA
         graph.kdtree  # noqa: B018 - build the KD-tree outside the timings, as a long-lived process would
         warm_up()  # the catalogue rasters, built once per process (as the API's worker does at start)
         sheet: list[tuple[str, object, np.ndarray, bool]] = []
+        suggestions: list[tuple[str, float, float, float, float]] = []
         for shape in shapes:
             outline = template_outline(shape)
             for km in distances_km:
@@ -199,8 +200,12 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path, *, shapes=SHA
                     cpu_times.append(time.thread_time() - c0)
                     options.extend(result)
                     sheet.extend((shape, option, outline, True) for option in result)
+                    if result and not result[0].recognisable and result[0].min_recognisable_length_m:
+                        suggestions.append((shape, km, lat, lon, result[0].min_recognisable_length_m))
                 rows.append({"network": name, "shape": shape, "km": km, "times": times, "cpu": cpu_times,
                              "options": options, "failures": failures, "runs": len(points)})
+        if check_suggestions:
+            bench_suggestions(graph, suggestions)
         if drag:
             drags, drag_cpu = bench_drag(graph, points)
             rows.append({"network": name, "drag_times": drags, "drag_cpu": drag_cpu})
@@ -210,6 +215,24 @@ def bench_network(path: Path | None, starts: int, sheet_dir: Path, *, shapes=SHA
                     heading=f"{name}: {len(sheet)} options sorted by shape_fidelity (R = recognisability)")
         print(f"contact sheet: {sheet_path} ({len(sheet)} options)")
     return rows
+
+
+def bench_suggestions(graph: RoadGraph, suggestions: list[tuple[str, float, float, float, float]]) -> None:
+    """Plan again at each suggested distance (the runner following the suggestion, full budget): the best
+    option there should be recognisable."""
+    followed = 0
+    for shape, km, lat, lon, suggested_m in suggestions:
+        request = PlanRequest(outline_xy=template_outline(shape), start_lat=lat, start_lon=lon,
+                              target_length_m=suggested_m, options_count=3, time_budget_s=BUDGET_S)
+        try:
+            best = plan_routes(graph, request)[0]
+        except RouteNotFound:
+            print(f"  suggestion {shape} {km:g} km -> {suggested_m / 1000:.2f} km: RouteNotFound")
+            continue
+        followed += best.recognisable
+        print(f"  suggestion {shape} {km:g} km -> {suggested_m / 1000:.2f} km: best R {best.recognisability:.0f}, "
+              f"recognisable {best.recognisable}")
+    print(f"suggested distances followed: {followed} of {len(suggestions)} give a recognisable best option")
 
 
 def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
@@ -331,9 +354,12 @@ def main() -> int:
     parser.add_argument("--distances", default=",".join(f"{km:g}" for km in DISTANCES_KM),
                         help="comma-separated target distances, km")
     parser.add_argument("--no-drag", action="store_true", help="skip the live-placement (drag) run")
+    parser.add_argument("--check-suggestions", action="store_true",
+                        help="plan again at every suggested distance and count recognisable best options")
     args = parser.parse_args()
     selection = {"shapes": tuple(args.shapes.split(",")),
-                 "distances_km": tuple(float(km) for km in args.distances.split(",")), "drag": not args.no_drag}
+                 "distances_km": tuple(float(km) for km in args.distances.split(",")), "drag": not args.no_drag,
+                 "check_suggestions": args.check_suggestions}
     global BUDGET_S
     BUDGET_S = args.budget
     print(f"time budget per request {BUDGET_S:.1f} s; load average at start {os.getloadavg()[0]:.1f} on "

@@ -272,10 +272,10 @@ class RouteSerializer(serializers.ModelSerializer):
     )
     options = RouteOptionSerializer(many=True, read_only=True)
     suggested_distance = serializers.SerializerMethodField(
-        help_text="km, 2 decimals: when the best option is not `recognisable`, the smallest distance at which "
-        "the planner estimates this figure reads as itself near the start (after a failed try at that length, "
-        "1.5x the distance), at most the longest distance whose figure still fits in the road network; null "
-        "otherwise, or when nothing clearly longer than the request fits")
+        help_text="km, 2 decimals: when the best option is not `recognisable`, a distance at which this figure "
+        "reads as itself near the start: the smallest the planner estimates (after a failed try at that length, "
+        "1.5x the distance, or the longest whose figure still fits in the road network), given only when it "
+        "fits and a quick plan at that distance drew the figure recognisably; null otherwise")
 
     class Meta:
         model = Route

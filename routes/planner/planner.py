@@ -19,7 +19,8 @@ Algorithm (DESIGN.md "The route planner"):
    dearer; out-and-back spurs (a -> b -> a) and short cycles ("teeth") are cut, except where they draw a
    feature corner of the figure (a star's tip) and that version scores better. An off-start figure gets the
    shortest street path from the start to its entry junction, run there and back (`figure_range`).
-5. The scale is calibrated with secant steps until the length is within 3 % of the target.
+5. The scale is calibrated with secant steps until the length is within 6 % of the target (3 % for an explicit
+   placement): routings saved there go to more placements.
 6. Candidates are ranked by a quick score (sqrt(trace score x coarse recognisability)). The best distinct
    ones are re-routed once towards the outline as similarity-fitted to their own route (an EM-style step),
    scored with `shape_fidelity` on the figure part (recognisability-led), kept if within +-10 % of the target
@@ -83,6 +84,10 @@ PACES_S_PER_KM = {"running": RUNNING_PACE_S_PER_KM, "walking": WALKING_PACE_S_PE
 # --- length tolerances ----------------------------------------------------------------------------
 LENGTH_TOLERANCE = 0.10  # options outside ±10 % of the target are never returned
 CALIBRATION_TOLERANCE = 0.03  # stop calibrating the scale once within ±3 %
+# The search stops calibrating a placement sooner, once within ±6 % (ranking costs 50 points per unit of length
+# error, so 3 points at most): on irregular streets the length jumps with the size, and the routings saved go
+# to more placements, where the figures that read are found (more placements raised the best on Suwon).
+SEARCH_CALIBRATION_TOLERANCE = 0.06
 MAX_CALIBRATION_STEPS = 4
 # Live placement sized to a distance routes the figure at most 6 times (the first guess already subtracts the
 # approach; the approach itself changes with the size, and street blocks make the length jump): ~30 ms a
@@ -182,6 +187,9 @@ RECOGNISABLE_MIN_SCORE = 60.0
 # When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target (at most
 # the longest run whose figure fits in the network, `longest_fitting_length_m`).
 UNRECOGNISABLE_GROWTH = 1.5
+# The suggestion is checked by planning it with half the request's budget (on top of it: an unrecognisable
+# answer costs up to 1.5x the budget); a suggestion that still does not read is dropped.
+SUGGESTION_PROBE_SHARE = 0.5
 # Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
 # feature must span 3 spacings; smooth figures (no corners) count as an octagon.
 RESOLUTION_RADIUS_M = 400.0
@@ -344,7 +352,8 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     are routed, or enough distinct candidates already read clearly (GOOD_ENOUGH_QUICK_SCORE). Options are
     ranked by `shape_fidelity` (recognisability-led) minus length, approach and safety penalties; each is
     within ±10 % of the target length (approach included). Each option carries `recognisable` and the
-    engine's `min_recognisable_length_m` for this figure near this start.
+    engine's `min_recognisable_length_m` for this figure near this start; when the best is not recognisable,
+    that length is the one to suggest, checked by planning it (`_verified_suggestion`), or None.
     `request.time_budget_s` is the planning thread's CPU time (`_Deadline`); `request.wall_limit_s` caps the
     wall clock.
     Raises StartOutsideNetwork when the graph does not cover the start, RouteNotFound when no option within
@@ -379,7 +388,7 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
             perimeter = placement.perimeter_m * DETOUR_GUESS / detour.ratio
             cand = _route_at_centre(area, unit_outline, corner_idx, placement.centre_xy, placement.rotation_deg,
                                     perimeter, request.closed, target_m, deadline=search_deadline,
-                                    detour=detour)
+                                    detour=detour, tolerance=SEARCH_CALIBRATION_TOLERANCE)
         if cand is not None:
             candidates.append(_scored(area, cand, request.closed, target_m))
 
@@ -396,7 +405,30 @@ def plan_routes(graph: RoadGraph, request: PlanRequest) -> list[PlannedRoute]:
     options = _finalise(graph, area, chosen, outline, request, target_m, deadline=deadline)
     min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
     longest_m = longest_fitting_length_m(graph, unit_outline, detour.ratio)
-    return [_with_recognisable(option, target_m, min_length_m, longest_m) for option in options]
+    options = [_with_recognisable(option, target_m, min_length_m, longest_m) for option in options]
+    if request.verify_suggestion and not options[0].recognisable:
+        suggested = _verified_suggestion(graph, request, options[0].min_recognisable_length_m)
+        options = [option if option.recognisable else dataclasses.replace(option, min_recognisable_length_m=suggested)
+                   for option in options]
+    return options
+
+
+def _verified_suggestion(graph: RoadGraph, request: PlanRequest, suggested_m: float | None) -> float | None:
+    """The length to suggest, checked: planned once (one option, SUGGESTION_PROBE_SHARE of the request's
+    budget, on top of it) it must come out recognisable (score and estimate), else None. The unchecked
+    estimate is a guess from the junction spacing (and 1.5x the target when the streets drew the figure less
+    clearly than it promised); a suggestion the runner follows must not fail again."""
+    if suggested_m is None:
+        return None
+    wall = None if request.wall_limit_s is None else SUGGESTION_PROBE_SHARE * float(request.wall_limit_s)
+    probe = dataclasses.replace(request, target_length_m=float(suggested_m), options_count=1,
+                                time_budget_s=SUGGESTION_PROBE_SHARE * float(request.time_budget_s),
+                                wall_limit_s=wall, verify_suggestion=False)
+    try:
+        best = plan_routes(graph, probe)[0]
+    except (RouteNotFound, ValueError):
+        return None
+    return suggested_m if best.recognisable else None
 
 
 def _within_tolerance(cand: _Candidate, target_m: float) -> bool:
@@ -424,19 +456,23 @@ def _candidate_key(cand: _Candidate, target_m: float) -> float:
 def _with_recognisable(option: PlannedRoute, target_m: float, min_length_m: float,
                        longest_fitting_m: float = math.inf) -> PlannedRoute:
     """Mark the option recognisable or not (`RECOGNISABLE_MIN_SCORE`, `min_recognisable_length_m`) and set
-    the length to suggest: the estimate, or UNRECOGNISABLE_GROWTH x the target when the streets drew it less
-    clearly than the estimate promised; never beyond `longest_fitting_m` (`longest_fitting_length_m`): then
-    the longest that fits when it is clearly longer than the target (the best chance, even below the
-    estimate), else None (no size that fits is worth another try)."""
+    the length to suggest, one at which the estimate says the figure reads and which fits the network
+    (`longest_fitting_length_m`), rounded up to 10 m: the estimate when the request is below it, else (the
+    streets drew it less clearly than the estimate promised) UNRECOGNISABLE_GROWTH x the target, or the
+    longest that fits when that is shorter but still clearly longer than the target. None when no such
+    length exists (the estimate itself does not fit: a shorter run would be marked unrecognisable again).
+    `plan_routes` then checks the suggestion by planning it (`_verified_suggestion`)."""
     recognisable = target_m >= min_length_m and option.recognisability >= RECOGNISABLE_MIN_SCORE
     suggested: float | None = min_length_m
     if not recognisable and target_m >= min_length_m:
         suggested = target_m * UNRECOGNISABLE_GROWTH
+    suggested = math.ceil(suggested / 10.0) * 10.0
     if suggested > longest_fitting_m:
-        fits = longest_fitting_m > target_m * (1 + LENGTH_TOLERANCE)
-        suggested = math.floor(longest_fitting_m / 10.0) * 10.0 if fits else None
+        fitting = math.floor(longest_fitting_m / 10.0) * 10.0
+        suggested = (fitting if fitting >= min_length_m and fitting > target_m * (1 + LENGTH_TOLERANCE)
+                     else None)
     return dataclasses.replace(option, recognisable=recognisable,
-                               min_recognisable_length_m=None if suggested is None else float(round(suggested, -1)))
+                               min_recognisable_length_m=None if suggested is None else float(suggested))
 
 
 def longest_fitting_length_m(graph: RoadGraph, unit_outline: np.ndarray, detour_ratio: float) -> float:
@@ -519,7 +555,8 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
                      rotation_deg: float, perimeter_m: float, closed: bool, calibrate_to_m: float | None, *,
                      deadline: _Deadline, max_steps: int = MAX_CALIBRATION_STEPS,
-                     detour: _Detour | None = None, bracketed: bool = False) -> _Candidate | None:
+                     detour: _Detour | None = None, bracketed: bool = False,
+                     tolerance: float = CALIBRATION_TOLERANCE) -> _Candidate | None:
     """Route the figure centred at `centre_xy` (metres from the start), with the approach from the start.
 
     With `calibrate_to_m`, the perimeter is adjusted until approach + figure is within CALIBRATION_TOLERANCE
@@ -544,7 +581,7 @@ def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarr
         if best is None or abs(cand.length_m - calibrate_to_m) < abs(best.length_m - calibrate_to_m):
             best = cand
         history.append((scale, cand.length_m))
-        if abs(cand.length_m / calibrate_to_m - 1) <= CALIBRATION_TOLERANCE or deadline.passed():
+        if abs(cand.length_m / calibrate_to_m - 1) <= tolerance or deadline.passed():
             break
         scale = _next_scale(history, calibrate_to_m, cand) if bracketed else _secant_scale(history, calibrate_to_m,
                                                                                             cand)
@@ -1073,7 +1110,7 @@ def _route_with_calibration(area: _Area, unit_outline: np.ndarray, corner_idx: n
             best = cand
         history.append((scale, cand.length_m))
         ratio = cand.length_m / target_m
-        if abs(ratio - 1) <= CALIBRATION_TOLERANCE:
+        if abs(ratio - 1) <= SEARCH_CALIBRATION_TOLERANCE:
             break
         if len(history) >= 2 and abs(history[-1][1] - history[-2][1]) > 1.0:
             (s0, l0), (s1, l1) = history[-2], history[-1]

@@ -48,6 +48,9 @@ class PlanRequest:
         returns the best found so far. CPU, not wall time: on a busy machine the answer comes later but is
         the same search.
     wall_limit_s: a wall-clock cap on top (None = none), so a starved process still answers.
+    verify_suggestion: when the best option is not recognisable, check the length to suggest by planning it
+        (a probe with part of the budget, on top of it) and suggest it only if it draws the figure
+        recognisably; False: the unchecked estimate (the probe itself plans with False).
     max_rotation_deg: how far the figure may be turned from upright to fit the streets (a heart at 90° is
         no longer read as a heart; 180 allows any turn).
     """
@@ -62,6 +65,7 @@ class PlanRequest:
     time_budget_s: float = 1.0
     max_rotation_deg: float = 45.0
     wall_limit_s: float | None = None
+    verify_suggestion: bool = True
 
 
 @dataclass(frozen=True)

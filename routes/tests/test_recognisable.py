@@ -13,8 +13,8 @@ from routes.tests.test_routes_api import URL
 
 pytestmark = pytest.mark.django_db
 
-COARSE_BLOCK_M = 250.0  # long blocks: a star's arms need several of them
-COARSE_SIZE = 13
+COARSE_BLOCK_M = 200.0  # long blocks: a star's arms need several of them
+COARSE_SIZE = 21  # 4 km across: a star long enough for the blocks still fits
 
 
 @pytest.fixture
@@ -53,6 +53,12 @@ def test_a_star_too_small_for_coarse_blocks_is_marked_with_a_suggested_distance(
     assert all(option["recognisability"] < 50 and option["shape_fidelity"] < 50 for option in route["options"])
     assert route["suggested_distance"] is not None and route["suggested_distance"] > 3.0
     assert Route.objects.get(pk=route["id"]).suggested_distance_km == pytest.approx(route["suggested_distance"])
+    # The suggestion was checked by planning it: following it draws a star that reads.
+    followed = auth_client.post(URL, _star_request(route["suggested_distance"]), format="json")
+    assert followed.status_code == 201, followed.json()
+    best = followed.json()["data"]["options"][0]
+    assert best["recognisable"] is True and best["recognisability"] >= 60
+    assert followed.json()["data"]["suggested_distance"] is None
 
 
 def test_suggested_distance_comes_from_the_best_option_when_it_is_not_recognisable(

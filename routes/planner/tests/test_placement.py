@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from routes.planner import planner as planner_module
 from routes.planner.geometry import haversine_m
 from routes.planner.planner import (
     Placement,
@@ -218,9 +219,53 @@ def test_suggested_length_never_exceeds_what_fits_in_the_network():
     assert _with_recognisable(option, 2000.0, 1500.0, 2600.0).min_recognisable_length_m == 2600.0
     # Nothing clearly longer than the target fits: no suggestion rather than one that fails again.
     assert _with_recognisable(option, 2000.0, 1500.0, 2100.0).min_recognisable_length_m is None
-    # Below the estimate: the estimate; when it does not fit, the longest that does (the best chance) while
-    # that is clearly longer than the target.
+    # Below the estimate: the estimate; when it does not fit, nothing (a shorter run that fits is below the
+    # estimate and would be marked unrecognisable again).
     assert _with_recognisable(option, 1000.0, 1500.0, 4000.0).min_recognisable_length_m == 1500.0
-    assert _with_recognisable(option, 1000.0, 1500.0, 1400.0).min_recognisable_length_m == 1400.0
+    assert _with_recognisable(option, 1000.0, 1500.0, 1400.0).min_recognisable_length_m is None
     assert _with_recognisable(option, 1000.0, 1500.0, 1050.0).min_recognisable_length_m is None
+    # Rounded up, never below the estimate.
+    assert _with_recognisable(option, 1000.0, 1503.0, 4000.0).min_recognisable_length_m == 1510.0
+    # Grown past what fits: the longest that fits only if the estimate says it reads there.
+    assert _with_recognisable(option, 2400.0, 2300.0, 2700.0).min_recognisable_length_m == 2700.0
 
+
+
+def test_a_suggested_length_is_one_that_draws_the_figure():
+    # 50 m blocks: a 1.4 km star is below the estimate (its arms span too few junctions), so it is marked
+    # unrecognisable with a suggestion; the suggestion was planned (checked) before it was given, and
+    # following it draws a star that reads.
+    small = grid_graph(cols=41, rows=41, spacing_m=50.0)
+    lat, lon = grid_node_latlng(small, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("star"), start_lat=lat, start_lon=lon,
+                          target_length_m=1400.0, time_budget_s=1.0, wall_limit_s=60.0)
+    best = plan_routes(small, request)[0]
+    assert best.recognisable is False
+    assert best.min_recognisable_length_m is not None and best.min_recognisable_length_m > 1400.0 * 1.1
+    followed = plan_routes(small, dataclasses.replace(request, target_length_m=best.min_recognisable_length_m))[0]
+    assert followed.recognisable is True
+    assert followed.recognisability >= 60.0
+
+
+def test_a_suggestion_that_does_not_draw_the_figure_is_not_given(monkeypatch):
+    # The check plans the suggested length; when that comes out unrecognisable too, no length is suggested
+    # rather than one that fails again.
+    small = grid_graph(cols=41, rows=41, spacing_m=50.0)
+    lat, lon = grid_node_latlng(small, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("star"), start_lat=lat, start_lon=lon,
+                          target_length_m=1400.0, time_budget_s=1.0, wall_limit_s=60.0)
+    real = planner_module.plan_routes
+    probes = []
+
+    def unreadable_probe(graph, probe):
+        options = real(graph, probe)
+        if not probe.verify_suggestion:
+            probes.append(probe.target_length_m)
+            options = [dataclasses.replace(option, recognisability=30.0, recognisable=False) for option in options]
+        return options
+
+    monkeypatch.setattr(planner_module, "plan_routes", unreadable_probe)
+    options = planner_module.plan_routes(small, request)
+    assert len(probes) == 1 and probes[0] > 1400.0
+    assert options[0].recognisable is False
+    assert all(option.min_recognisable_length_m is None for option in options if not option.recognisable)
