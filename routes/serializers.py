@@ -274,8 +274,8 @@ class RouteSerializer(serializers.ModelSerializer):
     suggested_distance = serializers.SerializerMethodField(
         help_text="km, 2 decimals: when the best option is not `recognisable`, a distance at which this figure "
         "reads as itself near the start: the smallest the planner estimates (after a failed try at that length, "
-        "1.5x the distance, or the longest whose figure still fits in the road network), given only when it "
-        "fits and a quick plan at that distance drew the figure recognisably; null otherwise")
+        "1.5x the distance), rounded up; given only when the figure fits in the road network at that length "
+        "and a quick plan there drew it recognisably; null otherwise")
 
     class Meta:
         model = Route

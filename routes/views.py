@@ -73,7 +73,8 @@ OPTION_FIELDS_DESCRIPTION = (
     "of `Accept-Language`: `ko` by default, or `en`). Planned options come first in the planner's rank (by "
     "recognisability); placed options follow in the order they were placed.\n\n"
     "The route's `suggested_distance` (km) is set when its best option is not `recognisable`: the target was "
-    "below the smallest distance at which this figure reads as itself on the streets near the start."
+    "below the smallest distance at which this figure reads as itself on the streets near the start, and a "
+    "quick plan at the suggested distance drew it recognisably (null when no such distance fits the network)."
 )
 
 

@@ -187,9 +187,10 @@ RECOGNISABLE_MIN_SCORE = 60.0
 # When a request at or above the estimate still comes out unrecognisable, suggest 1.5x the target (at most
 # the longest run whose figure fits in the network, `longest_fitting_length_m`).
 UNRECOGNISABLE_GROWTH = 1.5
-# The suggestion is checked by planning it with half the request's budget (on top of it: an unrecognisable
-# answer costs up to 1.5x the budget); a suggestion that still does not read is dropped.
-SUGGESTION_PROBE_SHARE = 0.5
+# The suggestion is checked by planning it with 30 % of the request's budget, on top of it: an unrecognisable
+# answer costs up to 1.3x the budget, which keeps a request near the second of CPU it may take. A suggestion
+# that still does not read is dropped.
+SUGGESTION_PROBE_SHARE = 0.3
 # Resolution estimate (`min_recognisable_length_m`): junction spacing within 400 m of the start; the finest
 # feature must span 3 spacings; smooth figures (no corners) count as an octagon.
 RESOLUTION_RADIUS_M = 400.0
