@@ -17,7 +17,8 @@ rival as its figure once 2e >= d_R (the distance is a metric), so losing to such
 street circle scored 0 against the house (d = 0.15) and a clear square 0 against the heart.
 
 "Filled route": the union of the faces the route's line encloses (shapely polygonize of the noded line), so
-out-and-back spurs, the approach from the start and retraced streets add no area. A right-sized blob is
+out-and-back spurs, the approach from the start and retraced streets add no area. A trace whose passes cross
+thousands of times (many laps) is filled on a raster instead, at the same area (`filled_polygon`). A right-sized blob is
 closer to the circle than to a heart, so a heart-sized blob scores ~0; the exact outline scores 100. The
 square root is calibrated by eye on the bench's contact sheets: a street route keeping a third of the
 outline's margin over its nearest rival (rounded corners, a shallower notch) already reads clearly as its
