@@ -51,6 +51,7 @@ _METRES_PER_DEG_LAT = EARTH_RADIUS_M * math.pi / 180.0
 # `covers`: the start must be inside the bbox grown by this margin, and this close to a network node.
 COVERS_BBOX_MARGIN_M = 500.0
 COVERS_MAX_NODE_DISTANCE_M = 300.0
+CSR_CHUNK_EDGES = 1_000_000  # adjacency entries placed at a time when building the CSR rows
 
 
 class HighwayClass(IntEnum):
@@ -548,7 +549,9 @@ def build_grid_index(node_lat: np.ndarray, node_lon: np.ndarray, cell_deg: float
     col = np.floor((node_lon - origin_lon) / cell_deg).astype(np.int64)
     rows = int(row.max()) + 1 if len(row) else 1
     columns = int(col.max()) + 1 if len(col) else 1
-    key = row * columns + col
+    key = row  # made in place: a country's import builds this index beside the whole graph
+    key *= columns
+    key += col
     del row, col
     order = np.argsort(key, kind="stable")
     key = key[order]
@@ -664,8 +667,8 @@ def _canonical_edge_order(edge_u: np.ndarray, edge_v: np.ndarray, edge_length_m:
 def _build_csr(n_nodes: int, edge_u: np.ndarray, edge_v: np.ndarray) -> dict[str, np.ndarray]:
     """CSR adjacency of an undirected edge list: each node's row lists first the edges where it is `edge_u`,
     then those where it is `edge_v`, each in edge order. Filled one side at a time: an edge's place is its
-    rank among its node's edges on that side plus where that side begins in the node's row (~28 bytes an edge
-    of scratch)."""
+    rank among its node's edges on that side plus where that side begins in the node's row (8 bytes an edge
+    of scratch, the sort order of one side)."""
     n_edges = len(edge_u)
     count_u = np.bincount(edge_u, minlength=n_nodes)
     count_v = np.bincount(edge_v, minlength=n_nodes)
@@ -675,17 +678,17 @@ def _build_csr(n_nodes: int, edge_u: np.ndarray, edge_v: np.ndarray) -> dict[str
     adj_edge = np.empty(2 * n_edges, dtype=_ARRAY_DTYPES["adj_edge"])
     # Per node and side: where that side's run begins in the node's row minus where it begins in the side's
     # sorted order, so an entry's place is this shift plus its index in the sorted order.
-    start_u, start_v = np.cumsum(count_u) - count_u, np.cumsum(count_v) - count_v
-    shift_u = indptr[:-1] - start_u
-    shift_v = indptr[:-1] + count_u - start_v
-    del start_u, start_v
+    shift_u = indptr[:-1] - (np.cumsum(count_u) - count_u)
+    shift_v = indptr[:-1] + count_u - (np.cumsum(count_v) - count_v)
+    del count_u, count_v
     for own, other, shift in ((edge_u, edge_v, shift_u), (edge_v, edge_u, shift_v)):
         order = np.argsort(own, kind="stable")
-        position = shift[own[order]]
-        position += np.arange(n_edges)
-        adj_node[position] = other[order]
-        adj_edge[position] = order
-        del order, position
+        for start in range(0, n_edges, CSR_CHUNK_EDGES):  # the places a chunk at a time: no scratch per edge
+            chunk = order[start:start + CSR_CHUNK_EDGES]
+            position = shift[own[chunk]] + np.arange(start, start + len(chunk))
+            adj_node[position] = other[chunk]
+            adj_edge[position] = chunk
+        del order
     return {"indptr": indptr, "adj_node": adj_node, "adj_edge": adj_edge}
 
 

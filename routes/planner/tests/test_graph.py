@@ -4,6 +4,7 @@ self-loops, parallel edges, index dtype), and its CSR adjacency lists every edge
 import numpy as np
 import pytest
 
+from routes.planner import graph as graph_module
 from routes.planner.graph import _ARRAY_DTYPES, RoadGraph
 
 
@@ -45,7 +46,9 @@ def test_edges_are_canonical_deduplicated_and_keep_the_shortest(seed, index_dtyp
         assert getattr(graph, key).dtype == dtype, key
 
 
-def test_csr_rows_list_edges_from_both_ends_in_edge_order():
+@pytest.mark.parametrize("chunk_edges", [1_000_000, 7])
+def test_csr_rows_list_edges_from_both_ends_in_edge_order(chunk_edges, monkeypatch):
+    monkeypatch.setattr(graph_module, "CSR_CHUNK_EDGES", chunk_edges)  # a country's build fills it in chunks
     rng = np.random.default_rng(7)
     n_nodes = 50
     edge_u, edge_v = rng.integers(0, n_nodes, 400), rng.integers(0, n_nodes, 400)
