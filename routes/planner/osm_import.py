@@ -23,7 +23,7 @@ label/admin_centre node) are recorded for offline reverse geocoding of a start p
 Memory and speed: two passes (`build_graph_from_osm`). Pass 1 streams ways, place nodes and boundary relations
 through a C++ tag pre-filter and keeps 8 bytes per way-node reference; pass 2 streams the nodes and keeps the
 coordinates of those the ways use. No location store over all the file's nodes, no Python object per node; peak
-~250 bytes per graph node (README "Road networks").
+~150 bytes per graph node (README "Road networks").
 """
 
 from __future__ import annotations
