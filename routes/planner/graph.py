@@ -51,6 +51,7 @@ _METRES_PER_DEG_LAT = EARTH_RADIUS_M * math.pi / 180.0
 # `covers`: the start must be inside the bbox grown by this margin, and this close to a network node.
 COVERS_BBOX_MARGIN_M = 500.0
 COVERS_MAX_NODE_DISTANCE_M = 300.0
+CSR_CHUNK_EDGES = 1_000_000  # adjacency entries placed at a time when building the CSR rows
 
 
 class HighwayClass(IntEnum):
@@ -183,8 +184,15 @@ class RoadGraph:
         node_lat = np.ascontiguousarray(node_lat, dtype=np.float64)
         node_lon = np.ascontiguousarray(node_lon, dtype=np.float64)
         n_nodes = len(node_lat)
-        edge_u = np.asarray(edge_u, dtype=np.int64)
-        edge_v = np.asarray(edge_v, dtype=np.int64)
+        # Node indices in the stored int32 (a country has well under 2**31 nodes): no int64 copies of the edges.
+        if n_nodes >= 2**31:
+            raise ValueError("a road graph holds fewer than 2**31 nodes")
+        edge_u = np.asarray(edge_u, dtype=np.int64 if len(edge_u) == 0 else None)
+        edge_v = np.asarray(edge_v, dtype=np.int64 if len(edge_v) == 0 else None)
+        if len(edge_u) and (edge_u.min() < 0 or edge_v.min() < 0 or max(edge_u.max(), edge_v.max()) >= n_nodes):
+            raise ValueError("edge_u / edge_v must be indices into the node arrays")
+        edge_u = edge_u.astype(_ARRAY_DTYPES["edge_u"], copy=False)
+        edge_v = edge_v.astype(_ARRAY_DTYPES["edge_v"], copy=False)
         n_edges = len(edge_u)
 
         def default(values, fill, dtype):
@@ -198,18 +206,18 @@ class RoadGraph:
             edge_length_m = haversine_m(
                 node_lat[edge_u], node_lon[edge_u], node_lat[edge_v], node_lon[edge_v]
             )
-        edge_length_m = np.asarray(edge_length_m, dtype=np.float64)
+        edge_length_m = np.asarray(edge_length_m)
+        if edge_length_m.dtype.kind != "f":
+            edge_length_m = edge_length_m.astype(np.float64)
 
-        # Canonical (low, high) node order; drop self-loops; keep the shortest of parallel edges.
-        lo, hi = np.minimum(edge_u, edge_v), np.maximum(edge_u, edge_v)
-        keep = lo != hi
-        order = np.lexsort((edge_length_m[keep], hi[keep], lo[keep]))
-        idx = np.flatnonzero(keep)[order]
-        key = lo[idx] * n_nodes + hi[idx]
-        first = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=bool)
-        idx = idx[first]
-        edge_u, edge_v = lo[idx], hi[idx]
-        del lo, hi, keep, order, key, first  # a country's import peaks in this function: scratch goes first
+        # Canonical (low, high) node order, sorted by it; self-loops dropped; of parallel edges the shortest
+        # (the first in input order among equals). An edge list already canonical (the importer's) is taken as
+        # it is, without a copy: a country's import peaks in this function.
+        idx = None if _is_canonical(edge_u, edge_v) else _canonical_edge_order(edge_u, edge_v, edge_length_m,
+                                                                               n_nodes)
+
+        def pick(values, dtype, order=idx):
+            return (values if order is None else values[order]).astype(dtype, copy=False)
 
         arrays = {
             "node_lat": node_lat,
@@ -219,14 +227,16 @@ class RoadGraph:
                 if node_osm_id is None
                 else np.asarray(node_osm_id, dtype=np.int64)
             ),
-            "edge_u": edge_u.astype(np.int32),
-            "edge_v": edge_v.astype(np.int32),
-            "edge_length_m": edge_length_m[idx].astype(np.float32),
-            "edge_highway": edge_highway[idx],
-            "edge_lit": edge_lit[idx],
-            "edge_flags": edge_flags[idx],
-            "edge_name_idx": edge_name_idx[idx],
+            "edge_u": pick(np.minimum(edge_u, edge_v) if idx is not None else edge_u, np.int32),
+            "edge_v": pick(np.maximum(edge_u, edge_v) if idx is not None else edge_v, np.int32),
+            "edge_length_m": pick(edge_length_m, np.float32),
+            "edge_highway": pick(edge_highway, np.uint8),
+            "edge_lit": pick(edge_lit, np.int8),
+            "edge_flags": pick(edge_flags, np.uint8),
+            "edge_name_idx": pick(edge_name_idx, np.int32),
         }
+        del idx, edge_u, edge_v, edge_length_m, edge_highway, edge_lit, edge_flags, edge_name_idx
+        edge_u, edge_v = arrays["edge_u"], arrays["edge_v"]
         arrays.update(_build_csr(n_nodes, edge_u, edge_v))
         grid_meta, grid_arrays = build_grid_index(node_lat, node_lon)
         arrays.update(grid_arrays)
@@ -539,7 +549,9 @@ def build_grid_index(node_lat: np.ndarray, node_lon: np.ndarray, cell_deg: float
     col = np.floor((node_lon - origin_lon) / cell_deg).astype(np.int64)
     rows = int(row.max()) + 1 if len(row) else 1
     columns = int(col.max()) + 1 if len(col) else 1
-    key = row * columns + col
+    key = row  # made in place: a country's import builds this index beside the whole graph
+    key *= columns
+    key += col
     del row, col
     order = np.argsort(key, kind="stable")
     key = key[order]
@@ -612,27 +624,71 @@ class GraphFileWriter:
             self._tmp_path.unlink(missing_ok=True)
 
 
+def _is_canonical(edge_u: np.ndarray, edge_v: np.ndarray) -> bool:
+    """True if every edge has edge_u < edge_v and the edges are strictly increasing in (edge_u, edge_v): no
+    self-loops, no parallel edges, already in the stored order. Bool scratch only."""
+    if len(edge_u) == 0:
+        return True
+    if not bool(np.all(edge_u < edge_v)):
+        return False
+    du = edge_u[1:] > edge_u[:-1]
+    return bool(np.all(du | ((edge_u[1:] == edge_u[:-1]) & (edge_v[1:] > edge_v[:-1]))))
+
+
+def _canonical_edge_order(edge_u: np.ndarray, edge_v: np.ndarray, edge_length_m: np.ndarray,
+                          n_nodes: int) -> np.ndarray:
+    """Indices of the edges to keep, in the stored order: sorted by (low, high) end, self-loops dropped, and of
+    parallel edges the shortest (the first in input order among equal lengths). One stable sort of an int64 key
+    (~24 bytes an edge of scratch); parallel edges, rare, are settled apart."""
+    low, high = np.minimum(edge_u, edge_v), np.maximum(edge_u, edge_v)
+    kept = np.flatnonzero(low != high)
+    key = low[kept].astype(np.int64) * n_nodes + high[kept]
+    del low, high
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    idx = kept[order]
+    del kept, order
+    if len(key) == 0:
+        return idx
+    run_first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    del key
+    if len(run_first) < len(idx):
+        run_len = np.diff(np.append(run_first, len(idx)))
+        multi = np.flatnonzero(run_len > 1)
+        member_len = run_len[multi]
+        group = np.repeat(np.arange(len(multi)), member_len)
+        position = (np.repeat(run_first[multi], member_len)
+                    + np.arange(len(group)) - np.repeat(np.cumsum(member_len) - member_len, member_len))
+        ranked = np.lexsort((position, edge_length_m[idx[position]].astype(np.float64), group))
+        run_first[multi] = position[ranked][np.cumsum(member_len) - member_len]
+    return idx[run_first]
+
+
 def _build_csr(n_nodes: int, edge_u: np.ndarray, edge_v: np.ndarray) -> dict[str, np.ndarray]:
     """CSR adjacency of an undirected edge list: each node's row lists first the edges where it is `edge_u`,
-    then those where it is `edge_v`, each in edge order. Filled one side at a time (~32 bytes an edge of
-    scratch, not a sort of both directions at once)."""
+    then those where it is `edge_v`, each in edge order. Filled one side at a time: an edge's place is its
+    rank among its node's edges on that side plus where that side begins in the node's row (8 bytes an edge
+    of scratch, the sort order of one side)."""
     n_edges = len(edge_u)
     count_u = np.bincount(edge_u, minlength=n_nodes)
     count_v = np.bincount(edge_v, minlength=n_nodes)
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(count_u + count_v, out=indptr[1:])
-    adj_node = np.empty(2 * n_edges, dtype=np.int32)
-    adj_edge = np.empty(2 * n_edges, dtype=np.int32)
-    cursor = indptr[:-1].copy()
-    for own, other, count in ((edge_u, edge_v, count_u), (edge_v, edge_u, count_v)):
+    adj_node = np.empty(2 * n_edges, dtype=_ARRAY_DTYPES["adj_node"])
+    adj_edge = np.empty(2 * n_edges, dtype=_ARRAY_DTYPES["adj_edge"])
+    # Per node and side: where that side's run begins in the node's row minus where it begins in the side's
+    # sorted order, so an entry's place is this shift plus its index in the sorted order.
+    shift_u = indptr[:-1] - (np.cumsum(count_u) - count_u)
+    shift_v = indptr[:-1] + count_u - (np.cumsum(count_v) - count_v)
+    del count_u, count_v
+    for own, other, shift in ((edge_u, edge_v, shift_u), (edge_v, edge_u, shift_v)):
         order = np.argsort(own, kind="stable")
-        own_sorted = own[order]
-        position = cursor[own_sorted] + (np.arange(n_edges) - np.searchsorted(own_sorted, own_sorted))
-        del own_sorted
-        adj_node[position] = other[order]
-        adj_edge[position] = order
-        del order, position
-        cursor += count
+        for start in range(0, n_edges, CSR_CHUNK_EDGES):  # the places a chunk at a time: no scratch per edge
+            chunk = order[start:start + CSR_CHUNK_EDGES]
+            position = shift[own[chunk]] + np.arange(start, start + len(chunk))
+            adj_node[position] = other[chunk]
+            adj_edge[position] = chunk
+        del order
     return {"indptr": indptr, "adj_node": adj_node, "adj_edge": adj_edge}
 
 

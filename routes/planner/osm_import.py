@@ -23,11 +23,14 @@ label/admin_centre node) are recorded for offline reverse geocoding of a start p
 Memory and speed: two passes (`build_graph_from_osm`). Pass 1 streams ways, place nodes and boundary relations
 through a C++ tag pre-filter and keeps 8 bytes per way-node reference; pass 2 streams the nodes and keeps the
 coordinates of those the ways use. No location store over all the file's nodes, no Python object per node; peak
-~250 bytes per graph node (README "Road networks").
+~150 bytes per graph node (README "Road networks").
 """
 
 from __future__ import annotations
 
+import ctypes
+import itertools
+import math
 import os
 import time
 from array import array
@@ -51,6 +54,7 @@ from .graph import (
     LIT_YES,
     HighwayClass,
     RoadGraph,
+    _canonical_edge_order,
 )
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -120,7 +124,10 @@ PROGRESS_EVERY = 5_000  # objects passed to Python (highway/place/boundary-tagge
 LOCATION_BLOCK = 200_000  # pass-2 nodes gathered before one vectorised match (3.2 MB)
 OSM_COORDINATE_PRECISION = 10_000_000
 SAMPLE_CHUNK_SEGMENTS = 100_000  # street segments sampled at a time
-QUERY_CHUNK_POINTS = 1_000_000  # 16 MB of points and 16 MB of answers per KD-tree query
+QUERY_CHUNK_POINTS = 250_000  # 4 MB of points (and their scratch: ~15 MB) per KD-tree query
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+STREET_TREE_SAMPLES = 1_000_000  # street samples per band's KD-tree: ~40 MB with the tree's own arrays
 
 
 def walkable_highway_class(tags) -> HighwayClass | None:
@@ -163,6 +170,7 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     """
     started = time.perf_counter()
     path = Path(path)
+    _map_large_allocations()
     collector = _WayCollector()
     processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
                                      ).with_filter(osmium.filter.KeyFilter("highway", "place", "boundary"))
@@ -203,6 +211,19 @@ def build_graph_from_osm(path: str | os.PathLike, progress: ProgressCallback | N
     if progress is not None:
         progress(done, done)
     return graph
+
+
+def _map_large_allocations() -> None:
+    """Have glibc's malloc give every block of 4 MiB or more its own memory map (returned to the system when
+    freed). By default the threshold follows the largest block freed, up to 32 MiB, so the import's many
+    transient arrays of a few to 30 MB came from the heap and their freed space stayed in the RSS: 35 MB of a
+    400x tiled extract's peak and 75 MB after the build. A no-op where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def _read_node_locations(path: Path, osm_ids: np.ndarray, progress: ProgressCallback | None, done_before: int
@@ -384,6 +405,7 @@ class _WayCollector:
         seg_first = np.flatnonzero(way_of_entry[:-1] == way_of_entry[1:])
         seg_u, seg_v = node_of_entry[seg_first], node_of_entry[seg_first + 1]
         seg_way = way_of_entry[seg_first]
+        del seg_first
 
         drop_way, connectors, park_way = self._collapse_sidewalks(
             node_xy, node_of_entry, way_of_entry, seg_u, seg_v, seg_way, way_class, way_flags
@@ -391,7 +413,7 @@ class _WayCollector:
         # From here on the per-reference and projected arrays are not needed: the graph's own arrays take
         # their place (a country's import peaks below, so nothing whole-extract may outlive its use).
         nodes_read = len(node_of_entry)
-        del node_xy, node_of_entry, way_of_entry, seg_first
+        del node_xy, node_of_entry, way_of_entry
         way_flags[park_way] |= FLAG_PARK
         keep_seg = ~drop_way[seg_way]
         edge_u = np.concatenate([seg_u[keep_seg], connectors[:, 0].astype(np.int32)])
@@ -416,13 +438,22 @@ class _WayCollector:
         keep_node = labels == int(np.argmax(sizes))
         new_index = np.full(n_nodes, -1, dtype=np.int32)
         new_index[keep_node] = np.arange(int(keep_node.sum()), dtype=np.int32)
-        keep_edge = keep_node[edge_u]  # both ends share a component
-        lengths = haversine_m(
-            node_lat[edge_u[keep_edge]],
-            node_lon[edge_u[keep_edge]],
-            node_lat[edge_v[keep_edge]],
-            node_lon[edge_v[keep_edge]],
-        )
+        keep_edge = np.flatnonzero(keep_node[edge_u])  # both ends share a component
+        node_lat, node_lon, osm_ids = node_lat[keep_node], node_lon[keep_node], osm_ids[keep_node]
+        del keep_node, labels
+        edge_u, edge_v = new_index[edge_u[keep_edge]], new_index[edge_v[keep_edge]]
+        del new_index
+        lengths = np.empty(len(edge_u))
+        for start in range(0, len(edge_u), QUERY_CHUNK_POINTS):  # its float64 scratch a chunk at a time
+            u, v = edge_u[start:start + QUERY_CHUNK_POINTS], edge_v[start:start + QUERY_CHUNK_POINTS]
+            lengths[start:start + len(u)] = haversine_m(node_lat[u], node_lon[u], node_lat[v], node_lon[v])
+        # The graph's edge order (`RoadGraph.from_edges`), made here so that it takes these arrays as they are
+        # instead of a second copy of every edge array.
+        order = _canonical_edge_order(edge_u, edge_v, lengths, len(node_lat))
+        edge_u, edge_v = np.minimum(edge_u, edge_v)[order], np.maximum(edge_u, edge_v)[order]
+        lengths = lengths[order].astype(np.float32)
+        edge_order = keep_edge[order]
+        del order, keep_edge
         places = list(self.places_by_node.values())
         for node_id, name, kind in self.admin_labels:
             label = self.places_by_node.get(node_id)
@@ -437,15 +468,15 @@ class _WayCollector:
             "nodes_read": nodes_read,
         }
         graph_arrays = dict(
-            node_lat=node_lat[keep_node],
-            node_lon=node_lon[keep_node],
-            node_osm_id=osm_ids[keep_node],
-            edge_u=new_index[edge_u[keep_edge]],
-            edge_v=new_index[edge_v[keep_edge]],
-            edge_highway=edge_class[keep_edge],
-            edge_lit=edge_lit[keep_edge],
-            edge_flags=edge_flags[keep_edge],
-            edge_name_idx=edge_name[keep_edge],
+            node_lat=node_lat,
+            node_lon=node_lon,
+            node_osm_id=osm_ids,
+            edge_u=edge_u,
+            edge_v=edge_v,
+            edge_highway=edge_class[edge_order],
+            edge_lit=edge_lit[edge_order],
+            edge_flags=edge_flags[edge_order],
+            edge_name_idx=edge_name[edge_order],
             edge_length_m=lengths,
             names=names,
             names_ko=names_ko,
@@ -455,7 +486,7 @@ class _WayCollector:
         )
         # Only the kept part goes on: the whole-extract arrays would otherwise live through the graph's build.
         del node_lat, node_lon, osm_ids, edge_u, edge_v, edge_class, edge_lit, edge_flags, edge_name, lengths
-        del keep_node, keep_edge, new_index, labels
+        del edge_order
         return RoadGraph.from_edges(**graph_arrays)
 
     @staticmethod
@@ -495,27 +526,40 @@ class _WayCollector:
             begin = int(first_sample[start])
             samples[begin:begin + len(owner)] = chunk_a[owner] + chunk_d[owner] * frac
         del a, b, pieces, first_sample
-        street_tree = cKDTree(samples)
 
-        # Per way: share of its nodes (plus segment midpoints) close to a street. The points are made and
-        # queried a chunk at a time: all of them at once would be the import's largest arrays.
-        pts_way = np.concatenate([way_of_entry, seg_way])
-        n_entries = len(way_of_entry)
-        candidates = np.flatnonzero(np.isin(way_class[pts_way], list(FOOTPATH_CLASSES)))
-        near = np.zeros(len(pts_way), dtype=bool)
-        for start in range(0, len(candidates), QUERY_CHUNK_POINTS):
-            chunk = candidates[start:start + QUERY_CHUNK_POINTS]  # ascending: node entries, then midpoints
-            entries, segs = chunk[chunk < n_entries], chunk[chunk >= n_entries] - n_entries
-            pts = np.vstack([node_xy[node_of_entry[entries]], (node_xy[seg_u[segs]] + node_xy[seg_v[segs]]) / 2])
-            dist, _ = street_tree.query(pts, distance_upper_bound=SIDEWALK_STREET_DISTANCE_M)
-            near[chunk] = np.isfinite(dist)
-        del street_tree, samples
-        near_share = np.bincount(pts_way, weights=near, minlength=n_ways) / np.maximum(
-            np.bincount(pts_way, minlength=n_ways), 1
+        # Per way: share of its nodes (plus segment midpoints) close to a street. The street samples go into
+        # one KD-tree per band of x (east), each holding its band's samples and those within reach of it, so
+        # no tree over all of a country's samples is ever built; the points are made and queried a chunk at a
+        # time, each chunk's footpath points in the band picked there: no array over all the points.
+        footpath_way = np.isin(way_class, list(FOOTPATH_CLASSES))
+        near_count = np.zeros(n_ways)
+        n_bands = max(1, math.ceil(len(samples) / STREET_TREE_SAMPLES))
+        cuts = np.quantile(samples[::max(1, len(samples) // 10_000), 0], np.arange(1, n_bands) / n_bands)
+        band_edges = np.concatenate([[-np.inf], cuts, [np.inf]])
+        reach_m = SIDEWALK_STREET_DISTANCE_M + 1.0
+        for band_lo, band_hi in itertools.pairwise(band_edges.tolist()):
+            sample_x = samples[:, 0]
+            band_samples = samples[(sample_x >= band_lo - reach_m) & (sample_x < band_hi + reach_m)]
+            del sample_x
+            if len(band_samples) == 0:
+                continue  # no street near this band's points
+            street_tree = cKDTree(band_samples)
+            del band_samples
+            for owner_of, point_of in ((way_of_entry, lambda rows: node_xy[node_of_entry[rows]]),
+                                       (seg_way, lambda rows: (node_xy[seg_u[rows]] + node_xy[seg_v[rows]]) / 2)):
+                for start in range(0, len(owner_of), QUERY_CHUNK_POINTS):
+                    rows = start + np.flatnonzero(footpath_way[owner_of[start:start + QUERY_CHUNK_POINTS]])
+                    pts = point_of(rows)
+                    in_band = (pts[:, 0] >= band_lo) & (pts[:, 0] < band_hi)
+                    dist, _ = street_tree.query(pts[in_band], distance_upper_bound=SIDEWALK_STREET_DISTANCE_M)
+                    near_count += np.bincount(owner_of[rows[in_band]], weights=np.isfinite(dist), minlength=n_ways)
+            del street_tree
+        del samples
+        near_share = near_count / np.maximum(
+            np.bincount(way_of_entry, minlength=n_ways) + np.bincount(seg_way, minlength=n_ways), 1
         )
         is_sidewalk = (way_flags & FLAG_SIDEWALK) > 0
-        is_footpath = np.isin(way_class, list(FOOTPATH_CLASSES))
-        park_way[is_footpath & ~is_sidewalk & (near_share < 0.5)] = True
+        park_way[footpath_way & ~is_sidewalk & (near_share < 0.5)] = True
         drop_way[is_sidewalk & (near_share >= SIDEWALK_PARALLEL_SHARE)] = True
         if not drop_way.any():
             return drop_way, no_connectors, park_way

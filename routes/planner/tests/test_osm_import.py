@@ -241,3 +241,18 @@ def test_two_passes_build_the_same_graph_as_one_pass_with_locations(fixture, req
     if fixture == "clipped_extract":
         assert "Outside Road" not in graph.names and graph.names[0] == "Row 0"
         assert graph.street_name(int(np.asarray(graph.edge_name_idx).max())) in ("Half Inside", "Park Path")
+
+
+def test_street_trees_split_in_bands_decide_the_same_sidewalks(extract, monkeypatch):
+    """A country's street samples go into one KD-tree per band of x; banding must not change which sidewalks
+    are near a street (each band's tree holds the samples within reach of its points)."""
+    from routes.planner import osm_import
+
+    whole = build_graph_from_osm(extract)
+    monkeypatch.setattr(osm_import, "STREET_TREE_SAMPLES", 3)
+    banded = build_graph_from_osm(extract)
+    assert whole.meta["sidewalks_collapsed"] > 0
+    for key in _ARRAY_DTYPES:
+        assert np.array_equal(np.asarray(getattr(banded, key)), np.asarray(getattr(whole, key))), key
+    assert {k: banded.meta[k] for k in ("sidewalks_collapsed", "connector_edges", "ways_kept")} == {
+        k: whole.meta[k] for k in ("sidewalks_collapsed", "connector_edges", "ways_kept")}
