@@ -55,6 +55,10 @@ def _spike_mask(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_speed: floa
     sequential "relative to the last kept fix" rule only runs from each offending fix until the track is back
     in step. A fix more than SEGMENT_MAX_GAP_S after the last kept one is always kept: it starts a new
     segment, so a bad first fix (or a ride in a vehicle) cannot reject everything after it.
+
+    The first fix of a segment has nothing to be checked against, and a chip's first fix is often the wrong
+    one. So while it is still the segment's only kept fix, a fix that is out of step with it but agrees with
+    the next two (three fixes in step) wins: the anchor is dropped instead of the whole first half-minute.
     """
     n = t.size
     keep = np.zeros(n, dtype=bool)
@@ -62,10 +66,12 @@ def _spike_mask(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_speed: floa
         return keep
     dt = np.diff(t)
     dist = haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-    neighbour_ok = (dist <= max_speed * dt) | (dt > SEGMENT_MAX_GAP_S)
+    in_step = (dist <= max_speed * dt) & (dt <= SEGMENT_MAX_GAP_S)  # in_step[j]: step j → j+1 is plausible
+    neighbour_ok = in_step | (dt > SEGMENT_MAX_GAP_S)
     bad_steps = np.flatnonzero(~neighbour_ok) + 1  # indices i whose step (i-1 → i) is implausible
     keep[0] = True
     last = 0
+    lone_anchor = True  # `last` starts its segment and nothing after it is kept yet
     i = 1
     while i < n:
         if last == i - 1:
@@ -74,12 +80,19 @@ def _spike_mask(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, max_speed: floa
             nxt = n if pos == bad_steps.size else int(bad_steps[pos])
             if nxt > i:
                 keep[i:nxt] = True
+                lone_anchor = bool(dt[nxt - 2] > SEGMENT_MAX_GAP_S)  # the last one kept opens a segment
                 last = nxt - 1
                 i = nxt
                 continue
         elapsed = t[i] - t[last]
-        step_m = float(haversine_m(lat[last], lon[last], lat[i], lon[i]))
-        if elapsed > SEGMENT_MAX_GAP_S or step_m <= max_speed * elapsed:
+        if elapsed > SEGMENT_MAX_GAP_S:
+            keep[i] = True
+            last, lone_anchor = i, True
+        elif float(haversine_m(lat[last], lon[last], lat[i], lon[i])) <= max_speed * elapsed:
+            keep[i] = True
+            last, lone_anchor = i, False
+        elif lone_anchor and i + 2 < n and in_step[i] and in_step[i + 1]:
+            keep[last] = False
             keep[i] = True
             last = i
         i += 1

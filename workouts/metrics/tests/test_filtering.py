@@ -108,14 +108,32 @@ def test_aware_datetimes_are_accepted_and_naive_refused():
         compute_workout_metrics([TrackPoint(datetime(2026, 5, 1), 37.28, 127.04)])
 
 
-def test_a_bad_first_fix_does_not_reject_the_whole_run():
+def test_a_bad_first_fix_is_dropped_not_the_fixes_after_it():
     t, xy = oval_run(1000, 300)
     xy = xy.copy()
     xy[0] += [3000.0, 0.0]  # the chip's first fix is 3 km off
+    result = filter_points(to_points(t, xy))
+    assert result.rejected_seqs["speed_spike"].tolist() == [0]
     metrics = compute_workout_metrics(to_points(t, xy))
-    # everything within 30 s of the bad anchor is rejected, then the track resumes (a new segment)
-    assert 25 <= metrics.rejected["speed_spike"] <= 31
-    assert metrics.distance_m == pytest.approx(1000 - 31 * 1000 / 300, rel=0.01)
+    assert metrics.distance_m == pytest.approx(1000 - 1000 / 300, rel=0.01)
+
+
+def test_a_good_first_fix_stays_when_the_next_one_jumps():
+    t, xy = oval_run(1000, 300)
+    xy = xy.copy()
+    xy[1] += [500.0, 0.0]  # one wild fix right after the start: the next fixes disagree with it
+    result = filter_points(to_points(t, xy))
+    assert result.rejected_seqs["speed_spike"].tolist() == [1]
+    assert result.points.seq[0] == 0
+
+
+def test_a_bad_fix_after_a_pause_gap_is_dropped_as_the_segment_anchor():
+    t, xy = oval_run(1000, 300)
+    t, xy = t.copy(), xy.copy()
+    t[150:] += 120.0  # the phone lost the signal for two minutes: fix 150 opens a new segment
+    xy[150] += [0.0, 2000.0]  # and is 2 km off
+    result = filter_points(to_points(t, xy))
+    assert result.rejected_seqs["speed_spike"].tolist() == [150]
 
 
 def test_walking_uses_a_lower_spike_speed():
