@@ -35,7 +35,7 @@ DURATION_S = int(os.environ.get("LOADTEST_DURATION", "60"))
 COMPARE_S = int(os.environ.get("LOADTEST_COMPARE_DURATION", "15"))
 USERS = int(os.environ.get("LOADTEST_USERS", "20"))
 SATURATE_USERS = int(os.environ.get("LOADTEST_SATURATE_USERS", "10"))
-COMPARE_ROUNDS = int(os.environ.get("LOADTEST_COMPARE_ROUNDS", "3"))  # wrk: alternating bare/detail rounds
+COMPARE_ROUNDS = int(os.environ.get("LOADTEST_COMPARE_ROUNDS", "5"))  # wrk: alternating bare/detail rounds
 WORKERS = int(os.environ.get("LOADTEST_WORKERS", "3"))
 THREADS = int(os.environ.get("LOADTEST_THREADS", "1"))  # > 1: gunicorn gthread workers
 # The saturation comparison needs a load generator that outruns the server: locust (Python, ~1 core for
