@@ -54,10 +54,10 @@ def drag_starts(graph: RoadGraph) -> list[tuple[float, float]]:
 
 
 def dragged(graph: RoadGraph, option, east_m: float = DRAG_EAST_M) -> Placement:
-    """The option's figure moved `east_m` metres east, same turn, sized to the request's target."""
+    """The option's figure moved `east_m` metres east, same turn and size (the app's drag)."""
     centre = graph.projection.to_xy(*option.figure_center_latlng) + np.array([east_m, 0.0])
     c_lat, c_lon = graph.projection.to_latlng(centre)
-    return Placement(float(c_lat), float(c_lon), option.rotation_deg, None)
+    return Placement(float(c_lat), float(c_lon), option.rotation_deg, option.figure_perimeter_m)
 
 
 def main() -> int:

@@ -237,7 +237,8 @@ def bench_suggestions(graph: RoadGraph, suggestions: list[tuple[str, float, floa
 
 def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
     """Live placement: the best 3 km heart from each start, then its figure moved 300 m east, 300 m north
-    and turned 15 degrees via `plan_at_placement` (sized to the target). Returns the wall and CPU times."""
+    and turned 15 degrees via `plan_at_placement`, keeping its size (as the app drags: the option's placement
+    sent back with a new centre or turn). Returns the wall and CPU times."""
     outline = template_outline("heart")
     times, cpu = [], []
     for lat, lon in points:
@@ -250,7 +251,7 @@ def bench_drag(graph: RoadGraph, points: list[tuple[float, float]]) -> tuple[lis
         centre_xy = graph.projection.to_xy(*best.figure_center_latlng)
         for dx, dy, turn in ((300.0, 0.0, 0.0), (0.0, 300.0, 0.0), (0.0, 0.0, 15.0)):
             c_lat, c_lon = graph.projection.to_latlng(centre_xy + np.array([dx, dy]))
-            placement = Placement(float(c_lat), float(c_lon), best.rotation_deg + turn, None)
+            placement = Placement(float(c_lat), float(c_lon), best.rotation_deg + turn, best.figure_perimeter_m)
             t0, c0 = time.perf_counter(), time.thread_time()
             try:
                 moved = plan_at_placement(graph, request, placement)

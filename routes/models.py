@@ -29,6 +29,9 @@ MAX_OPTIONS_PER_ROUTE = 20
 # A hand-placed figure's size is a multiple of the route's best option's figure (the app's pinch-to-resize).
 MIN_PLACEMENT_SCALE = 0.2
 MAX_PLACEMENT_SCALE = 5.0
+# Or its outline perimeter in km, as each option's `placement.perimeter` reports it (the engine's 100 m..100 km).
+MIN_PLACEMENT_PERIMETER_KM = 0.1
+MAX_PLACEMENT_PERIMETER_KM = 100.0
 DEFAULT_OPTIONS = 3
 POLYLINE_PRECISION = 5  # API.md: Google encoded polyline, precision 5 (~1 m)
 

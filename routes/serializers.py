@@ -10,10 +10,12 @@ from routes.models import (
     DEFAULT_OPTIONS,
     MAX_CUSTOM_POINTS,
     MAX_OPTIONS,
+    MAX_PLACEMENT_PERIMETER_KM,
     MAX_PLACEMENT_SCALE,
     MAX_SVG_PATH_CHARS,
     MAX_TARGET_DISTANCE_KM,
     MAX_TARGET_DURATION_S,
+    MIN_PLACEMENT_PERIMETER_KM,
     MIN_PLACEMENT_SCALE,
     MIN_TARGET_DISTANCE_KM,
     MIN_TARGET_DURATION_S,
@@ -418,9 +420,9 @@ class RouteCreateSerializer(serializers.Serializer):
 
 
 class RouteOptionPlaceSerializer(serializers.Serializer):
-    """POST /routes/{id}/options: the figure at an explicit placement. Exactly one of scale and
-    target_distance. `services.route_option_place` checks what needs the network (the centre lies on it, near
-    enough to the start)."""
+    """POST /routes/{id}/options: the figure at an explicit placement. Exactly one of scale, perimeter and
+    target_distance: `services.route_option_place` checks that, and what needs the network (the centre
+    lies on it, near enough to the start)."""
 
     center_latitude = serializers.FloatField(min_value=-90, max_value=90, help_text="the figure's centre, degrees")
     center_longitude = serializers.FloatField(min_value=-180, max_value=180, help_text="the figure's centre, degrees")
@@ -430,15 +432,15 @@ class RouteOptionPlaceSerializer(serializers.Serializer):
         min_value=MIN_PLACEMENT_SCALE, max_value=MAX_PLACEMENT_SCALE, required=False, allow_null=True,
         help_text="the figure's size as a multiple of the route's best planned option's figure (1 = same size); "
         "the run's distance follows from it and is not held to the route's target")
+    perimeter = serializers.FloatField(
+        min_value=MIN_PLACEMENT_PERIMETER_KM, max_value=MAX_PLACEMENT_PERIMETER_KM, required=False,
+        allow_null=True, help_text="km, the figure's outline perimeter, as an option's `placement.perimeter` "
+        "gives it: send a placement back with only its centre or turn changed to keep the figure's size; the "
+        "run's distance follows, as with `scale`")
     target_distance = serializers.FloatField(
         min_value=MIN_TARGET_DISTANCE_KM, max_value=MAX_TARGET_DISTANCE_KM, required=False, allow_null=True,
         help_text="km for the whole run (approach included): the figure is sized to match and the run is held "
         "to ±10 % of it (else 422 `route_not_found`)")
-
-    def validate(self, attrs):
-        if (attrs.get("scale") is None) == (attrs.get("target_distance") is None):
-            raise serializers.ValidationError({"scale": [_("Send exactly one of scale and target_distance.")]})
-        return attrs
 
 
 class RouteUpdateSerializer(serializers.Serializer):

@@ -31,9 +31,11 @@ from routes.geocoding import NetworkPlaceGeocoder, reverse_geocode
 from routes.models import (
     MAX_OPTIONS,
     MAX_OPTIONS_PER_ROUTE,
+    MAX_PLACEMENT_PERIMETER_KM,
     MAX_PLACEMENT_SCALE,
     MAX_TARGET_DISTANCE_KM,
     MAX_TARGET_DURATION_S,
+    MIN_PLACEMENT_PERIMETER_KM,
     MIN_PLACEMENT_SCALE,
     MIN_TARGET_DISTANCE_KM,
     MIN_TARGET_DURATION_S,
@@ -537,15 +539,17 @@ def _suggested_distance_km(planned: list) -> float | None:
 
 
 def route_option_place(*, route: Route, center_latitude: float, center_longitude: float,
-                       rotation_deg: float = 0.0, scale: float | None = None,
+                       rotation_deg: float = 0.0, scale: float | None = None, perimeter: float | None = None,
                        target_distance: float | None = None) -> RouteOption:
     """Snap the route's figure to the streets at an explicit placement and store it as one more option.
 
     The placement: the figure's centre (degrees), its turn from upright (counter-clockwise degrees), and its
-    size as exactly one of `scale` (a multiple of the route's best option's figure perimeter) or
-    `target_distance` (km for the whole run, approach included; the figure is sized to match and the run is
-    held to ±10 % of it, else 422). With `scale` the distance is what that size gives (the option's
-    `target_error` against the route's target is stored as it is, not enforced).
+    size as exactly one of `scale` (a multiple of the route's best option's figure perimeter), `perimeter`
+    (km, as an option's placement reports it) or `target_distance` (km for the whole run, approach
+    included; the figure is sized to match and the run is held to ±10 % of it, else 422). With `scale` or
+    `perimeter` the distance is what that size gives (the option's `target_error` against the route's
+    target is stored as it is, not enforced). The planner snaps the figure to the streets nearby (up to
+    ~100 m from the centre given) when that reads better.
     The outline is the one stored with the route (nothing is parsed). The planner runs with no transaction
     open, within ROUTE_PLACE_TIME_BUDGET_S; then one short transaction locks the route row, makes room under
     MAX_OPTIONS_PER_ROUTE (dropping the oldest placed option no workout or post uses) and inserts the
@@ -562,8 +566,12 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
         errors["center_longitude"] = [_("Must be -180..180.")]
     if not (math.isfinite(rotation) and -360 <= rotation <= 360):
         errors["rotation_deg"] = [_("Must be -360..360.")]
-    if (scale is None) == (target_distance is None):
-        errors["scale"] = [_("Send exactly one of scale and target_distance.")]
+    if sum(size is not None for size in (scale, perimeter, target_distance)) != 1:
+        errors["scale"] = [_("Send exactly one of scale, perimeter and target_distance.")]
+    elif perimeter is not None and not (math.isfinite(perimeter)
+                                        and MIN_PLACEMENT_PERIMETER_KM <= perimeter <= MAX_PLACEMENT_PERIMETER_KM):
+        errors["perimeter"] = [_("Must be between %(min)s and %(max)s km.") % {
+            "min": MIN_PLACEMENT_PERIMETER_KM, "max": MAX_PLACEMENT_PERIMETER_KM}]
     elif scale is not None and not (math.isfinite(scale) and MIN_PLACEMENT_SCALE <= scale <= MAX_PLACEMENT_SCALE):
         errors["scale"] = [_("Must be between %(min)s and %(max)s.") % {"min": MIN_PLACEMENT_SCALE,
                                                                          "max": MAX_PLACEMENT_SCALE}]
@@ -597,7 +605,7 @@ def route_option_place(*, route: Route, center_latitude: float, center_longitude
             "distance": centre_m / 1000, "reach": reach_m / 1000}]
         raise ApiError(_("The figure is too far from the start."),
                        fields={"center_latitude": too_far, "center_longitude": too_far})
-    perimeter_m = None
+    perimeter_m = None if perimeter is None else float(perimeter) * 1000
     if scale is not None:
         reference = (route.options.filter(source=RouteOption.Source.PLANNED, figure_perimeter_m__isnull=False)
                      .order_by("rank").values_list("figure_perimeter_m", flat=True).first())

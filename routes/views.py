@@ -17,7 +17,13 @@ from rest_framework.views import APIView
 
 from routes import exports, selectors, services
 from routes.cues import cue_language, cues_render
-from routes.models import MAX_OPTIONS_PER_ROUTE, MAX_PLACEMENT_SCALE, MIN_PLACEMENT_SCALE
+from routes.models import (
+    MAX_OPTIONS_PER_ROUTE,
+    MAX_PLACEMENT_PERIMETER_KM,
+    MAX_PLACEMENT_SCALE,
+    MIN_PLACEMENT_PERIMETER_KM,
+    MIN_PLACEMENT_SCALE,
+)
 from routes.planner import fidelity as fidelity_module
 from routes.planner import recognisability as recognisability_module
 from routes.serializers import (
@@ -217,21 +223,28 @@ class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
         "and resize with the route following live — and saves it as one more option of the route (`source: "
         "placed`, the next rank), returned with its score. The figure sits at `center_latitude`/"
         "`center_longitude` turned by `rotation_deg` (counter-clockwise from upright), sized by exactly one "
-        "of `scale` (a multiple of the route's best planned option's figure; the distance follows) or "
-        "`target_distance` (km for the whole run, approach included; the figure is sized around the given centre "
-        "so the whole run is within ±10 % of it, or the answer is 422). With `scale` the distance is whatever "
-        "that size gives and is not held to the route's target: read it in the option's `distance`. An "
-        "approach runs from the route's start to the figure and back the same way (`approach_distance`). "
-        "Feed an option's `placement` back, changed, to move it again.\n\n"
+        "of `scale` (a multiple of the route's best planned option's figure), `perimeter` (km, the figure's "
+        "outline, as each option's `placement` gives it) or `target_distance` (km for the whole run, approach "
+        "included; the figure is sized around the given centre so the whole run is within ±10 % of it, or the "
+        "answer is 422). With `scale` or `perimeter` the distance is whatever that size gives and is not held "
+        "to the route's target: read it in the option's `distance`. An approach runs from the route's start "
+        "to the figure and back the same way (`approach_distance`). To drag or turn a figure, send an "
+        "option's `placement` back with the new centre or turn: it keeps its size (a drag sized by "
+        "`target_distance` shrinks the figure as the approach grows). The figure snaps to the streets "
+        "nearby: it may move up to ~100 m from the centre sent and turn up to 8°, and with `scale` or "
+        "`perimeter` change size by up to 15 %, when that draws it more clearly; the returned `placement` "
+        "says where it went. `recognisable` is false when the placed figure scores under 60 or is smaller "
+        "than the streets there can draw.\n\n"
         f"A route keeps at most {MAX_OPTIONS_PER_ROUTE} options: when full, the oldest placed option that no "
         "workout or post uses is dropped to make room (409 `conflict` when every one is in use). Answers in "
         "a fraction of a second (the planner's CPU budget is `ROUTE_PLACE_TIME_BUDGET_S`). Throttled with route "
         "planning, per user (`route_plan`) and per client address (`route_plan_address`). Another user's "
         "route answers 404.\n\n"
         "400 `validation_error` with `fields` for: a latitude/longitude/rotation out of range, a `scale` "
-        f"outside {MIN_PLACEMENT_SCALE}-{MAX_PLACEMENT_SCALE}, a `target_distance` out of range, both or "
-        "neither of `scale` and `target_distance`, a centre outside the route's road network or further from "
-        "the start than max(3 km, half the distance).\n\n" + FIDELITY_DESCRIPTION,
+        f"outside {MIN_PLACEMENT_SCALE}-{MAX_PLACEMENT_SCALE}, a `perimeter` outside "
+        f"{MIN_PLACEMENT_PERIMETER_KM}-{MAX_PLACEMENT_PERIMETER_KM:g} km, a `target_distance` out of range, "
+        "not exactly one of `scale`, `perimeter` and `target_distance`, a centre outside the route's road "
+        "network or further from the start than max(3 km, half the distance).\n\n" + FIDELITY_DESCRIPTION,
         request=RouteOptionPlaceSerializer,
         responses={
             201: RouteOptionSerializer,
@@ -247,7 +260,9 @@ class RouteOptionPlaceView(CuesVaryByLanguage, APIView):
         },
         examples=[
             OpenApiExample("Drag 300 m east, same size", request_only=True, value={
-                "center_latitude": 60.1699, "center_longitude": 24.9438, "rotation_deg": 0, "scale": 1.0}),
+                "center_latitude": 60.1699, "center_longitude": 24.9438, "rotation_deg": 0, "perimeter": 2.21}),
+            OpenApiExample("Half the size of the best planned figure", request_only=True, value={
+                "center_latitude": 60.1699, "center_longitude": 24.9438, "rotation_deg": 0, "scale": 0.5}),
             OpenApiExample("Turn and resize to a 4 km run", request_only=True, value={
                 "center_latitude": 60.1699, "center_longitude": 24.9438, "rotation_deg": 30,
                 "target_distance": 4.0}),

@@ -198,6 +198,15 @@ FEATURE_JUNCTIONS = 3.0
 SMOOTH_FEATURE_SHARE = 0.125
 # An explicit placement's centre may be up to this far from the start (or half the target length, if more).
 MAX_PLACEMENT_DISTANCE_M = 3000.0
+# A live placement also routes the figure shifted by half a block each way and turned a little, and keeps the
+# one that reads best (`_snapped_nearby`), within a quarter of ROUTE_PLACE_TIME_BUDGET_S: ~13 ms a routing.
+SNAP_SHIFT_M = 50.0
+SNAP_TURN_DEG = 8.0
+SNAP_TRIALS = ((1, 0, 0.0), (-1, 0, 0.0), (0, 1, 0.0), (0, -1, 0.0), (0, 0, SNAP_TURN_DEG), (0, 0, -SNAP_TURN_DEG))
+PLACEMENT_SNAP_SHARE = 0.25
+SNAP_MIN_GAIN = 2.0  # quick-score points a shifted or turned figure must gain over the one where it was dropped
+SNAP_MAX_MOVE_M = 2 * SNAP_SHIFT_M  # the refit of a snapped figure moves its centre at most this far
+SNAP_MAX_RESIZE = 0.15  # and, with the size chosen by the runner, changes it by at most ±15 %
 # A figure passing within 60 m (the snapping radius) of the start is entered there: no approach.
 ON_FIGURE_M = SNAP_MAX_M
 
@@ -433,7 +442,7 @@ def _verified_suggestion(graph: RoadGraph, request: PlanRequest, suggested_m: fl
 
 
 def _within_tolerance(cand: _Candidate, target_m: float) -> bool:
-    return abs(cand.length_m / target_m - 1) <= LENGTH_TOLERANCE and not _approach_too_long(cand)
+    return _length_within(cand, target_m) and not _approach_too_long(cand)
 
 
 def _enough_clear(candidates: list[_Candidate], options_count: int, target_m: float) -> bool:
@@ -517,7 +526,7 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     within ±10 % of it; `out_of_time` when the budget ended the sizing first).
     Cost: 1-6 routings of the figure's corridor, ~30-200 ms on a 50k-node district.
     """
-    deadline, _, _ = _Deadline.for_request(request)
+    deadline, cpu0, wall0 = _Deadline.for_request(request)
     outline, target_m = _validated(graph, request)
     numbers = (placement.center_lat, placement.center_lon, placement.rotation_deg)
     if not all(math.isfinite(float(x)) for x in numbers):
@@ -542,15 +551,65 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
                             deadline=deadline, max_steps=PLACEMENT_CALIBRATION_STEPS, bracketed=True)
     if cand is None:
         raise RouteNotFound("the streets at this placement cannot draw the figure")
-    sized_to_target = placement.perimeter_m is None
-    cand = _scored(area, cand, request.closed, target_m if sized_to_target else None)
-    if sized_to_target and abs(cand.length_m / target_m - 1) > LENGTH_TOLERANCE:
+    held_to_m = None if placement.perimeter_m is not None else target_m
+    cand = _scored(area, cand, request.closed, held_to_m)
+    if held_to_m is not None and not _length_within(cand, held_to_m):
         raise RouteNotFound(
             f"at this placement the run comes out {cand.length_m / 1000:.2f} km at best, not within "
             f"±{LENGTH_TOLERANCE:.0%} of {target_m / 1000:.2f} km", out_of_time=deadline.passed())
-    options = _finalise(graph, area, [cand], outline, request, target_m, deadline=deadline,
-                        enforce_tolerance=False)
-    return options[0]
+    snapped = _snapped_nearby(area, cand, unit_outline, corner_idx, centre_xy, request.closed, held_to_m,
+                              deadline=deadline.share(cpu0, wall0, PLACEMENT_SNAP_SHARE))
+    # The quick score chose the snapped figure; the full score decides whether it beats the dropped one.
+    both = [cand] if snapped is cand else [cand, snapped]
+    scored = _finalise(graph, area, both, outline, dataclasses.replace(request, options_count=len(both)),
+                       target_m, deadline=deadline, enforce_tolerance=False)
+    option = max(scored, key=lambda planned: planned.fidelity.score)
+    option = dataclasses.replace(option, rank=1)
+    min_length_m = min_recognisable_length_m(area, unit_outline, corner_idx, request.closed)
+    return _with_recognisable(option, option.distance_m, min_length_m)
+
+
+def _snapped_nearby(area: _Area, cand: _Candidate, unit_outline: np.ndarray, corner_idx: np.ndarray,
+                    centre_xy: np.ndarray, closed: bool, held_to_m: float | None, *,
+                    deadline: _Deadline) -> _Candidate:
+    """The dropped figure snapped to the streets around where it was dropped: the same size shifted by up to
+    SNAP_SHIFT_M or turned by SNAP_TURN_DEG (one routing each, until `deadline`), then the best of those
+    refitted to its own route (`_refine`). Whichever reads best wins (`_placement_key`); with `held_to_m`
+    only runs within the length tolerance of it count. One exact placement is at the mercy of the streets
+    under it, and half a block decides whether a heart's notch falls on a junction."""
+    best = cand
+    for dx, dy, turn in SNAP_TRIALS:
+        if deadline.passed():
+            break
+        shifted = centre_xy + np.array([dx, dy]) * SNAP_SHIFT_M
+        trial = _route_centred_once(area, unit_outline, corner_idx, shifted, cand.rotation_deg + turn,
+                                    cand.perimeter_m, closed)
+        if trial is None:
+            continue
+        trial = _scored(area, trial, closed, held_to_m)
+        if held_to_m is not None and not _length_within(trial, held_to_m):
+            continue
+        if _placement_key(trial, held_to_m) > _placement_key(best, held_to_m) + SNAP_MIN_GAIN:
+            best = trial
+    refined = _refine(area, best, closed, held_to_m, deadline=deadline)
+    # The refit may slide or resize the figure towards where its route ran; the runner's choice bounds it.
+    moved_m = float(np.hypot(*(refined.centre_xy - centre_xy))) if refined.centre_xy is not None else 0.0
+    resized = refined.perimeter_m / max(cand.perimeter_m, 1.0) - 1
+    if moved_m > SNAP_MAX_MOVE_M or (held_to_m is None and abs(resized) > SNAP_MAX_RESIZE):
+        return best
+    return refined
+
+
+def _placement_key(cand: _Candidate, held_to_m: float | None) -> float:
+    """Rank of a live placement's routings: as the search ranks them when held to a length, else the quick
+    score alone (the runner chose the size and the place; the length and the approach follow from them)."""
+    if held_to_m is not None:
+        return _candidate_key(cand, held_to_m)
+    return cand.cheap_score
+
+
+def _length_within(cand: _Candidate, target_m: float) -> bool:
+    return abs(cand.length_m / target_m - 1) <= LENGTH_TOLERANCE
 
 
 def _route_at_centre(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray, centre_xy: np.ndarray,
@@ -754,11 +813,12 @@ def _shortest_path(area: _Area, a: int, b: int) -> np.ndarray | None:
     return _walk_back(pred, a, b)
 
 
-def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, deadline: _Deadline) -> _Candidate:
+def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float | None, *,
+            deadline: _Deadline) -> _Candidate:
     """Route once more towards the outline as best fitted to the route itself (an EM-style step: the fit
     moves the figure to where the streets can draw it). A figure through the start is re-anchored on it; an
-    off-start figure keeps its fitted place and gets a new approach. Kept if it ranks better and stays within
-    the length tolerance."""
+    off-start figure keeps its fitted place and gets a new approach. Kept if it ranks better
+    (`_placement_key`) and, with `target_m`, stays within the length tolerance of it."""
     if deadline.passed():
         return cand
     first, last = cand.figure_range if cand.figure_range is not None else (0, len(cand.local_nodes) - 1)
@@ -784,9 +844,9 @@ def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float, *, dea
     if refined is None:
         return cand
     refined = _scored(area, refined, closed, target_m)
-    if not _within_tolerance(refined, target_m):
+    if target_m is not None and not _within_tolerance(refined, target_m):
         return cand
-    return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand
+    return refined if _placement_key(refined, target_m) > _placement_key(cand, target_m) else cand
 
 
 def min_recognisable_length_m(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray,

@@ -9,6 +9,7 @@ from scipy.spatial import cKDTree
 
 from routes.models import Route
 from routes.planner.graph import RoadGraph
+from routes.planner.planner import SNAP_MAX_MOVE_M, SNAP_MAX_RESIZE, SNAP_SHIFT_M
 from routes.services import warm_planner
 
 URL = "/api/v1/routes"
@@ -93,9 +94,9 @@ def test_a_heart_dragged_300_m_east_is_snapped_again_in_a_fraction_of_a_second(a
     target_lat, target_lon = graph.projection.to_latlng(before_xy + np.array([300.0, 0.0]))
     assert graph.covers(float(target_lat), float(target_lon))
     cpu_started = time.process_time()
+    # the app sends the option's placement back with the new centre: the figure keeps its size
     response = auth_client.post(f"{URL}/{route['id']}/options", {
-        "center_latitude": float(target_lat), "center_longitude": float(target_lon),
-        "rotation_deg": placement["rotation_deg"], "target_distance": 3.0}, format="json")
+        **placement, "center_latitude": float(target_lat), "center_longitude": float(target_lon)}, format="json")
     cpu_s = time.process_time() - cpu_started
     assert response.status_code == 201, response.json()
     placed = response.json()["data"]
@@ -103,8 +104,11 @@ def test_a_heart_dragged_300_m_east_is_snapped_again_in_a_fraction_of_a_second(a
           f"(was {best['recognisability']}), {placed['distance']} km, approach {placed['approach_distance']} km")
     assert placed["source"] == "placed"
     assert best["recognisability"] >= 60  # the planned heart reads as a heart
+    assert placed["recognisability"] >= 60 and placed["recognisable"] is True  # and so does the dragged one
+    # snapped to the streets near where it was dropped, at about its size
     after_xy = graph.projection.to_xy(placed["placement"]["center_latitude"], placed["placement"]["center_longitude"])
-    assert after_xy - before_xy == pytest.approx([300.0, 0.0], abs=5.0)
+    assert np.hypot(*(after_xy - before_xy - [300.0, 0.0])) <= SNAP_MAX_MOVE_M + SNAP_SHIFT_M
+    assert placed["placement"]["perimeter"] == pytest.approx(placement["perimeter"], rel=SNAP_MAX_RESIZE)
     nodes = cKDTree(np.column_stack([graph.node_lat, graph.node_lon]))
     distances, _ = nodes.query(np.array(polyline.decode(placed["path"]["polyline"], 5)), p=np.inf)
     assert distances.max() <= 0.6e-5

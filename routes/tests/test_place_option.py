@@ -68,6 +68,24 @@ def test_placed_option_is_stored_returned_and_on_the_network(auth_client, planne
     assert len(route["options"]) == len(planned_square["options"]) + 1
 
 
+def test_a_placement_sent_back_as_given_keeps_the_figure_size(auth_client, planned_square):
+    # The app moves an option by sending its `placement` back with a new centre: perimeter and all.
+    best = planned_square["options"][0]
+    body = {**best["placement"], **_dragged_east(best)}
+    response = auth_client.post(_place_url(planned_square["id"]), body, format="json")
+    assert response.status_code == 201, response.json()
+    placed = response.json()["data"]
+    # the snap may refit the outline to its streets by at most 15 %
+    assert placed["placement"]["perimeter"] == pytest.approx(best["placement"]["perimeter"], rel=0.15)
+    assert placed["placement"]["center_longitude"] == pytest.approx(body["center_longitude"],
+                                                                    abs=GRID_STEP_DEG_LON)
+    again = auth_client.post(_place_url(planned_square["id"]), {**placed["placement"], **_dragged_east(placed)},
+                             format="json")
+    assert again.status_code == 201, again.json()
+    assert again.json()["data"]["placement"]["perimeter"] == pytest.approx(placed["placement"]["perimeter"],
+                                                                           rel=0.15)
+
+
 def test_placement_by_target_distance_sizes_the_whole_run(auth_client, planned_square):
     best = planned_square["options"][0]
     response = auth_client.post(_place_url(planned_square["id"]), {**_dragged_east(best, 0),
@@ -130,6 +148,9 @@ def test_no_transaction_is_open_while_the_planner_runs(auth_client, planned_squa
     ({"scale": 50}, "scale"),
     ({"scale": None}, "scale"),  # neither scale nor target_distance
     ({"target_distance": 2.0}, "scale"),  # both
+    ({"perimeter": 1.2}, "scale"),  # scale and perimeter
+    ({"scale": None, "perimeter": 0.05}, "perimeter"),
+    ({"scale": None, "perimeter": 500}, "perimeter"),
     ({"target_distance": 100.0, "scale": None}, "target_distance"),
     ({"center_latitude": "north"}, "center_latitude"),
     ({"center_latitude": 37.40, "center_longitude": 127.20}, "center_latitude"),  # far off the network

@@ -54,7 +54,9 @@ def test_placement_endpoint_is_documented_with_examples_and_errors(schema):
     place = schema["paths"]["/api/v1/routes/{route_id}/options"]["post"]
     assert place["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/RouteOptionPlaceRequest"}
-    assert len(place["requestBody"]["content"]["application/json"]["examples"]) == 2
+    assert len(place["requestBody"]["content"]["application/json"]["examples"]) == 3
+    sizes = schema["components"]["schemas"]["RouteOptionPlaceRequest"]["properties"]
+    assert {"scale", "perimeter", "target_distance"} <= set(sizes)
     assert place["responses"]["201"]["content"]["application/json"]["schema"]["properties"]["data"] == {
         "$ref": "#/components/schemas/RouteOption"}
     for status in ("400", "401", "404", "409", "422", "429"):

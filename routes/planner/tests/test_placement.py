@@ -269,3 +269,61 @@ def test_a_suggestion_that_does_not_draw_the_figure_is_not_given(monkeypatch):
     assert len(probes) == 1 and probes[0] > 1400.0
     assert options[0].recognisable is False
     assert all(option.min_recognisable_length_m is None for option in options if not option.recognisable)
+
+
+def _unsnapped(monkeypatch):
+    monkeypatch.setattr(planner_module, "_snapped_nearby", lambda area, cand, *args, **kwargs: cand)
+
+
+@pytest.mark.parametrize(("shape", "x_m", "y_m", "rotation"), [
+    ("star", 300.0, 100.0, 0.0),  # tips between the grid lines where it was dropped
+    ("star", -200.0, 250.0, 0.0),
+    ("triangle", 0.0, 0.0, 37.0),  # a slant the grid draws as stairs; turned a little it reads
+    ("heart", -200.0, 250.0, 20.0),
+])
+def test_a_placed_figure_snaps_to_where_the_streets_draw_it_better(grid, monkeypatch, shape, x_m, y_m, rotation):
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline(shape), start_lat=lat, start_lon=lon,
+                          target_length_m=3000.0, time_budget_s=2.0, wall_limit_s=120.0)
+    centre = grid_node_latlng(grid, x_m, y_m)
+    placement = Placement(*centre, rotation, perimeter_m=1500.0)
+    snapped = plan_at_placement(grid, request, placement)
+    with monkeypatch.context() as patched:
+        _unsnapped(patched)
+        dropped = plan_at_placement(grid, request, placement)
+    assert snapped.fidelity.score > dropped.fidelity.score + 5, (snapped.fidelity.score, dropped.fidelity.score)
+    _check_route(grid, snapped)
+    # it stays where the runner put it, at the size they chose
+    moved_m = haversine_m(*snapped.figure_center_latlng, *centre)
+    assert moved_m <= planner_module.SNAP_MAX_MOVE_M + planner_module.SNAP_SHIFT_M
+    assert snapped.figure_perimeter_m == pytest.approx(1500.0, rel=planner_module.SNAP_MAX_RESIZE)
+    assert abs((snapped.rotation_deg - rotation + 180) % 360 - 180) <= planner_module.SNAP_TURN_DEG + 1e-9
+
+
+def test_snapping_never_returns_a_figure_scoring_below_the_dropped_one(grid, monkeypatch):
+    # The trials are chosen by the quick score; the full score of the dropped figure is the floor.
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    for shape, (x_m, y_m), rotation, perimeter in [("heart", (300.0, 100.0), 0.0, 2500.0),
+                                                   ("heart", (125.0, -75.0), 0.0, 2500.0),
+                                                   ("star", (125.0, -75.0), 0.0, 1500.0)]:
+        request = PlanRequest(outline_xy=template_outline(shape), start_lat=lat, start_lon=lon,
+                              target_length_m=3000.0, time_budget_s=2.0, wall_limit_s=120.0)
+        placement = Placement(*grid_node_latlng(grid, x_m, y_m), rotation, perimeter_m=perimeter)
+        snapped = plan_at_placement(grid, request, placement)
+        with monkeypatch.context() as patched:
+            _unsnapped(patched)
+            dropped = plan_at_placement(grid, request, placement)
+        assert snapped.fidelity.score >= dropped.fidelity.score - 1e-9, (shape, x_m, y_m)
+
+
+def test_a_placed_figure_that_does_not_read_is_marked_not_recognisable(grid):
+    lat, lon = grid_node_latlng(grid, 0.0, 0.0)
+    request = PlanRequest(outline_xy=template_outline("star"), start_lat=lat, start_lon=lon,
+                          target_length_m=3000.0, time_budget_s=2.0, wall_limit_s=120.0)
+    # A 400 m star on 50 m blocks: its arms are shorter than a block or two.
+    tiny = plan_at_placement(grid, request, Placement(lat, lon, 0.0, perimeter_m=400.0))
+    assert tiny.recognisability < planner_module.RECOGNISABLE_MIN_SCORE
+    assert tiny.recognisable is False
+    clear = plan_at_placement(grid, request, Placement(lat, lon, 0.0, perimeter_m=2500.0))
+    assert clear.recognisability >= planner_module.RECOGNISABLE_MIN_SCORE
+    assert clear.recognisable is True
