@@ -199,11 +199,11 @@ SMOOTH_FEATURE_SHARE = 0.125
 # An explicit placement's centre may be up to this far from the start (or half the target length, if more).
 MAX_PLACEMENT_DISTANCE_M = 3000.0
 # A live placement also routes the figure shifted by half a block each way and turned a little, and keeps the
-# one that reads best (`_snapped_nearby`), within a quarter of ROUTE_PLACE_TIME_BUDGET_S: ~13 ms a routing.
+# one that reads best (`_snapped_nearby`), within a fifth of ROUTE_PLACE_TIME_BUDGET_S (100 ms): ~13 ms a routing.
 SNAP_SHIFT_M = 50.0
 SNAP_TURN_DEG = 8.0
 SNAP_TRIALS = ((1, 0, 0.0), (-1, 0, 0.0), (0, 1, 0.0), (0, -1, 0.0), (0, 0, SNAP_TURN_DEG), (0, 0, -SNAP_TURN_DEG))
-PLACEMENT_SNAP_SHARE = 0.25
+PLACEMENT_SNAP_SHARE = 0.2
 SNAP_MIN_GAIN = 2.0  # quick-score points a shifted or turned figure must gain over the one where it was dropped
 SNAP_MAX_MOVE_M = 2 * SNAP_SHIFT_M  # the refit of a snapped figure moves its centre at most this far
 SNAP_MAX_RESIZE = 0.15  # and, with the size chosen by the runner, changes it by at most ±15 %
