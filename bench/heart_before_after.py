@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.contact_sheet import write_sheet  # noqa: E402
+from bench.planner_bench import PLACE_BUDGET_S  # noqa: E402
 from routes.planner import (  # noqa: E402
     Placement,
     PlanRequest,
@@ -38,7 +39,6 @@ from routes.planner import (  # noqa: E402
 from routes.planner.recognisability import warm_up  # noqa: E402
 
 DRAG_EAST_M = 300.0
-PLACE_BUDGET_S = 0.5  # ROUTE_PLACE_TIME_BUDGET_S's default
 
 
 def drag_starts(graph: RoadGraph) -> list[tuple[float, float]]:

@@ -458,7 +458,12 @@ def _approach_too_long(cand: _Candidate) -> bool:
     return cand.approach_m > MAX_APPROACH_SHARE * cand.length_m
 
 
-def _candidate_key(cand: _Candidate, target_m: float) -> float:
+def _candidate_key(cand: _Candidate, target_m: float | None) -> float:
+    """How the search ranks routed candidates: the quick score less the length and approach penalties. With no
+    target (a live placement the runner sized) the quick score alone: the size and the place are the
+    runner's, the length and the approach follow from them."""
+    if target_m is None:
+        return cand.cheap_score
     return (cand.cheap_score - RANK_LENGTH_PENALTY * abs(cand.length_m / target_m - 1)
             - RANK_APPROACH_PENALTY * cand.approach_m / max(cand.length_m, 1.0))
 
@@ -524,7 +529,9 @@ def plan_at_placement(graph: RoadGraph, request: PlanRequest, placement: Placeme
     half the target from the start, perimeter outside 100 m..100 km, non-finite numbers),
     StartOutsideNetwork, RouteNotFound when the streets there cannot draw it (or, sized to a distance, not
     within ±10 % of it; `out_of_time` when the budget ended the sizing first).
-    Cost: 1-6 routings of the figure's corridor, ~30-200 ms on a 50k-node district.
+    The figure is then snapped to the streets nearby (`_snapped_nearby`) when that scores higher.
+    Cost: 1-6 routings of the figure's corridor to size it, up to 7 more to snap it (within
+    PLACEMENT_SNAP_SHARE of the budget) and two full scorings; ~170 ms CPU on a 50k-node district.
     """
     deadline, cpu0, wall0 = _Deadline.for_request(request)
     outline, target_m = _validated(graph, request)
@@ -574,7 +581,7 @@ def _snapped_nearby(area: _Area, cand: _Candidate, unit_outline: np.ndarray, cor
                     deadline: _Deadline) -> _Candidate:
     """The dropped figure snapped to the streets around where it was dropped: the same size shifted by up to
     SNAP_SHIFT_M or turned by SNAP_TURN_DEG (one routing each, until `deadline`), then the best of those
-    refitted to its own route (`_refine`). Whichever reads best wins (`_placement_key`); with `held_to_m`
+    refitted to its own route (`_refine`). Whichever ranks best wins (`_candidate_key`); with `held_to_m`
     only runs within the length tolerance of it count. One exact placement is at the mercy of the streets
     under it, and half a block decides whether a heart's notch falls on a junction."""
     best = cand
@@ -589,23 +596,15 @@ def _snapped_nearby(area: _Area, cand: _Candidate, unit_outline: np.ndarray, cor
         trial = _scored(area, trial, closed, held_to_m)
         if held_to_m is not None and not _length_within(trial, held_to_m):
             continue
-        if _placement_key(trial, held_to_m) > _placement_key(best, held_to_m) + SNAP_MIN_GAIN:
+        if _candidate_key(trial, held_to_m) > _candidate_key(best, held_to_m) + SNAP_MIN_GAIN:
             best = trial
     refined = _refine(area, best, closed, held_to_m, deadline=deadline)
     # The refit may slide or resize the figure towards where its route ran; the runner's choice bounds it.
-    moved_m = float(np.hypot(*(refined.centre_xy - centre_xy))) if refined.centre_xy is not None else 0.0
+    moved_m = float(np.hypot(*(refined.centre_xy - cand.centre_xy)))
     resized = refined.perimeter_m / max(cand.perimeter_m, 1.0) - 1
     if moved_m > SNAP_MAX_MOVE_M or (held_to_m is None and abs(resized) > SNAP_MAX_RESIZE):
         return best
     return refined
-
-
-def _placement_key(cand: _Candidate, held_to_m: float | None) -> float:
-    """Rank of a live placement's routings: as the search ranks them when held to a length, else the quick
-    score alone (the runner chose the size and the place; the length and the approach follow from them)."""
-    if held_to_m is not None:
-        return _candidate_key(cand, held_to_m)
-    return cand.cheap_score
 
 
 def _length_within(cand: _Candidate, target_m: float) -> bool:
@@ -818,7 +817,7 @@ def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float | None,
     """Route once more towards the outline as best fitted to the route itself (an EM-style step: the fit
     moves the figure to where the streets can draw it). A figure through the start is re-anchored on it; an
     off-start figure keeps its fitted place and gets a new approach. Kept if it ranks better
-    (`_placement_key`) and, with `target_m`, stays within the length tolerance of it."""
+    (`_candidate_key`) and, with `target_m`, stays within the length tolerance of it."""
     if deadline.passed():
         return cand
     first, last = cand.figure_range if cand.figure_range is not None else (0, len(cand.local_nodes) - 1)
@@ -846,7 +845,7 @@ def _refine(area: _Area, cand: _Candidate, closed: bool, target_m: float | None,
     refined = _scored(area, refined, closed, target_m)
     if target_m is not None and not _within_tolerance(refined, target_m):
         return cand
-    return refined if _placement_key(refined, target_m) > _placement_key(cand, target_m) else cand
+    return refined if _candidate_key(refined, target_m) > _candidate_key(cand, target_m) else cand
 
 
 def min_recognisable_length_m(area: _Area, unit_outline: np.ndarray, corner_idx: np.ndarray,
