@@ -72,6 +72,58 @@ def test_get_many_and_hit_reads_several_keys_and_counts_in_one_go(request, backe
     assert rows.get("a", prefetched=found) == {"km": 5}  # what this request read
 
 
+def _flaky(monkeypatch, method: str, failures: list) -> list:
+    """Make the fake Redis connection's `method` raise the queued `failures` first, on the hot read's commands
+    only (not those a new connection sends as it connects); those calls."""
+    import fakeredis
+
+    calls, original = [], getattr(fakeredis.FakeRedisConnection, method)
+
+    def flaky(self, *args, **kwargs):
+        if method == "send_packed_command" and b"INCR" not in b"".join(args[0]):
+            return original(self, *args, **kwargs)
+        calls.append(method)
+        if failures:
+            raise failures.pop(0)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(fakeredis.FakeRedisConnection, method, flaky)
+    return calls
+
+
+def test_a_dropped_redis_connection_is_replaced_once_and_a_timeout_is_not_retried(redis_cache, monkeypatch):
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    from runnerway.cache import get_many_and_hit
+
+    failures = [ConnectionError("Connection closed by server.")]
+    sends = _flaky(monkeypatch, "send_packed_command", failures)
+    assert get_many_and_hit([], "hits", 60) == ({}, 1) and len(sends) == 2  # on a new connection
+    failures += [ConnectionError("down"), ConnectionError("still down")]
+    with pytest.raises(ConnectionError):
+        get_many_and_hit([], "hits", 60)
+    failures.append(TimeoutError("Timeout reading from socket"))
+    sends.clear()
+    with pytest.raises(TimeoutError):
+        get_many_and_hit([], "hits", 60)
+    assert len(sends) == 1
+    assert get_many_and_hit([], "hits", 60) == ({}, 2)  # the refused attempts counted nothing
+
+
+def test_a_connection_with_replies_left_unread_is_never_reused(redis_cache, monkeypatch):
+    """A failure between the replies leaves the rest on the socket: the next request must not read them."""
+    from redis.exceptions import ResponseError
+
+    from runnerway.cache import get_many_and_hit
+
+    redis_cache.set("a", "first")
+    _flaky(monkeypatch, "read_response", [ResponseError("WRONGTYPE")])
+    with pytest.raises(ResponseError):
+        get_many_and_hit(["a"], "hits", 60)
+    redis_cache.set("a", "second")
+    assert get_many_and_hit(["a"], "hits", 60) == ({"a": "second"}, 2)
+
+
 def test_an_entry_of_another_version_reads_as_a_miss_and_is_not_overwritten(settings):
     """During a rolling deploy both versions share the key, so either one's delete reaches the other."""
     settings.ROW_TEST_ON = 60
@@ -86,7 +138,7 @@ def test_an_entry_of_another_version_reads_as_a_miss_and_is_not_overwritten(sett
 
 
 def test_a_warm_detail_get_is_one_redis_round_trip_and_no_query(redis_cache, user, auth_client, monkeypatch):
-    """The token's user, the completed workout's output and the throttle's counter, in one pipeline."""
+    """The token's user, the completed workout's output and the throttle's counter, in one Redis round trip."""
     from runnerway.cache import RedisCacheClient
 
     workout = WorkoutFactory(user=user, status="completed", completed_at=START + timedelta(hours=1))
