@@ -4,7 +4,9 @@ Calls the WSGI application in a loop (no HTTP server, no load generator): what o
 request, with production-like settings (DEBUG off, MariaDB with persistent connections, Redis cache, throttles
 on but raised). Needs the `runnerway_load` database seeded by `make loadtest` (or any database with a user).
 
-    .venv/bin/python bench/api_overhead.py [--requests 2000] [--profile detail|bare] [--queries]
+    .venv/bin/python bench/api_overhead.py [--requests 2000] [--rounds 10] [--profile detail|bare] [--queries]
+
+PROFILE_SORT / PROFILE_LINES shape the profile's listing; PROFILE_DUMP=<file> also writes it for pstats.
 
 Prints ms per request for both views and their ratio (the in-process bound of the load test's ratio).
 """
@@ -14,6 +16,7 @@ import cProfile
 import io
 import os
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -38,7 +41,8 @@ def _environ(path: str, token: str | None) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=2000, help="per view")
+    parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--profile", choices=["detail", "bare"])
     parser.add_argument("--queries", action="store_true", help="print the SQL of one detail GET")
     args = parser.parse_args()
@@ -86,17 +90,21 @@ def main() -> int:
         for query in queries.captured_queries:
             print(f"{query['time']} s  {query['sql']}")
 
-    per_request_ms = {}
-    for name, (path, auth) in targets.items():
-        started, started_cpu = time.perf_counter(), time.process_time()
-        for _ in range(args.requests):
-            call(path, auth)
-        per_request_ms[name] = (time.perf_counter() - started) * 1000 / args.requests
-        cpu_ms = (time.process_time() - started_cpu) * 1000 / args.requests
-        print(f"{name:>6}: {per_request_ms[name]:.3f} ms/request wall, {cpu_ms:.3f} ms CPU of this process "
-              f"({args.requests} requests)")
-    print(f"bare/detail time ratio (in-process bound of detail/bare throughput): "
-          f"{per_request_ms['bare'] / per_request_ms['detail']:.2f}x")
+    # Alternating blocks, medians: this machine's speed drifts by tens of percent within a minute.
+    block = max(args.requests // args.rounds, 1)
+    cpu_ms = {name: [] for name in targets}
+    for _ in range(args.rounds):
+        for name, (path, auth) in targets.items():
+            started_cpu = time.process_time()
+            for _ in range(block):
+                call(path, auth)
+            cpu_ms[name].append((time.process_time() - started_cpu) * 1000 / block)
+    median = {name: statistics.median(values) for name, values in cpu_ms.items()}
+    for name, values in cpu_ms.items():
+        print(f"{name:>6}: {median[name]:.3f} ms CPU/request, median of {args.rounds} blocks of {block} "
+              f"(min {min(values):.3f}, max {max(values):.3f})")
+    print(f"bare/detail CPU ratio (in-process bound of detail/bare throughput): "
+          f"{median['bare'] / median['detail']:.2f}x")
 
     if args.profile:
         path, auth = targets[args.profile]
@@ -105,6 +113,8 @@ def main() -> int:
         for _ in range(args.requests):
             call(path, auth)
         profiler.disable()
+        if os.environ.get("PROFILE_DUMP"):
+            profiler.dump_stats(os.environ["PROFILE_DUMP"])
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
     return 0
