@@ -86,7 +86,7 @@ class Post(models.Model):
                                                                   "7 days, as of the last daily refresh.")
     # Where the shared route's figure lies, from the part of its shown option others may see (the author's
     # privacy zone trimmed: community.shared_paths.post_figure_bounds), for routes near me. Null when the post
-    # shares no route or nothing of it is visible; kept current by community.services.post_refresh_figure_bounds.
+    # shares no route or nothing of it is visible; kept current by community.services (_set_figure_bounds).
     figure_min_lat = models.FloatField(null=True, blank=True)
     figure_min_lon = models.FloatField(null=True, blank=True)
     figure_max_lat = models.FloatField(null=True, blank=True)

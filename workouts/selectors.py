@@ -50,7 +50,7 @@ def workout_detail_for_user(*, user, workout_id) -> Workout | None:
 
 
 # Completed workouts' detail output, keyed by workout id: (owner id, {language: output}). A completed workout only
-# changes when it is deleted or re-measured, its route renamed or its shape edited; workouts.signals forgets the
+# changes when it is deleted or re-measured, its route renamed or its shape edited; workouts.receivers forgets the
 # entry then. Live workouts change with every batch and are never cached. The version is WORKOUT_OUTPUT_VERSION:
 # bumped with the output.
 workout_detail_cache = CacheAside("workout_detail", version=WORKOUT_OUTPUT_VERSION,
