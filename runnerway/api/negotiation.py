@@ -12,7 +12,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 class ApiContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         accept = request.META.get("HTTP_ACCEPT", "*/*")
+        override = self.settings.URL_FORMAT_OVERRIDE  # None in this project: no query string parsed for it
         if renderers and format_suffix is None and accept in ("*/*", renderers[0].media_type) \
-                and self.settings.URL_FORMAT_OVERRIDE not in request.GET:
+                and (override is None or override not in request.GET):
             return renderers[0], renderers[0].media_type
         return super().select_renderer(request, renderers, format_suffix)

@@ -175,6 +175,11 @@ class TestContentNegotiation:
         indented = auth_client.get("/api/v1/workouts", HTTP_ACCEPT="application/json; indent=2")
         assert indented.status_code == 200 and b'\n  "success"' in indented.content
 
+    def test_a_format_override_when_configured_is_still_honoured(self, auth_client, settings):
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "URL_FORMAT_OVERRIDE": "format"}
+        assert auth_client.get("/api/v1/workouts?format=json").status_code == 200
+        assert auth_client.get("/api/v1/workouts?format=gpx").status_code == 404  # DRF: no renderer of that format
+
     def test_a_file_view_still_answers_its_type(self, user, auth_client):
         route, option = make_route_option(user, [[37.5, 127.0], [37.501, 127.001]])
         gpx = auth_client.get(f"/api/v1/routes/{route.pk}/options/{option.pk}/gpx", HTTP_ACCEPT="*/*")
