@@ -768,7 +768,7 @@ def _scored(area: _Area, cand: _Candidate, closed: bool, target_m: float | None 
         variant = _assembled(area, cand.approach_nodes, cand.figure_variants, int(pick), cand.outline_m,
                              cand.rotation_deg, cand.perimeter_m, closed, cand.centre_xy, scores[pick])
         best = best or variant
-        if target_m is None or abs(variant.length_m / target_m - 1) <= LENGTH_TOLERANCE:
+        if target_m is None or _length_within(variant, target_m):
             return variant
     return best
 
