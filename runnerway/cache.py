@@ -22,6 +22,8 @@ carries the hand-bumped `version` of the code that wrote it, and an entry of ano
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -39,6 +41,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._held = {}  # {pool: _HeldConnection}
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)  # reads may go to a replica when several are set
@@ -60,27 +63,54 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return [None if value is None else self._serializer.loads(value) for value in values], count
 
     def _round_trip(self, commands: list[tuple]) -> list:
-        """The raw replies of `commands`, sent in one write on one pooled connection: what a pipeline sends,
-        without its per-call machinery (Pipeline objects, the retry wrapper, response callbacks), which cost the
-        authenticated detail GET ~45 µs of its ~0.7 ms of CPU (bench/api_overhead.py). A connection the server
-        closed while it sat in the pool is replaced once; a timeout is not retried (it would double the wait)."""
+        """The raw replies of `commands`, sent in one write: what a pipeline sends, without its per-call machinery
+        (Pipeline objects, the retry wrapper, response callbacks). A connection the server closed while it sat
+        idle is replaced once; a timeout is not retried (it would double the wait)."""
         pool = self.get_client(write=True).connection_pool
+        held = self._held.get(pool)
+        if held is None:
+            held = self._held[pool] = _HeldConnection(pool)
         try:
-            return _send_and_read(pool, commands)
+            return held.send_and_read(commands)
         except RedisConnectionError:
-            return _send_and_read(pool, commands)
+            return held.send_and_read(commands)
 
 
-def _send_and_read(pool, commands: list[tuple]) -> list:
-    connection = pool.get_connection()
+class _HeldConnection:
+    """One pooled connection a process keeps checked out for `_round_trip`: the pool's check-out and return (its
+    lock, a poll for stray data, observability hooks, a release event) cost ~27 µs of CPU, more than the replies'
+    reads (bench/redis_round_trip.py). A thread that finds it busy (gthread workers) takes one from the pool for
+    that call. After a fork the child checks out its own; the parent's socket is never touched. No reply is ever
+    left unread on it: any failure disconnects it, and the next call connects it again."""
+
+    def __init__(self, pool):
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._connection = None
+        self._pid = None
+
+    def send_and_read(self, commands: list[tuple]) -> list:
+        if not self._lock.acquire(blocking=False):
+            connection = self._pool.get_connection()
+            try:
+                return _send_and_read(connection, commands)
+            finally:
+                self._pool.release(connection)
+        try:
+            if self._pid != os.getpid():
+                self._connection, self._pid = self._pool.get_connection(), os.getpid()
+            return _send_and_read(self._connection, commands)
+        finally:
+            self._lock.release()
+
+
+def _send_and_read(connection, commands: list[tuple]) -> list:
     try:
         connection.send_packed_command(connection.pack_commands(commands))
         return [connection.read_response() for _ in commands]
     except BaseException:
-        connection.disconnect()  # replies may be left unread: never hand it out again
+        connection.disconnect()  # replies may be left unread: the next call connects it again
         raise
-    finally:
-        pool.release(connection)
 
 
 class RedisCache(DjangoRedisCache):

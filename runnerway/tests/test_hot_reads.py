@@ -124,6 +124,54 @@ def test_a_connection_with_replies_left_unread_is_never_reused(redis_cache, monk
     assert get_many_and_hit(["a"], "hits", 60) == ({"a": "second"}, 2)
 
 
+def _checkouts(redis_cache, monkeypatch) -> tuple[object, list]:
+    """The hot read's pool, and the connections taken from it from now on."""
+    from runnerway.cache import get_many_and_hit
+
+    get_many_and_hit([], "warm", 60)  # the pool exists
+    pool = redis_cache._cache.get_client(write=True).connection_pool
+    taken, original = [], pool.get_connection
+    monkeypatch.setattr(pool, "get_connection", lambda: taken.append(original()) or taken[-1])
+    return pool, taken
+
+
+def test_the_hot_read_keeps_one_connection_checked_out(redis_cache, monkeypatch):
+    from runnerway.cache import get_many_and_hit
+
+    pool, taken = _checkouts(redis_cache, monkeypatch)
+    redis_cache._cache._held.clear()  # as in a new process
+    counts = [get_many_and_hit([], "hits", 60)[1] for _ in range(3)]
+    assert counts == [1, 2, 3] and len(taken) == 1
+    assert taken[0] in pool._in_use_connections  # counted by the pool, and closed by its disconnect()
+
+
+def test_a_thread_that_finds_the_held_connection_busy_takes_one_from_the_pool(redis_cache, monkeypatch):
+    from runnerway.cache import get_many_and_hit
+
+    pool, taken = _checkouts(redis_cache, monkeypatch)
+    held = redis_cache._cache._held[pool]
+    assert held._lock.acquire(blocking=False)  # another thread is in the middle of its round trip
+    try:
+        assert get_many_and_hit([], "hits", 60)[1] == 1
+    finally:
+        held._lock.release()
+    assert len(taken) == 1 and taken[0] is not held._connection
+    assert taken[0] in pool._available_connections  # given back
+
+
+def test_a_forked_process_checks_out_its_own_connection(redis_cache, monkeypatch):
+    import os
+
+    from runnerway.cache import get_many_and_hit
+
+    pool, taken = _checkouts(redis_cache, monkeypatch)
+    parents = redis_cache._cache._held[pool]._connection
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # what the child sees
+    assert get_many_and_hit([], "hits", 60)[1] == 1
+    assert len(taken) == 1 and taken[0] is not parents and redis_cache._cache._held[pool]._connection is taken[0]
+    assert parents._sock is not None  # the parent's socket is left alone
+
+
 def test_an_entry_of_another_version_reads_as_a_miss_and_is_not_overwritten(settings):
     """During a rolling deploy both versions share the key, so either one's delete reaches the other."""
     settings.ROW_TEST_ON = 60
