@@ -8,11 +8,13 @@ on but raised). Needs the `runnerway_load` database seeded by `make loadtest` (o
 
 PROFILE_SORT / PROFILE_LINES shape the profile's listing; PROFILE_DUMP=<file> also writes it for pstats.
 
-Prints ms per request for both views and their ratio (the in-process bound of the load test's ratio).
+Prints ms per request for both views and their ratio (the in-process bound of the load test's ratio), and the
+time the cyclic garbage collector took per request (objects a request leaves in reference cycles wait for it).
 """
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -93,16 +95,30 @@ def main() -> int:
     # Alternating blocks, medians: this machine's speed drifts by tens of percent within a minute.
     block = max(args.requests // args.rounds, 1)
     cpu_ms = {name: [] for name in targets}
+    gc_s = dict.fromkeys(targets, 0.0)
+    collecting = {}
+
+    def time_collections(phase, info):
+        if phase == "start":
+            collecting["since"] = time.perf_counter()
+        elif "since" in collecting:
+            gc_s[collecting["view"]] += time.perf_counter() - collecting.pop("since")
+
+    gc.callbacks.append(time_collections)
     for _ in range(args.rounds):
         for name, (path, auth) in targets.items():
+            collecting["view"] = name
             started_cpu = time.process_time()
             for _ in range(block):
                 call(path, auth)
             cpu_ms[name].append((time.process_time() - started_cpu) * 1000 / block)
+    gc.callbacks.remove(time_collections)
     median = {name: statistics.median(values) for name, values in cpu_ms.items()}
     for name, values in cpu_ms.items():
         print(f"{name:>6}: {median[name]:.3f} ms CPU/request, median of {args.rounds} blocks of {block} "
               f"(min {min(values):.3f}, max {max(values):.3f})")
+    for name, seconds in gc_s.items():
+        print(f"{name:>6}: {seconds * 1e6 / (block * args.rounds):.1f} µs per request in garbage collections")
     print(f"bare/detail CPU ratio (in-process bound of detail/bare throughput): "
           f"{median['bare'] / median['detail']:.2f}x")
 

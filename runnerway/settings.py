@@ -127,6 +127,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "runnerway.replicas.PrimaryPinMiddleware",
     "axes.middleware.AxesMiddleware",  # turns an admin lockout into its 429 page
+    "runnerway.middleware.ReleaseDrfCyclesMiddleware",
 ]
 
 ROOT_URLCONF = "runnerway.urls"

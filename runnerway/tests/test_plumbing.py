@@ -207,3 +207,44 @@ def test_the_planner_warm_up_is_listed_and_imports():
 
     assert settings.WARM_UP == ["routes.services.warm_planner"]
     assert all(import_string(path) is warm_planner for path in settings.WARM_UP)
+
+
+def _left_for_the_collector(environ: dict) -> tuple[int, list]:
+    """What one request through Django's handler leaves in reference cycles, which only the collector frees (the
+    test client's own handler: a plain WSGIHandler would close the test's database connection)."""
+    import gc
+
+    from django.test.client import ClientHandler, RequestFactory
+
+    gc.collect()
+    gc.disable()
+    try:
+        response = ClientHandler()(RequestFactory()._base_environ(**environ))
+        status = response.status_code
+        b"".join(response)
+        response.close()
+        del response
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    return status, left
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_a_drf_view_its_request_and_response_are_freed_without_the_collector(user, found):
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from workouts.tests.factories import WorkoutFactory
+
+    workout_id = WorkoutFactory(user=user, status="completed").pk if found else "00000000-0000-4000-8000-000000000000"
+    token = RefreshToken.for_user(user).access_token
+    status, left = _left_for_the_collector({"PATH_INFO": f"/api/v1/workouts/{workout_id}",
+                                              "HTTP_AUTHORIZATION": f"Bearer {token}"})
+    assert status == (200 if found else 404)
+    assert not [o for o in left if isinstance(o, APIView | Request | Response)]
