@@ -145,16 +145,21 @@ def test_the_hot_read_keeps_one_connection_checked_out(redis_cache, monkeypatch)
     assert taken[0] in pool._in_use_connections  # counted by the pool, and closed by its disconnect()
 
 
-def test_a_thread_that_finds_the_held_connection_busy_takes_one_from_the_pool(redis_cache, monkeypatch):
-    from runnerway.cache import get_many_and_hit
+def test_a_caller_that_finds_the_held_connection_busy_takes_one_from_the_pool(redis_cache, monkeypatch):
+    import threading
 
     pool, taken = _checkouts(redis_cache, monkeypatch)
     held = redis_cache._cache._held[pool]
-    assert held._lock.acquire(blocking=False)  # another thread is in the middle of its round trip
+    counts = []
+    assert held._lock.acquire(blocking=False)  # another caller is in the middle of its round trip
     try:
-        assert get_many_and_hit([], "hits", 60)[1] == 1
+        caller = threading.Thread(target=lambda: counts.append(held.send_and_read([("INCR", "hits")])[0]))
+        caller.start()
+        caller.join(timeout=10)
+        waited = caller.is_alive()
     finally:
         held._lock.release()
+    assert not waited and counts == [1]  # answered without waiting for the lock
     assert len(taken) == 1 and taken[0] is not held._connection
     assert taken[0] in pool._available_connections  # given back
 
@@ -165,11 +170,15 @@ def test_a_forked_process_checks_out_its_own_connection(redis_cache, monkeypatch
     from runnerway.cache import get_many_and_hit
 
     pool, taken = _checkouts(redis_cache, monkeypatch)
-    parents = redis_cache._cache._held[pool]._connection
-    monkeypatch.setattr(os, "getpid", lambda: -1)  # what the child sees
-    assert get_many_and_hit([], "hits", 60)[1] == 1
-    assert len(taken) == 1 and taken[0] is not parents and redis_cache._cache._held[pool]._connection is taken[0]
+    held = redis_cache._cache._held[pool]
+    parents = held._connection
+    with monkeypatch.context() as child:
+        child.setattr(os, "getpid", lambda: -1)  # what the child sees
+        assert get_many_and_hit([], "hits", 60)[1] == 1
+    assert len(taken) == 1 and taken[0] is not parents and held._connection is taken[0]
     assert parents._sock is not None  # the parent's socket is left alone
+    redis_cache._cache._held.clear()
+    pool.reset()  # the pool saw the child's pid: back to this process's
 
 
 def test_an_entry_of_another_version_reads_as_a_miss_and_is_not_overwritten(settings):
