@@ -1,5 +1,6 @@
-"""CPU of the hot read's Redis round trip (MGET of two keys, INCR, EXPIRE in one write; runnerway.cache) on a
-connection checked out of redis-py's pool for each call, against one connection kept checked out.
+"""CPU of the hot read's Redis round trip (MGET of two keys, INCR, EXPIRE in one write: runnerway.cache's own
+`_send_and_read`) on a connection checked out of redis-py's pool for each call, against the one `_HeldConnection`
+keeps checked out.
 
     .venv/bin/python bench/redis_round_trip.py [--calls 2000] [--rounds 15]
 
@@ -10,9 +11,14 @@ process only: Redis's own CPU is not in it), the median of alternating blocks.
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from runnerway.cache import _HeldConnection, _send_and_read
 
 COMMANDS = [("MGET", "bench:a", "bench:b"), ("INCR", "bench:hits"), ("EXPIRE", "bench:hits", 60)]
 
@@ -23,23 +29,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     pool = redis.ConnectionPool.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"))
-    held = pool.get_connection()
-
-    def send_and_read(connection):
-        connection.send_packed_command(connection.pack_commands(COMMANDS))
-        return [connection.read_response() for _ in COMMANDS]
+    held = _HeldConnection(pool)
 
     def checked_out_per_call():
         connection = pool.get_connection()
         try:
-            return send_and_read(connection)
+            return _send_and_read(connection, COMMANDS)
         finally:
             pool.release(connection)
 
-    def kept_checked_out():
-        return send_and_read(held)
-
-    ways = {"checked out per call": checked_out_per_call, "kept checked out": kept_checked_out}
+    ways = {"checked out per call": checked_out_per_call, "kept checked out": lambda: held.send_and_read(COMMANDS)}
     for way in ways.values():
         for _ in range(200):
             way()
@@ -53,7 +52,6 @@ def main() -> None:
     for name, values in spent.items():
         print(f"{name:>22}: {statistics.median(values):5.1f} µs CPU per round trip (min {min(values):.1f}, "
               f"max {max(values):.1f}; {args.rounds} blocks of {args.calls})")
-    pool.release(held)
     pool.disconnect()
 
 

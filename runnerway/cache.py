@@ -76,9 +76,10 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
 class _HeldConnection:
     """One pooled connection kept checked out for `_round_trip`: the pool's check-out and return around each call
-    (its lock, a poll for stray data, observability hooks, a release event) cost ~24 µs of ~88 µs of CPU per round
-    trip (bench/redis_round_trip.py). Django makes a cache object, and so a pool and this, per thread; should one
-    ever be shared, a caller that finds it busy takes a connection from the pool for that call. After a fork the
+    (its lock, a poll for stray data, observability hooks, a release event) cost ~20 µs of ~90 µs of CPU per round
+    trip (bench/redis_round_trip.py). Under WSGI each thread has its own cache object, and so its own pool and
+    this; Django's cache connections are context-local, not thread-local, so under ASGI concurrent requests may
+    share one, and a caller that finds it busy takes a connection from the pool for that call. After a fork the
     child checks out its own; the parent's socket is never touched. No reply is ever left unread on it: any failure
     disconnects it, and the next call connects it again."""
 

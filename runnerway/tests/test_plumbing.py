@@ -209,17 +209,18 @@ def test_the_planner_warm_up_is_listed_and_imports():
     assert all(import_string(path) is warm_planner for path in settings.WARM_UP)
 
 
-def _left_for_the_collector(environ: dict) -> tuple[int, list]:
+def _left_for_the_collector(path: str, **headers) -> tuple[int, list]:
     """What one request through Django's handler leaves in reference cycles, which only the collector frees (the
     test client's own handler: a plain WSGIHandler would close the test's database connection)."""
     import gc
 
     from django.test.client import ClientHandler, RequestFactory
 
+    environ = RequestFactory().get(path, headers=headers).environ
     gc.collect()
     gc.disable()
     try:
-        response = ClientHandler()(RequestFactory()._base_environ(**environ))
+        response = ClientHandler()(environ)
         status = response.status_code
         b"".join(response)
         response.close()
@@ -244,7 +245,6 @@ def test_a_drf_view_its_request_and_response_are_freed_without_the_collector(use
 
     workout_id = WorkoutFactory(user=user, status="completed").pk if found else "00000000-0000-4000-8000-000000000000"
     token = RefreshToken.for_user(user).access_token
-    status, left = _left_for_the_collector({"PATH_INFO": f"/api/v1/workouts/{workout_id}",
-                                              "HTTP_AUTHORIZATION": f"Bearer {token}"})
+    status, left = _left_for_the_collector(f"/api/v1/workouts/{workout_id}", authorization=f"Bearer {token}")
     assert status == (200 if found else 404)
     assert not [o for o in left if isinstance(o, APIView | Request | Response)]
